@@ -1,0 +1,125 @@
+// Every knob of a curation run. The whole object is recorded in the manifest, so a run can be
+// reproduced from its manifest alone. Keep keys stable: they are part of cadc.manifest/v1.
+
+export type StrategyName =
+  | 'cadc'
+  | 'random'
+  | 'mmssr'
+  | 'task-balanced'
+  | 'less'
+  | 'icons'
+  | 'length'
+  | 'loss-band';
+
+/** How CADC picks samples inside one capability's quota (methods.md §1.4, §7). */
+export type WithinCapabilityRule =
+  | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)
+  | 'top-influence' // the paper read literally: top-B_k by I_k (kept for fidelity; collapses coverage)
+  | 'influence-weighted'; // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
+
+export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
+
+export interface CurationConfig {
+  seed: number;
+  /** Budget: a fraction in (0,1] or an absolute count (> 1). */
+  budget: number;
+  strategy: StrategyName;
+  features: {
+    questionBuckets: number;
+    maxQuestionNgrams: number;
+    answerVocab: number;
+    /** Decode images with sharp when they resolve. */
+    images: boolean;
+  };
+  proxy: {
+    embedDim: number;
+    hiddenDim: number;
+    /** Fraction of the pool used for warm-up, with a floor of minWarmup samples. */
+    warmupFraction: number;
+    minWarmup: number;
+    /** Checkpoints T (one per warm-up epoch). */
+    checkpoints: number;
+    learningRate: number;
+    batchSize: number;
+    optimizer: 'adam' | 'sgd';
+  };
+  gradients: {
+    /** Projection size per side of each layer: a layer's projected gradient has d×d entries. */
+    projectionDim: number;
+    /** Storage precision of trajectories. */
+    storage: 'float32' | 'float16';
+    /** Samples per ORT batch when computing trajectories. */
+    batchSize: number;
+  };
+  capabilities: {
+    probe: ProbeSource;
+    /** Label field for probe groups when probe = 'label' (auto picks one). */
+    labelField?: string;
+    /** Number of micro-clusters when probe groups are unsupervised (0 = auto ≈ √n, capped). */
+    microClusters: number;
+    /** Edge threshold τ on the group cosine graph; 'auto' keeps each node's strongest edges. */
+    threshold: number | 'auto';
+    /** Louvain resolution γ. */
+    resolution: number;
+    /** 'auto' discovers K; a number forces it. */
+    k: number | 'auto';
+  };
+  selection: {
+    within: WithinCapabilityRule;
+    /** Exclude exact duplicates and near duplicates (SimHash Hamming distance ≤ this; -1 = off). */
+    nearDuplicateBits: number;
+    /** Drop this top fraction of self-influence before choosing (outliers); 0 = keep all. */
+    dropTopSelfInfluence: number;
+  };
+  curriculum: {
+    /** Stage order: by self-influence decay (learned-first first) or none (one stage). */
+    order: 'decay' | 'none';
+  };
+}
+
+export const DEFAULT_CONFIG: CurationConfig = {
+  seed: 42,
+  budget: 0.05,
+  strategy: 'cadc',
+  features: { questionBuckets: 1 << 16, maxQuestionNgrams: 64, answerVocab: 1024, images: true },
+  proxy: {
+    embedDim: 128,
+    hiddenDim: 128,
+    warmupFraction: 0.05,
+    minWarmup: 256,
+    checkpoints: 4,
+    learningRate: 0.003,
+    batchSize: 64,
+    optimizer: 'adam',
+  },
+  gradients: { projectionDim: 8, storage: 'float32', batchSize: 2048 },
+  capabilities: {
+    probe: 'auto',
+    microClusters: 0,
+    threshold: 'auto',
+    resolution: 1,
+    k: 'auto',
+  },
+  selection: { within: 'stratified', nearDuplicateBits: 3, dropTopSelfInfluence: 0 },
+  curriculum: { order: 'decay' },
+};
+
+/** Deep-merge a partial config over the defaults (arrays and scalars replace). */
+export function resolveConfig(partial: DeepPartial<CurationConfig> = {}): CurationConfig {
+  return mergeDeep(structuredClone(DEFAULT_CONFIG), partial) as CurationConfig;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function mergeDeep(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    const current = target[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object') {
+      mergeDeep(current as Record<string, unknown>, value as Record<string, unknown>);
+    } else {
+      target[key] = value;
+    }
+  }
+  return target;
+}

@@ -1,0 +1,120 @@
+// Types of the dataset layer: one normalised record per sample, whatever the source format.
+// Nothing here imports `vscode`; the extension, backend, CLI and tests all share these.
+
+/** Record formats met in the wild (methods.md §6). */
+export type DatasetFormat = 'llava' | 'sharegpt' | 'openai' | 'cauldron' | 'alpaca';
+/** How records are laid out in the file. */
+export type DatasetContainer = 'jsonl' | 'json-array';
+
+export interface Turn {
+  role: 'user' | 'assistant' | 'system';
+  text: string;
+}
+
+export type ImageProblem = 'missing' | 'outside-root' | 'remote' | 'invalid-path';
+
+export interface ImageRef {
+  /** The reference exactly as written in the record. */
+  raw: string;
+  /** Absolute path, resolved against the image root; absent when the ref is unusable. */
+  path?: string;
+  /** Why the image cannot be used (absent: the file exists inside the root). */
+  problem?: ImageProblem;
+}
+
+export interface Sample {
+  /** 0-based position among the valid samples, in file order. */
+  index: number;
+  /** 0-based position among all records (valid or not): JSONL record number or JSON array index. */
+  recordIndex: number;
+  /** 1-based line number where the record starts. */
+  line: number;
+  /** Byte offset of the record's first byte in the file, and its length in bytes. */
+  byteOffset: number;
+  byteLength: number;
+  /** The record's own id, or `line-<line>` when it has none. */
+  id: string;
+  format: DatasetFormat;
+  turns: Turn[];
+  images: ImageRef[];
+  /**
+   * Label fields (task_name, source, category, dataset, ability, model, …) as strings; arrays are
+   * joined with ','. Only scalar/array-of-scalar fields outside the conversation are kept.
+   */
+  labels: Record<string, string>;
+}
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'info';
+
+export type DiagnosticCode =
+  | 'invalid-json' // not parseable JSON (with the parser's reason)
+  | 'wrong-shape' // JSON, but not a record of the detected/forced format
+  | 'empty-turns' // no user turn or no assistant turn with text
+  | 'empty-answer' // an assistant turn whose text is empty/whitespace
+  | 'missing-image' // the image file does not exist under the image root
+  | 'image-outside-root' // the reference escapes the workspace/image root (../, absolute elsewhere, symlink out)
+  | 'remote-image' // http(s)/data URL: not fetched
+  | 'image-token-mismatch' // number of <image> tokens differs from the number of images
+  | 'bom' // UTF-8 byte-order mark at the start of the file (stripped, info)
+  | 'crlf' // CRLF line endings (accepted, info; reported once)
+  | 'line-too-long' // a line over the size limit (skipped)
+  | 'invalid-utf8' // bytes that are not UTF-8 (record skipped)
+  | 'duplicate-id' // the id was already used by an earlier record (warning)
+  | 'blank-line'; // empty line inside JSONL (info, counted once per file)
+
+export interface DatasetDiagnostic {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column where known. */
+  column?: number;
+  recordIndex?: number;
+  severity: DiagnosticSeverity;
+  code: DiagnosticCode;
+  message: string;
+}
+
+export interface ReadOptions {
+  /** Force a record format; default 'auto' (detected from the first valid records). */
+  format?: DatasetFormat | 'auto';
+  /** Folder image references are resolved against; default: the dataset's folder. */
+  imageRoot?: string;
+  /**
+   * Outermost folder images may live in (workspace root). References that resolve outside both the
+   * image root and this folder are rejected. Default: the image root.
+   */
+  confineTo?: string;
+  /** Lines longer than this many bytes are skipped with a diagnostic. Default 16 MiB. */
+  maxLineBytes?: number;
+  /** Check that image files exist (fs.stat). Default true. */
+  checkImages?: boolean;
+  /** At most this many diagnostics are kept (all are counted). Default 10,000. */
+  maxDiagnostics?: number;
+  signal?: AbortSignal;
+  /** Called now and then with bytes read so far and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface DatasetSummary {
+  /** Absolute path that was read. */
+  path: string;
+  container: DatasetContainer;
+  format: DatasetFormat;
+  /** sha256 of the file's bytes, hex. */
+  sha256: string;
+  bytes: number;
+  /** Number of lines in the file (newline count, +1 if the last line has no newline and is not empty). */
+  lines: number;
+  /** Records seen (valid + invalid). */
+  records: number;
+  samples: number;
+  invalid: number;
+  /** Every diagnostic counted by code, including those not kept. */
+  diagnosticCounts: Partial<Record<DiagnosticCode, number>>;
+  /** Diagnostics kept (capped by maxDiagnostics), in line order. */
+  diagnostics: DatasetDiagnostic[];
+  /** Label fields present, with the number of samples carrying each and distinct values. */
+  labelFields: { name: string; present: number; distinct: number }[];
+}
+
+/** Receives samples in file order while the file streams. */
+export type SampleSink = (sample: Sample) => void;

@@ -1,0 +1,21 @@
+// Learning trajectories: per sample and checkpoint, the L2-normalised projected gradient g(z,t)
+// (methods.md §1.1), the loss and the exact squared gradient norm.
+
+export interface Trajectories {
+  n: number;
+  /** Checkpoints. */
+  T: number;
+  /** Dimension of one projected gradient (sum over layers of d_out·d_in after projection). */
+  D: number;
+  storage: 'float32' | 'float16';
+  /** Normalised g(·,t) for samples [start, end) as float32, row-major [end-start, D]. */
+  slice(t: number, start: number, end: number): Float32Array;
+  /** Per-sample mean cross-entropy over the answer at each checkpoint, index i*T + t. */
+  loss: Float32Array;
+  /** Exact ‖∇ℓ(z;θ_t)‖² over the proxy's trained parameters, index i*T + t. */
+  gradNormSq: Float32Array;
+  /** Learning rate η_t of each checkpoint. */
+  eta: Float64Array;
+  /** Bytes held per sample (g, loss and norms). */
+  bytesPerSample: number;
+}

@@ -1,0 +1,14 @@
+// Trajectory influence and attribution (methods.md §1.3).
+
+export interface Attribution {
+  K: number;
+  /** I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)), row-major [n, K]. */
+  influence: Float32Array;
+  /** Hard label: argmax_k of the per-capability z-scored influence. */
+  hard: Int32Array;
+  /** Σ_t η_t ‖∇ℓ(z;θ_t)‖². */
+  selfInfluence: Float32Array;
+  /** Mean and standard deviation of I_k over the pool (for z-scores). */
+  mean: Float64Array;
+  std: Float64Array;
+}

@@ -1,0 +1,73 @@
+// The public face of the core: what the CLI, the backend process and tests call.
+// Implementation: run.ts (runCuration, reselect, attributionRows).
+import type { CurationConfig } from '../config';
+import type { DatasetFormat, DatasetSummary } from '../dataset/types';
+import type { Pool } from '../features/types';
+import type { Trajectories } from '../gradients/types';
+import type { CapabilityModel } from '../capabilities/types';
+import type { Attribution } from '../influence/types';
+import type { Duplicates, SelectionResult } from '../selection/types';
+import type { ManifestV1, Stage } from '../curriculum/types';
+import type { Logger, ProgressFn } from './types';
+
+export interface CurationInput {
+  datasetPath: string;
+  config: CurationConfig;
+  format?: DatasetFormat | 'auto';
+  /** Folder image references resolve against (default: the dataset's folder). */
+  imageRoot?: string;
+  /** Outermost folder images may come from (workspace root). */
+  confineTo?: string;
+  /** Probe file whose samples define probe groups (by its label field). */
+  probeFile?: string;
+  /** Folder for the sql.js cache; null disables the cache. */
+  cacheDir: string | null;
+  /** Folder the manifest's dataset.path is written relative to (workspace root or --out). */
+  manifestBase?: string;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+export interface CurationRun {
+  input: CurationInput;
+  summary: DatasetSummary;
+  pool: Pool;
+  trajectories: Trajectories;
+  warmup: { samples: number; checkpoints: { t: number; eta: number; trainLoss: number }[] };
+  capabilities: CapabilityModel;
+  attribution: Attribution;
+  duplicates: Duplicates;
+  selection: SelectionResult;
+  stages: Stage[];
+  /** Stage of each sample (-1 = not selected). */
+  stageOf: Int32Array;
+  manifest: ManifestV1;
+  /** Wall time per stage, plus 'total'. */
+  timingsMs: Record<string, number>;
+  /** Whether features/trajectories came from the cache. */
+  cacheHit: boolean;
+}
+
+/** One line of the attributions JSONL, also what a hover shows. */
+export interface AttributionRow {
+  line: number;
+  id: string;
+  /** Hard label, as capability id `c<k>`. */
+  capability: string;
+  /** I_k(z) per capability id. */
+  influence: Record<string, number>;
+  selfInfluence: number;
+  /** Loss at the last checkpoint. */
+  loss: number;
+  style: string;
+  selected: boolean;
+  /** Stage id `s<k>` or null when not selected. */
+  stage: string | null;
+}
+
+export interface ReselectOptions {
+  budget: number;
+  strategy?: CurationConfig['strategy'];
+  within?: CurationConfig['selection']['within'];
+}

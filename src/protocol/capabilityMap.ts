@@ -1,0 +1,71 @@
+// Messages between the extension host and the Capability Map webview. Discriminated unions per
+// direction; every request from the webview carries an id that the host echoes in its reply.
+
+export interface MapCapability {
+  id: string; // c1..cK
+  name: string;
+  size: number;
+  selected: number;
+  terms: string[];
+  labels: { field: string; value: string; share: number }[];
+  styles: { style: string; share: number }[];
+  curve: { selfInfluence: number[]; loss: number[] };
+  color: string; // css colour assigned by the host (stable per id)
+}
+
+export interface MapStage {
+  id: string;
+  name: string;
+  capabilities: string[];
+  size: number;
+}
+
+/** Sample columns for the scatter and the table, paged by the host; typed arrays travel as plain arrays. */
+export interface MapSamplePage {
+  offset: number;
+  total: number;
+  rows: {
+    i: number; // sample index
+    line: number;
+    id: string;
+    capability: number; // 0-based
+    style: string;
+    selected: boolean;
+    stage: string | null;
+    influence: number; // I of its hard capability
+    selfInfluence: number;
+    loss: number;
+    preview: string; // first ~160 chars of the instruction (untrusted text: render as text only)
+  }[];
+}
+
+export interface MapOverview {
+  dataset: { name: string; samples: number; invalid: number; sha256: string };
+  budget: { requested: number; requestedCount: number; selected: number };
+  strategy: string;
+  checkpoints: { t: number; eta: number; trainLoss: number }[];
+  capabilities: MapCapability[];
+  stages: MapStage[];
+  /** 2-D coordinates of every sample (x0,y0,x1,y1,…) and its capability, for the scatter. */
+  points: { xy: number[]; capability: number[]; selected: number[] };
+}
+
+export type HostToMap =
+  | { type: 'overview'; data: MapOverview }
+  | { type: 'samples'; requestId: number; page: MapSamplePage }
+  | { type: 'busy'; busy: boolean; message?: string }
+  | { type: 'error'; requestId?: number; message: string };
+
+export type MapToHost =
+  | { type: 'ready' }
+  | {
+      type: 'getSamples';
+      requestId: number;
+      offset: number;
+      limit: number;
+      filter: { capability?: number; style?: string; selected?: boolean; search?: string };
+      sort: { key: 'line' | 'influence' | 'selfInfluence' | 'loss'; dir: 'asc' | 'desc' };
+    }
+  | { type: 'reveal'; line: number }
+  | { type: 'reselect'; budget: number }
+  | { type: 'rename'; capability: string; name: string };
