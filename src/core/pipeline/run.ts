@@ -1,0 +1,321 @@
+// The CADC pipeline end to end: read → featurise → warm-up → trajectories → capabilities →
+// influence → select → sequence, with progress, cancellation, a cache, and cheap re-selection.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import type { CurationConfig } from '../config';
+import { buildPool, labelCandidates } from '../features/pool';
+import { STYLES } from '../features/types';
+import type { Pool } from '../features/types';
+import type { DatasetSummary } from '../dataset/types';
+import { warmUp } from '../proxy/warmup';
+import type { WarmupResult } from '../proxy/warmup';
+import { computeTrajectories } from '../gradients/trajectories';
+import type { Trajectories } from '../gradients/types';
+import { discoverCapabilities } from '../capabilities/discover';
+import type { CapabilityModel } from '../capabilities/types';
+import { attribute, describeCapabilities } from '../influence/attribute';
+import { findDuplicates } from '../selection/dedup';
+import { budgetCount, getStrategy } from '../selection/strategies';
+import type { SelectionResult } from '../selection/types';
+import { buildStages } from '../curriculum/stages';
+import { buildManifest } from '../curriculum/manifest';
+import type { Stage } from '../curriculum/types';
+import { Rng } from '../util/rng';
+import { openCurationCache } from './cacheAdapter';
+import type { AttributionRow, CurationInput, CurationRun, ReselectOptions } from './api';
+import { throwIfCancelled } from './types';
+import type { ProgressFn, StageName } from './types';
+
+export const TOOL_VERSION = '0.1.0';
+
+/** sha256 of a file, streamed. */
+export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    throwIfCancelled(signal);
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
+}
+
+class StageClock {
+  readonly timings: Record<string, number> = {};
+  private readonly start = performance.now();
+  constructor(private readonly progress: ProgressFn) {}
+
+  async run<T>(stage: StageName, fn: (report: (fraction: number, message?: string) => void) => Promise<T> | T): Promise<T> {
+    const t = performance.now();
+    this.progress({ stage, fraction: 0 });
+    const result = await fn((fraction, message) => this.progress({ stage, fraction: Math.max(0, Math.min(1, fraction)), message }));
+    this.timings[stage] = Math.round((performance.now() - t) * 10) / 10 + (this.timings[stage] ?? 0);
+    this.progress({ stage, fraction: 1 });
+    return result;
+  }
+
+  total(): number {
+    return Math.round((performance.now() - this.start) * 10) / 10;
+  }
+}
+
+/** The part of the config that changes features; also what the features cache is keyed by. */
+function featureKeyPart(input: CurationInput): unknown {
+  return { features: input.config.features, imageRoot: input.imageRoot ?? null, format: input.format ?? 'auto' };
+}
+
+function trajectoryKeyPart(input: CurationInput): unknown {
+  const c = input.config;
+  return { f: featureKeyPart(input), proxy: c.proxy, gradients: c.gradients, seed: c.seed };
+}
+
+export async function runCuration(input: CurationInput): Promise<CurationRun> {
+  const cfg = input.config;
+  const signal = input.signal;
+  const log = input.log;
+  const clock = new StageClock(input.onProgress ?? (() => undefined));
+  const rng = new Rng(cfg.seed);
+  const datasetPath = path.resolve(input.datasetPath);
+  const readOpts = {
+    format: input.format ?? 'auto',
+    imageRoot: input.imageRoot,
+    confineTo: input.confineTo,
+    signal,
+  } as const;
+
+  const cache = input.cacheDir ? await openCurationCache(input.cacheDir, log) : undefined;
+  let cacheHit = false;
+  try {
+    // Read + featurise (or load both from the cache, keyed by the file's content hash).
+    let pool: Pool | undefined;
+    let summary: DatasetSummary | undefined;
+    let sha = '';
+    if (cache) {
+      sha = await clock.run('read', () => fileSha256(datasetPath, signal));
+      const hit = await cache.loadFeatures(sha, featureKeyPart(input));
+      if (hit) {
+        ({ pool, summary } = hit);
+        summary = { ...summary, path: datasetPath };
+      }
+    }
+    if (!pool || !summary) {
+      let readFraction = 0;
+      const built = await clock.run('featurise', (report) =>
+        buildPool(datasetPath, cfg, {
+          ...readOpts,
+          onStageProgress: (stage, fraction) => {
+            if (stage === 'read') readFraction = fraction;
+            report(stage === 'read' ? fraction * 0.8 : 0.8 + fraction * 0.2, stage === 'read' ? `read ${Math.round(readFraction * 100)}%` : 'images');
+          },
+        }),
+      );
+      pool = built.pool;
+      summary = built.summary;
+      if (cache) await cache.saveFeatures(summary.sha256, featureKeyPart(input), pool, summary);
+    }
+    throwIfCancelled(signal);
+    if (pool.n < 2) throw new Error(`The dataset has ${pool.n} valid sample(s); CADC needs at least 2.`);
+    const thePool = pool;
+
+    // Warm-up and trajectories (cached together: trajectories need the warm-up's checkpoints).
+    let warm: WarmupResult | undefined;
+    let traj: Trajectories | undefined;
+    if (cache) {
+      const hit = await cache.loadTrajectories(summary.sha256, trajectoryKeyPart(input));
+      if (hit) ({ warm, traj } = hit);
+    }
+    if (!warm || !traj) {
+      warm = await clock.run('warm-up', (report) => warmUp(thePool, cfg, rng.fork('warm-up'), { onProgress: report, signal }));
+      const w = warm;
+      traj = await clock.run('trajectories', (report) => computeTrajectories(thePool, w, cfg, { onProgress: report, signal }));
+      if (cache) await cache.saveTrajectories(summary.sha256, trajectoryKeyPart(input), warm, traj);
+    } else {
+      cacheHit = true;
+    }
+    const theTraj = traj;
+    throwIfCancelled(signal);
+
+    const capabilities = await clock.run('capabilities', () =>
+      discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool) }),
+    );
+    throwIfCancelled(signal);
+    const attribution = await clock.run('influence', async () => {
+      const a = await attribute(theTraj, capabilities);
+      describeCapabilities(thePool, capabilities, a);
+      return a;
+    });
+    throwIfCancelled(signal);
+    const duplicates = await clock.run('select', () => findDuplicates(thePool, cfg.selection.nearDuplicateBits));
+
+    const partial = {
+      input: { ...input, datasetPath },
+      summary,
+      pool: thePool,
+      trajectories: theTraj,
+      warmup: {
+        samples: warm.indices.length,
+        checkpoints: warm.checkpoints.map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
+      },
+      capabilities,
+      attribution,
+      duplicates,
+      cacheHit,
+    };
+    const chosen = await clock.run('select', () => selectAndSequence(partial, cfg));
+    const run: CurationRun = { ...partial, ...chosen, timingsMs: { ...clock.timings } };
+    run.timingsMs.total = clock.total();
+    if (cache) {
+      await cache.saveAttributions(summary.sha256, attributionRows(run));
+      await cache.flush();
+    }
+    return run;
+  } finally {
+    cache?.close();
+  }
+}
+
+type RunBase = Omit<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest' | 'timingsMs'>;
+
+/** Selection, stages and manifest for a run's fixed trajectories/capabilities and a config. */
+function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
+  const rng = new Rng(cfg.seed);
+  const strategy = getStrategy(cfg.strategy);
+  const selection: SelectionResult = strategy.select(
+    {
+      pool: base.pool,
+      config: cfg,
+      rng: rng.fork(`select:${cfg.strategy}`),
+      duplicates: base.duplicates,
+      trajectories: base.trajectories,
+      capabilities: base.capabilities,
+      attribution: base.attribution,
+    },
+    budgetCount(cfg.budget, base.pool.n),
+  );
+  const stages: Stage[] = buildStages(selection, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence'));
+  const stageOf = new Int32Array(base.pool.n).fill(-1);
+  for (const s of stages) for (const i of s.samples) stageOf[i] = s.index;
+  const manifest = buildManifest({
+    toolVersion: TOOL_VERSION,
+    summary: base.summary,
+    datasetPath: manifestDatasetPath(base.input),
+    config: cfg,
+    pool: base.pool,
+    warmup: base.warmup,
+    trajectories: base.trajectories,
+    capabilities: base.capabilities,
+    attribution: base.attribution,
+    selection,
+    stages,
+  });
+  return { selection, stages, stageOf, manifest };
+}
+
+function manifestDatasetPath(input: CurationInput): string {
+  const base = input.manifestBase ? path.resolve(input.manifestBase) : path.dirname(path.resolve(input.datasetPath));
+  return path.relative(base, path.resolve(input.datasetPath)).split(path.sep).join('/');
+}
+
+/** New selection at another budget/strategy without recomputing features or trajectories. */
+export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
+  const cfg: CurationConfig = structuredClone(run.manifest.config);
+  cfg.budget = opts.budget;
+  if (opts.strategy) cfg.strategy = opts.strategy;
+  if (opts.within) cfg.selection.within = opts.within;
+  const t = performance.now();
+  const names = run.capabilities.capabilities.map((c) => c.name);
+  const chosen = selectAndSequence(run, cfg);
+  // Names may have been edited by the user; keep them.
+  names.forEach((n, k) => (run.capabilities.capabilities[k].name = n));
+  return { ...run, ...chosen, timingsMs: { ...run.timingsMs, reselect: Math.round(performance.now() - t) } };
+}
+
+/** Renames a capability; the manifest is rebuilt so the name persists into it. */
+export function renameCapability(run: CurationRun, id: string, name: string): CurationRun {
+  const k = capabilityIndex(id);
+  const cap = run.capabilities.capabilities[k];
+  if (!cap) throw new Error(`No capability ${id}.`);
+  const clean = name.replace(/\s+/g, ' ').trim().slice(0, 120);
+  if (!clean) throw new Error('A capability name cannot be empty.');
+  cap.name = clean;
+  return { ...run, ...selectAndSequence(run, run.manifest.config) };
+}
+
+export function capabilityId(k: number): string {
+  return `c${k + 1}`;
+}
+
+export function capabilityIndex(id: string): number {
+  const m = /^c(\d+)$/.exec(id);
+  return m ? Number(m[1]) - 1 : -1;
+}
+
+export function stageId(s: number): string {
+  return `s${s + 1}`;
+}
+
+/** Index of the sample on a 1-based line, or -1 (pool.lines is ascending). */
+export function sampleAtLine(pool: Pool, line: number): number {
+  let lo = 0;
+  let hi = pool.n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = pool.lines[mid];
+    if (v === line) return mid;
+    if (v < line) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+export function attributionOf(run: CurationRun, i: number): AttributionRow {
+  const { pool, attribution, trajectories } = run;
+  const K = attribution.K;
+  const influence: Record<string, number> = {};
+  for (let k = 0; k < K; k++) influence[capabilityId(k)] = round6(attribution.influence[i * K + k]);
+  const T = trajectories.T;
+  const stage = run.stageOf[i];
+  return {
+    line: pool.lines[i],
+    id: pool.ids[i],
+    capability: capabilityId(attribution.hard[i]),
+    influence,
+    selfInfluence: round6(attribution.selfInfluence[i]),
+    loss: round6(trajectories.loss[i * T + T - 1]),
+    style: STYLES[pool.primaryStyle[i]] ?? 'unknown',
+    selected: stage >= 0,
+    stage: stage >= 0 ? stageId(stage) : null,
+  };
+}
+
+export function attributionAt(run: CurationRun, line: number): AttributionRow | undefined {
+  const i = sampleAtLine(run.pool, line);
+  return i < 0 ? undefined : attributionOf(run, i);
+}
+
+export function attributionsInRange(run: CurationRun, startLine: number, endLine: number): AttributionRow[] {
+  const out: AttributionRow[] = [];
+  const { lines, n } = run.pool;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid] < startLine) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < n && lines[i] <= endLine; i++) out.push(attributionOf(run, i));
+  return out;
+}
+
+export function attributionRows(run: CurationRun): AttributionRow[] {
+  const rows: AttributionRow[] = new Array(run.pool.n);
+  for (let i = 0; i < run.pool.n; i++) rows[i] = attributionOf(run, i);
+  return rows;
+}
+
+/** Rounds to 6 significant digits so serialised numbers are stable and short. */
+export function round6(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return 0;
+  return Number(x.toPrecision(6));
+}
+
+export type { CapabilityModel };

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs, parseBudget, UsageError } from '../../../src/cli/args';
+
+test('parseBudget reads percentages, fractions and counts', () => {
+  assert.equal(parseBudget('5%'), 0.05);
+  assert.equal(parseBudget('0.05'), 0.05);
+  assert.equal(parseBudget('2000'), 2000);
+  assert.equal(parseBudget('100%'), 1);
+  for (const bad of ['0', '-1', '150%', 'abc', '12.5', '0%']) assert.throws(() => parseBudget(bad), UsageError, bad);
+});
+
+test('parseArgs parses a full curate command', () => {
+  const a = parseArgs(['curate', 'data.jsonl', '--budget', '10%', '--out=out', '--seed', '7', '--capabilities', '3', '--strategy', 'random', '--attributions', '--json', '--no-cache', '--force']);
+  assert.equal(a.command, 'curate');
+  if (a.command !== 'curate') return;
+  assert.equal(a.dataset, 'data.jsonl');
+  assert.equal(a.budget, 0.1);
+  assert.equal(a.out, 'out');
+  assert.equal(a.seed, 7);
+  assert.equal(a.capabilities, 3);
+  assert.equal(a.strategy, 'random');
+  assert.equal(a.attributions, true);
+  assert.equal(a.json, true);
+  assert.equal(a.cache, null);
+  assert.equal(a.force, true);
+});
+
+test('parseArgs rejects bad input with a usage error', () => {
+  assert.throws(() => parseArgs(['curate']), /needs a dataset/);
+  assert.throws(() => parseArgs(['curate', 'a', 'b']), /one dataset/);
+  assert.throws(() => parseArgs(['curate', 'a', '--strategy', 'best']), /--strategy best/);
+  assert.throws(() => parseArgs(['curate', 'a', '--capabilities', '1']), /--capabilities 1/);
+  assert.throws(() => parseArgs(['curate', 'a', '--seed', 'x']), /--seed x/);
+  assert.throws(() => parseArgs(['curate', 'a', '--budget']), /needs a value/);
+  assert.throws(() => parseArgs(['frobnicate']), /Unknown command/);
+  assert.throws(() => parseArgs(['curate', 'a', '--what']), /Unknown option/);
+});
+
+test('parseArgs defaults and help/version', () => {
+  const a = parseArgs(['curate', 'x.json']);
+  assert.deepEqual(
+    a.command === 'curate' ? [a.budget, a.out, a.seed, a.capabilities, a.strategy, a.cache] : [],
+    [0.05, 'curation', 42, 'auto', 'cadc', undefined],
+  );
+  assert.equal(parseArgs([]).command, 'help');
+  assert.equal(parseArgs(['--version']).command, 'version');
+});
