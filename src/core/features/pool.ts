@@ -1,0 +1,234 @@
+// Builds the compact, column-oriented Pool from a dataset file in one streaming pass.
+import { createHash } from 'node:crypto';
+import type { CurationConfig } from '../config';
+import { readDataset } from '../dataset/reader';
+import type { DatasetSummary, ReadOptions, Sample } from '../dataset/types';
+import { CancelledError } from '../pipeline/types';
+import { forEachLimited, imageFeatures } from './images';
+import { detectStyles, primaryStyle } from './styles';
+import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './text';
+import { IMAGE_FEATURE_DIM } from './types';
+import type { LabelColumn, Pool } from './types';
+
+/** A typed array that grows by doubling. */
+class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
+  private buf: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T, initial = 1024) {
+    this.buf = make(initial);
+  }
+  push(v: number): void {
+    if (this.length === this.buf.length) this.reserve(this.length + 1);
+    this.buf[this.length++] = v;
+  }
+  reserve(n: number): void {
+    if (n <= this.buf.length) return;
+    const next = this.make(Math.max(n, this.buf.length * 2));
+    next.set(this.buf.subarray(0, this.length) as never);
+    this.buf = next;
+  }
+  done(): T {
+    return this.buf.slice(0, this.length) as T;
+  }
+}
+
+const STOP = new Set(
+  'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(' '),
+);
+
+export interface BuildPoolOptions extends ReadOptions {
+  onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
+}
+
+export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPoolOptions = {}): Promise<{ pool: Pool; summary: DatasetSummary }> {
+  const { questionBuckets, maxQuestionNgrams, answerVocab } = cfg.features;
+  const L = maxQuestionNgrams;
+  const ids: string[] = [];
+  const lines = new Grow((n) => new Int32Array(n));
+  const offsets = new Grow((n) => new Float64Array(n));
+  const lengths = new Grow((n) => new Int32Array(n));
+  const styleMask = new Grow((n) => new Uint16Array(n));
+  const primary = new Grow((n) => new Uint8Array(n));
+  const qNgrams = new Grow((n) => new Uint32Array(n), 1024 * L);
+  const qCount = new Grow((n) => new Uint16Array(n));
+  const answerPtr = new Grow((n) => new Int32Array(n));
+  const answerTokens = new Grow((n) => new Uint32Array(n), 8192);
+  const termPtr = new Grow((n) => new Int32Array(n));
+  const termIds = new Grow((n) => new Uint32Array(n), 8192);
+  const turns = new Grow((n) => new Uint16Array(n));
+  const qChars = new Grow((n) => new Int32Array(n));
+  const aChars = new Grow((n) => new Int32Array(n));
+  const exactHash = new Grow((n) => new Uint32Array(n), 2048);
+  const simHash = new Grow((n) => new Uint32Array(n), 2048);
+  const imagePath: (string | undefined)[] = [];
+  const termOf = new Map<number, string>();
+  const labelValues = new Map<string, { values: string[]; index: Map<string, number>; codes: Grow<Int32Array> }>();
+  answerPtr.push(0);
+  termPtr.push(0);
+
+  const onSample = (s: Sample) => {
+    const i = ids.length;
+    ids.push(s.id);
+    lines.push(s.line);
+    offsets.push(s.byteOffset);
+    lengths.push(s.byteLength);
+    let q = '';
+    let a = '';
+    for (const t of s.turns) {
+      if (t.role === 'user') q += (q ? '\n' : '') + t.text;
+      else if (t.role === 'assistant') a += (a ? '\n' : '') + t.text;
+    }
+    const qClean = q.replace(/<image>/g, ' ');
+    const qTok = tokenize(qClean);
+    const aTok = tokenize(a);
+    const grams = hashedNgrams(qTok, questionBuckets, L);
+    for (let j = 0; j < L; j++) qNgrams.push(j < grams.length ? grams[j] : questionBuckets);
+    qCount.push(grams.length);
+    for (const t of aTok) answerTokens.push(hash32(t, 3) % answerVocab);
+    if (aTok.length === 0) answerTokens.push(hash32('<empty>', 3) % answerVocab);
+    answerPtr.push(answerTokens.length);
+    const seenTerms = new Set<number>();
+    for (const t of qTok) {
+      if (t.length < 2 || STOP.has(t) || /^\d+$/.test(t) || t.startsWith('opt_')) continue;
+      const h = hash32(t, 5);
+      if (seenTerms.has(h)) continue;
+      seenTerms.add(h);
+      termIds.push(h);
+      if (!termOf.has(h)) termOf.set(h, t);
+    }
+    termPtr.push(termIds.length);
+    const mask = detectStyles(s.turns);
+    styleMask.push(mask);
+    primary.push(primaryStyle(mask));
+    turns.push(Math.min(65535, s.turns.length));
+    qChars.push(q.length);
+    aChars.push(a.length);
+    const key = createHash('sha1')
+      .update(normaliseForKey(q))
+      .update('\u0000')
+      .update(normaliseForKey(a))
+      .update('\u0000')
+      .update(s.images.map((im) => im.raw).join('\u0001'))
+      .digest();
+    exactHash.push(key.readUInt32LE(0));
+    exactHash.push(key.readUInt32LE(4));
+    const [hi, lo] = simHash64([...qTok, '|', ...aTok]);
+    simHash.push(hi);
+    simHash.push(lo);
+    const usable = s.images.find((im) => im.path && !im.problem);
+    imagePath.push(usable?.path);
+    for (const [field, value] of Object.entries(s.labels)) {
+      let col = labelValues.get(field);
+      if (!col) {
+        col = { values: [], index: new Map(), codes: new Grow((n) => new Int32Array(n).fill(-1)) };
+        labelValues.set(field, col);
+      }
+      let code = col.index.get(value);
+      if (code === undefined) {
+        code = col.values.length;
+        col.values.push(value);
+        col.index.set(value, code);
+      }
+      col.codes.reserve(i + 1);
+      while (col.codes.length < i) col.codes.push(-1);
+      col.codes.push(code);
+    }
+  };
+
+  const summary = await readDataset(file, { ...opts, onProgress: (r, t) => opts.onStageProgress?.('read', t > 0 ? r / t : 1) }, onSample);
+  const n = ids.length;
+
+  // Image features for samples whose image resolves inside the root.
+  const hasImage = new Uint8Array(n);
+  let imageFeats: Float32Array | null = null;
+  const withImage: number[] = [];
+  if (cfg.features.images) for (let i = 0; i < n; i++) if (imagePath[i]) withImage.push(i);
+  if (withImage.length > 0) {
+    imageFeats = new Float32Array(n * IMAGE_FEATURE_DIM);
+    const memo = new Map<string, Promise<Float32Array | undefined>>();
+    let done = 0;
+    const undecodable = new Set<number>();
+    await forEachLimited(
+      withImage,
+      4,
+      async (i) => {
+        const p = imagePath[i] as string;
+        let f = memo.get(p);
+        if (!f) {
+          f = imageFeatures(p);
+          memo.set(p, f);
+        }
+        const feats = await f;
+        if (feats) {
+          imageFeats!.set(feats, i * IMAGE_FEATURE_DIM);
+          hasImage[i] = 1;
+        } else undecodable.add(i);
+        if (++done % 64 === 0) opts.onStageProgress?.('featurise', done / withImage.length);
+      },
+      opts.signal,
+    );
+    if (opts.signal?.aborted) throw new CancelledError();
+    for (const i of [...undecodable].sort((x, y) => x - y)) {
+      summary.diagnosticCounts['missing-image'] = (summary.diagnosticCounts['missing-image'] ?? 0) + 1;
+      if (summary.diagnostics.length < (opts.maxDiagnostics ?? 10_000)) {
+        summary.diagnostics.push({ line: lines.done()[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` });
+      }
+    }
+    summary.diagnostics.sort((a, b) => a.line - b.line);
+  }
+  opts.onStageProgress?.('featurise', 1);
+
+  const labels: Record<string, LabelColumn> = {};
+  for (const [field, col] of labelValues) {
+    while (col.codes.length < n) col.codes.push(-1);
+    labels[field] = { values: col.values, codes: col.codes.done() };
+  }
+  summary.labelFields = Object.entries(labels).map(([name, col]) => {
+    let present = 0;
+    for (const c of col.codes) if (c >= 0) present++;
+    return { name, present, distinct: col.values.length };
+  });
+
+  const pool: Pool = {
+    n,
+    ids,
+    lines: lines.done(),
+    offsets: offsets.done(),
+    lengths: lengths.done(),
+    labels,
+    styleMask: styleMask.done(),
+    primaryStyle: primary.done(),
+    questionNgrams: qNgrams.done(),
+    questionNgramCount: qCount.done(),
+    answerPtr: answerPtr.done(),
+    answerTokens: answerTokens.done(),
+    imageFeatures: imageFeats,
+    hasImage,
+    turns: turns.done(),
+    questionChars: qChars.done(),
+    answerChars: aChars.done(),
+    exactHash: exactHash.done(),
+    simHash: simHash.done(),
+    termOf,
+    termPtr: termPtr.done(),
+    termIds: termIds.done(),
+    dims: { questionBuckets, maxQuestionNgrams: L, answerVocab, imageDim: IMAGE_FEATURE_DIM },
+  };
+  return { pool, summary };
+}
+
+/** Fields that look like task labels and are usable as probe groups, best first. */
+export function labelCandidates(pool: Pool): string[] {
+  const preferred = ['task_name', 'task', 'subtask', 'category', 'source', 'dataset', 'ability', 'type'];
+  const out: { field: string; score: number }[] = [];
+  for (const [field, col] of Object.entries(pool.labels)) {
+    if (/^(id|model|image|url|path|split|answer|label_id)$/i.test(field) || /(_id|Id)$/.test(field)) continue;
+    let present = 0;
+    for (const c of col.codes) if (c >= 0) present++;
+    const distinct = col.values.length;
+    if (present < 0.95 * pool.n || distinct < 2 || distinct > 5000 || present / distinct < 5) continue;
+    const rank = preferred.indexOf(field);
+    out.push({ field, score: rank < 0 ? 100 : rank });
+  }
+  return out.sort((a, b) => a.score - b.score || a.field.localeCompare(b.field)).map((x) => x.field);
+}
