@@ -106,7 +106,7 @@ export const DEFAULT_CONFIG: CurationConfig = {
 
 /** Deep-merge a partial config over the defaults (arrays and scalars replace). */
 export function resolveConfig(partial: DeepPartial<CurationConfig> = {}): CurationConfig {
-  return mergeDeep(structuredClone(DEFAULT_CONFIG), partial) as CurationConfig;
+  return mergeDeep(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, partial as Record<string, unknown>) as unknown as CurationConfig;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -227,6 +227,10 @@ export function labelCandidates(pool: Pool): string[] {
     for (const c of col.codes) if (c >= 0) present++;
     const distinct = col.values.length;
     if (present < 0.95 * pool.n || distinct < 2 || distinct > 5000 || present / distinct < 5) continue;
+    // A field dominated by one value (e.g. 'default' on most rows) says little about the task.
+    const counts = new Int32Array(distinct);
+    for (const c of col.codes) if (c >= 0) counts[c]++;
+    if (Math.max(...counts) > 0.5 * present) continue;
     const rank = preferred.indexOf(field);
     out.push({ field, score: rank < 0 ? 100 : rank });
   }

@@ -22,7 +22,8 @@ import { buildStages } from '../curriculum/stages';
 import { buildManifest } from '../curriculum/manifest';
 import type { Stage } from '../curriculum/types';
 import { Rng } from '../util/rng';
-import { openCurationCache } from './cacheAdapter';
+import { round6 } from '../util/stableJson';
+import { openCurationCache } from '../store/cache';
 import type { AttributionRow, CurationInput, CurationRun, ReselectOptions } from './api';
 import { throwIfCancelled } from './types';
 import type { ProgressFn, StageName } from './types';
@@ -310,12 +311,6 @@ export function attributionRows(run: CurationRun): AttributionRow[] {
   const rows: AttributionRow[] = new Array(run.pool.n);
   for (let i = 0; i < run.pool.n; i++) rows[i] = attributionOf(run, i);
   return rows;
-}
-
-/** Rounds to 6 significant digits so serialised numbers are stable and short. */
-export function round6(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return 0;
-  return Number(x.toPrecision(6));
 }
 
 export type { CapabilityModel };

@@ -1,0 +1,88 @@
+// The cadc.manifest/v1 artefact: built from a run's parts, serialised deterministically.
+import type { CurationConfig } from '../config';
+import type { CapabilityModel } from '../capabilities/types';
+import type { DatasetSummary } from '../dataset/types';
+import type { Pool } from '../features/types';
+import type { Trajectories } from '../gradients/types';
+import type { Attribution } from '../influence/types';
+import type { SelectionResult } from '../selection/types';
+import { round6, stableStringify } from '../util/stableJson';
+import { lossCurve, selfInfluenceCurve } from './stages';
+import type { ManifestV1, Stage } from './types';
+
+export interface ManifestParts {
+  toolVersion: string;
+  summary: DatasetSummary;
+  datasetPath: string;
+  config: CurationConfig;
+  pool: Pool;
+  warmup: { samples: number; checkpoints: { t: number; eta: number; trainLoss: number }[] };
+  trajectories: Trajectories;
+  capabilities: CapabilityModel;
+  attribution: Attribution;
+  selection: SelectionResult;
+  stages: Stage[];
+}
+
+export function buildManifest(p: ManifestParts): ManifestV1 {
+  const { pool, attribution: a, capabilities: model, trajectories: traj } = p;
+  const K = model.K;
+  const members: number[][] = Array.from({ length: K }, () => []);
+  for (let i = 0; i < pool.n; i++) members[a.hard[i]].push(i);
+  const selectedPer = new Int32Array(K);
+  for (const i of p.selection.selected) selectedPer[a.hard[i]]++;
+  const s = p.summary;
+  return {
+    schema: 'cadc.manifest/v1',
+    tool: { name: 'cadc', version: p.toolVersion },
+    dataset: {
+      path: p.datasetPath,
+      sha256: s.sha256,
+      bytes: s.bytes,
+      lines: s.lines,
+      records: s.records,
+      samples: s.samples,
+      invalid: s.invalid,
+      format: s.format,
+      container: s.container,
+    },
+    config: p.config,
+    budget: {
+      requested: p.config.budget,
+      requestedCount: p.config.budget <= 1 ? Math.min(pool.n, Math.max(1, Math.round(p.config.budget * pool.n))) : Math.min(pool.n, Math.floor(p.config.budget)),
+      selected: p.selection.selected.length,
+    },
+    proxy: {
+      warmupSamples: p.warmup.samples,
+      checkpoints: p.warmup.checkpoints.map((c) => ({ t: c.t, eta: round6(c.eta), trainLoss: round6(c.trainLoss) })),
+      bytesPerSample: traj.bytesPerSample,
+    },
+    probe: { source: model.probe.source, ...(model.probe.field ? { field: model.probe.field } : {}), groups: model.probe.names.length },
+    capabilities: model.capabilities.map((c, k) => ({
+      id: `c${k + 1}`,
+      name: c.name,
+      size: c.size,
+      selected: selectedPer[k],
+      groups: c.groups.map((g) => model.probe.names[g]),
+      terms: c.terms,
+      labels: c.labels,
+      styles: c.styles,
+      curve: { selfInfluence: selfInfluenceCurve(traj, members[k]).map(round6), loss: lossCurve(traj, members[k]).map(round6) },
+    })),
+    stages: p.stages.map((st) => ({
+      id: `s${st.index + 1}`,
+      name: st.name,
+      capabilities: st.capabilities.map((k) => `c${k + 1}`),
+      samples: Array.from(st.samples, (i) => ({
+        line: pool.lines[i],
+        id: pool.ids[i],
+        capability: `c${a.hard[i] + 1}`,
+        influence: round6(a.influence[i * K + a.hard[i]]),
+      })),
+    })),
+  };
+}
+
+export function serializeManifest(m: ManifestV1): string {
+  return stableStringify(m);
+}

@@ -1,0 +1,102 @@
+// Trajectory influence I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) (ORT GEMMs per batch), self-influence,
+// hard labels by z-scored argmax, and the capability descriptions that follow from the labels.
+import type { CapabilityModel } from '../capabilities/types';
+import { STYLES } from '../features/types';
+import type { Pool } from '../features/types';
+import type { Trajectories } from '../gradients/types';
+import { matmulNT } from '../ort/kernels';
+import type { Attribution } from './types';
+
+export async function attribute(traj: Trajectories, model: CapabilityModel): Promise<Attribution> {
+  const { n, T, D } = traj;
+  const K = model.K;
+  const influence = new Float32Array(n * K);
+  const selfInfluence = new Float32Array(n);
+  const B = 16384;
+  for (let t = 0; t < T; t++) {
+    const eta = traj.eta[t];
+    const anchorsT = model.anchors.subarray(t * K * D, (t + 1) * K * D);
+    for (let s = 0; s < n; s += B) {
+      const e = Math.min(n, s + B);
+      const sims = await matmulNT(traj.slice(t, s, e), e - s, D, anchorsT, K);
+      for (let i = 0; i < sims.length; i++) influence[s * K + i] += eta * sims[i];
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let si = 0;
+    for (let t = 0; t < T; t++) si += traj.eta[t] * traj.gradNormSq[i * T + t];
+    selfInfluence[i] = si;
+  }
+  const mean = new Float64Array(K);
+  const std = new Float64Array(K);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) mean[k] += influence[i * K + k];
+  for (let k = 0; k < K; k++) mean[k] /= Math.max(1, n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) std[k] += (influence[i * K + k] - mean[k]) ** 2;
+  for (let k = 0; k < K; k++) std[k] = Math.sqrt(std[k] / Math.max(1, n)) || 1;
+  const hard = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bv = -Infinity;
+    for (let k = 0; k < K; k++) {
+      const z = (influence[i * K + k] - mean[k]) / std[k];
+      if (z > bv) [bv, best] = [z, k];
+    }
+    hard[i] = best;
+  }
+  return { K, influence, hard, selfInfluence, mean, std };
+}
+
+const TOP_LABELS = 3;
+const TOP_TERMS = 8;
+
+/** Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles and a readable name. */
+export function describeCapabilities(pool: Pool, model: CapabilityModel, attribution: Attribution): void {
+  const K = model.K;
+  const sizes = new Int32Array(K);
+  for (let i = 0; i < pool.n; i++) sizes[attribution.hard[i]]++;
+  // Distinctive terms: a term's share of the class's samples p_c against its share of the pool p,
+  // scored p_c·log(p_c/p) (its contribution to the KL divergence), so pool-wide template words drop out.
+  const tfClass: Map<number, number>[] = Array.from({ length: K }, () => new Map());
+  const tfAll = new Map<number, number>();
+  for (let i = 0; i < pool.n; i++) {
+    const m = tfClass[attribution.hard[i]];
+    for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
+      const id = pool.termIds[j];
+      m.set(id, (m.get(id) ?? 0) + 1);
+      tfAll.set(id, (tfAll.get(id) ?? 0) + 1);
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    const cap = model.capabilities[k];
+    cap.size = sizes[k];
+    const scored: [string, number][] = [];
+    for (const [id, tf] of tfClass[k]) {
+      if (tf < 2) continue;
+      const term = pool.termOf.get(id);
+      const pc = tf / Math.max(1, sizes[k]);
+      const p = (tfAll.get(id) ?? 1) / pool.n;
+      if (term && pc > p) scored.push([term, pc * Math.log(pc / p)]);
+    }
+    scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    cap.terms = scored.slice(0, TOP_TERMS).map(([t]) => t);
+    cap.labels = [];
+    for (const [field, col] of Object.entries(pool.labels)) {
+      if (col.values.length > 5000) continue;
+      const counts = new Map<number, number>();
+      for (let i = 0; i < pool.n; i++) if (attribution.hard[i] === k && col.codes[i] >= 0) counts.set(col.codes[i], (counts.get(col.codes[i]) ?? 0) + 1);
+      const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP_LABELS);
+      for (const [code, c] of top) cap.labels.push({ field, value: col.values[code], share: round3(c / Math.max(1, sizes[k])) });
+    }
+    const styleCounts = new Int32Array(STYLES.length);
+    for (let i = 0; i < pool.n; i++) if (attribution.hard[i] === k) styleCounts[pool.primaryStyle[i]]++;
+    cap.styles = STYLES.map((style, s) => ({ style, share: round3(styleCounts[s] / Math.max(1, sizes[k])) }))
+      .filter((x) => x.share > 0)
+      .sort((a, b) => b.share - a.share || (a.style < b.style ? -1 : 1));
+    const parts = [cap.styles[0]?.style, model.probe.source === 'label' ? cap.labels.find((l) => l.field === model.probe.field)?.value : cap.labels[0]?.value, cap.terms[0]];
+    cap.name = parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`;
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
