@@ -151,6 +151,7 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
       timingsMs: run.timingsMs,
       cacheHit: run.cacheHit,
       diagnosticCounts: s.diagnosticCounts,
+      diagnostics: s.diagnostics.slice(0, 1000),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }
