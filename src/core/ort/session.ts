@@ -21,6 +21,7 @@ export function configureOrt(opts: { telemetry?: boolean; threads?: number }): v
 export function loadOrt(): Ort {
   if (!ort) {
     if (!telemetry) process.env.ORT_DISABLE_TELEMETRY = '1';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, after the telemetry switch
     ort = require('onnxruntime-node') as Ort;
   }
   return ort;

@@ -1,0 +1,47 @@
+// The end-to-end scenarios, as a person would do them.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Workbench } from '../harness/workbench';
+import { choose, openFile, runCommand, waitForNotification, waitForWorkbench } from './ui';
+
+export interface E2ETest {
+  name: string;
+  run(wb: Workbench, artifacts: string): Promise<void>;
+}
+
+export const tests: E2ETest[] = [
+  {
+    name: 'curate the demo dataset from the command palette',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      await waitForWorkbench(page);
+      await openFile(page, 'demo.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, '10%');
+      await choose(page, 'cadc');
+      await choose(page, 'auto');
+      // The status bar reports the result as soon as the run ends.
+      const status = page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first();
+      await status.waitFor({ timeout: 180_000 });
+      const m = /CADC: (\d+) selected, (\d+) capabilities/.exec(await status.innerText());
+      assert.ok(m, 'status bar text');
+      assert.ok(Math.abs(Number(m[1]) - 154) <= 1, `selected ${m[1]}`);
+      assert.ok(Number(m[2]) >= 2, `capabilities ${m[2]}`);
+      const manifest = path.join(wb.workspace, 'curation', 'demo.cadc.json');
+      assert.ok(existsSync(manifest), 'manifest written into the workspace');
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8'));
+      assert.equal(parsed.schema, 'cadc.manifest/v1');
+      assert.ok(parsed.stages.length >= 2);
+      // The summary notification, read in the notification centre.
+      await runCommand(page, 'Notifications: Show Notifications');
+      const text = await waitForNotification(page, /CADC: selected \d+ of 1543 samples/, 15_000);
+      assert.match(text, new RegExp(`selected ${m[1]} of 1543 samples across ${m[2]} capabilities in ${parsed.stages.length} stages`));
+      await page.screenshot({ path: path.join(artifacts, 'curate-notification.png') });
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Focus Problems');
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'Image not found' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(artifacts, 'curate-demo.png') });
+    },
+  },
+];

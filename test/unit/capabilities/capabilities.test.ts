@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveConfig } from '../../../src/core/config';
+import { discoverCapabilities } from '../../../src/core/capabilities/discover';
+import { findCommunities, thresholdEdges } from '../../../src/core/capabilities/graph';
+import { probeGroupsFromClusters, sphericalKMeans } from '../../../src/core/capabilities/probeGroups';
+import { attribute } from '../../../src/core/influence/attribute';
+import { buildStages, decayScore } from '../../../src/core/curriculum/stages';
+import { Rng } from '../../../src/core/util/rng';
+import { plantedTrajectories, tinyPool, unit } from '../helpers';
+
+/** Three planted directions in 6-D; sample i belongs to direction i % 3, with small noise. */
+function planted(n = 90, T = 2) {
+  const rng = new Rng(4);
+  const dirs = [unit([1, 0.1, 0, 0, 0, 0]), unit([0, 0, 1, 0.1, 0, 0]), unit([0, 0, 0, 0, 1, 0.1])];
+  const rows = Array.from({ length: T }, () => Array.from({ length: n }, (_, i) => unit(dirs[i % 3].map((x) => x + rng.normal() * 0.05))));
+  return rows;
+}
+
+test('spherical k-means recovers planted clusters', async () => {
+  const rows = planted(90, 1)[0];
+  const x = Float32Array.from(rows.flat());
+  const centers = await sphericalKMeans(x, 90, 6, 3, new Rng(1));
+  const traj = plantedTrajectories([rows], [1]);
+  const groups = await probeGroupsFromClusters(traj, 3, new Rng(1));
+  assert.equal(centers.length, 18);
+  for (let i = 0; i < 90; i++) assert.equal(groups.of[i], groups.of[i % 3], `sample ${i}`);
+  assert.deepEqual(Array.from(groups.sizes), [30, 30, 30]);
+});
+
+test('Louvain on the group graph finds planted communities; a forced K lands exactly on K', () => {
+  // 6 groups: {0,1,2} similar, {3,4,5} similar.
+  const G = 6;
+  const cos = new Float32Array(G * G);
+  for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) cos[a * G + b] = a === b ? 1 : Math.floor(a / 3) === Math.floor(b / 3) ? 0.9 : 0.05;
+  const { edges } = thresholdEdges(cos, G, 0.5);
+  assert.equal(edges.length, 6);
+  const part = findCommunities(G, edges, cos, 1, 'auto', new Rng(1));
+  assert.equal(part.count, 2);
+  assert.deepEqual(Array.from(part.community), [0, 0, 0, 1, 1, 1]);
+  for (const k of [2, 3, 4, 6]) assert.equal(findCommunities(G, edges, cos, 1, k, new Rng(1)).count, k, `forced K=${k}`);
+});
+
+test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels the z-scored argmax', async () => {
+  const rows = planted(30, 2);
+  const traj = plantedTrajectories(rows, [0.5, 0.25]);
+  const pool = tinyPool(30);
+  const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3 } });
+  const model = await discoverCapabilities(pool, traj, cfg, new Rng(2), { labelCandidates: [] });
+  assert.equal(model.K, 3);
+  for (let t = 0; t < 2; t++) for (let k = 0; k < 3; k++) {
+    const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
+    assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'anchors are unit vectors');
+  }
+  const att = await attribute(traj, model);
+  for (const i of [0, 7, 29]) for (let k = 0; k < 3; k++) {
+    let expect = 0;
+    for (let t = 0; t < 2; t++) {
+      const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
+      expect += [0.5, 0.25][t] * rows[t][i].reduce((s, x, j) => s + x * a[j], 0);
+    }
+    assert.ok(Math.abs(att.influence[i * 3 + k] - expect) < 1e-5);
+  }
+  for (let i = 0; i < 30; i++) assert.equal(att.hard[i], att.hard[i % 3], 'same planted direction, same capability');
+  assert.equal(new Set(Array.from(att.hard)).size, 3);
+  assert.ok(Math.abs(att.selfInfluence[0] - 0.75) < 1e-6, 'Σ η_t ‖∇‖² with unit norms');
+});
+
+test('stages are ordered by self-influence decay, learned-first first', () => {
+  assert.ok(decayScore([4, 1, 0.5]) < decayScore([4, 3, 2.5]));
+  const n = 6;
+  // Capability 0 decays slowly, capability 1 fast.
+  const gn = [[1, 1, 1, 1, 1, 1], [0.9, 0.2, 0.9, 0.2, 0.9, 0.2], [0.8, 0.1, 0.8, 0.1, 0.8, 0.1]];
+  const traj = plantedTrajectories([0, 1, 2].map(() => Array.from({ length: n }, () => [1, 0])), [1, 1, 1], gn);
+  const hard = Int32Array.from([0, 1, 0, 1, 0, 1]);
+  const att = { K: 2, influence: new Float32Array(12), hard, selfInfluence: new Float32Array(6), mean: new Float64Array(2), std: new Float64Array(2).fill(1) };
+  const model = { K: 2, capabilities: [{ name: 'slow' }, { name: 'fast' }] } as never;
+  const stages = buildStages({ strategy: 'cadc', selected: Int32Array.from([0, 1, 2, 3, 4, 5]), notes: [] }, att, model, traj, resolveConfig({}), new Rng(1));
+  assert.deepEqual(stages.map((s) => s.name), ['fast', 'slow']);
+  assert.deepEqual(Array.from(stages[0].samples).sort(), [1, 3, 5]);
+});

@@ -1,0 +1,97 @@
+// The CLI end to end on the shared real datasets (built bundle, real files, real ORT).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { validateManifest } from '../../../src/core/curriculum/validate';
+import { nmi } from '../../../src/core/util/stats';
+import { Rng } from '../../../src/core/util/rng';
+import { runCuration } from '../../../src/core/pipeline/run';
+import { resolveConfig } from '../../../src/core/config';
+
+const REPO = resolve(__dirname, '../../..');
+const SHARED = resolve(REPO, '../shared/datasets');
+const CLI = join(REPO, 'dist/cli.js');
+const out = mkdtempSync(join(tmpdir(), 'cadc-cli-'));
+
+before(() => {
+  const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--only', 'cli'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+function cadc(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(out, 'xdg') } });
+}
+
+for (const [name, file, budget] of [
+  ['vision-flan-205', 'vision-flan-205/vision-flan-205.jsonl', '20%'],
+  ['owleval', 'owleval/owleval.jsonl', '10%'],
+  ['llava-eval-pool', 'llava-eval-pool/llava-eval-pool.jsonl', '5%'],
+] as const) {
+  test(`curate ${name}: budget met, K ≥ 2, ≥ 2 stages, valid manifest, byte-identical reruns`, () => {
+    const dir = join(out, name);
+    const r = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--json', '--no-cache', '--attributions', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    const pct = Number(budget.replace('%', '')) / 100;
+    assert.equal(res.selected, Math.round(res.samples * pct));
+    assert.ok(res.capabilities.length >= 2, `K=${res.capabilities.length}`);
+    assert.ok(res.stages.length >= 2);
+    const text = readFileSync(res.manifest, 'utf8');
+    const manifest = JSON.parse(text);
+    assert.deepEqual(validateManifest(manifest), { valid: true, errors: [] });
+    // Every selected line is a valid, unique sample line.
+    const attributions = readFileSync(res.attributions, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(attributions.length, res.samples);
+    const valid = new Set(attributions.map((a) => a.line));
+    const lines = manifest.stages.flatMap((s: { samples: { line: number }[] }) => s.samples.map((x) => x.line));
+    assert.equal(new Set(lines).size, lines.length);
+    assert.ok(lines.every((l: number) => valid.has(l)));
+    assert.equal(attributions.filter((a) => a.selected).length, res.selected);
+    // Same dataset + config + seed → the same bytes (with and without the cache).
+    const again = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).cacheHit, false, 'the first cached run fills the cache');
+    assert.equal(readFileSync(res.manifest, 'utf8'), text);
+    const hit = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    assert.equal(JSON.parse(hit.stdout).cacheHit, true, 'second cached run hits');
+    assert.equal(readFileSync(res.manifest, 'utf8'), text, 'a cache hit gives the same manifest');
+  });
+}
+
+test('capabilities carry information about the real task labels, well above a random partition', async () => {
+  // Unsupervised probe groups (micro-clusters), so the labels play no part in the method.
+  const run = await runCuration({
+    datasetPath: join(SHARED, 'llava-eval-pool/llava-eval-pool.jsonl'),
+    config: resolveConfig({ capabilities: { probe: 'clusters' } }),
+    cacheDir: null,
+  });
+  const src = run.pool.labels.source.codes;
+  const score = nmi(run.attribution.hard, src);
+  const shuffled = Int32Array.from(run.attribution.hard);
+  new Rng(1).shuffle(shuffled);
+  const random = nmi(shuffled, src);
+  assert.ok(run.capabilities.K >= 2);
+  assert.ok(score > 0.1 && score > 10 * random, `NMI ${score.toFixed(3)} vs random partition ${random.toFixed(4)}`);
+});
+
+test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest without --force', () => {
+  assert.equal(cadc(['curate']).status, 2);
+  assert.equal(cadc(['curate', 'x.jsonl', '--budget', 'lots']).status, 2);
+  assert.equal(cadc(['curate', join(out, 'nope.jsonl'), '--out', out]).status, 3);
+  const dir = join(out, 'exists');
+  const ds = join(out, 'small.jsonl');
+  writeFileSync(ds, readFileSync(join(SHARED, 'vision-flan-205/vision-flan-205.jsonl')));
+  assert.equal(cadc(['curate', ds, '--out', dir, '--no-cache', '--quiet']).status, 0);
+  const before = readFileSync(join(dir, 'small.cadc.json'), 'utf8');
+  const r = cadc(['curate', ds, '--out', dir, '--no-cache', '--quiet', '--seed', '7']);
+  assert.equal(r.status, 4);
+  assert.match(r.stderr, /exists; use --force/);
+  assert.equal(readFileSync(join(dir, 'small.cadc.json'), 'utf8'), before, 'not overwritten');
+  assert.deepEqual(readdirSync(dir), ['small.cadc.json'], 'no temp files left');
+  assert.ok(existsSync(ds));
+});
+
+after(() => rmSync(out, { recursive: true, force: true }));

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveConfig } from '../../../src/core/config';
+import { findDuplicates } from '../../../src/core/selection/dedup';
+import { budgetCount, getStrategy, proportionalQuotas, waterFill } from '../../../src/core/selection/strategies';
+import type { CapabilityModel } from '../../../src/core/capabilities/types';
+import type { Attribution } from '../../../src/core/influence/types';
+import { Rng } from '../../../src/core/util/rng';
+import { tinyPool } from '../helpers';
+
+test('budgetCount reads fractions and counts', () => {
+  assert.equal(budgetCount(0.05, 1000), 50);
+  assert.equal(budgetCount(1, 7), 7);
+  assert.equal(budgetCount(120, 100), 100);
+  assert.equal(budgetCount(30, 100), 30);
+  assert.throws(() => budgetCount(0, 10));
+});
+
+test('waterFill splits evenly and passes a short bin’s rest on', () => {
+  assert.deepEqual(waterFill(30, [100, 100, 100]), [10, 10, 10]);
+  assert.deepEqual(waterFill(30, [4, 100, 100]), [4, 13, 13]);
+  assert.deepEqual(waterFill(31, [100, 100, 100]), [11, 10, 10]);
+  assert.deepEqual(waterFill(50, [5, 6, 7]), [5, 6, 7]);
+});
+
+test('proportionalQuotas uses largest remainders, ties by index, capped by size', () => {
+  assert.deepEqual(proportionalQuotas(10, [50, 30, 20]), [5, 3, 2]);
+  assert.deepEqual(proportionalQuotas(4, [1, 1, 1, 1, 1, 1]), [1, 1, 1, 1, 0, 0]);
+  assert.deepEqual(proportionalQuotas(7, [10, 5, 1]), [4, 2, 1]);
+  assert.deepEqual(proportionalQuotas(100, [3, 2]), [3, 2]);
+});
+
+test('dedup finds exact and 1-bit near duplicates but not 10-bit-apart hashes', () => {
+  const pool = tinyPool(5);
+  pool.exactHash.set([7, 7], 2 * 3); // sample 3 exactly equals sample 1 below
+  pool.exactHash.set([7, 7], 2 * 1);
+  pool.simHash.set([0xffff0000, 0x0000ffff], 0);
+  pool.simHash.set([0xffff0000, 0x0000fffe], 2 * 2); // 1 bit from sample 0
+  pool.simHash.set([0xffff03ff, 0x0000ffff], 2 * 4); // 10 bits from sample 0
+  const d = findDuplicates(pool, 3);
+  assert.deepEqual(Array.from(d.rep), [0, 1, 0, 1, 4]);
+  assert.equal(d.exactPairs, 1);
+  assert.equal(d.nearPairs, 1);
+});
+
+/** 3 capabilities over 60 samples: c0 has 30, c1 has 24, c2 only 6; probe group = i % 2. */
+function planted() {
+  const n = 60;
+  const pool = tinyPool(n);
+  const K = 3;
+  const hard = Int32Array.from({ length: n }, (_, i) => (i < 30 ? 0 : i < 54 ? 1 : 2));
+  const influence = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) influence[i * K + hard[i]] = 1 + i / 100;
+  const attribution: Attribution = { K, influence, hard, selfInfluence: Float32Array.from({ length: n }, (_, i) => i), mean: new Float64Array(K).fill(0.3), std: new Float64Array(K).fill(0.5) };
+  pool.primaryStyle = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 2 : 3));
+  const capabilities = {
+    K,
+    probe: { source: 'clusters', names: ['g0', 'g1'], of: Int32Array.from({ length: n }, (_, i) => i % 2), sizes: Int32Array.from([30, 30]) },
+    capabilities: [],
+    groupCapability: new Int32Array(2),
+    anchors: new Float32Array(0),
+    graph: { edges: [], threshold: 0, resolution: 1, modularity: 0 },
+  } as unknown as CapabilityModel;
+  const rep = Int32Array.from({ length: n }, (_, i) => i);
+  rep[31] = 30; // 30 and 31 are duplicates
+  return { pool, attribution, capabilities, duplicates: { rep, exactPairs: 1, nearPairs: 0 } };
+}
+
+test('cadc selection: even split with carry-over, bins by group×style, no duplicate twice, seeded', () => {
+  const p = planted();
+  const cfg = resolveConfig({});
+  const run = (seed: number, within: 'stratified' | 'top-influence' = 'stratified') =>
+    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within } }), rng: new Rng(seed) }, 30);
+  const a = run(1);
+  assert.equal(a.selected.length, 30);
+  assert.deepEqual(a.perCapability!.map((c) => c.quota), [12, 12, 6], 'c2 is short (6): its rest is passed on evenly');
+  assert.equal(new Set(a.selected).size, 30);
+  assert.ok(!(a.selected.includes(30) && a.selected.includes(31)), 'one per duplicate cluster');
+  assert.ok(!a.selected.includes(31), 'non-representatives are never selected');
+  // Bins of c0: group (i%2) × style (i%3==0): sizes 5,10,5,10 over 30 → quota 12 → 2,4,2,4.
+  const c0 = Array.from(a.selected).filter((i) => i < 30);
+  const bin = (i: number) => `${i % 2}:${i % 3 === 0}`;
+  const counts: Record<string, number> = {};
+  for (const i of c0) counts[bin(i)] = (counts[bin(i)] ?? 0) + 1;
+  assert.deepEqual(counts, { '0:true': 2, '0:false': 4, '1:true': 2, '1:false': 4 });
+  assert.deepEqual(Array.from(run(1).selected), Array.from(a.selected), 'same seed, same selection');
+  assert.notDeepEqual(Array.from(run(2).selected), Array.from(a.selected), 'another seed, another selection');
+  const top = run(1, 'top-influence');
+  assert.deepEqual(Array.from(top.selected).filter((i) => i < 30).sort((x, y) => x - y), [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+  void cfg;
+});
+
+test('random selection respects the budget and duplicates', () => {
+  const p = planted();
+  const r = getStrategy('random').select({ ...p, config: resolveConfig({}), rng: new Rng(3) }, 59);
+  assert.equal(r.selected.length, 59);
+  assert.ok(!r.selected.includes(31));
+  assert.throws(() => getStrategy('less'), /not available yet/);
+});
