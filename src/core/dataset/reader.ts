@@ -45,7 +45,9 @@ export class ImageResolver {
         return path.resolve(p);
       }
     };
-    this.roots = [...new Set([real(imageRoot), ...(confineTo ? [real(confineTo)] : [])])];
+    // Both the paths as given and their real paths: a root reached through a symlink still counts.
+    const given = [imageRoot, ...(confineTo ? [confineTo] : [])];
+    this.roots = [...new Set([...given.map((p) => path.resolve(p)), ...given.map(real)])];
   }
 
   private inside(p: string): boolean {
