@@ -70,6 +70,17 @@ export function ensureCodeServer(): { node: string; serverMain: string } {
   return { node, serverMain: SERVER_MAIN };
 }
 
+/** The npm CLI script, to run it with another Node than the one on PATH. */
+function npmCli(): string {
+  const fromEnv = process.env.npm_execpath;
+  if (fromEnv && /npm-cli\.js$/.test(fromEnv) && existsSync(fromEnv)) return fromEnv;
+  const bin = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+  const real = realpathSync(bin);
+  const cli = real.endsWith('.js') ? real : path.join(path.dirname(real), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  if (!existsSync(cli)) throw new Error(`Cannot find npm-cli.js (npm at ${bin})`);
+  return cli;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
