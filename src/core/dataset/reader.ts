@@ -300,15 +300,23 @@ class RecordSplitter {
     this.offset += chunk.length;
   }
 
-  private finishLine(): void {
+  /** Closes the current record: its bytes and start offset, or undefined when it was too long. */
+  private closeRecord(): { bytes: Buffer; start: number } | undefined {
     const start = this.recStart;
     this.recStart = -1;
     if (this.tooLong) {
       this.tooLong = false;
       this.onTooLong(this.recLine);
-      return;
+      return undefined;
     }
-    let bytes = this.take();
+    return { bytes: this.take(), start };
+  }
+
+  private finishLine(): void {
+    const rec = this.closeRecord();
+    if (!rec) return;
+    let { bytes } = rec;
+    const { start } = rec;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) {
       this.sawCR = true;
       bytes = bytes.subarray(0, bytes.length - 1);
@@ -382,14 +390,10 @@ class RecordSplitter {
   }
 
   private finishElement(): void {
-    const start = this.recStart;
-    this.recStart = -1;
-    if (this.tooLong) {
-      this.tooLong = false;
-      this.onTooLong(this.recLine);
-      return;
-    }
-    let bytes = this.take();
+    const rec = this.closeRecord();
+    if (!rec) return;
+    let { bytes } = rec;
+    const { start } = rec;
     let e = bytes.length;
     while (e > 0 && (bytes[e - 1] === 0x20 || bytes[e - 1] === 0x09 || bytes[e - 1] === NL || bytes[e - 1] === CR)) e--;
     bytes = bytes.subarray(0, e);
