@@ -165,7 +165,13 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const run: CurationRun = { ...partial, ...chosen, timingsMs: { ...clock.timings } };
     run.timingsMs.total = clock.total();
     if (cache) {
-      await cache.saveAttributions(summary.sha256, attributionRows(run));
+      const r = run;
+      await cache.saveAttributions(
+        summary.sha256,
+        (function* () {
+          for (let i = 0; i < r.pool.n; i++) yield attributionOf(r, i);
+        })(),
+      );
       await cache.flush();
     }
     return run;

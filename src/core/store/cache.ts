@@ -4,7 +4,7 @@
 // written to a temp name and renamed, and the sidecar is written last, so a crash or cancel leaves
 // the previous valid entry or none. A corrupt or stale entry is a miss, deleted and rebuilt.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import type { DatasetSummary } from '../dataset/types';
@@ -57,11 +57,33 @@ export function saveArrays(base: string, kind: string, key: string, arrays: Reco
     layout.push({ name, type: a.constructor.name as CtorName, offset, length: a.length });
     offset += a.byteLength;
   }
-  const buf = Buffer.alloc(offset);
-  entries.forEach(([, a], i) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(buf, layout[i].offset));
-  const sha256 = createHash('sha256').update(buf).digest('hex');
+  // Streamed array by array (no second in-memory copy of the data), hashed on the way.
   rmSync(`${base}.json`, { force: true }); // the old sidecar must not vouch for new bytes
-  writeAtomic(`${base}.bin`, buf);
+  const tmp = `${base}.bin.${process.pid}.tmp`;
+  const hash = createHash('sha256');
+  const fd = openSync(tmp, 'w');
+  try {
+    let at = 0;
+    entries.forEach(([, a], i) => {
+      const pad = layout[i].offset - at;
+      if (pad > 0) {
+        const zeros = Buffer.alloc(pad);
+        hash.update(zeros);
+        writeSync(fd, zeros);
+      }
+      const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      hash.update(bytes);
+      for (let w = 0; w < bytes.length; ) w += writeSync(fd, bytes, w, Math.min(1 << 26, bytes.length - w));
+      at = layout[i].offset + a.byteLength;
+    });
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, `${base}.bin`);
+  const sha256 = hash.digest('hex');
   const side: Sidecar = { schema: CACHE_SCHEMA, kind, key, sha256, bytes: offset, arrays: layout, extra };
   writeAtomic(`${base}.json`, JSON.stringify(side));
 }
@@ -89,13 +111,13 @@ export function loadArrays(base: string, kind: string, key: string, log?: Logger
     return drop('has no data file');
   }
   if (buf.length !== side.bytes || createHash('sha256').update(buf).digest('hex') !== side.sha256) return drop('failed its checksum');
+  // Views on the file's bytes (8-byte aligned by saveArrays), not copies.
+  const backing = buf.byteOffset % 8 === 0 ? buf : Buffer.from(Uint8Array.prototype.slice.call(buf));
   const arrays: Record<string, Typed> = {};
   for (const a of side.arrays) {
     const Ctor = CTORS[a.type];
     if (!Ctor) return drop(`has an unknown array type ${a.type}`);
-    const copy = new Uint8Array(a.length * Ctor.BYTES_PER_ELEMENT);
-    copy.set(buf.subarray(a.offset, a.offset + copy.length));
-    arrays[a.name] = new Ctor(copy.buffer);
+    arrays[a.name] = new Ctor(backing.buffer as ArrayBuffer, backing.byteOffset + a.offset, a.length);
   }
   return { arrays, extra: side.extra };
 }
@@ -270,17 +292,24 @@ export class CurationCache {
   }
 
   /** Writes the per-line attribution table of the latest run for this dataset (atomic). */
-  async saveAttributions(sha: string, rows: AttributionRow[]): Promise<void> {
+  async saveAttributions(sha: string, rows: Iterable<AttributionRow>): Promise<void> {
     const SQL = await loadSql();
     const db = new SQL.Database();
     try {
-      db.run('CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE attribution (line INTEGER PRIMARY KEY, row TEXT NOT NULL);');
+      // Compact columns (influence as a float32 blob) rather than JSON text: 665K rows stay small.
+      db.run(
+        'CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE attribution (line INTEGER PRIMARY KEY, id TEXT, cap INTEGER, influence BLOB, self REAL, loss REAL, style TEXT, stage INTEGER);',
+      );
       db.run('INSERT INTO meta VALUES (?, ?), (?, ?)', ['schema', String(CACHE_SCHEMA), 'sha256', sha]);
       db.run('BEGIN');
-      const st = db.prepare('INSERT INTO attribution VALUES (?, ?)');
-      for (const r of rows) st.run([r.line, JSON.stringify(r)]);
+      const st = db.prepare('INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const r of rows) {
+        const infl = new Float32Array(Object.values(r.influence));
+        st.run([r.line, r.id, Number(r.capability.slice(1)), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0]);
+      }
       st.free();
       db.run('COMMIT');
+      mkdirSync(path.join(this.dir, sha.slice(0, 16)), { recursive: true });
       writeAtomic(path.join(this.dir, sha.slice(0, 16), 'attributions.sqlite'), db.export());
     } finally {
       db.close();
@@ -322,11 +351,18 @@ export class CurationCache {
 export class AttributionTable {
   private readonly stmt: import('sql.js').Statement;
   constructor(private readonly db: import('sql.js').Database) {
-    this.stmt = db.prepare('SELECT row FROM attribution WHERE line = ?');
+    this.stmt = db.prepare('SELECT id, cap, influence, self, loss, style, stage FROM attribution WHERE line = ?');
   }
   at(line: number): AttributionRow | undefined {
     this.stmt.bind([line]);
-    const row = this.stmt.step() ? (JSON.parse(this.stmt.get()[0] as string) as AttributionRow) : undefined;
+    let row: AttributionRow | undefined;
+    if (this.stmt.step()) {
+      const [id, cap, blob, self, loss, style, stage] = this.stmt.get() as [string, number, Uint8Array, number, number, string, number];
+      const infl = new Float32Array(blob.slice().buffer);
+      const influence: Record<string, number> = {};
+      infl.forEach((v, k) => (influence[`c${k + 1}`] = Number(v.toPrecision(6))));
+      row = { line, id, capability: `c${cap}`, influence, selfInfluence: self, loss, style, selected: stage > 0, stage: stage > 0 ? `s${stage}` : null };
+    }
     this.stmt.reset();
     return row;
   }

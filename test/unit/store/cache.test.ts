@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../../src/core/config';
+import { buildPool } from '../../../src/core/features/pool';
+import { CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
+import type { AttributionRow } from '../../../src/core/pipeline/api';
+
+const SHARED = join(__dirname, '../../../../shared/datasets');
+
+test('a pool built from a real file round-trips exactly through the cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
+  try {
+    const { pool, summary } = await buildPool(join(SHARED, 'vision-flan-205/vision-flan-205.jsonl'), resolveConfig({}));
+    const cache = CurationCache.open(dir);
+    await cache.saveFeatures(summary.sha256, { k: 1 }, pool, summary);
+    const hit = await cache.loadFeatures(summary.sha256, { k: 1 });
+    assert.ok(hit);
+    for (const key of Object.keys(pool) as (keyof typeof pool)[]) {
+      const a = pool[key];
+      const b = hit.pool[key];
+      if (ArrayBuffer.isView(a)) assert.deepEqual(Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength), Buffer.from(a.buffer, a.byteOffset, a.byteLength), key);
+      else if (a instanceof Map) assert.deepEqual([...(b as Map<number, string>)], [...a], key);
+      else assert.deepEqual(b, a, key);
+    }
+    assert.equal(hit.summary.sha256, summary.sha256);
+    assert.equal(await cache.loadFeatures(summary.sha256, { k: 2 }), undefined, 'another config is a miss');
+    assert.equal(await cache.loadFeatures('0'.repeat(64), { k: 1 }), undefined, 'another dataset is a miss');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a flipped byte, a truncated file or a garbage index is a miss, and saving again works', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
+  try {
+    const base = join(dir, 'x');
+    const arrays = { a: Float32Array.from([1, 2, 3]), b: Int32Array.from([7, 8]), c: Uint8Array.from([9]) };
+    saveArrays(base, 'k', 'key', arrays, { hello: 'world' });
+    const ok = loadArrays(base, 'k', 'key');
+    assert.deepEqual(Array.from(ok!.arrays.b as Int32Array), [7, 8]);
+    assert.deepEqual(ok!.extra, { hello: 'world' });
+    assert.equal(loadArrays(base, 'k', 'other'), undefined, 'stale key');
+    saveArrays(base, 'k', 'key', arrays, {});
+    const bytes = readFileSync(`${base}.bin`);
+    bytes[2] ^= 0xff;
+    writeFileSync(`${base}.bin`, bytes);
+    assert.equal(loadArrays(base, 'k', 'key'), undefined, 'checksum mismatch');
+    assert.equal(existsSync(`${base}.bin`), false, 'a corrupt entry is deleted');
+    saveArrays(base, 'k', 'key', arrays, {});
+    writeFileSync(`${base}.bin`, readFileSync(`${base}.bin`).subarray(0, 5));
+    assert.equal(loadArrays(base, 'k', 'key'), undefined, 'truncated');
+    saveArrays(base, 'k', 'key', arrays, {});
+    writeFileSync(`${base}.json`, '{not json');
+    assert.equal(loadArrays(base, 'k', 'key'), undefined, 'garbage index');
+    saveArrays(base, 'k', 'key', arrays, {});
+    assert.ok(loadArrays(base, 'k', 'key'), 'saving again works');
+    assert.deepEqual(readdirSync(dir).sort(), ['x.bin', 'x.json'], 'no temp files, nothing outside the folder');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('attributionAt finds a line among 100K rows; an absent line and a garbage database are misses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
+  try {
+    const cache = CurationCache.open(dir);
+    const sha = 'a'.repeat(64);
+    const rows = function* (): Generator<AttributionRow> {
+      for (let i = 0; i < 100_000; i++) {
+        yield { line: 2 * i + 1, id: `id-${i}`, capability: `c${(i % 3) + 1}`, influence: { c1: i / 1e5, c2: 0.5, c3: -0.25 }, selfInfluence: i, loss: 1.5, style: 'yes/no', selected: i % 10 === 0, stage: i % 10 === 0 ? 's2' : null };
+      }
+    };
+    await cache.saveAttributions(sha, rows());
+    const table = await cache.openAttributions(sha);
+    assert.ok(table);
+    assert.deepEqual(table.at(2 * 4321 + 1), { line: 8643, id: 'id-4321', capability: 'c2', influence: { c1: 0.04321, c2: 0.5, c3: -0.25 }, selfInfluence: 4321, loss: 1.5, style: 'yes/no', selected: false, stage: null });
+    assert.equal(table.at(8644), undefined);
+    assert.equal(table.at(2 * 100 + 1)?.stage, 's2');
+    table.close();
+    writeFileSync(join(dir, sha.slice(0, 16), 'attributions.sqlite'), 'garbage');
+    assert.equal(await cache.openAttributions(sha), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
