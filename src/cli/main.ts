@@ -143,6 +143,9 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
     const out = {
       manifest: manifestPath,
       ...(args.attributions ? { attributions: attributionsPath } : {}),
+      dataset: dataset,
+      sha256: s.sha256,
+      cacheDir: args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir()),
       samples: s.samples,
       selected: run.selection.selected.length,
       invalidLines: s.invalid,

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STAGES } from '../core/pipeline/types';
+import type { Annotations } from './annotations';
 
 export interface CurateOptions {
   budget?: string;
@@ -20,6 +21,9 @@ export interface CurateOptions {
 
 export interface CurateResult {
   manifest: string;
+  dataset: string;
+  sha256: string;
+  cacheDir: string | null;
   samples: number;
   selected: number;
   invalidLines: number;
@@ -33,6 +37,7 @@ export interface CurateDeps {
   log: vscode.LogOutputChannel;
   diagnostics: vscode.DiagnosticCollection;
   status: vscode.StatusBarItem;
+  annotations: Annotations;
 }
 
 let current: { cancel(): void } | undefined;
@@ -59,7 +64,7 @@ async function pick(title: string, items: string[], remembered: string | undefin
 }
 
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
-  const { context, log, diagnostics, status } = deps;
+  const { context, log, diagnostics, status, annotations } = deps;
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('CADC does not run curation in an untrusted workspace. Trust the workspace to curate; existing manifests stay readable.');
     return undefined;
@@ -214,7 +219,11 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
             `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.`,
             'Open Manifest',
           ).then((a) => a && vscode.window.showTextDocument(manifestUri));
-          resolve(result);
+          const attached = result.cacheDir ? annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities) : Promise.resolve(false);
+          void attached.then(() => resolve(result), (e) => {
+            log.error(`annotations: ${(e as Error).message}`);
+            resolve(result);
+          });
         });
       }),
   );

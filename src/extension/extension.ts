@@ -1,6 +1,8 @@
 // Composition root: logger, diagnostics, status bar and command registrations.
 import * as vscode from 'vscode';
+import { Annotations } from './annotations';
 import { cancelCurrent, curate, isRunning } from './curateCommand';
+import { writeManifest } from './manifestCommand';
 import type { CurateOptions } from './curateCommand';
 
 export interface CadcApi {
@@ -15,12 +17,22 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   const status = vscode.window.createStatusBarItem('cadc.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'CADC';
   status.command = 'cadc.cancel';
-  const deps = { context, log, diagnostics, status };
+  const annotations = new Annotations(log);
+  const deps = { context, log, diagnostics, status, annotations };
+  let lastManifest: vscode.Uri | undefined;
   context.subscriptions.push(
     log,
+    annotations,
     diagnostics,
     status,
-    vscode.commands.registerCommand('cadc.curate', (arg?: unknown, options?: CurateOptions) => curate(deps, arg, options)),
+    vscode.commands.registerCommand('cadc.curate', async (arg?: unknown, options?: CurateOptions) => {
+      const result = await curate(deps, arg, options);
+      if (result) lastManifest = vscode.Uri.file(result.manifest);
+      return result;
+    }),
+    vscode.commands.registerCommand('cadc.writeManifest', (uri?: vscode.Uri, opts?: { stageSubsets?: boolean; confirm?: boolean }) =>
+      writeManifest(log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : lastManifest, opts),
+    ),
     vscode.commands.registerCommand('cadc.cancel', () => {
       if (!cancelCurrent()) void vscode.window.showInformationMessage('CADC: nothing is running.');
     }),

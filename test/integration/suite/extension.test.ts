@@ -1,7 +1,7 @@
 // Runs inside the real extension host: the extension activates, registers its commands, and
 // CADC: Curate produces a valid manifest for the demo dataset; cancel leaves nothing behind.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -57,5 +57,57 @@ describe('CADC extension', () => {
     assert.equal(result, undefined);
     const left = existsSync(out) ? readdirSync(out) : [];
     assert.deepEqual(left, [], `nothing written, found ${left.join(', ')}`);
+  });
+});
+
+describe('CADC annotations', () => {
+  const hostile = '<img src=x onerror=alert(1)> </script><script>alert(2)</script> **bold** [link](command:workbench.action.quit)';
+
+  it('hover on a curated line shows its full attribution, with dataset text escaped', async () => {
+    const file = path.join(root(), 'hostile.jsonl');
+    const demo = readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').trim().split('\n').slice(0, 300);
+    const bad = JSON.stringify({ id: hostile, conversations: [{ from: 'human', value: hostile }, { from: 'gpt', value: hostile }] });
+    writeFileSync(file, [bad, ...demo].join('\n') + '\n');
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const result = (await vscode.commands.executeCommand('cadc.curate', uri, { noPrompt: true, force: true, budget: '20%' })) as { capabilities: { id: string }[] } | undefined;
+    assert.ok(result, 'curated');
+    const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(0, 5))) as vscode.Hover[];
+    const text = hovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
+      .join('\n');
+    assert.match(text, /\*\*CADC\*\* — c\d/);
+    for (const c of result.capabilities) assert.ok(text.includes(c.id), `influence on ${c.id} listed`);
+    assert.match(text, /loss \d+\.\d+ · self-influence/);
+    assert.ok(!text.includes('<img src=x'), 'raw HTML from the dataset never reaches the hover unescaped');
+    assert.ok(!text.includes('](command:'), 'no live command link from the dataset');
+    const md = hovers.flatMap((h) => h.contents).find((c) => c instanceof vscode.MarkdownString) as vscode.MarkdownString;
+    assert.ok(!md.isTrusted, "hover markdown is not trusted");
+    assert.ok(!md.supportHtml, "hover markdown renders no HTML");
+  });
+});
+
+describe('CADC manifests into git', () => {
+  it('writes per-stage subsets, stages them with the manifest and pre-fills the commit message', async () => {
+    const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as { selected: number; stages: { id: string; size: number }[] };
+    const out = (await vscode.commands.executeCommand('cadc.writeManifest', undefined, { stageSubsets: true, confirm: false })) as { written: string[]; staged: boolean };
+    assert.equal(out.written.length, 1 + result.stages.length);
+    const demoLines = new Set(readFileSync(dataset.fsPath, 'utf8').split('\n'));
+    let total = 0;
+    for (const s of result.stages) {
+      const lines = readFileSync(path.join(root(), 'curation', `demo.${s.id}.jsonl`), 'utf8').trim().split('\n');
+      assert.equal(lines.length, s.size);
+      assert.ok(lines.every((l) => demoLines.has(l)), 'subset lines are byte-exact dataset lines');
+      total += lines.length;
+    }
+    assert.equal(total, result.selected);
+    assert.equal(out.staged, true);
+    const { execFileSync } = await import('node:child_process');
+    const staged = execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: root(), encoding: 'utf8' }).trim().split('\n');
+    assert.ok(staged.includes('curation/demo.cadc.json'), `staged: ${staged.join(', ')}`);
+    assert.ok(staged.includes('curation/demo.s1.jsonl'));
   });
 });

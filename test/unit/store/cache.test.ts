@@ -20,7 +20,7 @@ test('a pool built from a real file round-trips exactly through the cache', asyn
     assert.ok(hit);
     for (const key of Object.keys(pool) as (keyof typeof pool)[]) {
       const a = pool[key];
-      const b = hit.pool[key];
+      const b: unknown = hit.pool[key];
       if (ArrayBuffer.isView(a)) assert.deepEqual(Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength), Buffer.from(a.buffer, a.byteOffset, a.byteLength), key);
       else if (a instanceof Map) assert.deepEqual([...(b as Map<number, string>)], [...a], key);
       else assert.deepEqual(b, a, key);

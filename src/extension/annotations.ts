@@ -1,0 +1,145 @@
+// Annotated JSONL: a short capability tag after each visible line and a hover with the full
+// attribution. Both are lookups in the run's attribution table (sql.js, O(1) per line), computed
+// only for the visible ranges plus a margin and refreshed debounced on scroll.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AttributionRow } from '../core/pipeline/api';
+import { CurationCache } from '../core/store/cache';
+import type { AttributionTable } from '../core/store/cache';
+
+const MARGIN = 50;
+const MAX_DECORATED = 2000;
+
+interface Annotated {
+  table: AttributionTable;
+  capabilityNames: Map<string, string>;
+}
+
+/** Markdown-escapes untrusted dataset text. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`);
+}
+
+export function tagOf(row: AttributionRow): string {
+  return `${row.capability}${row.selected ? ` ✓ ${row.stage}` : ''}`;
+}
+
+export class Annotations implements vscode.Disposable {
+  private readonly byFile = new Map<string, Annotated>();
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly selectedDecoration = vscode.window.createTextEditorDecorationType({
+    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const selector: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.{jsonl,json}' }];
+    this.disposables.push(
+      this.decoration,
+      this.selectedDecoration,
+      vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.schedule(e.textEditor)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('cadc.decorations.enabled') && this.refreshAll()),
+    );
+  }
+
+  /** Attaches a run's attribution table to a dataset file. */
+  async attach(dataset: string, sha256: string, cacheDir: string, capabilities: { id: string; name: string }[]): Promise<boolean> {
+    const table = await CurationCache.open(cacheDir).openAttributions(sha256);
+    if (!table) {
+      this.log.warn(`annotations: no attribution table for ${dataset}`);
+      return false;
+    }
+    this.byFile.get(dataset)?.table.close();
+    this.byFile.set(dataset, { table, capabilityNames: new Map(capabilities.map((c) => [c.id, c.name])) });
+    this.refreshAll();
+    return true;
+  }
+
+  rowAt(file: string, line: number): AttributionRow | undefined {
+    return this.byFile.get(file)?.table.at(line);
+  }
+
+  private schedule(editor: vscode.TextEditor): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.decorate(editor), 60);
+  }
+
+  private refreshAll(): void {
+    for (const e of vscode.window.visibleTextEditors) this.decorate(e);
+  }
+
+  private decorate(editor: vscode.TextEditor): void {
+    const entry = this.byFile.get(editor.document.uri.fsPath);
+    const enabled = vscode.workspace.getConfiguration('cadc').get<boolean>('decorations.enabled', true);
+    if (!entry || !enabled) {
+      editor.setDecorations(this.decoration, []);
+      editor.setDecorations(this.selectedDecoration, []);
+      return;
+    }
+    const plain: vscode.DecorationOptions[] = [];
+    const chosen: vscode.DecorationOptions[] = [];
+    const last = editor.document.lineCount - 1;
+    for (const r of editor.visibleRanges) {
+      const from = Math.max(0, r.start.line - MARGIN);
+      const to = Math.min(last, r.end.line + MARGIN, from + MAX_DECORATED);
+      for (let l = from; l <= to; l++) {
+        const row = entry.table.at(l + 1);
+        if (!row) continue;
+        const end = editor.document.lineAt(l).range.end;
+        (row.selected ? chosen : plain).push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: tagOf(row) } } });
+      }
+    }
+    editor.setDecorations(this.decoration, plain);
+    editor.setDecorations(this.selectedDecoration, chosen);
+  }
+
+  private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const entry = this.byFile.get(doc.uri.fsPath);
+    const row = entry?.table.at(pos.line + 1);
+    if (!entry || !row) return undefined;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = false;
+    md.supportHtml = false;
+    const name = (id: string) => escapeMarkdown(entry.capabilityNames.get(id) ?? id);
+    md.appendMarkdown(`**CADC** — ${escapeMarkdown(row.capability)} · ${name(row.capability)}\n\n`);
+    md.appendMarkdown(`${row.selected ? `selected, stage ${escapeMarkdown(row.stage ?? '')}` : 'not selected'} · style ${escapeMarkdown(row.style)}\n\n`);
+    md.appendMarkdown('| capability | influence |\n|---|---|\n');
+    for (const [id, v] of Object.entries(row.influence)) md.appendMarkdown(`| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`);
+    md.appendMarkdown(`\nloss ${row.loss.toFixed(4)} · self-influence ${row.selfInfluence.toPrecision(4)} · id `);
+    md.appendText(row.id);
+    const image = this.imageOf(doc, pos.line);
+    if (image) md.appendMarkdown(`\n\n![image](${vscode.Uri.file(image).toString()}|width=160)`);
+    return new vscode.Hover(md, doc.lineAt(pos.line).range);
+  }
+
+  /** The line's first image, when it resolves inside the workspace folder. */
+  private imageOf(doc: vscode.TextDocument, line: number): string | undefined {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(doc.lineAt(line).text);
+    } catch {
+      return undefined;
+    }
+    const r = rec as { image?: unknown; images?: unknown };
+    const raw = typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
+    if (!raw || /^[a-z]+:/i.test(raw)) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
+    const abs = path.resolve(path.dirname(doc.uri.fsPath), raw);
+    const rel = path.relative(folder, abs);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : abs;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const e of this.byFile.values()) e.table.close();
+    this.byFile.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}

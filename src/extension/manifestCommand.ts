@@ -1,0 +1,96 @@
+// CADC: Write Curriculum Manifest — takes the last curation's manifest, optionally writes one JSONL
+// subset per stage (lines copied byte-exact from the dataset, in curriculum order), asks before
+// replacing existing subsets, stages everything with the built-in git extension and pre-fills the
+// commit message. The user commits.
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import * as vscode from 'vscode';
+
+interface ManifestLike {
+  dataset: { path: string; samples: number };
+  config: { seed: number; budget: number; strategy: string };
+  budget: { selected: number };
+  capabilities: { id: string; name: string; size: number; selected: number }[];
+  stages: { id: string; name: string; samples: { line: number }[] }[];
+}
+
+interface GitRepository {
+  rootUri: vscode.Uri;
+  inputBox: { value: string };
+  add(paths: string[]): Promise<void>;
+}
+interface GitApi {
+  repositories: GitRepository[];
+  getRepository(uri: vscode.Uri): GitRepository | null;
+}
+
+export function commitMessage(m: ManifestLike, manifestRel: string): string {
+  const budget = m.config.budget <= 1 ? `${+(m.config.budget * 100).toFixed(2)}%` : String(m.config.budget);
+  const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
+  return `CADC curriculum for ${m.dataset.path}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages; manifest ${manifestRel}\n\n${caps}\n`;
+}
+
+/** Lines (1-based) of a file, streamed; only the wanted ones are kept. */
+async function readLines(file: string, wanted: Set<number>): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    n++;
+    if (wanted.has(n)) out.set(n, line);
+  }
+  return out;
+}
+
+async function gitApi(): Promise<GitApi | undefined> {
+  const ext = vscode.extensions.getExtension<{ getAPI(v: 1): GitApi }>('vscode.git');
+  if (!ext) return undefined;
+  const exports = ext.isActive ? ext.exports : await ext.activate();
+  return exports.getAPI(1);
+}
+
+export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: vscode.Uri | undefined, opts: { stageSubsets?: boolean; confirm?: boolean } = {}): Promise<{ written: string[]; staged: boolean } | undefined> {
+  if (!manifestUri) {
+    void vscode.window.showInformationMessage('CADC: run CADC: Curate first; then write its manifest.');
+    return undefined;
+  }
+  const manifest = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(manifestUri)).toString('utf8')) as ManifestLike;
+  const dir = path.dirname(manifestUri.fsPath);
+  const dataset = path.resolve(dir, manifest.dataset.path);
+  const stem = path.basename(manifestUri.fsPath).replace(/\.cadc\.json$/, '');
+  const written = [manifestUri.fsPath];
+  const subsets = opts.stageSubsets ?? vscode.workspace.getConfiguration('cadc').get<boolean>('manifest.writeStageSubsets', false);
+  if (subsets) {
+    const targets = manifest.stages.map((s) => vscode.Uri.file(path.join(dir, `${stem}.${s.id}.jsonl`)));
+    const existing: string[] = [];
+    for (const t of targets) {
+      try {
+        await vscode.workspace.fs.stat(t);
+        existing.push(path.basename(t.fsPath));
+      } catch {
+        /* new */
+      }
+    }
+    if (existing.length && opts.confirm !== false) {
+      const answer = await vscode.window.showWarningMessage(`Replace ${existing.join(', ')}?`, { modal: true }, 'Replace');
+      if (answer !== 'Replace') return undefined;
+    }
+    const lines = await readLines(dataset, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
+    for (const [k, s] of manifest.stages.entries()) {
+      const text = s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n';
+      await vscode.workspace.fs.writeFile(targets[k], Buffer.from(text, 'utf8'));
+      written.push(targets[k].fsPath);
+    }
+  }
+  const git = await gitApi().catch(() => undefined);
+  const repo = git?.getRepository(manifestUri) ?? undefined;
+  if (!repo) {
+    log.info('writeManifest: no git repository; files written but not staged');
+    void vscode.window.showInformationMessage(`CADC: wrote ${written.length} file(s); no git repository to stage them in.`);
+    return { written, staged: false };
+  }
+  await repo.add(written);
+  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri));
+  void vscode.window.showInformationMessage(`CADC: staged ${written.length} file(s); the commit message is ready in Source Control.`);
+  return { written, staged: true };
+}
