@@ -1,4 +1,4 @@
-// Annotated JSONL: a short capability tag after each visible line and a hover with the full
+// Annotated JSONL: a short capability tag before each visible line and a hover with the full
 // attribution. Both are lookups in the run's attribution table (sql.js, O(1) per line), computed
 // only for the visible ranges plus a margin and refreshed debounced on scroll.
 import * as path from 'node:path';
@@ -27,11 +27,11 @@ export function tagOf(row: AttributionRow): string {
 export class Annotations implements vscode.Disposable {
   private readonly byFile = new Map<string, Annotated>();
   private readonly decoration = vscode.window.createTextEditorDecorationType({
-    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+    before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   private readonly selectedDecoration = vscode.window.createTextEditorDecorationType({
-    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic' },
+    before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   private readonly disposables: vscode.Disposable[] = [];
@@ -92,8 +92,8 @@ export class Annotations implements vscode.Disposable {
       for (let l = from; l <= to; l++) {
         const row = entry.table.at(l + 1);
         if (!row) continue;
-        const end = editor.document.lineAt(l).range.end;
-        (row.selected ? chosen : plain).push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: tagOf(row) } } });
+        const start = new vscode.Position(l, 0);
+        (row.selected ? chosen : plain).push({ range: new vscode.Range(start, start), renderOptions: { before: { contentText: tagOf(row) } } });
       }
     }
     editor.setDecorations(this.decoration, plain);

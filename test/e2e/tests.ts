@@ -44,4 +44,37 @@ export const tests: E2ETest[] = [
       await page.screenshot({ path: path.join(artifacts, 'curate-demo.png') });
     },
   },
+  {
+    name: 'hover a curated line and read its capability tag',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      await waitForWorkbench(page);
+      await openFile(page, 'demo.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, '5%');
+      await choose(page, 'cadc');
+      await choose(page, 'auto');
+      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      // Tags appear at the start of the visible lines (decorations are rendered as ::before content).
+      const tagged = await page.waitForFunction(
+        () => {
+          const lines = [...document.querySelectorAll('.monaco-editor .view-line span')];
+          return lines.some((el) => /^c\d+( ✓ s\d+)?$/.test(getComputedStyle(el, '::before').content.replace(/^"|"$/g, '')));
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      assert.ok(await tagged.jsonValue());
+      await page.screenshot({ path: path.join(artifacts, 'annotated-lines.png') });
+      // Hover the first line's text.
+      const first = page.locator('.monaco-editor .view-line').first();
+      await first.hover({ position: { x: 40, y: 5 } });
+      const hover = page.locator('.monaco-hover-content', { hasText: 'CADC' }).first();
+      await hover.waitFor({ timeout: 20_000 });
+      const text = await hover.innerText();
+      assert.match(text, /CADC — c\d+/);
+      assert.match(text, /self-influence/);
+      await page.screenshot({ path: path.join(artifacts, 'hover-attribution.png') });
+    },
+  },
 ];
