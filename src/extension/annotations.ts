@@ -62,6 +62,10 @@ export class Annotations implements vscode.Disposable {
     return true;
   }
 
+  tableFor(file: string): AttributionTable | undefined {
+    return this.byFile.get(file)?.table;
+  }
+
   rowAt(file: string, line: number): AttributionRow | undefined {
     return this.byFile.get(file)?.table.at(line);
   }

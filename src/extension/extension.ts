@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { Annotations } from './annotations';
 import { cancelCurrent, curate, isRunning } from './curateCommand';
 import { writeManifest } from './manifestCommand';
+import { CapabilityMapPanel } from './capabilityMap/panel';
+import type { MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
 
 export interface CadcApi {
@@ -20,6 +22,14 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   const annotations = new Annotations(log);
   const deps = { context, log, diagnostics, status, annotations };
   let lastManifest: vscode.Uri | undefined;
+  let lastDataset: vscode.Uri | undefined;
+  const mapSource = (): MapSource | undefined => {
+    const table = lastDataset && annotations.tableFor(lastDataset.fsPath);
+    return lastManifest && lastDataset && table ? { manifestUri: lastManifest, datasetUri: lastDataset, table } : undefined;
+  };
+  // The map's budget control: a re-run with the cache reuses features and trajectories.
+  const reselect = (budget: number) =>
+    void vscode.commands.executeCommand('cadc.curate', lastDataset, { noPrompt: true, force: true, budget: budget <= 1 ? `${+(budget * 100).toFixed(4)}%` : String(Math.round(budget)) });
   context.subscriptions.push(
     log,
     annotations,
@@ -27,8 +37,16 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     status,
     vscode.commands.registerCommand('cadc.curate', async (arg?: unknown, options?: CurateOptions) => {
       const result = await curate(deps, arg, options);
-      if (result) lastManifest = vscode.Uri.file(result.manifest);
+      if (result) {
+        lastManifest = vscode.Uri.file(result.manifest);
+        lastDataset = vscode.Uri.file(result.dataset);
+        CapabilityMapPanel.instance?.setSource(mapSource());
+      }
       return result;
+    }),
+    vscode.commands.registerCommand('cadc.showCapabilityMap', () => CapabilityMapPanel.show(context, log, mapSource(), reselect)),
+    vscode.window.registerWebviewPanelSerializer(CapabilityMapPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => void CapabilityMapPanel.revive(panel, context, log, mapSource(), reselect),
     }),
     vscode.commands.registerCommand('cadc.writeManifest', (uri?: vscode.Uri, opts?: { stageSubsets?: boolean; confirm?: boolean }) =>
       writeManifest(log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : lastManifest, opts),

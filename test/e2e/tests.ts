@@ -77,4 +77,45 @@ export const tests: E2ETest[] = [
       await page.screenshot({ path: path.join(artifacts, 'hover-attribution.png') });
     },
   },
+  {
+    name: 'the Capability Map shows capabilities, curves, the sample map and a paged table',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      await waitForWorkbench(page);
+      await openFile(page, 'demo.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, '10%');
+      await choose(page, 'cadc');
+      await choose(page, 'auto');
+      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('.card').first().waitFor({ timeout: 30_000 });
+      const cards = await view.locator('.card').count();
+      assert.ok(cards >= 2, `${cards} capability cards`);
+      await view.locator('#curve-self .uplot').waitFor({ timeout: 10_000 });
+      await view.locator('.trow span').first().waitFor({ timeout: 15_000 });
+      const count = await view.locator('#count').innerText();
+      assert.match(count, /^1,543 samples$/);
+      const rows = await view.locator('.trow').count();
+      assert.ok(rows > 5 && rows < 60, `only visible rows are in the DOM (${rows})`);
+      // The scatter has drawn coloured points.
+      const painted = await view.locator('#scatter').evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+      });
+      assert.ok(painted > 500, `painted pixels ${painted}`);
+      await page.screenshot({ path: path.join(artifacts, 'capability-map.png') });
+      // Filter to selected samples: the count follows.
+      await view.locator('select[aria-label="Filter by selection"]').selectOption('1');
+      await view.locator('#count', { hasText: /^154 samples$/ }).waitFor({ timeout: 10_000 });
+      // Clicking a row reveals its line in the editor.
+      const firstLine = Number(await view.locator('.trow span').first().innerText());
+      await view.locator('.trow').first().click();
+      await page.locator('.statusbar-item', { hasText: `Ln ${firstLine},` }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(artifacts, 'capability-map-selected.png') });
+    },
+  },
 ];

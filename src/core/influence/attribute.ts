@@ -92,7 +92,10 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     cap.styles = STYLES.map((style, s) => ({ style, share: round3(styleCounts[s] / Math.max(1, sizes[k])) }))
       .filter((x) => x.share > 0)
       .sort((a, b) => b.share - a.share || (a.style < b.style ? -1 : 1));
-    const parts = [cap.styles[0]?.style, model.probe.source === 'label' ? cap.labels.find((l) => l.field === model.probe.field)?.value : cap.labels[0]?.value, cap.terms[0]];
+    // A label names the capability only when it covers a real share of it (≥ 10%).
+    const byShare = [...cap.labels].sort((a, b) => b.share - a.share);
+    const label = (model.probe.source === 'label' ? cap.labels.find((l) => l.field === model.probe.field) : byShare[0]) ?? undefined;
+    const parts = [cap.styles[0]?.style, label && label.share >= 0.1 ? label.value : undefined, cap.terms[0]];
     cap.name = parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`;
   }
 }

@@ -298,14 +298,14 @@ export class CurationCache {
     try {
       // Compact columns (influence as a float32 blob) rather than JSON text: 665K rows stay small.
       db.run(
-        'CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE attribution (line INTEGER PRIMARY KEY, id TEXT, cap INTEGER, influence BLOB, self REAL, loss REAL, style TEXT, stage INTEGER);',
+        'CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT); CREATE TABLE attribution (line INTEGER PRIMARY KEY, id TEXT, cap INTEGER, influence BLOB, self REAL, loss REAL, style TEXT, stage INTEGER, hinf REAL);',
       );
       db.run('INSERT INTO meta VALUES (?, ?), (?, ?)', ['schema', String(CACHE_SCHEMA), 'sha256', sha]);
       db.run('BEGIN');
-      const st = db.prepare('INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const st = db.prepare('INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
       for (const r of rows) {
         const infl = new Float32Array(Object.values(r.influence));
-        st.run([r.line, r.id, Number(r.capability.slice(1)), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0]);
+        st.run([r.line, r.id, Number(r.capability.slice(1)), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0, r.influence[r.capability] ?? 0]);
       }
       st.free();
       db.run('COMMIT');
@@ -366,10 +366,68 @@ export class AttributionTable {
     this.stmt.reset();
     return row;
   }
+  /** Every row's line, hard capability (0-based), stage (0 = not selected) and influence vector. */
+  *scan(): Generator<{ line: number; cap: number; stage: number; influence: Float32Array }> {
+    const st = this.db.prepare('SELECT line, cap, stage, influence FROM attribution ORDER BY line');
+    try {
+      while (st.step()) {
+        const [line, cap, stage, blob] = st.get() as [number, number, number, Uint8Array];
+        yield { line, cap: cap - 1, stage, influence: new Float32Array(blob.slice().buffer) };
+      }
+    } finally {
+      st.free();
+    }
+  }
+
+  /** A filtered, sorted page of rows (SQL does the work), with the total count of the filter. */
+  page(q: AttributionQuery): { total: number; rows: AttributionRow[] } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.capability !== undefined) {
+      where.push('cap = ?');
+      params.push(q.capability + 1);
+    }
+    if (q.style) {
+      where.push('style = ?');
+      params.push(q.style);
+    }
+    if (q.selected !== undefined) where.push(q.selected ? 'stage > 0' : 'stage = 0');
+    if (q.search) {
+      where.push("id LIKE ? ESCAPE '\\'");
+      params.push(`%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const col = { line: 'line', influence: 'hinf', selfInfluence: 'self', loss: 'loss' }[q.sort];
+    const total = Number(this.db.exec(`SELECT COUNT(*) FROM attribution ${w}`, params)[0]?.values[0]?.[0] ?? 0);
+    const st = this.db.prepare(`SELECT line FROM attribution ${w} ORDER BY ${col} ${q.dir === 'desc' ? 'DESC' : 'ASC'}, line ASC LIMIT ? OFFSET ?`);
+    const rows: AttributionRow[] = [];
+    try {
+      st.bind([...params, Math.max(0, Math.min(1000, q.limit)), Math.max(0, q.offset)]);
+      while (st.step()) {
+        const row = this.at(st.get()[0] as number);
+        if (row) rows.push(row);
+      }
+    } finally {
+      st.free();
+    }
+    return { total, rows };
+  }
+
   close(): void {
     this.stmt.free();
     this.db.close();
   }
+}
+
+export interface AttributionQuery {
+  capability?: number;
+  style?: string;
+  selected?: boolean;
+  search?: string;
+  sort: 'line' | 'influence' | 'selfInfluence' | 'loss';
+  dir: 'asc' | 'desc';
+  offset: number;
+  limit: number;
 }
 
 export async function openCurationCache(dir: string, log?: Logger): Promise<CurationCache> {

@@ -79,6 +79,15 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
     assert.deepEqual(table.at(2 * 4321 + 1), { line: 8643, id: 'id-4321', capability: 'c2', influence: { c1: 0.04321, c2: 0.5, c3: -0.25 }, selfInfluence: 4321, loss: 1.5, style: 'yes/no', selected: false, stage: null });
     assert.equal(table.at(8644), undefined);
     assert.equal(table.at(2 * 100 + 1)?.stage, 's2');
+    const page = table.page({ capability: 1, selected: true, sort: 'selfInfluence', dir: 'desc', offset: 0, limit: 3 });
+    // c2 = i % 3 == 1; selected = i % 10 == 0 → i ≡ 10 (mod 30): 99,970 is the largest.
+    assert.deepEqual(page.rows.map((r) => r.id), ['id-99970', 'id-99940', 'id-99910']);
+    assert.equal(page.total, 3333);
+    assert.equal(table.page({ search: 'id-4321', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total, 11, 'id-4321 and id-43210…id-43219');
+    assert.equal(table.page({ search: '%', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total, 0, 'LIKE wildcards in the search are literal');
+    let count = 0;
+    for (const r of table.scan()) if (count++ === 5) assert.equal(r.line, 11);
+    assert.equal(count, 100_000);
     table.close();
     writeFileSync(join(dir, sha.slice(0, 16), 'attributions.sqlite'), 'garbage');
     assert.equal(await cache.openAttributions(sha), undefined);

@@ -1,0 +1,244 @@
+// The Capability Map panel (host side). One panel; strict CSP with a fresh nonce per render; only
+// dist/webview is a local resource root; typed messages both ways after a `ready` handshake.
+// Data: the run's manifest (capabilities, curves, stages) and its attribution table (per-sample
+// rows, paged and filtered in SQL), so the panel works for datasets of any size from disk.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { pca2d } from '../../core/pipeline/layout';
+import type { AttributionTable } from '../../core/store/cache';
+import type { HostToMap, MapOverview, MapSamplePage, MapToHost } from '../../protocol/capabilityMap';
+import { Rng } from '../../core/util/rng';
+
+export interface MapSource {
+  manifestUri: vscode.Uri;
+  datasetUri: vscode.Uri;
+  table: AttributionTable;
+}
+
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const MAX_POINTS = 200_000;
+
+interface ManifestLike {
+  dataset: { path: string; samples: number; invalid: number; sha256: string };
+  config: { strategy: string; budget: number };
+  budget: MapOverview['budget'];
+  proxy: { checkpoints: MapOverview['checkpoints'] };
+  capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
+  stages: { id: string; name: string; capabilities: string[]; samples: unknown[] }[];
+}
+
+export function isMapMessage(m: unknown): m is MapToHost {
+  if (!m || typeof m !== 'object') return false;
+  const t = (m as { type?: unknown }).type;
+  switch (t) {
+    case 'ready':
+      return true;
+    case 'getSamples': {
+      const q = m as Extract<MapToHost, { type: 'getSamples' }>;
+      return Number.isInteger(q.requestId) && Number.isInteger(q.offset) && Number.isInteger(q.limit) && typeof q.filter === 'object' && typeof q.sort === 'object';
+    }
+    case 'reveal':
+      return Number.isInteger((m as { line?: unknown }).line);
+    case 'reselect':
+      return typeof (m as { budget?: unknown }).budget === 'number';
+    case 'rename':
+      return typeof (m as { capability?: unknown }).capability === 'string' && typeof (m as { name?: unknown }).name === 'string';
+    default:
+      return false;
+  }
+}
+
+export async function buildOverview(source: MapSource): Promise<MapOverview> {
+  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(source.manifestUri)).toString('utf8')) as ManifestLike;
+  const K = m.capabilities.length;
+  const rows = [...source.table.scan()];
+  const n = rows.length;
+  const x = new Float32Array(n * K);
+  rows.forEach((r, i) => x.set(r.influence.subarray(0, K), i * K));
+  const xy = pca2d(x, n, K);
+  // Large pools: a seeded subsample of points keeps the webview light; the table still pages all.
+  const keep = n > MAX_POINTS ? Array.from(new Rng(1).sample(n, MAX_POINTS)).sort((a, b) => a - b) : rows.map((_, i) => i);
+  const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  return {
+    dataset: { name: m.dataset.path, samples: m.dataset.samples, invalid: m.dataset.invalid, sha256: m.dataset.sha256 },
+    budget: m.budget,
+    strategy: m.config.strategy,
+    checkpoints: m.proxy.checkpoints,
+    capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
+    stages: m.stages.map((s) => ({ id: s.id, name: s.name, capabilities: s.capabilities, size: s.samples.length })),
+    points: {
+      xy: keep.flatMap((i) => [round(xy[2 * i]), round(xy[2 * i + 1])]),
+      capability: keep.map((i) => rows[i].cap),
+      selected: keep.map((i) => (rows[i].stage > 0 ? 1 : 0)),
+    },
+  };
+}
+
+export class CapabilityMapPanel implements vscode.Disposable {
+  static readonly viewType = 'cadc.capabilityMap';
+  private static current: CapabilityMapPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private source: MapSource | undefined;
+  private document: vscode.TextDocument | undefined;
+
+  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, onReselect: (budget: number) => void): CapabilityMapPanel {
+    if (CapabilityMapPanel.current) {
+      CapabilityMapPanel.current.panel.reveal();
+      CapabilityMapPanel.current.setSource(source);
+      return CapabilityMapPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(CapabilityMapPanel.viewType, 'CADC: Capability Map', vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+    });
+    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, onReselect);
+    CapabilityMapPanel.current.setSource(source);
+    return CapabilityMapPanel.current;
+  }
+
+  /** Restores a panel after a window reload (the serializer hands back the webview panel). */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, onReselect: (budget: number) => void): CapabilityMapPanel {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')] };
+    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, onReselect);
+    CapabilityMapPanel.current.setSource(source);
+    return CapabilityMapPanel.current;
+  }
+
+  static get instance(): CapabilityMapPanel | undefined {
+    return CapabilityMapPanel.current;
+  }
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onReselect: (budget: number) => void,
+  ) {
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+    );
+  }
+
+  setSource(source: MapSource | undefined): void {
+    this.source = source;
+    this.document = undefined;
+    void this.sendOverview();
+  }
+
+  private post(m: HostToMap): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private async sendOverview(): Promise<void> {
+    if (!this.source) return;
+    try {
+      this.post({ type: 'busy', busy: true, message: 'Loading the run…' });
+      this.post({ type: 'overview', data: await buildOverview(this.source) });
+    } catch (e) {
+      this.post({ type: 'error', message: `Could not load the run: ${(e as Error).message}` });
+    } finally {
+      this.post({ type: 'busy', busy: false });
+    }
+  }
+
+  private async preview(line: number): Promise<string> {
+    try {
+      if (!this.document && this.source) this.document = await vscode.workspace.openTextDocument(this.source.datasetUri);
+      const rec = JSON.parse(this.document!.lineAt(line - 1).text) as { conversations?: { value?: string }[]; messages?: { content?: unknown }[]; instruction?: string };
+      const text = rec.conversations?.[0]?.value ?? (typeof rec.messages?.[0]?.content === 'string' ? (rec.messages[0].content as string) : undefined) ?? rec.instruction ?? '';
+      return text.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160);
+    } catch {
+      return ''; // files VS Code does not open (> 50 MB) or JSON arrays: no preview, the rest still works
+    }
+  }
+
+  private async receive(m: unknown): Promise<void> {
+    if (!isMapMessage(m)) {
+      this.log.warn(`capability map: ignored a malformed message`);
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        if (this.source) await this.sendOverview();
+        else this.post({ type: 'error', message: 'No curation yet. Run CADC: Curate on a dataset.' });
+        return;
+      case 'getSamples': {
+        if (!this.source) return;
+        const { total, rows } = this.source.table.page({ ...m.filter, sort: m.sort.key, dir: m.sort.dir, offset: m.offset, limit: m.limit });
+        const page: MapSamplePage = {
+          offset: m.offset,
+          total,
+          rows: await Promise.all(
+            rows.map(async (r) => ({
+              i: r.line,
+              line: r.line,
+              id: r.id,
+              capability: Number(r.capability.slice(1)) - 1,
+              style: r.style,
+              selected: r.selected,
+              stage: r.stage,
+              influence: r.influence[r.capability] ?? 0,
+              selfInfluence: r.selfInfluence,
+              loss: r.loss,
+              preview: await this.preview(r.line),
+            })),
+          ),
+        };
+        this.post({ type: 'samples', requestId: m.requestId, page });
+        return;
+      }
+      case 'reveal': {
+        if (!this.source) return;
+        const editor = await vscode.window.showTextDocument(this.source.datasetUri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+        const pos = new vscode.Position(Math.max(0, m.line - 1), 0);
+        editor.selection = new vscode.Selection(pos, pos);
+        editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+        return;
+      }
+      case 'reselect':
+        if (m.budget > 0) this.onReselect(m.budget);
+        return;
+      case 'rename':
+        // Names live in the manifest; a re-curation regenerates them (persisting edits is open work).
+        this.post({ type: 'error', message: 'Renaming is not available yet.' });
+        return;
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', f)).toString();
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('capabilityMap.css')}">
+<title>CADC: Capability Map</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p class="empty">Loading…</p></main>
+<script nonce="${nonce}" type="module" src="${asset('vscode-elements.js')}"></script>
+<script nonce="${nonce}" type="module" src="${asset('capabilityMap.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (CapabilityMapPanel.current === this) CapabilityMapPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
