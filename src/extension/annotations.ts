@@ -62,6 +62,13 @@ export class Annotations implements vscode.Disposable {
     return true;
   }
 
+  /** Forgets every attached table (their files are about to be deleted). */
+  clear(): void {
+    for (const e of this.byFile.values()) e.table.close();
+    this.byFile.clear();
+    this.refreshAll();
+  }
+
   tableFor(file: string): AttributionTable | undefined {
     return this.byFile.get(file)?.table;
   }

@@ -44,6 +44,26 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       }
       return result;
     }),
+    vscode.commands.registerCommand('cadc.revealSample', async (line?: number) => {
+      const target = lastDataset ?? vscode.window.activeTextEditor?.document.uri;
+      if (!target) return void vscode.window.showInformationMessage('CADC: open a dataset first.');
+      const n = line ?? Number(await vscode.window.showInputBox({ title: 'CADC: Reveal Sample', prompt: 'Line number', validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A line number (1, 2, …)') }));
+      if (!n) return;
+      const editor = await vscode.window.showTextDocument(target);
+      const pos = new vscode.Position(n - 1, 0);
+      editor.selection = new vscode.Selection(pos, pos);
+      editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+    }),
+    vscode.commands.registerCommand('cadc.clearCache', async (opts?: { confirm?: boolean }) => {
+      if (opts?.confirm !== false) {
+        const ok = await vscode.window.showWarningMessage('Delete CADC’s cache of features, trajectories and attributions? The next curation recomputes them.', { modal: true }, 'Delete');
+        if (ok !== 'Delete') return false;
+      }
+      annotations.clear();
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(context.globalStorageUri, 'cache'), { recursive: true, useTrash: false }).then(undefined, () => undefined);
+      log.info('cache cleared');
+      return true;
+    }),
     vscode.commands.registerCommand('cadc.showCapabilityMap', () => CapabilityMapPanel.show(context, log, mapSource(), reselect)),
     vscode.window.registerWebviewPanelSerializer(CapabilityMapPanel.viewType, {
       deserializeWebviewPanel: async (panel) => void CapabilityMapPanel.revive(panel, context, log, mapSource(), reselect),

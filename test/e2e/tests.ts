@@ -1,6 +1,6 @@
 // The end-to-end scenarios, as a person would do them.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
 import { choose, openFile, runCommand, waitForNotification, waitForWorkbench } from './ui';
@@ -116,6 +116,33 @@ export const tests: E2ETest[] = [
       await view.locator('.trow').first().click();
       await page.locator('.statusbar-item', { hasText: `Ln ${firstLine},` }).first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(artifacts, 'capability-map-selected.png') });
+    },
+  },
+  {
+    name: 'hostile dataset text is rendered as text in the Capability Map',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      const hostile = '<img src=x onerror="document.title=\'pwned\'"></script><b>bold</b>';
+      const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8').trim().split('\n').slice(0, 400);
+      const bad = JSON.stringify({ id: `evil ${hostile}`, conversations: [{ from: 'human', value: hostile }, { from: 'gpt', value: hostile }] });
+      writeFileSync(path.join(wb.workspace, 'hostile.jsonl'), [bad, ...demo].join('\n') + '\n');
+      await waitForWorkbench(page);
+      await openFile(page, 'hostile.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, '20%');
+      await choose(page, 'cadc');
+      await choose(page, 'auto');
+      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('input[type=search]').fill('evil');
+      const row = view.locator('.trow', { hasText: 'evil' }).first();
+      await row.waitFor({ timeout: 15_000 });
+      const text = await row.innerText();
+      assert.ok(text.includes('<img src=x'), `the markup shows as literal text: ${text}`);
+      assert.equal(await view.locator('img').count(), 0, 'no <img> element was created from dataset text');
+      assert.equal(await view.locator('.trow b').count(), 0, 'no <b> element either');
+      await page.screenshot({ path: path.join(artifacts, 'capability-map-hostile.png') });
     },
   },
 ];

@@ -14,7 +14,7 @@ describe('CADC extension', () => {
     const api = (await ext.activate()) as { version: string };
     assert.equal(api.version, ext.packageJSON.version);
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['cadc.curate', 'cadc.cancel']) assert.ok(commands.includes(c), `${c} registered`);
+    for (const c of ['cadc.curate', 'cadc.cancel', 'cadc.showCapabilityMap', 'cadc.writeManifest', 'cadc.revealSample', 'cadc.clearCache']) assert.ok(commands.includes(c), `${c} registered`);
   });
 
   it('curates the demo dataset into a manifest with ≥ 2 capabilities and stages', async () => {
