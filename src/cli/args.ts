@@ -18,6 +18,7 @@ export interface CurateArgs {
   capabilities: number | 'auto';
   strategy: StrategyName;
   within?: WithinCapabilityRule;
+  balance?: 'even' | 'proportional';
   imageRoot?: string;
   probe?: string;
   format: DatasetFormat | 'auto';
@@ -46,6 +47,7 @@ Options for curate:
   --capabilities K    'auto' (discover K) or a number to force it. Default auto.
   --strategy S        ${STRATEGIES.join(' | ')}. Default cadc.
   --within R          CADC's rule inside a capability: ${WITHIN.join(' | ')}. Default stratified.
+  --balance B         How CADC splits the budget over capabilities: even (the paper) | proportional.
   --image-root DIR    Folder image paths resolve against. Default: the dataset's folder.
   --probe FILE        Probe dataset whose label field defines probe groups.
   --format F          ${FORMATS.join(' | ')}. Default auto.
@@ -147,6 +149,12 @@ export function parseArgs(argv: string[]): CliArgs {
         const v = value() as WithinCapabilityRule;
         if (!WITHIN.includes(v)) throw new UsageError(`--within ${v}: expected one of ${WITHIN.join(', ')}.`);
         out.within = v;
+        break;
+      }
+      case '--balance': {
+        const v = value();
+        if (v !== 'even' && v !== 'proportional') throw new UsageError(`--balance ${v}: expected even or proportional.`);
+        out.balance = v;
         break;
       }
       case '--image-root':

@@ -81,7 +81,7 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
     budget: args.budget,
     strategy: args.strategy,
     capabilities: { k: args.capabilities },
-    ...(args.within ? { selection: { within: args.within } } : {}),
+    selection: { ...(args.within ? { within: args.within } : {}), ...(args.balance ? { balance: args.balance } : {}) },
   });
   configureOrt({ telemetry: false });
   let run: CurationRun;

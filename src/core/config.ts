@@ -65,6 +65,11 @@ export interface CurationConfig {
     k: number | 'auto';
   };
   selection: {
+    /**
+     * How the budget is split over capabilities: 'even' (the paper: B/K each, shortfalls passed on)
+     * or 'proportional' (to each capability's size; bins inside as usual).
+     */
+    balance: 'even' | 'proportional';
     within: WithinCapabilityRule;
     /** Exclude exact duplicates and near duplicates (SimHash Hamming distance ≤ this; -1 = off). */
     nearDuplicateBits: number;
@@ -100,7 +105,7 @@ export const DEFAULT_CONFIG: CurationConfig = {
     resolution: 1,
     k: 'auto',
   },
-  selection: { within: 'stratified', nearDuplicateBits: 3, dropTopSelfInfluence: 0 },
+  selection: { balance: 'even', within: 'stratified', nearDuplicateBits: 3, dropTopSelfInfluence: 0 },
   curriculum: { order: 'decay' },
 };
 

@@ -70,4 +70,5 @@ export interface ReselectOptions {
   budget: number;
   strategy?: CurationConfig['strategy'];
   within?: CurationConfig['selection']['within'];
+  balance?: CurationConfig['selection']['balance'];
 }

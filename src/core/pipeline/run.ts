@@ -228,6 +228,7 @@ export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
   cfg.budget = opts.budget;
   if (opts.strategy) cfg.strategy = opts.strategy;
   if (opts.within) cfg.selection.within = opts.within;
+  if (opts.balance) cfg.selection.balance = opts.balance;
   const t = performance.now();
   const names = run.capabilities.capabilities.map((c) => c.name);
   const chosen = selectAndSequence(run, cfg);

@@ -56,12 +56,13 @@ export async function warmUp(
   pool: Pool,
   cfg: CurationConfig,
   rng: Rng,
-  opts: { onProgress?: (fraction: number, message?: string) => void; signal?: AbortSignal } = {},
+  opts: { onProgress?: (fraction: number, message?: string) => void; signal?: AbortSignal; indices?: Int32Array } = {},
 ): Promise<WarmupResult> {
   const shape = proxyShape(pool, cfg.proxy.embedDim, cfg.proxy.hiddenDim);
   const embedding = makeEmbedding(shape, rng.fork('embedding'));
   const { w1, w2 } = initWeights(shape, rng.fork('init'));
-  const indices = rng.fork('slice').sample(pool.n, warmupSize(pool.n, cfg));
+  // The warm-up slice, or exactly the given samples (a downstream learner trained on a selection).
+  const indices = opts.indices ? Int32Array.from(opts.indices) : rng.fork('slice').sample(pool.n, warmupSize(pool.n, cfg));
   indices.sort();
   const sess = await session(buildTrainGraph(shape, embedding));
   const T = cfg.proxy.checkpoints;

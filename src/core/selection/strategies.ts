@@ -112,11 +112,12 @@ const cadc: SelectionStrategy = {
     const ok = eligible(ctx);
     const members: number[][] = Array.from({ length: K }, () => []);
     for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) members[attribution.hard[i]].push(i);
-    const quotas = waterFill(budget, members.map((m) => m.length));
+    const sizes = members.map((m) => m.length);
+    const quotas = ctx.config.selection.balance === 'proportional' ? proportionalQuotas(budget, sizes) : waterFill(budget, sizes);
     const notes: string[] = [];
     const even = Math.floor(budget / K);
     quotas.forEach((_, k) => {
-      if (members[k].length < even) notes.push(`Capability c${k + 1} had ${members[k].length} unique samples for an even share of ${even}; the rest was passed on.`);
+      if (ctx.config.selection.balance === 'even' && members[k].length < even) notes.push(`Capability c${k + 1} had ${members[k].length} unique samples for an even share of ${even}; the rest was passed on.`);
     });
     const rule = ctx.config.selection.within;
     const chosen: number[] = [];

@@ -34,6 +34,7 @@ test('parseArgs rejects bad input with a usage error', () => {
   assert.throws(() => parseArgs(['curate', 'a', '--seed', 'x']), /--seed x/);
   assert.throws(() => parseArgs(['curate', 'a', '--budget']), /needs a value/);
   assert.throws(() => parseArgs(['frobnicate']), /Unknown command/);
+  assert.throws(() => parseArgs(['curate', 'a', '--balance', 'lopsided']), /--balance lopsided/);
   assert.throws(() => parseArgs(['curate', 'a', '--what']), /Unknown option/);
 });
 

@@ -90,6 +90,14 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
   void cfg;
 });
 
+test('cadc with balance=proportional splits the budget by capability size', () => {
+  const p = planted();
+  const r = getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { balance: 'proportional' } }), rng: new Rng(1) }, 30);
+  // Unique members per capability: 30, 23 (31 is a duplicate of 30), 6 → 30·(30, 23, 6)/59.
+  assert.deepEqual(r.perCapability!.map((c) => c.quota), [15, 12, 3]);
+  assert.equal(r.selected.length, 30);
+});
+
 test('random selection respects the budget and duplicates', () => {
   const p = planted();
   const r = getStrategy('random').select({ ...p, config: resolveConfig({}), rng: new Rng(3) }, 59);

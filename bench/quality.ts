@@ -1,0 +1,200 @@
+// Does the curation help? On a labelled pool (default ../shared/datasets/llava-eval-pool), hold out a
+// seeded split stratified by the label, curate the rest with each strategy and budget, train a fresh
+// downstream learner on each subset only, and report held-out loss per label group and its macro
+// average as "relative performance": the share of the full-pool learner's improvement over an
+// answer-prior baseline that the subset achieves (methods.md §7), so 100% = as good as all data.
+// The downstream learner differs from the selection proxy: other seed, other width (256 vs 128
+// hidden), other embedding size (64 vs 128), other learning rate.
+// Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--smoke]
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveConfig } from '../src/core/config';
+import type { CurationConfig, WithinCapabilityRule } from '../src/core/config';
+import { buildPool } from '../src/core/features/pool';
+import type { Pool } from '../src/core/features/types';
+import { computeTrajectories } from '../src/core/gradients/trajectories';
+import { reselect, runCuration } from '../src/core/pipeline/run';
+import { warmUp } from '../src/core/proxy/warmup';
+import { nmi } from '../src/core/util/stats';
+import { Rng } from '../src/core/util/rng';
+
+const REPO = resolve(__dirname, '..');
+
+interface Args {
+  dataset: string;
+  label: string;
+  budgets: number[];
+  randomSeeds: number;
+  smoke: boolean;
+}
+
+function parse(): Args {
+  const a = process.argv.slice(2);
+  const get = (k: string) => (a.indexOf(k) >= 0 ? a[a.indexOf(k) + 1] : undefined);
+  const smoke = a.includes('--smoke');
+  return {
+    dataset: resolve(a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true) ?? join(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl')),
+    label: get('--label') ?? 'source',
+    budgets: (get('--budgets') ?? (smoke ? '0.2' : '0.05,0.1,0.2')).split(',').map(Number),
+    randomSeeds: smoke ? 2 : 5,
+    smoke,
+  };
+}
+
+const DOWNSTREAM: Parameters<typeof resolveConfig>[0] = {
+  seed: 20261122,
+  proxy: { embedDim: 64, hiddenDim: 256, checkpoints: 4, learningRate: 0.002, batchSize: 64, minWarmup: 1 },
+  gradients: { projectionDim: 2, batchSize: 4096 },
+};
+
+/** Trains the downstream learner on exactly `train` (indices into pool) and returns per-sample held-out losses. */
+async function downstreamLoss(pool: Pool, train: Int32Array, heldOut: Int32Array): Promise<Float64Array> {
+  const cfg = resolveConfig(DOWNSTREAM);
+  const warm = await warmUp(pool, cfg, new Rng(cfg.seed), { indices: train });
+  const last = { ...warm, checkpoints: [warm.checkpoints[warm.checkpoints.length - 1]] };
+  const sub = subPool(pool, heldOut);
+  const traj = await computeTrajectories(sub, last, cfg);
+  return Float64Array.from(traj.loss);
+}
+
+/** The pool restricted to some samples (only the columns the learner reads). */
+function subPool(pool: Pool, idx: Int32Array): Pool {
+  const L = pool.dims.maxQuestionNgrams;
+  const F = pool.dims.imageDim;
+  const answerPtr = new Int32Array(idx.length + 1);
+  const tokens: number[] = [];
+  idx.forEach((i, r) => {
+    for (let j = pool.answerPtr[i]; j < pool.answerPtr[i + 1]; j++) tokens.push(pool.answerTokens[j]);
+    answerPtr[r + 1] = tokens.length;
+  });
+  const q = new Uint32Array(idx.length * L);
+  idx.forEach((i, r) => q.set(pool.questionNgrams.subarray(i * L, i * L + L), r * L));
+  const img = pool.imageFeatures ? new Float32Array(idx.length * F) : null;
+  if (img) idx.forEach((i, r) => img.set(pool.imageFeatures!.subarray(i * F, i * F + F), r * F));
+  return {
+    ...pool,
+    n: idx.length,
+    questionNgrams: q,
+    questionNgramCount: Uint16Array.from(idx, (i) => pool.questionNgramCount[i]),
+    answerPtr,
+    answerTokens: Uint32Array.from(tokens),
+    imageFeatures: img,
+    hasImage: Uint8Array.from(idx, (i) => pool.hasImage[i]),
+  };
+}
+
+/** Held-out cross-entropy under the training pool's answer-token distribution (add-one smoothed). */
+function priorLoss(pool: Pool, train: Int32Array, heldOut: Int32Array): Float64Array {
+  const V = pool.dims.answerVocab;
+  const counts = new Float64Array(V).fill(1);
+  for (const i of train) for (let j = pool.answerPtr[i]; j < pool.answerPtr[i + 1]; j++) counts[pool.answerTokens[j]]++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  return Float64Array.from(heldOut, (i) => {
+    let l = 0;
+    const a0 = pool.answerPtr[i], a1 = pool.answerPtr[i + 1];
+    for (let j = a0; j < a1; j++) l -= Math.log(counts[pool.answerTokens[j]] / total) / (a1 - a0);
+    return l;
+  });
+}
+
+function perGroup(loss: Float64Array, groups: Int32Array, G: number): number[] {
+  const s = new Float64Array(G);
+  const c = new Float64Array(G);
+  loss.forEach((l, r) => {
+    s[groups[r]] += l;
+    c[groups[r]]++;
+  });
+  return Array.from(s, (v, g) => (c[g] ? v / c[g] : NaN));
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  const t0 = performance.now();
+  const base = resolveConfig({});
+  const { pool } = await buildPool(args.dataset, base);
+  const col = pool.labels[args.label];
+  if (!col) throw new Error(`no label field '${args.label}' in ${args.dataset}`);
+  // Stratified held-out split: 10% of every label group (seeded).
+  const rng = new Rng(7);
+  const byGroup = new Map<number, number[]>();
+  for (let i = 0; i < pool.n; i++) (byGroup.get(col.codes[i]) ?? byGroup.set(col.codes[i], []).get(col.codes[i])!).push(i);
+  const held: number[] = [];
+  for (const [, list] of [...byGroup].sort((a, b) => a[0] - b[0])) {
+    rng.shuffle(list);
+    held.push(...list.slice(0, Math.max(1, Math.round(list.length * (args.smoke ? 0.2 : 0.1)))));
+  }
+  const heldOut = Int32Array.from(held).sort();
+  const isHeld = new Uint8Array(pool.n);
+  for (const i of heldOut) isHeld[i] = 1;
+  const trainAll = Int32Array.from({ length: pool.n }, (_, i) => i).filter((i) => !isHeld[i]);
+  const G = col.values.length;
+  const heldGroups = Int32Array.from(heldOut, (i) => col.codes[i]);
+
+  // Curate the training part only: its lines, in order, in a temp file (the dataset is never modified).
+  const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const lines = readFileSync(args.dataset, 'utf8').split('\n');
+  const trainFile = join(dir, 'train.jsonl');
+  writeFileSync(trainFile, Array.from(trainAll, (i) => lines[pool.lines[i] - 1]).join('\n') + '\n');
+  const run = await runCuration({ datasetPath: trainFile, config: resolveConfig({ capabilities: { probe: 'clusters' } }), cacheDir: null });
+  rmSync(dir, { recursive: true, force: true });
+  const toPool = (sel: Int32Array) => Int32Array.from(sel, (j) => trainAll[j]);
+
+  const prior = perGroup(priorLoss(pool, trainAll, heldOut), heldGroups, G);
+  const full = perGroup(await downstreamLoss(pool, trainAll, heldOut), heldGroups, G);
+  const relative = (l: number[]) => {
+    const per = l.map((v, g) => (prior[g] - v) / (prior[g] - full[g]));
+    return { perGroup: per.map((v) => +(100 * v).toFixed(1)), macro: +((100 * per.reduce((a, b) => a + b, 0)) / G).toFixed(1) };
+  };
+
+  const rows: { budget: number; strategy: string; seed?: number; selected: number; macroLoss: number; relative: number; perGroup: number[] }[] = [];
+  for (const budget of args.budgets) {
+    const variants: { strategy: string; cfg: Partial<CurationConfig>; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number }[] = [
+      { strategy: 'cadc (stratified)', cfg: {}, within: 'stratified' },
+      { strategy: 'cadc (proportional, stratified)', cfg: {}, within: 'stratified', balance: 'proportional' },
+      { strategy: 'cadc (influence-weighted)', cfg: {}, within: 'influence-weighted' },
+      { strategy: 'cadc (top-influence, paper literal)', cfg: {}, within: 'top-influence' },
+      ...Array.from({ length: args.randomSeeds }, (_, s) => ({ strategy: 'random', cfg: {}, seed: 100 + s })),
+    ];
+    for (const v of variants) {
+      let r = run;
+      if (v.seed !== undefined) r = { ...run, manifest: { ...run.manifest, config: { ...run.manifest.config, seed: v.seed } } };
+      const chosen = reselect(r, { budget, strategy: v.strategy === 'random' ? 'random' : 'cadc', within: v.within ?? 'stratified', balance: v.balance ?? 'even' });
+      const sel = toPool(chosen.selection.selected);
+      const loss = perGroup(await downstreamLoss(pool, sel, heldOut), heldGroups, G);
+      const rel = relative(loss);
+      rows.push({ budget, strategy: v.strategy, ...(v.seed !== undefined ? { seed: v.seed } : {}), selected: sel.length, macroLoss: +(loss.reduce((a, b) => a + b, 0) / G).toFixed(4), relative: rel.macro, perGroup: rel.perGroup });
+      process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
+    }
+  }
+  const hard = run.attribution.hard;
+  const src = Int32Array.from(trainAll, (i) => col.codes[i]);
+  const shuffled = Int32Array.from(hard);
+  new Rng(3).shuffle(shuffled);
+  const report = {
+    benchmark: 'quality',
+    dataset: args.dataset.replace(resolve(REPO, '..') + '/', '../'),
+    label: args.label,
+    groups: col.values,
+    heldOut: heldOut.length,
+    trainPool: trainAll.length,
+    probe: 'clusters (unsupervised; labels play no part in the selection)',
+    capabilities: run.capabilities.K,
+    nmi: { capabilitiesVsLabel: +nmi(hard, src).toFixed(4), randomPartitionSameSizes: +nmi(shuffled, src).toFixed(4) },
+    baselines: { answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4), fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4) },
+    downstream: DOWNSTREAM,
+    rows,
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+  if (!args.smoke) {
+    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
+    writeFileSync(join(REPO, 'bench/results/quality.json'), `${JSON.stringify(report, null, 2)}\n`);
+  }
+  process.stdout.write(`${JSON.stringify({ nmi: report.nmi, baselines: report.baselines, seconds: report.seconds })}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
