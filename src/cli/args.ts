@@ -47,7 +47,7 @@ Options for curate:
   --capabilities K    'auto' (discover K) or a number to force it. Default auto.
   --strategy S        ${STRATEGIES.join(' | ')}. Default cadc.
   --within R          CADC's rule inside a capability: ${WITHIN.join(' | ')}. Default stratified.
-  --balance B         How CADC splits the budget over capabilities: even (the paper) | proportional.
+  --balance B         How CADC splits the budget over capabilities: proportional (default) | even (the paper).
   --image-root DIR    Folder image paths resolve against. Default: the dataset's folder.
   --probe FILE        Probe dataset whose label field defines probe groups.
   --format F          ${FORMATS.join(' | ')}. Default auto.

@@ -70,7 +70,7 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
   const p = planted();
   const cfg = resolveConfig({});
   const run = (seed: number, within: 'stratified' | 'top-influence' = 'stratified') =>
-    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within } }), rng: new Rng(seed) }, 30);
+    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within, balance: 'even' } }), rng: new Rng(seed) }, 30);
   const a = run(1);
   assert.equal(a.selected.length, 30);
   assert.deepEqual(a.perCapability!.map((c) => c.quota), [12, 12, 6], 'c2 is short (6): its rest is passed on evenly');
