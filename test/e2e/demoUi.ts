@@ -4,20 +4,14 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { makeWorkspace, REPO, startWorkbench } from '../harness/workbench';
-import { choose, openFile, runCommand, waitForWorkbench } from './ui';
+import { curateFromPalette } from './ui';
 
 async function main(): Promise<void> {
   const wb = await startWorkbench({ workspace: makeWorkspace() });
   if (process.argv.includes('--screenshot')) {
     const artifacts = path.join(REPO, 'test', 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
-    await waitForWorkbench(wb.page);
-    await openFile(wb.page, 'demo.jsonl');
-    await runCommand(wb.page, 'CADC: Curate');
-    await choose(wb.page, '5%');
-    await choose(wb.page, 'cadc');
-    await choose(wb.page, 'auto');
-    await wb.page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+    await curateFromPalette(wb.page, 'demo.jsonl', '5%');
     await wb.page.screenshot({ path: path.join(artifacts, 'demo.png') });
     process.stdout.write(`screenshot: ${path.join(artifacts, 'demo.png')}\n`);
     await wb.stop();

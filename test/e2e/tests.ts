@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
-import { choose, openFile, runCommand, waitForNotification, waitForWorkbench } from './ui';
+import { curateFromPalette, runCommand, waitForNotification } from './ui';
 
 export interface E2ETest {
   name: string;
@@ -15,16 +15,8 @@ export const tests: E2ETest[] = [
     name: 'curate the demo dataset from the command palette',
     async run(wb, artifacts) {
       const { page } = wb;
-      await waitForWorkbench(page);
-      await openFile(page, 'demo.jsonl');
-      await runCommand(page, 'CADC: Curate');
-      await choose(page, '10%');
-      await choose(page, 'cadc');
-      await choose(page, 'auto');
       // The status bar reports the result as soon as the run ends.
-      const status = page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first();
-      await status.waitFor({ timeout: 180_000 });
-      const m = /CADC: (\d+) selected, (\d+) capabilities/.exec(await status.innerText());
+      const m = /CADC: (\d+) selected, (\d+) capabilities/.exec(await curateFromPalette(page, 'demo.jsonl', '10%'));
       assert.ok(m, 'status bar text');
       assert.ok(Math.abs(Number(m[1]) - 154) <= 1, `selected ${m[1]}`);
       assert.ok(Number(m[2]) >= 2, `capabilities ${m[2]}`);
@@ -48,13 +40,7 @@ export const tests: E2ETest[] = [
     name: 'hover a curated line and read its capability tag',
     async run(wb, artifacts) {
       const { page } = wb;
-      await waitForWorkbench(page);
-      await openFile(page, 'demo.jsonl');
-      await runCommand(page, 'CADC: Curate');
-      await choose(page, '5%');
-      await choose(page, 'cadc');
-      await choose(page, 'auto');
-      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      await curateFromPalette(page, 'demo.jsonl', '5%');
       // Tags appear at the start of the visible lines (decorations are rendered as ::before content).
       const tagged = await page.waitForFunction(
         () => {
@@ -81,13 +67,7 @@ export const tests: E2ETest[] = [
     name: 'the Capability Map shows capabilities, curves, the sample map and a paged table',
     async run(wb, artifacts) {
       const { page } = wb;
-      await waitForWorkbench(page);
-      await openFile(page, 'demo.jsonl');
-      await runCommand(page, 'CADC: Curate');
-      await choose(page, '10%');
-      await choose(page, 'cadc');
-      await choose(page, 'auto');
-      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      await curateFromPalette(page, 'demo.jsonl', '10%');
       await runCommand(page, 'CADC: Show Capability Map');
       const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
       await view.locator('.card').first().waitFor({ timeout: 30_000 });
@@ -126,13 +106,7 @@ export const tests: E2ETest[] = [
       const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8').trim().split('\n').slice(0, 400);
       const bad = JSON.stringify({ id: `evil ${hostile}`, conversations: [{ from: 'human', value: hostile }, { from: 'gpt', value: hostile }] });
       writeFileSync(path.join(wb.workspace, 'hostile.jsonl'), [bad, ...demo].join('\n') + '\n');
-      await waitForWorkbench(page);
-      await openFile(page, 'hostile.jsonl');
-      await runCommand(page, 'CADC: Curate');
-      await choose(page, '20%');
-      await choose(page, 'cadc');
-      await choose(page, 'auto');
-      await page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first().waitFor({ timeout: 180_000 });
+      await curateFromPalette(page, 'hostile.jsonl', '20%');
       await runCommand(page, 'CADC: Show Capability Map');
       const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
       await view.locator('input[type=search]').fill('evil');

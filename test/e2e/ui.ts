@@ -11,9 +11,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  // Contributed commands can appear a moment after the workbench: retype until the row shows.
+  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }) }).first();
+  for (let attempt = 0; ; attempt++) {
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await input.fill('>');
+    }
+  }
+  // Click the matching row: Enter would run whichever row happens to be focused.
+  await row.click();
 }
 
 /** Picks an item in an open quick pick by its label. */
@@ -37,4 +48,17 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
   const toast = page.locator('.notification-toast, .notifications-center .notification-list-item', { hasText: text }).first();
   await toast.waitFor({ timeout });
   return (await toast.innerText()).trim();
+}
+
+/** Opens a dataset and runs CADC: Curate from the palette like a person; resolves with the status bar text. */
+export async function curateFromPalette(page: Page, file: string, budget: string): Promise<string> {
+  await waitForWorkbench(page);
+  await openFile(page, file);
+  await runCommand(page, 'CADC: Curate');
+  await choose(page, budget);
+  await choose(page, 'cadc');
+  await choose(page, 'auto');
+  const status = page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first();
+  await status.waitFor({ timeout: 180_000 });
+  return status.innerText();
 }
