@@ -22,6 +22,8 @@ export interface ManifestParts {
   attribution: Attribution;
   selection: SelectionResult;
   stages: Stage[];
+  /** Probe file, relative to the manifest's base folder, when probe groups came from one. */
+  probeFile?: string;
 }
 
 export function buildManifest(p: ManifestParts): ManifestV1 {
@@ -57,7 +59,12 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       checkpoints: p.warmup.checkpoints.map((c) => ({ t: c.t, eta: round6(c.eta), trainLoss: round6(c.trainLoss) })),
       bytesPerSample: traj.bytesPerSample,
     },
-    probe: { source: model.probe.source, ...(model.probe.field ? { field: model.probe.field } : {}), groups: model.probe.names.length },
+    probe: {
+      source: model.probe.source,
+      ...(model.probe.field ? { field: model.probe.field } : {}),
+      ...(p.probeFile ? { file: p.probeFile } : {}),
+      groups: model.probe.names.length,
+    },
     capabilities: model.capabilities.map((c, k) => ({
       id: `c${k + 1}`,
       name: c.name,

@@ -41,7 +41,7 @@ export interface ManifestV1 {
     checkpoints: { t: number; eta: number; trainLoss: number }[];
     bytesPerSample: number;
   };
-  probe: { source: string; field?: string; groups: number };
+  probe: { source: string; field?: string; file?: string; groups: number };
   capabilities: {
     id: string;
     name: string;

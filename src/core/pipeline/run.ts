@@ -13,6 +13,7 @@ import type { WarmupResult } from '../proxy/warmup';
 import { computeTrajectories } from '../gradients/trajectories';
 import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
+import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import type { CapabilityModel } from '../capabilities/types';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { findDuplicates } from '../selection/dedup';
@@ -135,9 +136,12 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const theTraj = traj;
     throwIfCancelled(signal);
 
-    const capabilities = await clock.run('capabilities', () =>
-      discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool) }),
-    );
+    const probeFile = input.probeFile;
+    const w = warm;
+    const capabilities = await clock.run('capabilities', async () => {
+      const probe = probeFile ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
+      return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool), probe });
+    });
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {
       const a = await attribute(theTraj, capabilities);
@@ -180,6 +184,22 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
   }
 }
 
+/**
+ * Probe groups from a probe dataset (methods.md §1.2): its samples, grouped by a task-label field,
+ * with trajectories from the same warm-up checkpoints as the pool.
+ */
+async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResult, input: CurationInput, signal?: AbortSignal) {
+  const { pool: probePool } = await buildPool(path.resolve(file), cfg, { imageRoot: undefined, confineTo: input.confineTo, signal });
+  const field =
+    cfg.capabilities.labelField ??
+    ['task_name', 'task', 'subtask', 'category', 'source', 'dataset', 'ability', 'type'].find((f) => probePool.labels[f] && probePool.labels[f].values.length >= 2) ??
+    labelCandidates(probePool)[0];
+  if (!field) throw new Error(`The probe file ${file} has no task-label field (task_name, source, category, …) to group its samples by.`);
+  const groups = { ...probeGroupsFromLabels(probePool, field), source: 'file' as const };
+  const traj = await computeTrajectories(probePool, warm, cfg, { signal });
+  return { groups, traj };
+}
+
 type RunBase = Omit<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest' | 'timingsMs'>;
 
 /** Selection, stages and manifest for a run's fixed trajectories/capabilities and a config. */
@@ -213,13 +233,18 @@ function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun
     attribution: base.attribution,
     selection,
     stages,
+    probeFile: base.input.probeFile ? relativeTo(base.input, base.input.probeFile) : undefined,
   });
   return { selection, stages, stageOf, manifest };
 }
 
-function manifestDatasetPath(input: CurationInput): string {
+function relativeTo(input: CurationInput, file: string): string {
   const base = input.manifestBase ? path.resolve(input.manifestBase) : path.dirname(path.resolve(input.datasetPath));
-  return path.relative(base, path.resolve(input.datasetPath)).split(path.sep).join('/');
+  return path.relative(base, path.resolve(file)).split(path.sep).join('/');
+}
+
+function manifestDatasetPath(input: CurationInput): string {
+  return relativeTo(input, input.datasetPath);
 }
 
 /** New selection at another budget/strategy without recomputing features or trajectories. */
