@@ -32,6 +32,27 @@ interface Sidecar {
   extra: unknown;
 }
 
+/** The Pool's typed-array columns, stored and loaded by name. */
+const POOL_ARRAYS = [
+  'lines',
+  'offsets',
+  'lengths',
+  'styleMask',
+  'primaryStyle',
+  'questionNgrams',
+  'questionNgramCount',
+  'answerPtr',
+  'answerTokens',
+  'hasImage',
+  'turns',
+  'questionChars',
+  'answerChars',
+  'exactHash',
+  'simHash',
+  'termPtr',
+  'termIds',
+] as const;
+
 export function defaultUserCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
   return path.join(base, 'cadc');
@@ -181,29 +202,14 @@ export class CurationCache {
     };
     const labels: Pool['labels'] = {};
     for (const [field, values] of Object.entries(x.labels)) labels[field] = { values, codes: a[`label:${field}`] as Int32Array };
+    const columns = Object.fromEntries(POOL_ARRAYS.map((k) => [k, a[k]])) as Pick<Pool, (typeof POOL_ARRAYS)[number]>;
     const pool: Pool = {
+      ...columns,
       n: x.n,
       ids: x.ids,
-      lines: a.lines as Int32Array,
-      offsets: a.offsets as Float64Array,
-      lengths: a.lengths as Int32Array,
       labels,
-      styleMask: a.styleMask as Uint16Array,
-      primaryStyle: a.primaryStyle as Uint8Array,
-      questionNgrams: a.questionNgrams as Uint32Array,
-      questionNgramCount: a.questionNgramCount as Uint16Array,
-      answerPtr: a.answerPtr as Int32Array,
-      answerTokens: a.answerTokens as Uint32Array,
       imageFeatures: x.hasImageFeatures ? (a.imageFeatures as Float32Array) : null,
-      hasImage: a.hasImage as Uint8Array,
-      turns: a.turns as Uint16Array,
-      questionChars: a.questionChars as Int32Array,
-      answerChars: a.answerChars as Int32Array,
-      exactHash: a.exactHash as Uint32Array,
-      simHash: a.simHash as Uint32Array,
       termOf: new Map(x.termOf),
-      termPtr: a.termPtr as Int32Array,
-      termIds: a.termIds as Uint32Array,
       dims: x.dims,
     };
     return { pool, summary: x.summary };
@@ -212,23 +218,7 @@ export class CurationCache {
   async saveFeatures(sha: string, keyPart: unknown, pool: Pool, summary: DatasetSummary): Promise<void> {
     const key = cacheKey(keyPart);
     const arrays: Record<string, Typed> = {
-      lines: pool.lines,
-      offsets: pool.offsets,
-      lengths: pool.lengths,
-      styleMask: pool.styleMask,
-      primaryStyle: pool.primaryStyle,
-      questionNgrams: pool.questionNgrams,
-      questionNgramCount: pool.questionNgramCount,
-      answerPtr: pool.answerPtr,
-      answerTokens: pool.answerTokens,
-      hasImage: pool.hasImage,
-      turns: pool.turns,
-      questionChars: pool.questionChars,
-      answerChars: pool.answerChars,
-      exactHash: pool.exactHash,
-      simHash: pool.simHash,
-      termPtr: pool.termPtr,
-      termIds: pool.termIds,
+      ...Object.fromEntries(POOL_ARRAYS.map((k) => [k, pool[k]])),
       ...(pool.imageFeatures ? { imageFeatures: pool.imageFeatures } : {}),
     };
     const labels: Record<string, string[]> = {};
