@@ -1,11 +1,14 @@
 // CADC: Curate — runs the curation engine (the bundled `cadc` CLI in a child Node process, so the
 // editor never blocks) on a dataset file, with cancellable progress, Problems-panel diagnostics and
 // a confirm before an existing manifest is replaced.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STAGES } from '../core/pipeline/types';
 import type { Annotations } from './annotations';
+import { parseBudget } from '../cli/args';
+import type { CurateParams, CurateSummary } from '../protocol/backend';
+import { CancelledByUser } from './backendClient';
+import type { BackendClient } from './backendClient';
 
 export interface CurateOptions {
   budget?: string;
@@ -19,18 +22,7 @@ export interface CurateOptions {
   noCache?: boolean;
 }
 
-export interface CurateResult {
-  manifest: string;
-  dataset: string;
-  sha256: string;
-  cacheDir: string | null;
-  samples: number;
-  selected: number;
-  invalidLines: number;
-  capabilities: { id: string; name: string; size: number; selected: number }[];
-  stages: { id: string; capabilities: string[]; size: number }[];
-  diagnostics: { line: number; severity: string; code: string; message: string }[];
-}
+export type CurateResult = CurateSummary;
 
 export interface CurateDeps {
   context: vscode.ExtensionContext;
@@ -38,6 +30,7 @@ export interface CurateDeps {
   diagnostics: vscode.DiagnosticCollection;
   status: vscode.StatusBarItem;
   annotations: Annotations;
+  backend: BackendClient;
 }
 
 let current: { cancel(): void } | undefined;
@@ -122,109 +115,87 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     }
   }
   const imageRoot = cfg.get<string>('dataset.imageRoot', '');
-  const args = [
-    context.asAbsolutePath('dist/cli.js'),
-    'curate',
-    uri.fsPath,
-    '--out',
-    outDir,
-    '--budget',
-    budget,
-    '--strategy',
-    strategy,
-    '--capabilities',
-    capabilities,
-    '--seed',
-    String(cfg.get<number>('curation.seed', 42)),
-    '--json',
-    ...(options.noCache ? ['--no-cache'] : ['--cache', path.join(context.globalStorageUri.fsPath, 'cache')]),
-    ...(imageRoot ? ['--image-root', path.resolve(root, imageRoot)] : []),
-    ...(force ? ['--force'] : []),
-  ];
-  log.info(`curate: ${args.slice(1).join(' ')}`);
+  let budgetValue: number;
+  let k: number | 'auto';
+  try {
+    budgetValue = parseBudget(budget);
+    k = capabilities === 'auto' ? 'auto' : Number(capabilities);
+    if (k !== 'auto' && !(Number.isInteger(k) && k >= 2 && k <= 64)) throw new Error(`capabilities ${capabilities}: expected auto or 2–64`);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`CADC: ${(e as Error).message}`);
+    return undefined;
+  }
+  const params: CurateParams = {
+    dataset: uri.fsPath,
+    out: outDir,
+    budget: budgetValue,
+    strategy: strategy as CurateParams['strategy'],
+    capabilities: k,
+    seed: cfg.get<number>('curation.seed', 42),
+    format: 'auto',
+    attributions: false,
+    force,
+    cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
+    ...(imageRoot ? { imageRoot: path.resolve(root, imageRoot) } : {}),
+  };
+  log.info(`curate: ${JSON.stringify(params)}`);
   status.text = '$(sync~spin) CADC: curating…';
   status.show();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `CADC: curating ${path.basename(uri.fsPath)}`, cancellable: true },
-    (progress, token) =>
-      new Promise<CurateResult | undefined>((resolve) => {
-        const child = spawn(process.execPath, args, {
-          cwd: root,
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-          stdio: ['ignore', 'pipe', 'pipe'],
+    async (progress, token) => {
+      const source = new vscode.CancellationTokenSource();
+      const sub = token.onCancellationRequested(() => source.cancel());
+      current = { cancel: () => source.cancel() };
+      let lastFraction = 0;
+      let result: CurateSummary;
+      try {
+        result = await deps.backend.curate(params, source.token, (e) => {
+          const overall = (STAGES.indexOf(e.stage) + e.fraction) / STAGES.length;
+          progress.report({ message: `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`, increment: Math.max(0, (overall - lastFraction) * 100) });
+          lastFraction = Math.max(lastFraction, overall);
         });
-        let cancelled = false;
-        const cancel = () => {
-          cancelled = true;
-          child.kill('SIGINT');
-        };
-        current = { cancel };
-        token.onCancellationRequested(cancel);
-        let stdout = '';
-        let lastFraction = 0;
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => {
-          for (const line of d.toString().split('\n')) {
-            if (!line.trim()) continue;
-            const m = /^\[(\d+)\/(\d+)\] (\S+) (\d+)%(.*)$/.exec(line);
-            if (m) {
-              const overall = (Number(m[1]) - 1 + Number(m[4]) / 100) / STAGES.length;
-              progress.report({ message: `${m[3]} ${m[4]}%${m[5]}`, increment: Math.max(0, (overall - lastFraction) * 100) });
-              lastFraction = Math.max(lastFraction, overall);
-            } else log.info(line);
-          }
-        });
-        child.on('close', (code) => {
-          current = undefined;
-          status.hide();
-          if (cancelled || code === 130) {
-            log.info('curate: cancelled; nothing was written');
-            void vscode.window.showInformationMessage('CADC: curation cancelled; nothing was written.');
-            resolve(undefined);
-            return;
-          }
-          if (code !== 0) {
-            log.error(`curate: exited with ${code}`);
-            void vscode.window.showErrorMessage(`CADC: curation failed (exit ${code}). See the CADC output for details.`, 'Show Log').then((a) => a && log.show());
-            resolve(undefined);
-            return;
-          }
-          let result: CurateResult;
-          try {
-            result = JSON.parse(stdout.trim().split('\n').pop() ?? '') as CurateResult;
-          } catch (e) {
-            log.error(`curate: unreadable result: ${(e as Error).message}`);
-            resolve(undefined);
-            return;
-          }
-          diagnostics.set(
-            uri,
-            result.diagnostics.map((d) => {
-              const line = Math.max(0, d.line - 1);
-              const diag = new vscode.Diagnostic(
-                new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
-                d.message,
-                d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
-              );
-              diag.source = 'cadc';
-              diag.code = d.code;
-              return diag;
-            }),
+      } catch (e) {
+        status.hide();
+        if (e instanceof CancelledByUser) {
+          log.info('curate: cancelled; nothing was written');
+          void vscode.window.showInformationMessage('CADC: curation cancelled; nothing was written.');
+        } else {
+          log.error(`curate: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(`CADC: ${(e as Error).message.split('\n')[0]}`, 'Show Log').then((a) => a && log.show());
+        }
+        return undefined;
+      } finally {
+        current = undefined;
+        sub.dispose();
+        source.dispose();
+      }
+      diagnostics.set(
+        uri,
+        result.diagnostics.map((d) => {
+          const line = Math.max(0, d.line - 1);
+          const diag = new vscode.Diagnostic(
+            new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+            d.message,
+            d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
           );
-          const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
-          log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
-          status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
-          status.show();
-          void vscode.window.showInformationMessage(
-            `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.`,
-            'Open Manifest',
-          ).then((a) => a && vscode.window.showTextDocument(manifestUri));
-          const attached = result.cacheDir ? annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities) : Promise.resolve(false);
-          void attached.then(() => resolve(result), (e) => {
-            log.error(`annotations: ${(e as Error).message}`);
-            resolve(result);
-          });
-        });
-      }),
+          diag.source = 'cadc';
+          diag.code = d.code;
+          return diag;
+        }),
+      );
+      const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
+      log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
+      status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
+      status.show();
+      void vscode.window.showInformationMessage(
+        `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.`,
+        'Open Manifest',
+      ).then((a) => a && vscode.window.showTextDocument(manifestUri));
+      if (result.cacheDir) {
+        await annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities).catch((e: Error) => log.error(`annotations: ${e.message}`));
+      }
+      return result;
+    },
   );
 }

@@ -1,6 +1,7 @@
 // Composition root: logger, diagnostics, status bar and command registrations.
 import * as vscode from 'vscode';
 import { Annotations } from './annotations';
+import { BackendClient } from './backendClient';
 import { cancelCurrent, curate, isRunning } from './curateCommand';
 import { writeManifest } from './manifestCommand';
 import { CapabilityMapPanel } from './capabilityMap/panel';
@@ -20,7 +21,8 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   status.name = 'CADC';
   status.command = 'cadc.cancel';
   const annotations = new Annotations(log);
-  const deps = { context, log, diagnostics, status, annotations };
+  const backend = new BackendClient(context.asAbsolutePath('dist/backend.js'), log);
+  const deps = { context, log, diagnostics, status, annotations, backend };
   let lastManifest: vscode.Uri | undefined;
   let lastDataset: vscode.Uri | undefined;
   const mapSource = (): MapSource | undefined => {
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     void vscode.commands.executeCommand('cadc.curate', lastDataset, { noPrompt: true, force: true, budget: budget <= 1 ? `${+(budget * 100).toFixed(4)}%` : String(Math.round(budget)) });
   context.subscriptions.push(
     log,
+    backend,
     annotations,
     diagnostics,
     status,

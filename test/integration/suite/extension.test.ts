@@ -111,3 +111,14 @@ describe('CADC manifests into git', () => {
     assert.ok(staged.includes('curation/demo.s1.jsonl'));
   });
 });
+
+describe('CADC backend process', () => {
+  it('reports a failed job and stays usable for the next one', async () => {
+    const bad = path.join(root(), 'tiny.jsonl');
+    writeFileSync(bad, JSON.stringify({ id: 'only', conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] }) + '\n');
+    const failed = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(bad), { noPrompt: true, force: true });
+    assert.equal(failed, undefined, 'a one-sample dataset cannot be curated');
+    const ok = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true })) as { samples: number } | undefined;
+    assert.equal(ok?.samples, 1543, 'the same backend runs the next job');
+  });
+});

@@ -1,0 +1,124 @@
+// Curate a dataset into manifest (and attributions) files: shared by the CLI and the backend
+// process. Returns an outcome instead of printing, so each caller reports it its own way.
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
+import { resolveConfig } from '../core/config';
+import { serializeManifest } from '../core/curriculum/manifest';
+import { configureOrt } from '../core/ort/session';
+import type { CurationRun } from '../core/pipeline/api';
+import { attributionOf, runCuration } from '../core/pipeline/run';
+import { CancelledError } from '../core/pipeline/types';
+import type { Logger, ProgressFn } from '../core/pipeline/types';
+import { defaultUserCacheDir } from '../core/store/cache';
+import type { CurateSummary } from '../protocol/backend';
+import type { CurateArgs } from './args';
+
+export const EXIT = { ok: 0, usage: 2, unreadable: 3, exists: 4, failed: 5, cancelled: 130 } as const;
+
+export interface CurateOutcome {
+  code: number;
+  message?: string;
+  result?: CurateSummary;
+  run?: CurationRun;
+}
+
+/** Writes a file atomically: temp file in the same folder, then rename. */
+export function writeFileAtomic(file: string, chunks: Iterable<string>): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const c of chunks) writeSync(fd, c);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, file);
+}
+
+export function stemOf(dataset: string): string {
+  return path.basename(dataset).replace(/\.(jsonl|json)$/i, '');
+}
+
+export async function curateToFiles(
+  args: Omit<CurateArgs, 'command' | 'json' | 'quiet'>,
+  hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {},
+): Promise<CurateOutcome> {
+  const { signal } = hooks;
+  const dataset = path.resolve(args.dataset);
+  try {
+    accessSync(dataset, constants.R_OK);
+    if (!statSync(dataset).isFile()) throw new Error('not a file');
+  } catch (e) {
+    return { code: EXIT.unreadable, message: `cannot read dataset ${args.dataset}: ${(e as Error).message}` };
+  }
+  const outDir = path.resolve(args.out);
+  const stem = stemOf(dataset);
+  const manifestPath = path.join(outDir, `${stem}.cadc.json`);
+  const attributionsPath = path.join(outDir, `${stem}.cadc.attributions.jsonl`);
+  if (!args.force && existsSync(manifestPath)) {
+    return { code: EXIT.exists, message: `${path.relative(process.cwd(), manifestPath)} exists; use --force to overwrite it.` };
+  }
+  const config = resolveConfig({
+    seed: args.seed,
+    budget: args.budget,
+    strategy: args.strategy,
+    capabilities: { k: args.capabilities },
+    selection: { ...(args.within ? { within: args.within } : {}), ...(args.balance ? { balance: args.balance } : {}) },
+  });
+  configureOrt({ telemetry: false });
+  const cacheDir = args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir());
+  let run: CurationRun;
+  try {
+    run = await runCuration({
+      datasetPath: dataset,
+      config,
+      format: args.format,
+      imageRoot: args.imageRoot ? path.resolve(args.imageRoot) : undefined,
+      confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
+      probeFile: args.probe ? path.resolve(args.probe) : undefined,
+      cacheDir,
+      manifestBase: outDir,
+      onProgress: hooks.onProgress,
+      signal,
+      log: hooks.log,
+    });
+  } catch (e) {
+    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read dataset: ${err.message}` };
+    return { code: EXIT.failed, message: `curation failed: ${err.stack ?? err.message}` };
+  }
+  if (signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(manifestPath, [serializeManifest(run.manifest)]);
+  if (args.attributions) {
+    const n = run.pool.n;
+    writeFileAtomic(
+      attributionsPath,
+      (function* () {
+        for (let i = 0; i < n; i++) yield `${JSON.stringify(attributionOf(run, i))}\n`;
+      })(),
+    );
+  }
+  const s = run.summary;
+  const result: CurateSummary = {
+    manifest: manifestPath,
+    ...(args.attributions ? { attributions: attributionsPath } : {}),
+    dataset,
+    sha256: s.sha256,
+    cacheDir,
+    samples: s.samples,
+    selected: run.selection.selected.length,
+    invalidLines: s.invalid,
+    capabilities: run.manifest.capabilities.map((c) => ({ id: c.id, name: c.name, size: c.size, selected: c.selected })),
+    stages: run.manifest.stages.map((st) => ({ id: st.id, capabilities: st.capabilities, size: st.samples.length })),
+    timingsMs: run.timingsMs,
+    cacheHit: run.cacheHit,
+    diagnosticCounts: s.diagnosticCounts as Record<string, number>,
+    diagnostics: s.diagnostics.slice(0, 1000),
+  };
+  return { code: EXIT.ok, result, run };
+}
