@@ -56,6 +56,18 @@ async function pick(title: string, items: string[], remembered: string | undefin
   return vscode.window.showQuickPick(ordered, { title, ignoreFocusOut: true });
 }
 
+/** The strategies and their one-line descriptions, from the setting's enum in package.json. */
+export function strategyItems(context: vscode.ExtensionContext): { label: string; detail: string }[] {
+  const prop = (context.extension.packageJSON as { contributes: { configuration: { properties: Record<string, { enum?: string[]; enumDescriptions?: string[] }> } } }).contributes.configuration.properties['cadc.curation.strategy'];
+  return (prop.enum ?? ['cadc']).map((label, i) => ({ label, detail: prop.enumDescriptions?.[i] ?? '' }));
+}
+
+async function pickStrategy(context: vscode.ExtensionContext, remembered: string): Promise<string | undefined> {
+  const items = strategyItems(context).map((it) => ({ ...it, description: it.label === remembered ? 'last used' : undefined }));
+  items.sort((a, b) => (b.label === remembered ? 1 : 0) - (a.label === remembered ? 1 : 0));
+  return (await vscode.window.showQuickPick(items, { title: 'CADC: strategy', ignoreFocusOut: true, matchOnDetail: true }))?.label;
+}
+
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
   const { context, log, diagnostics, status, annotations } = deps;
   if (!vscode.workspace.isTrusted) {
@@ -84,7 +96,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
       if (!custom) return undefined;
       budget = custom;
     } else budget = b;
-    const s = await pick('CADC: strategy', ['cadc', 'random'], state.get('cadc.last.strategy') ?? strategy);
+    const s = await pickStrategy(context, state.get('cadc.last.strategy') ?? strategy);
     if (!s) return undefined;
     strategy = s;
     const k = await pick('CADC: capabilities', ['auto', '2', '3', '4', '5', '6', '8'], state.get('cadc.last.capabilities') ?? capabilities);

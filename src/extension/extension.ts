@@ -4,7 +4,8 @@ import { Annotations } from './annotations';
 import { BackendClient } from './backendClient';
 import { cancelCurrent, curate, isRunning } from './curateCommand';
 import { writeManifest } from './manifestCommand';
-import { CapabilityMapPanel } from './capabilityMap/panel';
+import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from './capabilityMap/panel';
+import type { CurateSummary } from '../protocol/backend';
 import type { MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
 
@@ -30,8 +31,21 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     return lastManifest && lastDataset && table ? { manifestUri: lastManifest, datasetUri: lastDataset, table } : undefined;
   };
   // The map's budget control: a re-run with the cache reuses features and trajectories.
-  const reselect = (budget: number) =>
-    void vscode.commands.executeCommand('cadc.curate', lastDataset, { noPrompt: true, force: true, budget: budget <= 1 ? `${+(budget * 100).toFixed(4)}%` : String(Math.round(budget)) });
+  // Names the user gave capabilities are carried into the re-selected manifest.
+  const reselect = async (budget: number) => {
+    const names = lastManifest ? await readCapabilityNames(lastManifest).catch(() => []) : [];
+    const result = await vscode.commands.executeCommand<CurateSummary | undefined>('cadc.curate', lastDataset, {
+      noPrompt: true,
+      force: true,
+      budget: budget <= 1 ? `${+(budget * 100).toFixed(4)}%` : String(Math.round(budget)),
+    });
+    if (!result || names.length === 0) return;
+    const kept = await carryCapabilityNames(vscode.Uri.file(result.manifest), names);
+    if (kept.length) {
+      log.info(`re-select: kept the names of ${kept.join(', ')}`);
+      CapabilityMapPanel.instance?.setSource(mapSource());
+    }
+  };
   context.subscriptions.push(
     log,
     backend,

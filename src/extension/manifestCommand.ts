@@ -25,10 +25,11 @@ interface GitApi {
   getRepository(uri: vscode.Uri): GitRepository | null;
 }
 
-export function commitMessage(m: ManifestLike, manifestRel: string): string {
+/** The commit message: `datasetRel` and `manifestRel` are workspace-relative, as a reader of the log expects. */
+export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel = m.dataset.path): string {
   const budget = m.config.budget <= 1 ? `${+(m.config.budget * 100).toFixed(2)}%` : String(m.config.budget);
   const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
-  return `CADC curriculum for ${m.dataset.path}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages; manifest ${manifestRel}\n\n${caps}\n`;
+  return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages; manifest ${manifestRel}\n\n${caps}\n`;
 }
 
 /** Lines (1-based) of a file, streamed; only the wanted ones are kept. */
@@ -90,7 +91,7 @@ export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: v
     return { written, staged: false };
   }
   await repo.add(written);
-  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri));
+  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(dataset));
   void vscode.window.showInformationMessage(`CADC: staged ${written.length} file(s); the commit message is ready in Source Control.`);
   return { written, staged: true };
 }

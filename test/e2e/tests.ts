@@ -1,5 +1,6 @@
 // The end-to-end scenarios, as a person would do them.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
@@ -96,6 +97,29 @@ export const tests: E2ETest[] = [
       await view.locator('.trow').first().click();
       await page.locator('.statusbar-item', { hasText: `Ln ${firstLine},` }).first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(artifacts, 'capability-map-selected.png') });
+      // Renaming a capability persists into the manifest.
+      await view.locator('.card .name').first().click();
+      await view.locator('input.rename').fill('Grounded short answers');
+      await view.locator('input.rename').press('Enter');
+      await view.locator('.card .name', { hasText: 'c1 · Grounded short answers' }).waitFor({ timeout: 15_000 });
+      const saved = JSON.parse(readFileSync(path.join(wb.workspace, 'curation', 'demo.cadc.json'), 'utf8'));
+      assert.equal(saved.capabilities[0].name, 'Grounded short answers');
+      // … and survives a re-selection from the budget box (the manifest is rewritten at 10%).
+      await view.locator('#budget').fill('10%');
+      await view.locator('#apply').click();
+      const manifestFile = path.join(wb.workspace, 'curation', 'demo.cadc.json');
+      let after = saved;
+      for (let i = 0; i < 240 && !(after.budget.requested === 0.1 && after.capabilities[0].name === 'Grounded short answers'); i++) {
+        await page.waitForTimeout(250);
+        try {
+          after = JSON.parse(readFileSync(manifestFile, 'utf8'));
+        } catch {
+          // mid-write: read again
+        }
+      }
+      assert.equal(after.budget.requested, 0.1);
+      assert.equal(after.capabilities[0].name, 'Grounded short answers');
+      await view.locator('.card .name', { hasText: 'c1 · Grounded short answers' }).waitFor({ timeout: 15_000 });
     },
   },
   {
@@ -117,6 +141,33 @@ export const tests: E2ETest[] = [
       assert.equal(await view.locator('img').count(), 0, 'no <img> element was created from dataset text');
       assert.equal(await view.locator('.trow b').count(), 0, 'no <b> element either');
       await page.screenshot({ path: path.join(artifacts, 'capability-map-hostile.png') });
+    },
+  },
+  {
+    name: 'write the curriculum manifest and find it staged in git',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      await curateFromPalette(page, 'demo.jsonl', '5%');
+      await runCommand(page, 'CADC: Write Curriculum Manifest');
+      // The manifest shows up in the git index (polled: staging is asynchronous).
+      let staged: string[] = [];
+      for (let i = 0; i < 60 && !staged.includes('curation/demo.cadc.json'); i++) {
+        await page.waitForTimeout(250);
+        staged = execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: wb.workspace, encoding: 'utf8' }).trim().split('\n');
+      }
+      assert.ok(staged.includes('curation/demo.cadc.json'), `staged: ${staged.join(', ')}`);
+      await page.locator('.activitybar [aria-label^="Source Control"]').first().click();
+      // The commit message box is a Monaco editor: its hidden <textarea> is always empty, so read the
+      // rendered lines (polled: the message is filled in after staging), with wrapping undone.
+      const lines = page.locator('.scm-editor .view-lines').first();
+      await lines.waitFor({ timeout: 15_000 });
+      let message = '';
+      for (let i = 0; i < 60 && !/CADC curriculum/.test(message); i++) {
+        message = ((await lines.innerText()) as string).replace(/\s+/g, ' ');
+        if (!/CADC curriculum/.test(message)) await page.waitForTimeout(250);
+      }
+      assert.match(message, /CADC curriculum for demo\.jsonl: 77 of 1543 samples \(budget 5%, seed 42, cadc\)/);
+      await page.screenshot({ path: path.join(artifacts, 'manifest-staged.png') });
     },
   },
 ];

@@ -5,6 +5,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type { HostToMap, MapOverview, MapSamplePage, MapToHost } from '../../src/protocol/capabilityMap';
+import { el } from './dom';
 
 interface VsCodeApi {
   postMessage(m: MapToHost): void;
@@ -25,13 +26,6 @@ const save = () => vscode.setState(state);
 const STYLES = ['multi-choice', 'coordinate', 'yes/no', 'short-answer', 'short-description', 'detailed-description', 'comparison', 'chain-of-thought', 'specified-style'];
 const ROW = 24;
 const PAGE = 100;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const app = document.getElementById('app')!;
 let overview: MapOverview | undefined;
@@ -71,7 +65,29 @@ function render(o: MapOverview): void {
   for (const c of o.capabilities) {
     const card = el('article', { class: 'card', tabindex: '0' });
     card.style.setProperty('--cap-color', c.color);
-    card.append(el('div', { class: 'name' }, `${c.id} · ${c.name}`));
+    const name = el('div', { class: 'name', title: 'Click to rename', tabindex: '0', role: 'button', 'aria-label': `Rename ${c.id}` }, `${c.id} · ${c.name}`);
+    const edit = () => {
+      const input = el('input', { class: 'rename', value: c.name, 'aria-label': `New name for ${c.id}` });
+      name.replaceWith(input);
+      input.focus();
+      input.select();
+      let done = false;
+      const finish = (save: boolean) => {
+        if (done) return;
+        done = true;
+        const v = input.value.trim();
+        if (save && v && v !== c.name) vscode.postMessage({ type: 'rename', capability: c.id, name: v });
+        input.replaceWith(name);
+      };
+      input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') finish(true);
+        else if (e.key === 'Escape') finish(false);
+      });
+      input.addEventListener('blur', () => finish(true));
+    };
+    name.addEventListener('click', edit);
+    name.addEventListener('keydown', (e) => e.key === 'Enter' && edit());
+    card.append(name);
     card.append(el('div', { class: 'nums' }, `${c.size.toLocaleString()} samples · ${c.selected.toLocaleString()} selected`));
     const chips = (label: string, items: string[]) => {
       const d = el('div', { class: 'chips' });

@@ -8,6 +8,7 @@ import { pca2d } from '../../core/pipeline/layout';
 import type { AttributionTable } from '../../core/store/cache';
 import type { HostToMap, MapOverview, MapSamplePage, MapToHost } from '../../protocol/capabilityMap';
 import { Rng } from '../../core/util/rng';
+import { stableStringify } from '../../core/util/stableJson';
 
 export interface MapSource {
   manifestUri: vscode.Uri;
@@ -72,6 +73,46 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
       selected: keep.map((i) => (rows[i].stage > 0 ? 1 : 0)),
     },
   };
+}
+
+/** Renames a capability in the manifest file itself (same deterministic serialisation). */
+export async function renameInManifest(uri: vscode.Uri, id: string, name: string): Promise<void> {
+  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: { id: string; name: string }[]; stages: { capabilities: string[]; name: string }[] };
+  const cap = m.capabilities.find((c) => c.id === id);
+  if (!cap) throw new Error(`No capability ${id} in the manifest.`);
+  const old = cap.name;
+  cap.name = name;
+  // A stage named after its single capability follows the rename.
+  for (const st of m.stages) if (st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(stableStringify(m), 'utf8'));
+}
+
+/** A capability's identity across re-selections: its id and the probe groups it is made of. */
+export interface NamedCapability {
+  id: string;
+  name: string;
+  groups: string[];
+}
+
+export async function readCapabilityNames(uri: vscode.Uri): Promise<NamedCapability[]> {
+  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: NamedCapability[] };
+  return m.capabilities.map((c) => ({ id: c.id, name: c.name, groups: c.groups }));
+}
+
+/**
+ * After a re-selection rewrote the manifest, puts back the names the user gave: a capability keeps
+ * its name when the new manifest has the same id made of the same probe groups. Returns the ids renamed.
+ */
+export async function carryCapabilityNames(uri: vscode.Uri, before: NamedCapability[]): Promise<string[]> {
+  const after = await readCapabilityNames(uri);
+  const done: string[] = [];
+  for (const old of before) {
+    const now = after.find((c) => c.id === old.id);
+    if (!now || now.name === old.name || now.groups.join('\u0000') !== old.groups.join('\u0000')) continue;
+    await renameInManifest(uri, old.id, old.name);
+    done.push(old.id);
+  }
+  return done;
 }
 
 export class CapabilityMapPanel implements vscode.Disposable {
@@ -201,10 +242,15 @@ export class CapabilityMapPanel implements vscode.Disposable {
       case 'reselect':
         if (m.budget > 0) this.onReselect(m.budget);
         return;
-      case 'rename':
-        // Names live in the manifest; a re-curation regenerates them (persisting edits is open work).
-        this.post({ type: 'error', message: 'Renaming is not available yet.' });
+      case 'rename': {
+        if (!this.source) return;
+        const name = m.name.replace(/\s+/g, ' ').trim().slice(0, 120);
+        if (!name) return;
+        await renameInManifest(this.source.manifestUri, m.capability, name);
+        this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);
+        await this.sendOverview();
         return;
+      }
     }
   }
 
