@@ -1,6 +1,7 @@
 // Argument parsing for the `cadc` CLI, kept apart from main.ts so it can be unit-tested.
 import type { StrategyName, WithinCapabilityRule } from '../core/config';
 import type { DatasetFormat } from '../core/dataset/types';
+import { STYLES } from '../core/features/types';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -19,8 +20,19 @@ export interface CurateArgs {
   strategy: StrategyName;
   within?: WithinCapabilityRule;
   balance?: 'even' | 'proportional';
+  /** Final alignment stage: auto (on for task-balanced), on or off; the rest shape it. */
+  alignment?: 'auto' | 'on' | 'off';
+  alignmentSize?: number;
+  alignmentLabel?: { field: string; values: string[] };
+  alignmentMinChars?: number;
   imageRoot?: string;
   probe?: string;
+  /** mmSSR capability scores file (JSONL or CSV). */
+  scores?: string;
+  taskField?: string;
+  styleField?: string;
+  lossBand?: [number, number];
+  iconsPercentile?: number;
   format: DatasetFormat | 'auto';
   attributions: boolean;
   json: boolean;
@@ -29,7 +41,28 @@ export interface CurateArgs {
   quiet: boolean;
 }
 
-export type CliArgs = CurateArgs | { command: 'help'; topic?: string } | { command: 'version' };
+export interface ReportArgs {
+  command: 'report';
+  dataset: string;
+  manifest?: string;
+  attributions?: string;
+  imageRoot?: string;
+  format: DatasetFormat | 'auto';
+  out: string;
+  json: boolean;
+  force: boolean;
+  quiet: boolean;
+}
+
+export interface CompareArgs {
+  command: 'compare';
+  /** Strategy names as given (checked against the registry when the comparison runs). */
+  strategies: string[];
+  /** Everything else is curate's: dataset, budget, seed, out, cache, json, force, quiet, … */
+  curate: CurateArgs;
+}
+
+export type CliArgs = CurateArgs | ReportArgs | CompareArgs | { command: 'help'; topic?: string } | { command: 'version' };
 
 export const STRATEGIES: StrategyName[] = ['cadc', 'random', 'mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
 const WITHIN: WithinCapabilityRule[] = ['stratified', 'top-influence', 'influence-weighted'];
@@ -39,6 +72,12 @@ export const USAGE = `Usage: cadc <command> [options]
 
 Commands:
   curate <dataset>   Curate a dataset (.jsonl or .json) into a capability-balanced, staged curriculum.
+  report <dataset>   Quality report (correctness, diversity, complexity) of a dataset and of a selection.
+                     [--manifest M] [--attributions F] [--image-root DIR] [--format F] [--out DIR] [--json] [--force]
+                     Writes <out>/<stem>.cadc.report.md and .json (default out ./curation), or JSON on stdout with --json.
+  compare <dataset>  Run the pipeline once and compare strategies at one budget: overlap, composition, quality.
+                     --strategies cadc,random,… [--budget B] [--seed N] [--out DIR] [--json] [--force] [curate's options]
+                     Writes <out>/<stem>.cadc.compare.md and .json, or JSON on stdout with --json.
 
 Options for curate:
   --budget B          5% | 0.05 | 2000 (fraction of the pool or a sample count). Default 5%.
@@ -48,8 +87,25 @@ Options for curate:
   --strategy S        ${STRATEGIES.join(' | ')}. Default cadc.
   --within R          CADC's rule inside a capability: ${WITHIN.join(' | ')}. Default stratified.
   --balance B         How CADC splits the budget over capabilities: proportional (default) | even (the paper).
+  --alignment A       auto | on | off: end the curriculum with a small format-alignment stage (Vision-Flan),
+                      taken out of the budget (at most 20% of it). auto = on for --strategy task-balanced.
+  --alignment-size N  Alignment stage size (default 1000; fewer if fewer samples match).
+  --alignment-min-chars N
+                      Alignment samples: free-form answers of at least N characters that are not
+                      yes/no, multiple-choice or short answers (default 400).
+  --alignment-label FIELD=V1,V2
+                      Alignment samples: those whose label FIELD is V1 or V2 (instead of long answers).
   --image-root DIR    Folder image paths resolve against. Default: the dataset's folder.
   --probe FILE        Probe dataset whose label field defines probe groups.
+  --scores FILE       mmSSR capability scores, 0–5 for each of 14 capabilities (JSONL or CSV, by id or line);
+                      without it --strategy mmssr uses CADC's discovered capabilities instead.
+  --task-field F      Label field naming the task (task-balanced, less, icons). Default: the first present
+                      of task_name, task, source, category, dataset, ability; else the probe groups.
+  --style-field F     Label field whose values override the detected interaction style (mmssr); values:
+                      ${STYLES.join(', ')}.
+  --loss-band LO,HI   Quantile band of proxy loss for --strategy loss-band. Default 0.25,0.75.
+  --icons-percentile P
+                      Influence quantile above which a target group votes for a sample (icons). Default 0.8.
   --format F          ${FORMATS.join(' | ')}. Default auto.
   --attributions      Also write <stem>.cadc.attributions.jsonl (one line per sample).
   --json              Print one JSON summary object on stdout (progress stays on stderr).
@@ -78,12 +134,42 @@ export function parseBudget(text: string): number {
   return v;
 }
 
+/**
+ * Walks the options of a command line: positional arguments are collected; each `--name` or
+ * `--name=value` goes to `onOption` with a reader for its value (inline or the next argument).
+ * `--help` stops the walk.
+ */
+function walkOptions(rest: string[], onOption: (name: string, value: () => string) => void): { positional: string[]; help: boolean } {
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const raw = rest[i];
+    if (!raw.startsWith('--')) {
+      positional.push(raw);
+      continue;
+    }
+    const eq = raw.indexOf('=');
+    const name = eq >= 0 ? raw.slice(0, eq) : raw;
+    const inline = eq >= 0 ? raw.slice(eq + 1) : undefined;
+    if (name === '--help') return { positional, help: true };
+    onOption(name, () => {
+      if (inline !== undefined) return inline;
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value.`);
+      return v;
+    });
+  }
+  return { positional, help: false };
+}
+
+
 export function parseArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     return { command: 'help', topic: argv[1] };
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
   const [command, ...rest] = argv;
+  if (command === 'report') return parseReportArgs(rest);
+  if (command === 'compare') return parseCompareArgs(rest);
   if (command !== 'curate') throw new UsageError(`Unknown command '${command}'. Try 'cadc --help'.`);
 
   const out: CurateArgs = {
@@ -101,25 +187,8 @@ export function parseArgs(argv: string[]): CliArgs {
     cache: undefined,
     quiet: false,
   };
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const raw = rest[i];
-    if (!raw.startsWith('--')) {
-      positional.push(raw);
-      continue;
-    }
-    const eq = raw.indexOf('=');
-    const name = eq >= 0 ? raw.slice(0, eq) : raw;
-    const inline = eq >= 0 ? raw.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = rest[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value.`);
-      return v;
-    };
+  const { positional, help } = walkOptions(rest, (name, value) => {
     switch (name) {
-      case '--help':
-        return { command: 'help', topic: 'curate' };
       case '--budget':
         out.budget = parseBudget(value());
         break;
@@ -157,12 +226,66 @@ export function parseArgs(argv: string[]): CliArgs {
         out.balance = v;
         break;
       }
+      case '--alignment': {
+        const v = value();
+        if (v !== 'auto' && v !== 'on' && v !== 'off') throw new UsageError(`--alignment ${v}: expected auto, on or off.`);
+        out.alignment = v;
+        break;
+      }
+      case '--alignment-size': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1e9) throw new UsageError(`--alignment-size ${v}: expected a whole number ≥ 1.`);
+        out.alignmentSize = Number(v);
+        break;
+      }
+      case '--alignment-min-chars': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1e9) throw new UsageError(`--alignment-min-chars ${v}: expected a whole number ≥ 1.`);
+        out.alignmentMinChars = Number(v);
+        break;
+      }
+      case '--alignment-label': {
+        const v = value();
+        const eq = v.indexOf('=');
+        const field = eq > 0 ? v.slice(0, eq).trim() : '';
+        const values = eq > 0 ? v.slice(eq + 1).split(',').map((x) => x.trim()) : [];
+        if (!field || values.length === 0 || values.some((x) => !x)) throw new UsageError(`--alignment-label ${v}: expected FIELD=VALUE[,VALUE…], e.g. task_name=llava+detail.`);
+        out.alignmentLabel = { field, values: [...new Set(values)] };
+        break;
+      }
       case '--image-root':
         out.imageRoot = value();
         break;
       case '--probe':
         out.probe = value();
         break;
+      case '--scores':
+        out.scores = value();
+        break;
+      case '--task-field':
+      case '--style-field': {
+        const v = value().trim();
+        if (!v) throw new UsageError(`${name}: expected a label field name.`);
+        if (name === '--task-field') out.taskField = v;
+        else out.styleField = v;
+        break;
+      }
+      case '--loss-band': {
+        const v = value();
+        const m = /^\s*(\d*\.?\d+)\s*,\s*(\d*\.?\d+)\s*$/.exec(v);
+        const lo = m ? Number(m[1]) : NaN;
+        const hi = m ? Number(m[2]) : NaN;
+        if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new UsageError(`--loss-band ${v}: expected LOW,HIGH quantiles with 0 ≤ LOW < HIGH ≤ 1, e.g. 0.25,0.75.`);
+        out.lossBand = [lo, hi];
+        break;
+      }
+      case '--icons-percentile': {
+        const v = value();
+        const p = /^\s*\d*\.?\d+\s*$/.test(v) ? Number(v) : NaN;
+        if (!(p > 0 && p < 1)) throw new UsageError(`--icons-percentile ${v}: expected a quantile strictly between 0 and 1, e.g. 0.8.`);
+        out.iconsPercentile = p;
+        break;
+      }
       case '--format': {
         const v = value();
         if (!FORMATS.includes(v)) throw new UsageError(`--format ${v}: expected one of ${FORMATS.join(', ')}.`);
@@ -190,10 +313,101 @@ export function parseArgs(argv: string[]): CliArgs {
       default:
         throw new UsageError(`Unknown option ${name}. Try 'cadc --help'.`);
     }
-  }
+  });
+  if (help) return { command: 'help', topic: 'curate' };
   if (positional.length !== 1) {
     throw new UsageError(positional.length === 0 ? 'curate needs a dataset path.' : `curate takes one dataset, got ${positional.length}.`);
   }
   out.dataset = positional[0];
+  checkAlignmentArgs(out);
   return out;
+}
+
+/** The alignment options must agree with each other and with --alignment / --strategy. */
+function checkAlignmentArgs(a: CurateArgs): void {
+  const shaping = [a.alignmentSize !== undefined && '--alignment-size', a.alignmentMinChars !== undefined && '--alignment-min-chars', a.alignmentLabel && '--alignment-label'].filter(
+    (x): x is string => typeof x === 'string',
+  );
+  if (a.alignmentLabel && a.alignmentMinChars !== undefined) throw new UsageError('--alignment-label and --alignment-min-chars are two different predicates: give one.');
+  if (shaping.length === 0) return;
+  const mode = a.alignment ?? 'auto';
+  if (mode === 'off') throw new UsageError(`${shaping.join(', ')} shape the alignment stage, but --alignment is off.`);
+  if (mode === 'auto' && a.strategy !== 'task-balanced') {
+    throw new UsageError(`${shaping.join(', ')} shape the alignment stage, which --alignment auto leaves off for --strategy ${a.strategy}; add --alignment on.`);
+  }
+}
+
+/** `cadc report <dataset> [--manifest M] [--attributions F] [--image-root DIR] [--format F] [--out DIR] [--json] [--force] [--quiet]`. */
+export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help'; topic: string } {
+  const out: ReportArgs = { command: 'report', dataset: '', format: 'auto', out: 'curation', json: false, force: false, quiet: false };
+  const { positional, help } = walkOptions(rest, (name, value) => {
+    switch (name) {
+      case '--manifest':
+        out.manifest = value();
+        break;
+      case '--attributions':
+        out.attributions = value();
+        break;
+      case '--image-root':
+        out.imageRoot = value();
+        break;
+      case '--format': {
+        const v = value();
+        if (!FORMATS.includes(v)) throw new UsageError(`--format ${v}: expected one of ${FORMATS.join(', ')}.`);
+        out.format = v as DatasetFormat | 'auto';
+        break;
+      }
+      case '--out':
+        out.out = value();
+        break;
+      case '--json':
+        out.json = true;
+        break;
+      case '--force':
+        out.force = true;
+        break;
+      case '--quiet':
+        out.quiet = true;
+        break;
+      default:
+        throw new UsageError(`Unknown option ${name} for report. Try 'cadc --help'.`);
+    }
+  });
+  if (help) return { command: 'help', topic: 'report' };
+  if (positional.length !== 1) {
+    throw new UsageError(positional.length === 0 ? 'report needs a dataset path.' : `report takes one dataset, got ${positional.length}.`);
+  }
+  out.dataset = positional[0];
+  return out;
+}
+
+/** `cadc compare <dataset> --strategies a,b,… [curate's options]`: --strategies is taken out, the rest is parsed as curate's. */
+export function parseCompareArgs(rest: string[]): CompareArgs | { command: 'help'; topic: string } {
+  let strategies: string[] | undefined;
+  const forCurate: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const raw = rest[i];
+    if (raw === '--help') return { command: 'help', topic: 'compare' };
+    if (raw === '--strategy' || raw.startsWith('--strategy=')) throw new UsageError('compare takes --strategies a,b,… (a list), not --strategy.');
+    if (raw === '--attributions') throw new UsageError('compare does not write attributions; use curate --attributions.');
+    if (raw === '--strategies' || raw.startsWith('--strategies=')) {
+      const v = raw.includes('=') ? raw.slice(raw.indexOf('=') + 1) : rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError('--strategies needs a value, e.g. cadc,random.');
+      const names = v.split(',').map((x) => x.trim());
+      if (names.some((x) => !x)) throw new UsageError(`--strategies ${v}: expected a comma-separated list such as cadc,random.`);
+      strategies = names;
+      continue;
+    }
+    forCurate.push(raw);
+  }
+  if (!strategies) throw new UsageError('compare needs --strategies, e.g. --strategies cadc,random.');
+  let curate: CliArgs;
+  try {
+    curate = parseArgs(['curate', ...forCurate]);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^curate /, 'compare '));
+    throw e;
+  }
+  if (curate.command !== 'curate') return { command: 'help', topic: 'compare' };
+  return { command: 'compare', strategies, curate };
 }

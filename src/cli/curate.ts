@@ -3,11 +3,13 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../core/config';
+import type { AlignmentConfig, DeepPartial } from '../core/config';
 import { serializeManifest } from '../core/curriculum/manifest';
 import { configureOrt } from '../core/ort/session';
-import type { CurationRun } from '../core/pipeline/api';
+import type { CurationInput, CurationRun } from '../core/pipeline/api';
 import { attributionOf, runCuration } from '../core/pipeline/run';
 import { CancelledError } from '../core/pipeline/types';
+import { ScoresFileError } from '../core/selection/scores';
 import type { Logger, ProgressFn } from '../core/pipeline/types';
 import { defaultUserCacheDir } from '../core/store/cache';
 import type { CurateSummary } from '../protocol/backend';
@@ -60,13 +62,15 @@ export async function curateToFiles(
   if (!args.force && existsSync(manifestPath)) {
     return { code: EXIT.exists, message: `${path.relative(process.cwd(), manifestPath)} exists; use --force to overwrite it.` };
   }
-  const config = resolveConfig({
-    seed: args.seed,
-    budget: args.budget,
-    strategy: args.strategy,
-    capabilities: { k: args.capabilities },
-    selection: { ...(args.within ? { within: args.within } : {}), ...(args.balance ? { balance: args.balance } : {}) },
-  });
+  if (args.scores) {
+    try {
+      accessSync(path.resolve(args.scores), constants.R_OK);
+      if (!statSync(path.resolve(args.scores)).isFile()) throw new Error('not a file');
+    } catch (e) {
+      return { code: EXIT.usage, message: `cannot read scores file ${args.scores}: ${(e as Error).message}` };
+    }
+  }
+  const config = configFromArgs(args);
   configureOrt({ telemetry: false });
   const cacheDir = args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir());
   let run: CurationRun;
@@ -78,6 +82,7 @@ export async function curateToFiles(
       imageRoot: args.imageRoot ? path.resolve(args.imageRoot) : undefined,
       confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
       probeFile: args.probe ? path.resolve(args.probe) : undefined,
+      scoresFile: args.scores ? path.resolve(args.scores) : undefined,
       cacheDir,
       manifestBase: outDir,
       onProgress: hooks.onProgress,
@@ -86,6 +91,7 @@ export async function curateToFiles(
     });
   } catch (e) {
     if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+    if (e instanceof ScoresFileError) return { code: EXIT.usage, message: e.message };
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read dataset: ${err.message}` };
     return { code: EXIT.failed, message: `curation failed: ${err.stack ?? err.message}` };
@@ -114,11 +120,64 @@ export async function curateToFiles(
     selected: run.selection.selected.length,
     invalidLines: s.invalid,
     capabilities: run.manifest.capabilities.map((c) => ({ id: c.id, name: c.name, size: c.size, selected: c.selected })),
-    stages: run.manifest.stages.map((st) => ({ id: st.id, capabilities: st.capabilities, size: st.samples.length })),
+    stages: run.manifest.stages.map((st) => ({ id: st.id, kind: st.kind ?? 'capability', capabilities: st.capabilities, size: st.samples.length })),
+    notes: run.selection.notes,
     timingsMs: run.timingsMs,
     cacheHit: run.cacheHit,
     diagnosticCounts: s.diagnosticCounts as Record<string, number>,
     diagnostics: s.diagnostics.slice(0, 1000),
   };
   return { code: EXIT.ok, result, run };
+}
+
+/** The curation config curate's options describe (also used by `cadc compare`). */
+export function configFromArgs(args: Omit<CurateArgs, 'command' | 'json' | 'quiet'>): ReturnType<typeof resolveConfig> {
+  return resolveConfig({
+    seed: args.seed,
+    budget: args.budget,
+    strategy: args.strategy,
+    capabilities: { k: args.capabilities },
+    selection: {
+      ...(args.within ? { within: args.within } : {}),
+      ...(args.balance ? { balance: args.balance } : {}),
+      ...(args.taskField !== undefined ? { taskField: args.taskField } : {}),
+      ...(args.styleField !== undefined ? { styleField: args.styleField } : {}),
+      ...(args.lossBand ? { lossBand: [args.lossBand[0], args.lossBand[1]] as [number, number] } : {}),
+      ...(args.iconsPercentile !== undefined ? { iconsPercentile: args.iconsPercentile } : {}),
+    },
+    curriculum: { alignment: alignmentOverrides(args) },
+  });
+}
+
+/** --alignment* options as config overrides (absent options keep the defaults). */
+function alignmentOverrides(args: Pick<CurateArgs, 'alignment' | 'alignmentSize' | 'alignmentMinChars' | 'alignmentLabel'>): DeepPartial<AlignmentConfig> {
+  return {
+    ...(args.alignment ? { enabled: args.alignment === 'auto' ? 'auto' : args.alignment === 'on' } : {}),
+    ...(args.alignmentSize !== undefined ? { size: args.alignmentSize } : {}),
+    ...(args.alignmentMinChars !== undefined ? { predicate: 'long-answer' as const, minAnswerChars: args.alignmentMinChars } : {}),
+    ...(args.alignmentLabel ? { predicate: 'label' as const, field: args.alignmentLabel.field, values: [...args.alignmentLabel.values] } : {}),
+  };
+}
+
+/** The run a set of curate options describes: shared by curate, compare and the backend, so they hit the same cache. */
+export function curationInputFromArgs(
+  args: Omit<CurateArgs, 'command' | 'json' | 'quiet'>,
+  manifestBase: string,
+  hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {},
+): CurationInput {
+  const dataset = path.resolve(args.dataset);
+  return {
+    datasetPath: dataset,
+    config: configFromArgs(args),
+    format: args.format,
+    imageRoot: args.imageRoot ? path.resolve(args.imageRoot) : undefined,
+    confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
+    probeFile: args.probe ? path.resolve(args.probe) : undefined,
+    scoresFile: args.scores ? path.resolve(args.scores) : undefined,
+    cacheDir: args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir()),
+    manifestBase,
+    onProgress: hooks.onProgress,
+    signal: hooks.signal,
+    log: hooks.log,
+  };
 }

@@ -7,6 +7,8 @@ import type { Logger, ProgressEvent } from '../core/pipeline/types';
 import { parseArgs, UsageError, USAGE } from './args';
 import type { CurateArgs } from './args';
 import { curateToFiles, EXIT } from './curate';
+import { compare } from './compare';
+import { report } from './report';
 
 export { EXIT };
 
@@ -44,6 +46,7 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
     for (const d of r.diagnostics.slice(0, 20)) process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
     const more = r.diagnostics.length - 20;
     if (more > 0) process.stderr.write(`… and ${more} more diagnostics (counts: ${JSON.stringify(r.diagnosticCounts)})\n`);
+    for (const note of r.notes) process.stderr.write(`cadc: note: ${note}\n`);
     process.stderr.write(
       `cadc: ${r.samples} samples (${r.invalidLines} invalid lines), ${r.capabilities.length} capabilities, ` +
         `${r.selected} selected in ${r.stages.length} stages → ${path.relative(process.cwd(), r.manifest)} ` +
@@ -82,6 +85,10 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (args.command === 'report') return await report(args, controller.signal);
+    if (args.command === 'compare') {
+      return await compare(args, { signal: controller.signal, onProgress: progressPrinter(args.curate.quiet), log: makeLogger(args.curate.quiet) });
+    }
     return await curate(args, controller.signal);
   } finally {
     process.off('SIGINT', onSignal);
@@ -90,8 +97,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Exit only once stdout has drained: a large --json object piped to another program would
+  // otherwise be cut off (writes to a pipe are asynchronous).
+  const exitAfterFlush = (code: number) => process.stdout.write('', () => process.exit(code));
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e) => {
       process.stderr.write(`cadc: ${(e as Error).stack ?? e}\n`);
       process.exit(EXIT.failed);

@@ -75,11 +75,51 @@ export interface CurationConfig {
     nearDuplicateBits: number;
     /** Drop this top fraction of self-influence before choosing (outliers); 0 = keep all. */
     dropTopSelfInfluence: number;
+    /**
+     * Task-label field for task-balanced, LESS and ICONS (their tasks / target groups). Unset: the
+     * first present of task_name, task, source, category, dataset, ability; none → the probe groups.
+     */
+    taskField?: string;
+    /**
+     * mmSSR: a label field whose values (one of the 9 STYLES, e.g. 'yes/no') replace the rule-based
+     * primary interaction style where present. Unset: rule-based styles only.
+     */
+    styleField?: string;
+    /** ICONS: a sample gets a vote from each target group whose influence column it exceeds at this quantile. */
+    iconsPercentile: number;
+    /** loss-band (perplexity-mid): the quantile band [low, high] of last-checkpoint proxy loss to draw from. */
+    lossBand: [number, number];
+    /** length: 'longest' answers first (the usual baseline) or 'shortest'; ties by pool order. */
+    lengthOrder: 'longest' | 'shortest';
   };
   curriculum: {
     /** Stage order: by self-influence decay (learned-first first) or none (one stage). */
     order: 'decay' | 'none';
+    /** Vision-Flan's final format-alignment stage (methods.md §3); see curriculum/alignment.ts. */
+    alignment: AlignmentConfig;
   };
+}
+
+/**
+ * A small alignment stage appended after the capability stage(s) (Vision-Flan: ~1,000 samples suffice).
+ * Its samples come out of the budget: the strategy is asked for B − A, A = min(size, ⌊maxShare·B⌋,
+ * matching unique samples the strategy did not take).
+ */
+export interface AlignmentConfig {
+  /** 'auto' = on when strategy is 'task-balanced' (the Vision-Flan recipe), off otherwise. */
+  enabled: 'auto' | boolean;
+  /** Target number of alignment samples. */
+  size: number;
+  /** Never more than this share of the budget, so alignment cannot swallow the capability stages. */
+  maxShare: number;
+  /**
+   * 'long-answer': free-form answers of at least minAnswerChars characters that are not yes/no,
+   * multiple-choice or short-answer style; 'label': labels[field] is one of values.
+   */
+  predicate: 'long-answer' | 'label';
+  minAnswerChars: number;
+  field?: string;
+  values?: string[];
 }
 
 export const DEFAULT_CONFIG: CurationConfig = {
@@ -107,8 +147,27 @@ export const DEFAULT_CONFIG: CurationConfig = {
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the
   // paper's even split behind it on held-out data; --balance even keeps the paper's rule.
-  selection: { balance: 'proportional', within: 'stratified', nearDuplicateBits: 3, dropTopSelfInfluence: 0 },
-  curriculum: { order: 'decay' },
+  selection: {
+    balance: 'proportional',
+    within: 'stratified',
+    nearDuplicateBits: 3,
+    dropTopSelfInfluence: 0,
+    // ICONS' published rule (methods.md §5): samples above the 80th percentile of a task's influence vote.
+    iconsPercentile: 0.8,
+    // Perplexity-mid: the middle half of the loss distribution.
+    lossBand: [0.25, 0.75],
+    lengthOrder: 'longest',
+  },
+  curriculum: {
+    order: 'decay',
+    // minAnswerChars 400 (≈ 70 words): clearly past the 40-word line where the style detector stops
+    // calling an answer a short description, so only detailed free-form answers (the GPT-4-style
+    // alignment data Vision-Flan means) qualify. Measured on the shared datasets (answer characters):
+    // owleval median 201, 166 of 414 rows ≥ 400; vision-flan-205 95th percentile 214, 7 of 205 ≥ 400;
+    // llava-eval-pool 99th percentile 18, none ≥ 400 (benchmark answers, nothing to align with).
+    // 200 would let two-sentence task answers in; 600+ would leave owleval only 96 candidates.
+    alignment: { enabled: 'auto', size: 1000, maxShare: 0.2, predicate: 'long-answer', minAnswerChars: 400 },
+  },
 };
 
 /** Deep-merge a partial config over the defaults (arrays and scalars replace). */

@@ -4,6 +4,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { CurateArgs } from '../cli/args';
 import type { ProgressEvent } from '../core/pipeline/types';
+import type { Comparison, QualityReport } from '../core/report/types';
 
 /** What a curation produced: the CLI's `--json` object and the backend's `curate` result. */
 export interface CurateSummary {
@@ -16,7 +17,9 @@ export interface CurateSummary {
   selected: number;
   invalidLines: number;
   capabilities: { id: string; name: string; size: number; selected: number }[];
-  stages: { id: string; capabilities: string[]; size: number }[];
+  stages: { id: string; kind: 'capability' | 'alignment'; capabilities: string[]; size: number }[];
+  /** The strategy's remarks (e.g. that CADC's capabilities stood in for missing mmSSR scores). */
+  notes: string[];
   timingsMs: Record<string, number>;
   cacheHit: boolean;
   diagnosticCounts: Record<string, number>;
@@ -29,6 +32,22 @@ export type CurateParams = Omit<CurateArgs, 'command' | 'json' | 'quiet'>;
 export const BackendError = { unreadable: 3, exists: 4, failed: 5, cancelled: 130 } as const;
 
 export const curateRequest = new RequestType<CurateParams, CurateSummary, void>('cadc/curate');
+
+/** The VLIT quality report of a dataset and of a manifest's selection. */
+export interface QualityParams {
+  dataset: string;
+  manifest?: string;
+  imageRoot?: string;
+  confineTo?: string;
+  /** The run's cache: per-capability figures for the whole pool come from its attribution table. */
+  cacheDir?: string | null;
+  sha256?: string;
+}
+export const qualityRequest = new RequestType<QualityParams, QualityReport, void>('cadc/quality');
+
+/** Strategies compared at one budget on one run's features and trajectories (from the cache). */
+export type CompareParams = CurateParams & { strategies: string[] };
+export const compareRequest = new RequestType<CompareParams, Comparison, void>('cadc/compare');
 export const progressNotification = new NotificationType<ProgressEvent>('cadc/progress');
 export const logNotification = new NotificationType<{ level: 'info' | 'warn' | 'error'; message: string }>('cadc/log');
 export const shutdownRequest = new RequestType0<void, void>('cadc/shutdown');

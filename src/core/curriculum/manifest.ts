@@ -24,6 +24,8 @@ export interface ManifestParts {
   stages: Stage[];
   /** Probe file, relative to the manifest's base folder, when probe groups came from one. */
   probeFile?: string;
+  /** Imported mmSSR capability scores: file relative to the manifest's base folder, sha256, samples scored. */
+  scoresFile?: { file: string; sha256: string; samples: number };
 }
 
 export function buildManifest(p: ManifestParts): ManifestV1 {
@@ -65,6 +67,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       ...(p.probeFile ? { file: p.probeFile } : {}),
       groups: model.probe.names.length,
     },
+    ...(p.scoresFile ? { scores: { ...p.scoresFile } } : {}),
     capabilities: model.capabilities.map((c, k) => ({
       id: `c${k + 1}`,
       name: c.name,
@@ -79,6 +82,8 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
     stages: p.stages.map((st) => ({
       id: `s${st.index + 1}`,
       name: st.name,
+      kind: st.kind,
+      ...(st.alignment ? { alignment: { ...st.alignment } } : {}),
       capabilities: st.capabilities.map((k) => `c${k + 1}`),
       samples: Array.from(st.samples, (i) => ({
         line: pool.lines[i],

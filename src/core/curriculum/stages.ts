@@ -47,7 +47,7 @@ export function buildStages(
   if (cfg.curriculum.order === 'none') {
     const all = Int32Array.from(selection.selected);
     rng.fork('s0').shuffle(all);
-    return [{ index: 0, name: 'All capabilities', capabilities: byCap.map((_, k) => k).filter((k) => byCap[k].length > 0), samples: all }];
+    return [{ index: 0, name: 'All capabilities', kind: 'capability', capabilities: byCap.map((_, k) => k).filter((k) => byCap[k].length > 0), samples: all }];
   }
   const order = byCap
     .map((list, k) => ({ k, score: decayScore(selfInfluenceCurve(traj, list)) }))
@@ -56,6 +56,6 @@ export function buildStages(
   return order.map(({ k }, s) => {
     const samples = Int32Array.from(byCap[k]).sort();
     rng.fork(`stage:${k}`).shuffle(samples);
-    return { index: s, name: model.capabilities[k].name, capabilities: [k], samples };
+    return { index: s, name: model.capabilities[k].name, kind: 'capability', capabilities: [k], samples };
   });
 }

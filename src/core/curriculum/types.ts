@@ -2,10 +2,32 @@
 import type { CurationConfig } from '../config';
 import type { DatasetContainer, DatasetFormat } from '../dataset/types';
 
+export type StageKind = 'capability' | 'alignment';
+
+/** What an alignment stage was drawn from (recorded in the manifest with the stage). */
+export interface AlignmentStageInfo {
+  predicate: 'long-answer' | 'label';
+  /** long-answer: answers of at least this many characters … */
+  minAnswerChars?: number;
+  /** … whose style is none of these. */
+  excludedStyles?: string[];
+  /** label: labels[field] ∈ values. */
+  field?: string;
+  values?: string[];
+  /** Unique (one per duplicate cluster) samples of the pool that match the predicate. */
+  matched: number;
+  /** min(size, ⌊maxShare·B⌋): what the stage aimed for before matches ran out. */
+  target: number;
+}
+
 export interface Stage {
   /** 0-based; the manifest calls it `s<index+1>`. */
   index: number;
   name: string;
+  /** Capability stages come from the strategy; an alignment stage, if any, is the last one. */
+  kind: StageKind;
+  /** Only on the alignment stage. */
+  alignment?: AlignmentStageInfo;
   /** Capability indices in this stage. */
   capabilities: number[];
   /** Sample indices in training order (seeded shuffle within the stage). */
@@ -42,6 +64,8 @@ export interface ManifestV1 {
     bytesPerSample: number;
   };
   probe: { source: string; field?: string; file?: string; groups: number };
+  /** Imported capability scores (mmSSR, --scores): file relative to the manifest's base folder. */
+  scores?: { file: string; sha256: string; samples: number };
   capabilities: {
     id: string;
     name: string;
@@ -57,6 +81,9 @@ export interface ManifestV1 {
   stages: {
     id: string;
     name: string;
+    /** Optional in v1 (manifests before it have capability stages only). */
+    kind?: StageKind;
+    alignment?: AlignmentStageInfo;
     capabilities: string[];
     samples: ManifestSample[];
   }[];

@@ -236,3 +236,17 @@ export function labelCandidates(pool: Pool): string[] {
   }
   return out.sort((a, b) => a.score - b.score || a.field.localeCompare(b.field)).map((x) => x.field);
 }
+
+/** Index of the sample on a 1-based line, or -1 (pool.lines is ascending). */
+export function sampleAtLine(pool: Pool, line: number): number {
+  let lo = 0;
+  let hi = pool.n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = pool.lines[mid];
+    if (v === line) return mid;
+    if (v < line) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

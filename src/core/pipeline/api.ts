@@ -6,7 +6,8 @@ import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import type { CapabilityModel } from '../capabilities/types';
 import type { Attribution } from '../influence/types';
-import type { Duplicates, SelectionResult } from '../selection/types';
+import type { Duplicates, GroupInfluence, SelectionResult } from '../selection/types';
+import type { CapabilityScores } from '../selection/scores';
 import type { ManifestV1, Stage } from '../curriculum/types';
 import type { Logger, ProgressFn } from './types';
 
@@ -20,6 +21,8 @@ export interface CurationInput {
   confineTo?: string;
   /** Probe file whose samples define probe groups (by its label field). */
   probeFile?: string;
+  /** mmSSR capability scores (JSONL or CSV, selection/scores.ts), parsed once per run and recorded in the manifest. */
+  scoresFile?: string;
   /** Folder for the sql.js cache; null disables the cache. */
   cacheDir: string | null;
   /** Folder the manifest's dataset.path is written relative to (workspace root or --out). */
@@ -38,6 +41,10 @@ export interface CurationRun {
   capabilities: CapabilityModel;
   attribution: Attribution;
   duplicates: Duplicates;
+  /** Parsed scores file (when input.scoresFile is set); reselect reuses it. */
+  scores?: CapabilityScores;
+  /** Per-target-group influence (LESS, ICONS), computed once and reused by reselect. */
+  groupInfluence?: GroupInfluence;
   selection: SelectionResult;
   stages: Stage[];
   /** Stage of each sample (-1 = not selected). */

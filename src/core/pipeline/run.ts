@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
-import { buildPool, labelCandidates } from '../features/pool';
+import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
 import type { DatasetSummary } from '../dataset/types';
@@ -18,8 +18,11 @@ import type { CapabilityModel } from '../capabilities/types';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { findDuplicates } from '../selection/dedup';
 import { budgetCount, getStrategy } from '../selection/strategies';
+import { prepareSelection } from '../selection/baselines';
+import { loadScoresFile } from '../selection/scores';
 import type { SelectionResult } from '../selection/types';
 import { buildStages } from '../curriculum/stages';
+import { appendAlignmentStage, combinedSelection, selectWithAlignment } from '../curriculum/alignment';
 import { buildManifest } from '../curriculum/manifest';
 import type { Stage } from '../curriculum/types';
 import { Rng } from '../util/rng';
@@ -117,6 +120,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     throwIfCancelled(signal);
     if (pool.n < 2) throw new Error(`The dataset has ${pool.n} valid sample(s); CADC needs at least 2.`);
     const thePool = pool;
+    // Imported capability scores (mmSSR): parsed and validated now, so a bad file fails before training.
+    const scores = input.scoresFile ? await loadScoresFile(path.resolve(input.scoresFile), thePool) : undefined;
+    for (const w of scores?.warnings ?? []) log?.warn(w);
 
     // Warm-up and trajectories (cached together: trajectories need the warm-up's checkpoints).
     let warm: WarmupResult | undefined;
@@ -151,6 +157,10 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     throwIfCancelled(signal);
     const duplicates = await clock.run('select', () => findDuplicates(thePool, cfg.selection.nearDuplicateBits));
 
+    // Per-group influence for LESS / ICONS (ORT GEMMs): the asynchronous part of selection.
+    const groupInfluence = await clock.run('select', () =>
+      prepareSelection({ pool: thePool, config: cfg, strategy: getStrategy(cfg.strategy), trajectories: theTraj, capabilities }),
+    );
     const partial = {
       input: { ...input, datasetPath },
       summary,
@@ -163,6 +173,8 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       capabilities,
       attribution,
       duplicates,
+      scores,
+      groupInfluence,
       cacheHit,
     };
     const chosen = await clock.run('select', () => selectAndSequence(partial, cfg));
@@ -206,19 +218,36 @@ type RunBase = Omit<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'
 function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
   const rng = new Rng(cfg.seed);
   const strategy = getStrategy(cfg.strategy);
-  const selection: SelectionResult = strategy.select(
-    {
-      pool: base.pool,
-      config: cfg,
-      rng: rng.fork(`select:${cfg.strategy}`),
-      duplicates: base.duplicates,
-      trajectories: base.trajectories,
-      capabilities: base.capabilities,
-      attribution: base.attribution,
-    },
-    budgetCount(cfg.budget, base.pool.n),
+  // The strategy gets B − A; the alignment stage (if enabled) takes A of the samples it left.
+  const aligned = selectWithAlignment({
+    pool: base.pool,
+    duplicates: base.duplicates,
+    attribution: base.attribution,
+    config: cfg,
+    budget: budgetCount(cfg.budget, base.pool.n),
+    rng: rng.fork('alignment'),
+    select: (budget): SelectionResult =>
+      strategy.select(
+        {
+          pool: base.pool,
+          config: cfg,
+          rng: rng.fork(`select:${cfg.strategy}`),
+          duplicates: base.duplicates,
+          trajectories: base.trajectories,
+          capabilities: base.capabilities,
+          attribution: base.attribution,
+          scores: base.scores,
+          groupInfluence: base.groupInfluence,
+        },
+        budget,
+      ),
+  });
+  const selection = combinedSelection(aligned);
+  const stages: Stage[] = appendAlignmentStage(
+    buildStages(aligned.capability, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence')),
+    aligned,
+    base.attribution,
   );
-  const stages: Stage[] = buildStages(selection, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence'));
   const stageOf = new Int32Array(base.pool.n).fill(-1);
   for (const s of stages) for (const i of s.samples) stageOf[i] = s.index;
   const manifest = buildManifest({
@@ -234,6 +263,8 @@ function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun
     selection,
     stages,
     probeFile: base.input.probeFile ? relativeTo(base.input, base.input.probeFile) : undefined,
+    scoresFile:
+      base.scores && base.input.scoresFile ? { file: relativeTo(base.input, base.input.scoresFile), sha256: base.scores.sha256, samples: base.scores.scored } : undefined,
   });
   return { selection, stages, stageOf, manifest };
 }
@@ -247,7 +278,11 @@ function manifestDatasetPath(input: CurationInput): string {
   return relativeTo(input, input.datasetPath);
 }
 
-/** New selection at another budget/strategy without recomputing features or trajectories. */
+/**
+ * New selection at another budget/strategy without recomputing features or trajectories. Synchronous:
+ * LESS / ICONS need per-group influence (ORT GEMMs, asynchronous), which the run carries when it was
+ * curated with one of them; otherwise use `reselectAsync`, which computes it first. Imported scores are reused.
+ */
 export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
   const cfg: CurationConfig = structuredClone(run.manifest.config);
   cfg.budget = opts.budget;
@@ -260,6 +295,21 @@ export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
   // Names may have been edited by the user; keep them.
   names.forEach((n, k) => (run.capabilities.capabilities[k].name = n));
   return { ...run, ...chosen, timingsMs: { ...run.timingsMs, reselect: Math.round(performance.now() - t) } };
+}
+
+/** `reselect` for any strategy: computes (and keeps on the run) the per-group influence LESS / ICONS need. */
+export async function reselectAsync(run: CurationRun, opts: ReselectOptions): Promise<CurationRun> {
+  const cfg: CurationConfig = structuredClone(run.manifest.config);
+  if (opts.strategy) cfg.strategy = opts.strategy;
+  const groupInfluence = await prepareSelection({
+    pool: run.pool,
+    config: cfg,
+    strategy: getStrategy(cfg.strategy),
+    trajectories: run.trajectories,
+    capabilities: run.capabilities,
+    existing: run.groupInfluence,
+  });
+  return reselect({ ...run, groupInfluence }, opts);
 }
 
 /** Renames a capability; the manifest is rebuilt so the name persists into it. */
@@ -286,19 +336,7 @@ export function stageId(s: number): string {
   return `s${s + 1}`;
 }
 
-/** Index of the sample on a 1-based line, or -1 (pool.lines is ascending). */
-export function sampleAtLine(pool: Pool, line: number): number {
-  let lo = 0;
-  let hi = pool.n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = pool.lines[mid];
-    if (v === line) return mid;
-    if (v < line) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
+export { sampleAtLine };
 
 export function attributionOf(run: CurationRun, i: number): AttributionRow {
   const { pool, attribution, trajectories } = run;

@@ -1,29 +1,17 @@
 // The CLI end to end on the shared real datasets (built bundle, real files, real ORT).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { validateManifest } from '../../../src/core/curriculum/validate';
 import { nmi } from '../../../src/core/util/stats';
 import { Rng } from '../../../src/core/util/rng';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { resolveConfig } from '../../../src/core/config';
+import { cliSandbox, SHARED } from './sandbox';
 
-const REPO = resolve(__dirname, '../../..');
-const SHARED = resolve(REPO, '../shared/datasets');
-const CLI = join(REPO, 'dist/cli.js');
-const out = mkdtempSync(join(tmpdir(), 'cadc-cli-'));
+const { out, cadc } = cliSandbox('cadc-cli-');
 
-before(() => {
-  const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--only', 'cli'], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
-});
-
-function cadc(args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(out, 'xdg') } });
-}
 
 for (const [name, file, budget] of [
   ['vision-flan-205', 'vision-flan-205/vision-flan-205.jsonl', '20%'],
@@ -94,4 +82,3 @@ test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest wit
   assert.ok(existsSync(ds));
 });
 
-after(() => rmSync(out, { recursive: true, force: true }));

@@ -1,0 +1,77 @@
+// `cadc compare`: run the pipeline once, re-select with each strategy, and compare the selections
+// (counts, Jaccard overlap, composition, quality deltas vs the pool).
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { configureOrt } from '../core/ort/session';
+import type { CurationRun } from '../core/pipeline/api';
+import { runCuration } from '../core/pipeline/run';
+import { CancelledError } from '../core/pipeline/types';
+import type { Logger, ProgressFn } from '../core/pipeline/types';
+import { checkStrategies, compareStrategies, StrategyUnavailableError } from '../core/report/compare';
+import { comparisonToMarkdown } from '../core/report/markdown';
+import type { Comparison } from '../core/report/types';
+import type { CompareArgs } from './args';
+import { curationInputFromArgs, EXIT, writeFileAtomic } from './curate';
+import { existingOutput, outputPaths, unreadable } from './report';
+
+export interface CompareOutcome {
+  code: number;
+  message?: string;
+  comparison?: Comparison;
+  files?: { markdown: string; json: string };
+}
+
+export async function compareToFiles(args: Omit<CompareArgs, 'command'>, hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {}): Promise<CompareOutcome> {
+  const a = args.curate;
+  try {
+    checkStrategies(args.strategies);
+  } catch (e) {
+    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, message: `--strategies: ${e.message}` };
+    throw e;
+  }
+  const dataset = path.resolve(a.dataset);
+  const bad = unreadable(dataset);
+  if (bad) return { code: EXIT.unreadable, message: `cannot read dataset ${a.dataset}: ${bad}` };
+  const files = outputPaths(dataset, a.out, 'compare');
+  if (!a.json && !a.force) {
+    const there = existingOutput(files);
+    if (there) return { code: EXIT.exists, message: `${path.relative(process.cwd(), there)} exists; use --force to overwrite it.` };
+  }
+  configureOrt({ telemetry: false });
+  let comparison: Comparison;
+  try {
+    // The base run uses curate's config as given (its strategy too), so its cache entries are the
+    // ones `cadc curate` with the same options makes and reads.
+    const run: CurationRun = await runCuration(curationInputFromArgs(a, path.resolve(a.out), hooks));
+    comparison = await compareStrategies(run, { budget: a.budget, strategies: args.strategies, signal: hooks.signal });
+    comparison.timingsMs = { ...run.timingsMs, ...comparison.timingsMs };
+  } catch (e) {
+    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, message: `--strategies: ${e.message}` };
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read dataset: ${err.message}` };
+    return { code: EXIT.failed, message: `comparison failed: ${err.stack ?? err.message}` };
+  }
+  if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  if (a.json) return { code: EXIT.ok, comparison };
+  mkdirSync(path.dirname(files.markdown), { recursive: true });
+  writeFileAtomic(files.json, [`${JSON.stringify(comparison, null, 2)}\n`]);
+  writeFileAtomic(files.markdown, [comparisonToMarkdown(comparison)]);
+  return { code: EXIT.ok, comparison, files };
+}
+
+export async function compare(args: CompareArgs, hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {}): Promise<number> {
+  const outcome = await compareToFiles(args, hooks);
+  if (outcome.code !== EXIT.ok || !outcome.comparison) {
+    process.stderr.write(`cadc: ${outcome.message}\n`);
+    return outcome.code;
+  }
+  const c = outcome.comparison;
+  if (!args.curate.quiet) {
+    const counts = c.strategies.map((s) => `${s.strategy} ${s.selected}`).join(', ');
+    const where = outcome.files ? ` → ${path.relative(process.cwd(), outcome.files.markdown)}` : '';
+    process.stderr.write(`cadc: compared ${c.strategies.length} strategies on ${c.dataset.samples} samples (${counts})${where}\n`);
+  }
+  if (args.curate.json) process.stdout.write(`${JSON.stringify(c)}\n`);
+  return EXIT.ok;
+}

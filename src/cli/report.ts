@@ -1,0 +1,111 @@
+// `cadc report`: the VLIT quality report of a dataset (and of a manifest's selection) as Markdown
+// and JSON files, or as one JSON object on stdout.
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { CancelledError } from '../core/pipeline/types';
+import { reportToMarkdown } from '../core/report/markdown';
+import { attributionsBeside, buildQualityReport, loadManifest } from '../core/report/report';
+import type { QualityReport } from '../core/report/types';
+import type { ReportArgs } from './args';
+import { EXIT, stemOf, writeFileAtomic } from './curate';
+
+export interface ReportOutcome {
+  code: number;
+  message?: string;
+  report?: QualityReport;
+  files?: { markdown: string; json: string };
+}
+
+/** Checks a dataset path is a readable file; returns an error message or undefined. */
+export function unreadable(file: string): string | undefined {
+  try {
+    accessSync(file, constants.R_OK);
+    if (!statSync(file).isFile()) return 'not a file';
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/** Writes `<out>/<stem>.<kind>.md` and `.json` atomically, refusing to overwrite without force. */
+export function outputPaths(dataset: string, out: string, kind: 'report' | 'compare'): { markdown: string; json: string } {
+  const dir = path.resolve(out);
+  const stem = stemOf(dataset);
+  return { markdown: path.join(dir, `${stem}.cadc.${kind}.md`), json: path.join(dir, `${stem}.cadc.${kind}.json`) };
+}
+
+export function existingOutput(files: { markdown: string; json: string }): string | undefined {
+  return [files.markdown, files.json].find((f) => existsSync(f));
+}
+
+export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { signal?: AbortSignal } = {}): Promise<ReportOutcome> {
+  const dataset = path.resolve(args.dataset);
+  const bad = unreadable(dataset);
+  if (bad) return { code: EXIT.unreadable, message: `cannot read dataset ${args.dataset}: ${bad}` };
+  let manifest;
+  if (args.manifest) {
+    try {
+      manifest = await loadManifest(path.resolve(args.manifest));
+    } catch (e) {
+      return { code: EXIT.usage, message: `--manifest ${args.manifest}: ${(e as Error).message}` };
+    }
+  }
+  if (args.attributions && unreadable(path.resolve(args.attributions))) {
+    return { code: EXIT.usage, message: `--attributions ${args.attributions}: ${unreadable(path.resolve(args.attributions))}` };
+  }
+  const files = outputPaths(dataset, args.out, 'report');
+  if (!args.json && !args.force) {
+    const there = existingOutput(files);
+    if (there) return { code: EXIT.exists, message: `${path.relative(process.cwd(), there)} exists; use --force to overwrite it.` };
+  }
+  let report: QualityReport;
+  try {
+    report = await buildQualityReport(dataset, {
+      format: args.format,
+      imageRoot: args.imageRoot ? path.resolve(args.imageRoot) : undefined,
+      confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
+      // The manifest object is passed (already read); attributions come from beside its file.
+      ...(manifest ? { manifest } : {}),
+      ...(args.attributions
+        ? { attributions: path.resolve(args.attributions) }
+        : args.manifest
+          ? { attributions: besideIfExists(path.resolve(args.manifest)) }
+          : {}),
+      signal: hooks.signal,
+    });
+  } catch (e) {
+    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read: ${err.message}` };
+    return { code: EXIT.failed, message: `report failed: ${err.stack ?? err.message}` };
+  }
+  if (args.manifest && report.selectionSource) report.selectionSource.name = path.basename(args.manifest);
+  if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  if (args.json) return { code: EXIT.ok, report };
+  mkdirSync(path.dirname(files.markdown), { recursive: true });
+  writeFileAtomic(files.json, [`${JSON.stringify(report, null, 2)}\n`]);
+  writeFileAtomic(files.markdown, [reportToMarkdown(report)]);
+  return { code: EXIT.ok, report, files };
+}
+
+function besideIfExists(manifestPath: string): string | undefined {
+  const f = attributionsBeside(manifestPath);
+  return existsSync(f) ? f : undefined;
+}
+
+export async function report(args: ReportArgs, signal?: AbortSignal): Promise<number> {
+  const outcome = await reportToFiles(args, { signal });
+  if (outcome.code !== EXIT.ok || !outcome.report) {
+    process.stderr.write(`cadc: ${outcome.message}\n`);
+    return outcome.code;
+  }
+  const r = outcome.report;
+  if (!args.quiet) {
+    for (const w of r.warnings) process.stderr.write(`[warn] ${w}\n`);
+    const sel = r.selection ? `, selection ${r.selection.samples}` : '';
+    const where = outcome.files ? ` → ${path.relative(process.cwd(), outcome.files.markdown)}` : '';
+    process.stderr.write(`cadc: quality report of ${r.pool.samples} samples${sel}${where} (${(r.timingsMs.total / 1000).toFixed(1)} s)\n`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,496 @@
+// Bounded-memory accumulators of the quality report: counters, exact-then-HyperLogLog distinct
+// counts of 53-bit hashes, integer histograms with exact quantiles, and duplicate-question groups
+// keyed by hash. No sample text is kept beyond the sample being added (except the capped maps of
+// label values and template strings, which are what the report shows).
+import { STYLES } from '../features/types';
+import type { ImageRef } from '../dataset/types';
+import { REASONING_MARKERS, instructionTemplate, normaliseText, sampleSignals, words } from './signals';
+import type { SampleSignals } from './signals';
+import type {
+  ComplexityFigures,
+  CorrectnessFigures,
+  DistinctCount,
+  Distribution,
+  DiversityFigures,
+  HeadlineFigures,
+  LabelFieldFigures,
+  NgramFigures,
+  QualitySection,
+  Rate,
+} from './types';
+
+// ---------------------------------------------------------------------------------------------
+// Hashing: cyrb53 (two 32-bit lanes), as one 53-bit number.
+
+export function hash53(s: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Hash of an ordered pair of hashes (bigrams). */
+export function pairHash(a: number, b: number): number {
+  const lo = (a >>> 0) ^ Math.imul((b >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+  const hiA = Math.floor(a / 4294967296);
+  const hiB = Math.floor(b / 4294967296);
+  let h1 = Math.imul(lo ^ (lo >>> 15), 0x2c1b3c6d) ^ hiB;
+  let h2 = Math.imul(hiA ^ 0x27d4eb2f, 0x165667b1) ^ Math.imul(hiB + 0x61c88647, 0x9e3779b1) ^ (b >>> 0);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distinct counts
+
+/** Distinct hashes kept exactly up to this many; beyond it the HyperLogLog estimate is used. */
+export const EXACT_DISTINCT_CAP = 1 << 19;
+const HLL_P = 14;
+const HLL_M = 1 << HLL_P;
+
+export class DistinctCounter {
+  private set: Set<number> | null = new Set();
+  private readonly registers = new Uint8Array(HLL_M);
+
+  constructor(private readonly cap = EXACT_DISTINCT_CAP) {}
+
+  add(h: number): void {
+    const lo = h >>> 0;
+    const hi = Math.floor(h / 4294967296) & 0x1fffff;
+    const idx = lo & (HLL_M - 1);
+    const w = ((hi << 11) | (lo >>> 21)) >>> 0;
+    const rank = w === 0 ? 33 : Math.clz32(w) + 1;
+    if (rank > this.registers[idx]) this.registers[idx] = rank;
+    if (this.set) {
+      this.set.add(h);
+      if (this.set.size > this.cap) this.set = null;
+    }
+  }
+
+  get exact(): boolean {
+    return this.set !== null;
+  }
+
+  count(): number {
+    if (this.set) return this.set.size;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < HLL_M; i++) {
+      sum += 2 ** -this.registers[i];
+      if (this.registers[i] === 0) zeros++;
+    }
+    const alpha = 0.7213 / (1 + 1.079 / HLL_M);
+    const e = (alpha * HLL_M * HLL_M) / sum;
+    if (e <= 2.5 * HLL_M && zeros > 0) return Math.round(HLL_M * Math.log(HLL_M / zeros));
+    return Math.round(e);
+  }
+
+  result(): DistinctCount {
+    return { distinct: this.count(), exact: this.exact };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integer distributions
+
+export class IntHistogram {
+  private readonly counts = new Map<number, number>();
+  n = 0;
+  sum = 0;
+  max = 0;
+
+  add(v: number): void {
+    this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
+    this.n++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+  }
+
+  /** Nearest-rank quantile: the smallest v with at least ⌈q·n⌉ values ≤ v (0 when empty). */
+  quantile(q: number): number {
+    if (this.n === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.n));
+    const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    let seen = 0;
+    for (const k of keys) {
+      seen += this.counts.get(k) ?? 0;
+      if (seen >= rank) return k;
+    }
+    return keys[keys.length - 1];
+  }
+
+  countOf(v: number): number {
+    return this.counts.get(v) ?? 0;
+  }
+
+  countAtLeast(v: number): number {
+    let c = 0;
+    for (const [k, n] of this.counts) if (k >= v) c += n;
+    return c;
+  }
+
+  distribution(): Distribution {
+    return { mean: this.n ? round(this.sum / this.n) : 0, median: this.quantile(0.5), p90: this.quantile(0.9), max: this.max };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Duplicate questions
+
+/** Groups samples by a key hash and remembers whether the group's answers agree. */
+export class DuplicateGroups {
+  private readonly slot = new Map<number, number>();
+  private count = new Uint32Array(1024);
+  private answer = new Float64Array(1024);
+  private conflict = new Uint8Array(1024);
+
+  add(key: number, answer: number): void {
+    let s = this.slot.get(key);
+    if (s === undefined) {
+      s = this.slot.size;
+      if (s >= this.count.length) this.grow();
+      this.slot.set(key, s);
+      this.answer[s] = answer;
+    } else if (this.answer[s] !== answer) this.conflict[s] = 1;
+    this.count[s]++;
+  }
+
+  private grow(): void {
+    const n = this.count.length * 2;
+    const c = new Uint32Array(n);
+    c.set(this.count);
+    const a = new Float64Array(n);
+    a.set(this.answer);
+    const f = new Uint8Array(n);
+    f.set(this.conflict);
+    this.count = c;
+    this.answer = a;
+    this.conflict = f;
+  }
+
+  result(): { groups: number; samples: number; conflictingGroups: number; conflictingSamples: number } {
+    let groups = 0;
+    let samples = 0;
+    let conflictingGroups = 0;
+    let conflictingSamples = 0;
+    const n = this.slot.size;
+    for (let s = 0; s < n; s++) {
+      if (this.count[s] < 2) continue;
+      groups++;
+      samples += this.count[s];
+      if (this.conflict[s]) {
+        conflictingGroups++;
+        conflictingSamples += this.count[s];
+      }
+    }
+    return { groups, samples, conflictingGroups, conflictingSamples };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One sample, prepared once and added to every accumulator it belongs to
+
+export interface PreparedSample {
+  signals: SampleSignals;
+  primaryStyle: number;
+  labels: Record<string, string>;
+  template: string;
+  templateHash: number;
+  questionHash: number;
+  duplicateKey: number;
+  answerHash: number;
+  qUni: number[];
+  qBi: number[];
+  aUni: number[];
+  aBi: number[];
+  image: { missing: boolean; invalidPath: boolean; outsideRoot: boolean; remote: boolean; count: number };
+}
+
+function ngrams(texts: string[], uni: number[], bi: number[]): void {
+  for (const t of texts) {
+    let prev = -1;
+    for (const w of words(t)) {
+      const h = hash53(w);
+      uni.push(h);
+      if (prev >= 0) bi.push(pairHash(prev, h));
+      prev = h;
+    }
+  }
+}
+
+export function prepareSample(turns: Parameters<typeof sampleSignals>[0], images: ImageRef[], labels: Record<string, string>, primaryStyle: number): PreparedSample {
+  const signals = sampleSignals(turns);
+  const template = instructionTemplate(signals.firstQuestion);
+  const qNorm = signals.questions.map(normaliseText).join('\n');
+  const imageKey = images.map((i) => i.raw).join('\u0000');
+  const qUni: number[] = [];
+  const qBi: number[] = [];
+  const aUni: number[] = [];
+  const aBi: number[] = [];
+  ngrams(signals.questions, qUni, qBi);
+  ngrams(signals.answers, aUni, aBi);
+  return {
+    signals,
+    primaryStyle,
+    labels,
+    template,
+    templateHash: hash53(template),
+    questionHash: hash53(normaliseText(signals.firstQuestion)),
+    duplicateKey: hash53(`${qNorm}\u0001${imageKey}`),
+    answerHash: hash53(signals.answers.map(normaliseText).join('\n')),
+    qUni,
+    qBi,
+    aUni,
+    aBi,
+    image: {
+      missing: images.some((i) => i.problem === 'missing'),
+      invalidPath: images.some((i) => i.problem === 'invalid-path'),
+      outsideRoot: images.some((i) => i.problem === 'outside-root'),
+      remote: images.some((i) => i.problem === 'remote'),
+      count: images.length,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The accumulator of one section (pool, a selection, a capability)
+
+const MAX_LABEL_VALUES = 1000;
+const MAX_TEMPLATE_STRINGS = 50_000;
+const TOP_LABELS = 50;
+const TOP_TEMPLATES = 10;
+const ROUND_BUCKETS = ['1', '2', '3', '4', '5', '6-10', '11+'];
+
+class LabelField {
+  present = 0;
+  readonly values = new Map<string, number>();
+  readonly distinct = new DistinctCounter();
+  capped = false;
+}
+
+export class QualityAccumulator {
+  n = 0;
+  private emptyAnswer = 0;
+  private truncEllipsis = 0;
+  private truncNoPunct = 0;
+  private yesNoQ = 0;
+  private yesNoBad = 0;
+  private mcQ = 0;
+  private mcBad = 0;
+  private imgMissingAny = 0;
+  private imgMissing = 0;
+  private imgInvalid = 0;
+  private imgOutside = 0;
+  private imgRemote = 0;
+  private moreTokens = 0;
+  private fewerTokens = 0;
+  private readonly dups = new DuplicateGroups();
+  private readonly labels = new Map<string, LabelField>();
+  private readonly styles = new Float64Array(STYLES.length);
+  private readonly templates = new DistinctCounter();
+  private readonly templateCounts = new Map<string, number>();
+  private readonly questions = new DistinctCounter();
+  private readonly q1 = new DistinctCounter();
+  private readonly q2 = new DistinctCounter();
+  private readonly a1 = new DistinctCounter();
+  private readonly a2 = new DistinctCounter();
+  private qTokens = 0;
+  private qBigrams = 0;
+  private aTokens = 0;
+  private aBigrams = 0;
+  private readonly rounds = new IntHistogram();
+  private readonly markers = new Float64Array(REASONING_MARKERS.length);
+  private reasoning = 0;
+  private reasoningRequested = 0;
+  private readonly chars = new IntHistogram();
+  private readonly wordsHist = new IntHistogram();
+
+  add(p: PreparedSample): void {
+    const s = p.signals;
+    this.n++;
+    if (s.emptyAnswer) this.emptyAnswer++;
+    if (s.truncated === 'ellipsis') this.truncEllipsis++;
+    else if (s.truncated === 'no-terminal-punctuation') this.truncNoPunct++;
+    if (s.yesNoQuestion) this.yesNoQ++;
+    if (s.yesNoMismatch) this.yesNoBad++;
+    if (s.mcQuestion) this.mcQ++;
+    if (s.mcMismatch) this.mcBad++;
+    if (p.image.missing || p.image.invalidPath) this.imgMissingAny++;
+    if (p.image.missing) this.imgMissing++;
+    if (p.image.invalidPath) this.imgInvalid++;
+    if (p.image.outsideRoot) this.imgOutside++;
+    if (p.image.remote) this.imgRemote++;
+    if (s.imageTokens > p.image.count) this.moreTokens++;
+    else if (s.imageTokens < p.image.count) this.fewerTokens++;
+    this.dups.add(p.duplicateKey, p.answerHash);
+
+    for (const [field, value] of Object.entries(p.labels)) {
+      let f = this.labels.get(field);
+      if (!f) this.labels.set(field, (f = new LabelField()));
+      f.present++;
+      f.distinct.add(hash53(value));
+      const c = f.values.get(value);
+      if (c !== undefined) f.values.set(value, c + 1);
+      else if (f.values.size < MAX_LABEL_VALUES) f.values.set(value, 1);
+      else f.capped = true;
+    }
+    this.styles[p.primaryStyle]++;
+    this.templates.add(p.templateHash);
+    const tc = this.templateCounts.get(p.template);
+    if (tc !== undefined) this.templateCounts.set(p.template, tc + 1);
+    else if (this.templateCounts.size < MAX_TEMPLATE_STRINGS) this.templateCounts.set(p.template, 1);
+    this.questions.add(p.questionHash);
+    for (const h of p.qUni) this.q1.add(h);
+    for (const h of p.qBi) this.q2.add(h);
+    for (const h of p.aUni) this.a1.add(h);
+    for (const h of p.aBi) this.a2.add(h);
+    this.qTokens += p.qUni.length;
+    this.qBigrams += p.qBi.length;
+    this.aTokens += p.aUni.length;
+    this.aBigrams += p.aBi.length;
+
+    this.rounds.add(s.rounds);
+    if (s.reasoningMarkers.length > 0) this.reasoning++;
+    for (const m of s.reasoningMarkers) this.markers[m]++;
+    if (s.reasoningRequested) this.reasoningRequested++;
+    this.chars.add(s.answerChars);
+    this.wordsHist.add(s.answerWords);
+  }
+
+  private rate(count: number, of = this.n): Rate {
+    return { count, rate: of > 0 ? round(count / of) : 0 };
+  }
+
+  result(): QualitySection {
+    const n = this.n;
+    const dup = this.dups.result();
+    const truncated = this.truncEllipsis + this.truncNoPunct;
+    const correctness: CorrectnessFigures = {
+      emptyAnswer: this.rate(this.emptyAnswer),
+      truncated: { ...this.rate(truncated), ellipsis: this.truncEllipsis, noTerminalPunctuation: this.truncNoPunct },
+      yesNo: { questions: this.yesNoQ, mismatch: this.yesNoBad, rate: this.yesNoQ ? round(this.yesNoBad / this.yesNoQ) : 0 },
+      multipleChoice: { questions: this.mcQ, mismatch: this.mcBad, rate: this.mcQ ? round(this.mcBad / this.mcQ) : 0 },
+      imageMissing: this.rate(this.imgMissingAny),
+      imageProblems: { missing: this.imgMissing, invalidPath: this.imgInvalid, outsideRoot: this.imgOutside, remote: this.imgRemote },
+      imageTokenMismatch: { ...this.rate(this.moreTokens + this.fewerTokens), moreTokens: this.moreTokens, fewerTokens: this.fewerTokens },
+      duplicates: { groups: dup.groups, samples: dup.samples, conflictingGroups: dup.conflictingGroups, conflicting: this.rate(dup.conflictingSamples) },
+    };
+
+    const labels: LabelFieldFigures[] = [...this.labels.entries()]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([field, f]) => {
+        const counts = [...f.values.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        return {
+          field,
+          present: f.present,
+          distinct: f.distinct.result(),
+          entropy: round(entropy(counts.map((c) => c[1]))),
+          top: counts.slice(0, TOP_LABELS).map(([value, count]) => ({ value, count })),
+          capped: f.capped,
+        };
+      });
+    const styleCounts = Array.from(this.styles);
+    const styleEntropy = entropy(styleCounts);
+    const ng = (tokens: number, bigrams: number, u: DistinctCounter, b: DistinctCounter): NgramFigures => ({
+      tokens,
+      distinct1: tokens ? round(u.count() / tokens) : 0,
+      distinct2: bigrams ? round(b.count() / bigrams) : 0,
+      exact: u.exact && b.exact,
+    });
+    const diversity: DiversityFigures = {
+      labels,
+      styles: STYLES.map((style, i) => ({ style, count: styleCounts[i], share: n ? round(styleCounts[i] / n) : 0 })),
+      distinctStyles: styleCounts.filter((c) => c > 0).length,
+      styleEntropy: round(styleEntropy),
+      styleEntropyNormalised: round(styleEntropy / Math.log2(STYLES.length)),
+      templates: {
+        ...this.templates.result(),
+        top: [...this.templateCounts.entries()]
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+          .slice(0, TOP_TEMPLATES)
+          .map(([template, count]) => ({ template, count })),
+      },
+      distinctQuestions: this.questions.result(),
+      questions: ng(this.qTokens, this.qBigrams, this.q1, this.q2),
+      answers: ng(this.aTokens, this.aBigrams, this.a1, this.a2),
+    };
+
+    const histogram = ROUND_BUCKETS.map((b) => {
+      let count = 0;
+      if (b === '6-10') for (let r = 6; r <= 10; r++) count += this.rounds.countOf(r);
+      else if (b === '11+') count = this.rounds.countAtLeast(11);
+      else count = this.rounds.countOf(Number(b));
+      return { rounds: b, count };
+    });
+    const zeroRounds = this.rounds.countOf(0);
+    if (zeroRounds > 0) histogram.unshift({ rounds: '0', count: zeroRounds });
+    const complexity: ComplexityFigures = {
+      rounds: { ...this.rounds.distribution(), histogram },
+      multiTurn: this.rate(this.rounds.countAtLeast(2)),
+      reasoning: { ...this.rate(this.reasoning), markers: REASONING_MARKERS.map((m, i) => ({ marker: m.name, samples: this.markers[i] })) },
+      reasoningRequested: this.rate(this.reasoningRequested),
+      answerChars: this.chars.distribution(),
+      answerWords: this.wordsHist.distribution(),
+    };
+    return { samples: n, headline: headlineOf(n, correctness, diversity, complexity), correctness, diversity, complexity };
+  }
+}
+
+function headlineOf(n: number, c: CorrectnessFigures, d: DiversityFigures, x: ComplexityFigures): HeadlineFigures {
+  return {
+    samples: n,
+    emptyAnswerRate: c.emptyAnswer.rate,
+    truncatedRate: c.truncated.rate,
+    yesNoMismatchRate: c.yesNo.rate,
+    multipleChoiceMismatchRate: c.multipleChoice.rate,
+    imageMissingRate: c.imageMissing.rate,
+    imageTokenMismatchRate: c.imageTokenMismatch.rate,
+    conflictingDuplicateRate: c.duplicates.conflicting.rate,
+    distinctTemplates: d.templates.distinct,
+    templatesPerSample: n ? round(d.templates.distinct / n) : 0,
+    distinctStyles: d.distinctStyles,
+    styleEntropy: d.styleEntropy,
+    questionDistinct1: d.questions.distinct1,
+    questionDistinct2: d.questions.distinct2,
+    answerDistinct1: d.answers.distinct1,
+    answerDistinct2: d.answers.distinct2,
+    meanRounds: x.rounds.mean,
+    multiTurnRate: x.multiTurn.rate,
+    reasoningRate: x.reasoning.rate,
+    meanAnswerWords: x.answerWords.mean,
+    medianAnswerWords: x.answerWords.median,
+    p90AnswerWords: x.answerWords.p90,
+    meanAnswerChars: x.answerChars.mean,
+  };
+}
+
+/** selection − pool for every headline figure (rounded to 6 decimals). */
+export function headlineDeltas(selection: HeadlineFigures, pool: HeadlineFigures): HeadlineFigures {
+  const out = {} as HeadlineFigures;
+  for (const k of Object.keys(pool) as (keyof HeadlineFigures)[]) out[k] = round(selection[k] - pool[k]);
+  return out;
+}
+
+/** Shannon entropy in bits of a count vector. */
+export function entropy(counts: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  if (total <= 0) return 0;
+  let h = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (c > 0) h -= (c / total) * Math.log2(c / total);
+  }
+  return h;
+}
+
+export function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

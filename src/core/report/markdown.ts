@@ -1,0 +1,248 @@
+// Markdown renderings of the quality report and of a comparison. Dataset-derived strings (label
+// values, templates, names, paths) are untrusted: escapeMd makes them inert inside a table cell.
+import type { Comparison, HeadlineFigures, QualityReport, QualitySection } from './types';
+
+/** Escapes text for a Markdown table cell: | ` * _ [ ] < > & \ and newlines; no raw HTML survives. */
+export function escapeMd(s: string): string {
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, '\\`')
+    .replace(/([*_[\]#])/g, '\\$1')
+    .replace(/\r\n|\r|\n/g, ' ⏎ ');
+}
+
+function fmt(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function signed(x: number, asPct: boolean): string {
+  const s = asPct ? pct(x) : fmt(x);
+  return x > 0 ? `+${s}` : s;
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) out.push(`| ${r.map((c) => (typeof c === 'number' ? fmt(c) : c)).join(' | ')} |`);
+  return `${out.join('\n')}\n`;
+}
+
+const HEADLINE_LABELS: [keyof HeadlineFigures, string, boolean][] = [
+  ['samples', 'samples', false],
+  ['emptyAnswerRate', 'empty answers', true],
+  ['truncatedRate', 'truncated answers', true],
+  ['yesNoMismatchRate', 'yes/no questions not answered yes/no', true],
+  ['multipleChoiceMismatchRate', 'multiple-choice answers without an option', true],
+  ['imageMissingRate', 'image referenced but missing', true],
+  ['imageTokenMismatchRate', '<image> tokens ≠ images', true],
+  ['conflictingDuplicateRate', 'duplicate questions with conflicting answers', true],
+  ['distinctTemplates', 'distinct instruction templates', false],
+  ['templatesPerSample', 'templates per sample', false],
+  ['distinctStyles', 'distinct interaction styles', false],
+  ['styleEntropy', 'style entropy (bits)', false],
+  ['questionDistinct1', 'questions distinct-1', false],
+  ['questionDistinct2', 'questions distinct-2', false],
+  ['answerDistinct1', 'answers distinct-1', false],
+  ['answerDistinct2', 'answers distinct-2', false],
+  ['meanRounds', 'mean rounds per sample', false],
+  ['multiTurnRate', 'multi-turn samples', true],
+  ['reasoningRate', 'answers with reasoning markers', true],
+  ['meanAnswerWords', 'mean answer words', false],
+  ['medianAnswerWords', 'median answer words', false],
+  ['p90AnswerWords', 'p90 answer words', false],
+  ['meanAnswerChars', 'mean answer characters', false],
+];
+
+function cell(h: HeadlineFigures, k: keyof HeadlineFigures, asPct: boolean): string {
+  return asPct ? pct(h[k]) : fmt(h[k]);
+}
+
+function headlineTable(columns: { name: string; h: HeadlineFigures }[], deltas?: { name: string; h: HeadlineFigures }[]): string {
+  const head = ['figure', ...columns.map((c) => escapeMd(c.name)), ...(deltas ?? []).map((d) => escapeMd(d.name))];
+  const rows = HEADLINE_LABELS.map(([k, label, asPct]) => [
+    escapeMd(label),
+    ...columns.map((c) => cell(c.h, k, asPct)),
+    ...(deltas ?? []).map((d) => signed(d.h[k], asPct)),
+  ]);
+  return table(head, rows);
+}
+
+function sectionDetails(title: string, s: QualitySection): string {
+  const c = s.correctness;
+  const d = s.diversity;
+  const x = s.complexity;
+  const parts: string[] = [`## ${title}\n`];
+  parts.push('### Correctness\n');
+  parts.push(
+    table(
+      ['signal', 'samples', 'of', 'rate', 'detail'],
+      [
+        ['empty answer', c.emptyAnswer.count, s.samples, pct(c.emptyAnswer.rate), ''],
+        ['truncated answer', c.truncated.count, s.samples, pct(c.truncated.rate), `ellipsis ${c.truncated.ellipsis}, no terminal punctuation ${c.truncated.noTerminalPunctuation}`],
+        ['yes/no question not answered yes/no', c.yesNo.mismatch, c.yesNo.questions, pct(c.yesNo.rate), `${c.yesNo.questions} yes/no-form questions`],
+        ['multiple-choice answer without option', c.multipleChoice.mismatch, c.multipleChoice.questions, pct(c.multipleChoice.rate), `${c.multipleChoice.questions} multiple-choice questions`],
+        [
+          'image referenced but missing',
+          c.imageMissing.count,
+          s.samples,
+          pct(c.imageMissing.rate),
+          `missing ${c.imageProblems.missing}, invalid path ${c.imageProblems.invalidPath}, outside root ${c.imageProblems.outsideRoot}, remote ${c.imageProblems.remote}`,
+        ],
+        ['&lt;image&gt; tokens ≠ images', c.imageTokenMismatch.count, s.samples, pct(c.imageTokenMismatch.rate), `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`],
+        [
+          'duplicate question, conflicting answers',
+          c.duplicates.conflicting.count,
+          s.samples,
+          pct(c.duplicates.conflicting.rate),
+          `${c.duplicates.conflictingGroups} conflicting of ${c.duplicates.groups} duplicate groups (${c.duplicates.samples} samples)`,
+        ],
+      ],
+    ),
+  );
+  parts.push('\n### Diversity\n');
+  const approx = (exact: boolean) => (exact ? '' : ' (≈)');
+  parts.push(
+    table(
+      ['figure', 'value'],
+      [
+        ['distinct instruction templates', `${d.templates.distinct}${approx(d.templates.exact)}`],
+        ['distinct first questions', `${d.distinctQuestions.distinct}${approx(d.distinctQuestions.exact)}`],
+        ['distinct interaction styles', d.distinctStyles],
+        ['style entropy (bits / normalised)', `${fmt(d.styleEntropy)} / ${fmt(d.styleEntropyNormalised)}`],
+        ['questions: tokens, distinct-1, distinct-2', `${d.questions.tokens}, ${fmt(d.questions.distinct1)}, ${fmt(d.questions.distinct2)}${approx(d.questions.exact)}`],
+        ['answers: tokens, distinct-1, distinct-2', `${d.answers.tokens}, ${fmt(d.answers.distinct1)}, ${fmt(d.answers.distinct2)}${approx(d.answers.exact)}`],
+      ],
+    ),
+  );
+  parts.push('\n#### Interaction styles\n');
+  parts.push(table(['style', 'samples', 'share'], d.styles.map((st) => [escapeMd(st.style), st.count, pct(st.share)])));
+  for (const l of d.labels) {
+    parts.push(`\n#### Label ${escapeMd(l.field)}: ${l.distinct.distinct}${approx(l.distinct.exact)} distinct values, entropy ${fmt(l.entropy)} bits${l.capped ? ' (first 1,000 values)' : ''}\n`);
+    const shown = l.top.slice(0, 20);
+    parts.push(table(['value', 'samples', 'share'], shown.map((v) => [escapeMd(v.value), v.count, pct(s.samples ? v.count / s.samples : 0)])));
+    if (l.top.length > shown.length || l.distinct.distinct > l.top.length) parts.push(`\n… ${Math.max(0, l.distinct.distinct - shown.length)} more values\n`);
+  }
+  parts.push('\n#### Most frequent instruction templates\n');
+  parts.push(table(['template', 'samples'], d.templates.top.map((t) => [escapeMd(t.template), t.count])));
+  parts.push('\n### Complexity\n');
+  parts.push(
+    table(
+      ['figure', 'mean', 'median', 'p90', 'max'],
+      [
+        ['rounds per sample', x.rounds.mean, x.rounds.median, x.rounds.p90, x.rounds.max],
+        ['answer words', x.answerWords.mean, x.answerWords.median, x.answerWords.p90, x.answerWords.max],
+        ['answer characters', x.answerChars.mean, x.answerChars.median, x.answerChars.p90, x.answerChars.max],
+      ],
+    ),
+  );
+  parts.push('\n');
+  parts.push(table(['rounds', ...x.rounds.histogram.map((b) => b.rounds)], [['samples', ...x.rounds.histogram.map((b) => b.count)]]));
+  parts.push('\n');
+  parts.push(
+    table(
+      ['reasoning', 'samples', 'share'],
+      [
+        ['any marker in the answers', x.reasoning.count, pct(x.reasoning.rate)],
+        ...x.reasoning.markers.map((m) => [escapeMd(`"${m.marker}"`), m.samples, pct(s.samples ? m.samples / s.samples : 0)]),
+        ['instruction asks for reasoning', x.reasoningRequested.count, pct(x.reasoningRequested.rate)],
+        ['multi-turn (≥ 2 rounds)', x.multiTurn.count, pct(x.multiTurn.rate)],
+      ],
+    ),
+  );
+  return parts.join('');
+}
+
+/** A readable Markdown document of a quality report (tables; dataset text escaped). */
+export function reportToMarkdown(r: QualityReport): string {
+  const parts: string[] = [];
+  parts.push(`# Quality report: ${escapeMd(r.dataset.path.split(/[\\/]/).pop() ?? r.dataset.path)}\n\n`);
+  parts.push(
+    `${r.dataset.samples} samples (${r.dataset.records} records, ${r.dataset.invalid} invalid, ${r.dataset.emptyTurnsRejected} rejected for an empty question or answer), format ${escapeMd(r.dataset.format)}, sha256 \`${r.dataset.sha256.slice(0, 16)}…\`.\n`,
+  );
+  if (r.selectionSource) {
+    parts.push(`\nSelection: ${escapeMd(r.selectionSource.name)} (${r.selectionSource.kind}), ${r.selectionSource.matched} of ${r.selectionSource.requested} selected lines found.\n`);
+  }
+  for (const w of r.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
+  parts.push('\n## Summary\n\n');
+  const cols = [{ name: 'pool', h: r.pool.headline }, ...(r.selection ? [{ name: 'selection', h: r.selection.headline }] : [])];
+  parts.push(headlineTable(cols, r.deltas ? [{ name: 'Δ selection − pool', h: r.deltas }] : undefined));
+  if (r.perCapability && r.perCapability.length > 0) {
+    parts.push(`\n## Per capability (from ${r.capabilitySource ?? 'unknown'})\n\n`);
+    const keys: [keyof HeadlineFigures, string, boolean][] = [
+      ['samples', 'samples', false],
+      ['truncatedRate', 'truncated', true],
+      ['yesNoMismatchRate', 'yes/no mismatch', true],
+      ['conflictingDuplicateRate', 'conflicting dup.', true],
+      ['distinctTemplates', 'templates', false],
+      ['styleEntropy', 'style entropy', false],
+      ['answerDistinct2', 'answer distinct-2', false],
+      ['reasoningRate', 'reasoning', true],
+      ['meanAnswerWords', 'mean answer words', false],
+    ];
+    const rows: string[][] = [];
+    for (const c of r.perCapability) {
+      for (const [which, sec] of [
+        ['pool', c.pool],
+        ['selection', c.selection],
+      ] as const) {
+        if (!sec) continue;
+        rows.push([`${escapeMd(c.id)} ${escapeMd(c.name)}`, which, ...keys.map(([k, , asPct]) => cell(sec.headline, k, asPct))]);
+      }
+    }
+    parts.push(table(['capability', 'part', ...keys.map((k) => k[1])], rows));
+  }
+  parts.push('\n');
+  parts.push(sectionDetails('Pool', r.pool));
+  if (r.selection) parts.push(`\n${sectionDetails('Selection', r.selection)}`);
+  parts.push(`\n---\nDefinitions: see \`src/core/report/signals.ts\`. Computed in ${r.timingsMs.total} ms.\n`);
+  return parts.join('');
+}
+
+/** A readable Markdown document of a strategy comparison. */
+export function comparisonToMarkdown(c: Comparison): string {
+  const parts: string[] = [];
+  const names = c.strategies.map((s) => escapeMd(s.strategy));
+  parts.push(`# Strategy comparison: ${escapeMd(c.dataset.path.split(/[\\/]/).pop() ?? c.dataset.path)}\n\n`);
+  parts.push(`${c.dataset.samples} samples, budget ${c.budget.requested <= 1 ? pct(c.budget.requested) : c.budget.requested} → ${c.budget.count}, seed ${c.seed}.\n`);
+  for (const w of c.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
+  parts.push('\n## Selected\n\n');
+  parts.push(table(['strategy', 'selected', 'notes'], c.strategies.map((s) => [escapeMd(s.strategy), s.selected, escapeMd(s.notes.join('; '))])));
+  parts.push('\n## Overlap (Jaccard of selected sets)\n\n');
+  parts.push(table(['', ...names], c.overlap.map((row, i) => [names[i], ...row.map((v) => fmt(v))])));
+  const composition = (title: string, pick: (comp: Comparison['poolComposition']) => { key: string; share: number }[] | undefined, label: (k: string) => string = (k) => k) => {
+    const keys = new Set<string>();
+    const all = [c.poolComposition, ...c.strategies.map((s) => s.composition)];
+    for (const comp of all) for (const e of pick(comp) ?? []) keys.add(e.key);
+    if (keys.size === 0) return;
+    const sorted = [...keys].sort();
+    const shown = sorted.slice(0, 40);
+    parts.push(`\n## Composition: ${title}\n\n`);
+    parts.push(
+      table(
+        [title, 'pool', ...names],
+        shown.map((k) => [escapeMd(label(k)), ...all.map((comp) => pct((pick(comp) ?? []).find((e) => e.key === k)?.share ?? 0))]),
+      ),
+    );
+    if (sorted.length > shown.length) parts.push(`\n… ${sorted.length - shown.length} more\n`);
+  };
+  composition('capability', (x) => x.capabilities, (k) => (c.capabilityNames[k] ? `${k} ${c.capabilityNames[k]}` : k));
+  composition('style', (x) => x.styles);
+  if (c.labelField) composition(`label ${c.labelField}`, (x) => x.labels);
+  parts.push('\n## Quality\n\n');
+  parts.push(
+    headlineTable(
+      [{ name: 'pool', h: c.pool.headline }, ...c.strategies.map((s) => ({ name: s.strategy, h: s.quality.headline }))],
+      c.strategies.map((s) => ({ name: `Δ ${s.strategy}`, h: s.deltas })),
+    ),
+  );
+  parts.push(`\n---\nTimings (ms): ${escapeMd(JSON.stringify(c.timingsMs))}\n`);
+  return parts.join('');
+}

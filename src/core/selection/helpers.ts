@@ -1,0 +1,85 @@
+// Helpers shared by every selection strategy (strategies.ts: cadc, random; baselines.ts: the rest):
+// budgets, quota splits, the eligibility rule (one sample per duplicate cluster) and seeded draws.
+import type { Rng } from '../util/rng';
+import type { SelectionContext } from './types';
+
+export function budgetCount(budget: number, n: number): number {
+  if (!(budget > 0)) throw new Error(`Budget must be positive, got ${budget}.`);
+  return budget <= 1 ? Math.min(n, Math.max(1, Math.round(budget * n))) : Math.min(n, Math.floor(budget));
+}
+
+/**
+ * Splits `total` over bins with the given capacities as evenly as possible (water-filling):
+ * every bin gets min(capacity, level); leftover units go to the lowest-index bins with room.
+ */
+export function waterFill(total: number, capacity: number[]): number[] {
+  const out = capacity.map(() => 0);
+  let left = Math.min(total, capacity.reduce((a, b) => a + b, 0));
+  let open = capacity.map((c, i) => (c > 0 ? i : -1)).filter((i) => i >= 0);
+  while (left > 0 && open.length > 0) {
+    const share = Math.floor(left / open.length);
+    if (share === 0) {
+      for (const i of open) {
+        if (left === 0) break;
+        out[i]++;
+        left--;
+      }
+    } else {
+      for (const i of open) {
+        const take = Math.min(share, capacity[i] - out[i]);
+        out[i] += take;
+        left -= take;
+      }
+    }
+    open = open.filter((i) => out[i] < capacity[i]);
+  }
+  return out;
+}
+
+/** Quotas proportional to sizes (largest remainder, ties by index), capped by size, total ≤ Σ sizes. */
+export function proportionalQuotas(total: number, sizes: number[]): number[] {
+  const sum = sizes.reduce((a, b) => a + b, 0);
+  if (sum === 0) return sizes.map(() => 0);
+  const t = Math.min(total, sum);
+  const exact = sizes.map((s) => (t * s) / sum);
+  const out = exact.map((x, i) => Math.min(sizes[i], Math.floor(x)));
+  let left = t - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  while (left > 0) {
+    let moved = false;
+    for (const [, i] of order) {
+      if (left === 0) break;
+      if (out[i] < sizes[i]) {
+        out[i]++;
+        left--;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return out;
+}
+
+/**
+ * Samples eligible for selection: one per duplicate cluster (its representative), minus the top
+ * `dropTopSelfInfluence` fraction of self-influence when attributions are known. Every strategy uses it.
+ */
+export function eligible(ctx: SelectionContext): Uint8Array {
+  const ok = new Uint8Array(ctx.pool.n);
+  for (let i = 0; i < ctx.pool.n; i++) ok[i] = ctx.duplicates.rep[i] === i ? 1 : 0;
+  const drop = ctx.config.selection.dropTopSelfInfluence;
+  if (drop > 0 && ctx.attribution) {
+    const si = ctx.attribution.selfInfluence;
+    const sorted = Float32Array.from(si).sort();
+    const cut = sorted[Math.max(0, Math.floor(sorted.length * (1 - drop)) - 1)];
+    for (let i = 0; i < ctx.pool.n; i++) if (si[i] > cut) ok[i] = 0;
+  }
+  return ok;
+}
+
+/** `count` members drawn uniformly at random (seeded), in draw order. */
+export function take(members: number[], count: number, rng: Rng): number[] {
+  const a = members.slice();
+  rng.shuffle(a);
+  return a.slice(0, count);
+}
