@@ -1,11 +1,18 @@
 // The curation backend: a child Node process the extension talks to over JSON-RPC on stdio. It runs
-// one job at a time, turns JSON-RPC cancellation into an AbortSignal, streams progress, and never
-// dies of a job's error (the error goes back as a ResponseError with the CLI's exit code).
+// one job at a time (curate, quality, compare), turns JSON-RPC cancellation into an AbortSignal,
+// streams progress, and never dies of a job's error (the error goes back as a ResponseError with the
+// CLI's exit code).
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { CancellationToken } from 'vscode-jsonrpc/node';
 import { curateToFiles, EXIT } from '../cli/curate';
 import { configureOrt } from '../core/ort/session';
+import { CancelledError } from '../core/pipeline/types';
 import type { Logger } from '../core/pipeline/types';
-import { curateRequest, logNotification, progressNotification, shutdownRequest } from '../protocol/backend';
+import { buildQualityReport } from '../core/report/report';
+import { openCurationCache } from '../core/store/cache';
+import { capabilityId } from '../core/pipeline/run';
+import { compareRequest, curateRequest, logNotification, progressNotification, qualityRequest, shutdownRequest } from '../protocol/backend';
+import { compareForBackend } from './compare';
 
 configureOrt({ telemetry: false });
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
@@ -17,24 +24,64 @@ const log: Logger = {
 };
 let busy = false;
 
-connection.onRequest(curateRequest, async (params, token) => {
-  if (busy) throw new ResponseError(EXIT.failed, 'A curation is already running in this backend.');
+/** Runs one job: refuses a second, maps cancellation to an AbortSignal and errors to ResponseErrors. */
+async function job<T>(token: CancellationToken, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (busy) throw new ResponseError(EXIT.failed, 'The backend is busy with another job; cancel it first.');
   busy = true;
   const controller = new AbortController();
   const sub = token.onCancellationRequested(() => controller.abort());
   try {
-    const outcome = await curateToFiles(params, {
-      signal: controller.signal,
-      onProgress: (e) => void connection.sendNotification(progressNotification, e),
-      log,
-    });
-    if (outcome.code !== EXIT.ok || !outcome.result) throw new ResponseError(outcome.code, outcome.message ?? `failed with ${outcome.code}`);
-    return outcome.result;
+    return await work(controller.signal);
+  } catch (e) {
+    if (e instanceof ResponseError) throw e;
+    if (e instanceof CancelledError || controller.signal.aborted) throw new ResponseError(EXIT.cancelled, 'cancelled');
+    throw new ResponseError(EXIT.failed, (e as Error).message);
   } finally {
     sub.dispose();
     busy = false;
   }
-});
+}
+
+connection.onRequest(curateRequest, (params, token) =>
+  job(token, async (signal) => {
+    const outcome = await curateToFiles(params, { signal, onProgress: (e) => void connection.sendNotification(progressNotification, e), log });
+    if (outcome.code !== EXIT.ok || !outcome.result) throw new ResponseError(outcome.code, outcome.message ?? `failed with ${outcome.code}`);
+    return outcome.result;
+  }),
+);
+
+connection.onRequest(qualityRequest, (params, token) =>
+  job(token, async (signal) => {
+    // Per-capability figures over the whole pool need every sample's capability: the run's table.
+    let capabilities: { ofLine: Map<number, string> } | undefined;
+    if (params.cacheDir && params.sha256) {
+      const cache = await openCurationCache(params.cacheDir, log);
+      try {
+        const table = await cache.openAttributions(params.sha256);
+        if (table) {
+          const ofLine = new Map<number, string>();
+          for (const r of table.scan()) ofLine.set(r.line, capabilityId(r.cap));
+          capabilities = { ofLine };
+        }
+      } finally {
+        cache.close();
+      }
+    }
+    return buildQualityReport(params.dataset, {
+      manifest: params.manifest,
+      imageRoot: params.imageRoot,
+      confineTo: params.confineTo,
+      ...(capabilities ? { capabilities } : {}),
+      signal,
+      onProgress: (read, totalBytes) => void connection.sendNotification(progressNotification, { stage: 'read', fraction: totalBytes ? read / totalBytes : 0 }),
+    });
+  }),
+);
+
+connection.onRequest(compareRequest, (params, token) =>
+  job(token, (signal) => compareForBackend(params, { signal, onProgress: (e) => void connection.sendNotification(progressNotification, e), log })),
+);
+
 connection.onRequest(shutdownRequest, () => {
   setTimeout(() => process.exit(0), 10);
 });

@@ -12,7 +12,10 @@ const MAX_DECORATED = 2000;
 
 interface Annotated {
   table: AttributionTable;
+  sha256: string;
   capabilityNames: Map<string, string>;
+  /** Stages that are not capability stages (the alignment stage), by id. */
+  alignmentStages: Set<string>;
 }
 
 /** Markdown-escapes untrusted dataset text. */
@@ -50,14 +53,19 @@ export class Annotations implements vscode.Disposable {
   }
 
   /** Attaches a run's attribution table to a dataset file. */
-  async attach(dataset: string, sha256: string, cacheDir: string, capabilities: { id: string; name: string }[]): Promise<boolean> {
+  async attach(dataset: string, sha256: string, cacheDir: string, capabilities: { id: string; name: string }[], stages: { id: string; kind?: string }[] = []): Promise<boolean> {
     const table = await CurationCache.open(cacheDir).openAttributions(sha256);
     if (!table) {
       this.log.warn(`annotations: no attribution table for ${dataset}`);
       return false;
     }
     this.byFile.get(dataset)?.table.close();
-    this.byFile.set(dataset, { table, capabilityNames: new Map(capabilities.map((c) => [c.id, c.name])) });
+    this.byFile.set(dataset, {
+      table,
+      sha256,
+      capabilityNames: new Map(capabilities.map((c) => [c.id, c.name])),
+      alignmentStages: new Set(stages.filter((s) => s.kind === 'alignment').map((s) => s.id)),
+    });
     this.refreshAll();
     return true;
   }
@@ -71,6 +79,11 @@ export class Annotations implements vscode.Disposable {
 
   tableFor(file: string): AttributionTable | undefined {
     return this.byFile.get(file)?.table;
+  }
+
+  /** Content hash of the run attached to a file (the cache key of its attribution table). */
+  shaFor(file: string): string | undefined {
+    return this.byFile.get(file)?.sha256;
   }
 
   rowAt(file: string, line: number): AttributionRow | undefined {
@@ -120,7 +133,8 @@ export class Annotations implements vscode.Disposable {
     md.supportHtml = false;
     const name = (id: string) => escapeMarkdown(entry.capabilityNames.get(id) ?? id);
     md.appendMarkdown(`**CADC** — ${escapeMarkdown(row.capability)} · ${name(row.capability)}\n\n`);
-    md.appendMarkdown(`${row.selected ? `selected, stage ${escapeMarkdown(row.stage ?? '')}` : 'not selected'} · style ${escapeMarkdown(row.style)}\n\n`);
+    const stage = row.stage ? `${escapeMarkdown(row.stage)}${entry.alignmentStages.has(row.stage) ? ' (alignment)' : ''}` : '';
+    md.appendMarkdown(`${row.selected ? `selected, stage ${stage}` : 'not selected'} · style ${escapeMarkdown(row.style)}\n\n`);
     md.appendMarkdown('| capability | influence |\n|---|---|\n');
     for (const [id, v] of Object.entries(row.influence)) md.appendMarkdown(`| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`);
     md.appendMarkdown(`\nloss ${row.loss.toFixed(4)} · self-influence ${row.selfInfluence.toPrecision(4)} · id `);

@@ -4,10 +4,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import type { MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
 import type { ProgressEvent } from '../core/pipeline/types';
-import { BackendError, curateRequest, logNotification, progressNotification, shutdownRequest } from '../protocol/backend';
-import type { CurateParams, CurateSummary } from '../protocol/backend';
+import type { Comparison, QualityReport } from '../core/report/types';
+import { BackendError, compareRequest, curateRequest, logNotification, progressNotification, qualityRequest, shutdownRequest } from '../protocol/backend';
+import type { CompareParams, CurateParams, CurateSummary, QualityParams } from '../protocol/backend';
 
 export class CancelledByUser extends Error {}
 
@@ -49,13 +50,28 @@ export class BackendClient implements vscode.Disposable {
   }
 
   /** Runs a curation; rejects with CancelledByUser when the token fires. */
-  async curate(params: CurateParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<CurateSummary> {
+  curate(params: CurateParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<CurateSummary> {
+    return this.request(curateRequest, params, token, onProgress);
+  }
+
+  /** The quality report of a dataset and of a manifest's selection. */
+  quality(params: QualityParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<QualityReport> {
+    return this.request(qualityRequest, params, token, onProgress);
+  }
+
+  /** Strategies compared at one budget (features and trajectories from the cache). */
+  compare(params: CompareParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<Comparison> {
+    return this.request(compareRequest, params, token, onProgress);
+  }
+
+  /** One job at a time: the backend refuses a second one, so a caller sees a clear error. */
+  private async request<P, R>(type: RequestType<P, R, void>, params: P, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<R> {
     const connection = this.start();
     const source = new CancellationTokenSource();
     const sub = token.onCancellationRequested(() => source.cancel());
     this.onProgress = onProgress;
     try {
-      return await connection.sendRequest(curateRequest, params, source.token);
+      return await connection.sendRequest(type, params, source.token);
     } catch (e) {
       if (token.isCancellationRequested || (e instanceof ResponseError && e.code === BackendError.cancelled)) throw new CancelledByUser('cancelled');
       throw e;

@@ -34,6 +34,12 @@ export interface CurateDeps {
 }
 
 let current: { cancel(): void } | undefined;
+/** The parameters of the last successful curation per dataset: Compare re-uses them (same cache keys). */
+const lastParams = new Map<string, CurateParams>();
+
+export function lastCurateParams(datasetPath: string): CurateParams | undefined {
+  return lastParams.get(datasetPath);
+}
 
 export function isRunning(): boolean {
   return current !== undefined;
@@ -127,6 +133,8 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     }
   }
   const imageRoot = cfg.get<string>('dataset.imageRoot', '');
+  const scoresFile = cfg.get<string>('curation.scoresFile', '').trim();
+  const taskField = cfg.get<string>('curation.taskField', '').trim();
   let budgetValue: number;
   let k: number | 'auto';
   try {
@@ -149,6 +157,10 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     force,
     cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
     ...(imageRoot ? { imageRoot: path.resolve(root, imageRoot) } : {}),
+    ...(scoresFile ? { scores: path.resolve(root, scoresFile) } : {}),
+    ...(taskField ? { taskField } : {}),
+    alignment: cfg.get<'auto' | 'on' | 'off'>('curriculum.alignment', 'auto'),
+    alignmentSize: cfg.get<number>('curriculum.alignmentSize', 1000),
   };
   log.info(`curate: ${JSON.stringify(params)}`);
   status.text = '$(sync~spin) CADC: curating…';
@@ -196,16 +208,20 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
           return diag;
         }),
       );
+      lastParams.set(result.dataset, { ...params, force: false });
       const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
       log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
       status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
       status.show();
+      for (const note of result.notes) log.info(`curate: ${note}`);
+      // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
+      const noteText = result.notes.length ? ` Note: ${result.notes.join(' ')}` : '';
       void vscode.window.showInformationMessage(
-        `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.`,
+        `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
         'Open Manifest',
       ).then((a) => a && vscode.window.showTextDocument(manifestUri));
       if (result.cacheDir) {
-        await annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities).catch((e: Error) => log.error(`annotations: ${e.message}`));
+        await annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages).catch((e: Error) => log.error(`annotations: ${e.message}`));
       }
       return result;
     },

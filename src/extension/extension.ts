@@ -2,11 +2,12 @@
 import * as vscode from 'vscode';
 import { Annotations } from './annotations';
 import { BackendClient } from './backendClient';
-import { cancelCurrent, curate, isRunning } from './curateCommand';
+import { cancelCurrent, curate, isRunning, lastCurateParams, strategyItems } from './curateCommand';
+import type { ProgressEvent } from '../core/pipeline/types';
 import { writeManifest } from './manifestCommand';
 import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from './capabilityMap/panel';
 import type { CurateSummary } from '../protocol/backend';
-import type { MapSource } from './capabilityMap/panel';
+import type { MapServices, MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
 
 export interface CadcApi {
@@ -46,6 +47,32 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       CapabilityMapPanel.instance?.setSource(mapSource());
     }
   };
+  const progressText = (e: ProgressEvent) => `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
+  const services: MapServices = {
+    reselect: (budget) => void reselect(budget),
+    strategies: () => strategyItems(context),
+    quality: (source, token, progress) => {
+      const params = lastCurateParams(source.datasetUri.fsPath);
+      return backend.quality(
+        {
+          dataset: source.datasetUri.fsPath,
+          manifest: source.manifestUri.fsPath,
+          imageRoot: params?.imageRoot,
+          confineTo: vscode.workspace.getWorkspaceFolder(source.datasetUri)?.uri.fsPath,
+          cacheDir: params?.cache ?? null,
+          sha256: annotations.shaFor(source.datasetUri.fsPath),
+        },
+        token,
+        (e) => progress(`Reading every sample… ${Math.round(e.fraction * 100)}%`),
+      );
+    },
+    compare: async (source, strategies, token, progress) => {
+      const params = lastCurateParams(source.datasetUri.fsPath);
+      if (!params) throw new Error('Curate this dataset in this window first: Compare re-uses that run’s settings and cache.');
+      return backend.compare({ ...params, strategies }, token, (e) => progress(progressText(e)));
+    },
+  };
+  const showMap = () => CapabilityMapPanel.show(context, log, mapSource(), services);
   context.subscriptions.push(
     log,
     backend,
@@ -81,9 +108,26 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       log.info('cache cleared');
       return true;
     }),
-    vscode.commands.registerCommand('cadc.showCapabilityMap', () => CapabilityMapPanel.show(context, log, mapSource(), reselect)),
+    vscode.commands.registerCommand('cadc.showCapabilityMap', showMap),
+    vscode.commands.registerCommand('cadc.qualityReport', () => {
+      if (!mapSource()) return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; the quality report compares the pool with its selection.');
+      return showMap().runQuality();
+    }),
+    vscode.commands.registerCommand('cadc.compareStrategies', async (list?: string[]) => {
+      if (!mapSource()) return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');
+      const picked =
+        list ??
+        (
+          await vscode.window.showQuickPick(
+            strategyItems(context).map((s) => ({ ...s, picked: s.label === 'cadc' || s.label === 'random' })),
+            { title: 'CADC: strategies to compare', canPickMany: true, ignoreFocusOut: true, matchOnDetail: true },
+          )
+        )?.map((s) => s.label);
+      if (!picked?.length) return;
+      return showMap().runCompare(picked);
+    }),
     vscode.window.registerWebviewPanelSerializer(CapabilityMapPanel.viewType, {
-      deserializeWebviewPanel: async (panel) => void CapabilityMapPanel.revive(panel, context, log, mapSource(), reselect),
+      deserializeWebviewPanel: async (panel) => void CapabilityMapPanel.revive(panel, context, log, mapSource(), services),
     }),
     vscode.commands.registerCommand('cadc.writeManifest', (uri?: vscode.Uri, opts?: { stageSubsets?: boolean; confirm?: boolean }) =>
       writeManifest(log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : lastManifest, opts),

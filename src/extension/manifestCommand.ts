@@ -12,7 +12,7 @@ interface ManifestLike {
   config: { seed: number; budget: number; strategy: string };
   budget: { selected: number };
   capabilities: { id: string; name: string; size: number; selected: number }[];
-  stages: { id: string; name: string; samples: { line: number }[] }[];
+  stages: { id: string; name: string; kind?: string; samples: { line: number }[] }[];
 }
 
 interface GitRepository {
@@ -29,7 +29,9 @@ interface GitApi {
 export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel = m.dataset.path): string {
   const budget = m.config.budget <= 1 ? `${+(m.config.budget * 100).toFixed(2)}%` : String(m.config.budget);
   const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
-  return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages; manifest ${manifestRel}\n\n${caps}\n`;
+  const align = m.stages.find((s) => s.kind === 'alignment');
+  const alignText = align ? ` (${align.id}: alignment, ${align.samples.length} samples)` : '';
+  return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages${alignText}; manifest ${manifestRel}\n\n${caps}\n`;
 }
 
 /** Lines (1-based) of a file, streamed; only the wanted ones are kept. */

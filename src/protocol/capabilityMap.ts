@@ -1,5 +1,6 @@
 // Messages between the extension host and the Capability Map webview. Discriminated unions per
 // direction; every request from the webview carries an id that the host echoes in its reply.
+import type { Comparison, QualityReport } from '../core/report/types';
 
 export interface MapCapability {
   id: string; // c1..cK
@@ -16,8 +17,12 @@ export interface MapCapability {
 export interface MapStage {
   id: string;
   name: string;
+  /** Capability stages come first; an alignment stage (Vision-Flan), if any, is the last one. */
+  kind: 'capability' | 'alignment';
   capabilities: string[];
   size: number;
+  /** On the alignment stage: what it was drawn from. */
+  alignment?: { predicate: 'long-answer' | 'label'; minAnswerChars?: number; field?: string; values?: string[]; matched: number; target: number };
 }
 
 /** Sample columns for the scatter and the table, paged by the host; typed arrays travel as plain arrays. */
@@ -50,8 +55,21 @@ export interface MapOverview {
   points: { xy: number[]; capability: number[]; selected: number[] };
 }
 
+/** A selection strategy the Compare view offers, with its one-line description. */
+export interface MapStrategy {
+  label: string;
+  detail: string;
+}
+
 export type HostToMap =
   | { type: 'overview'; data: MapOverview }
+  | { type: 'strategies'; items: MapStrategy[] }
+  /** The VLIT quality report of the pool and of the current selection. */
+  | { type: 'quality'; report: QualityReport }
+  /** Strategies compared at the run's budget. */
+  | { type: 'comparison'; data: Comparison }
+  /** A long job of the map (quality, compare) started or ended. */
+  | { type: 'job'; job: 'quality' | 'compare'; running: boolean; message?: string }
   | { type: 'samples'; requestId: number; page: MapSamplePage }
   | { type: 'busy'; busy: boolean; message?: string }
   | { type: 'error'; requestId?: number; message: string };
@@ -68,4 +86,9 @@ export type MapToHost =
     }
   | { type: 'reveal'; line: number }
   | { type: 'reselect'; budget: number }
-  | { type: 'rename'; capability: string; name: string };
+  | { type: 'rename'; capability: string; name: string }
+  | { type: 'runQuality' }
+  | { type: 'runCompare'; strategies: string[] }
+  | { type: 'cancelJob' }
+  /** Open the current quality report or comparison as a Markdown document (untitled, not saved). */
+  | { type: 'openMarkdown'; what: 'quality' | 'compare' };

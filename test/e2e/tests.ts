@@ -144,6 +144,35 @@ export const tests: E2ETest[] = [
     },
   },
   {
+    name: 'the quality report and a comparison of strategies in the Capability Map',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      // A wide window, so the map beside the editor has room for its tables (as on a desktop monitor).
+      await page.setViewportSize({ width: 2400, height: 1500 });
+      await curateFromPalette(page, 'demo.jsonl', '10%');
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('#run-quality').click();
+      const qt = view.locator('#quality table.figures').first();
+      await qt.waitFor({ timeout: 60_000 });
+      const q = await qt.innerText();
+      assert.match(q, /yes\/no question not answered yes\/no/);
+      assert.match(q, /1,543/, 'the pool column counts every sample');
+      assert.match(q, /\b154\b/, 'the selection column counts the selected samples');
+      await view.locator('#quality').screenshot({ path: path.join(artifacts, 'quality-report.png') });
+      // cadc and random are ticked by default; add mmSSR, whose scores CADC's capabilities stand in for.
+      await view.locator('#strategy-mmssr').check();
+      await view.locator('#run-compare').click();
+      const overlap = view.locator('#compare table.overlap');
+      await overlap.waitFor({ timeout: 120_000 });
+      assert.equal(await overlap.locator('tbody tr').count(), 3);
+      assert.equal(await overlap.locator('tbody tr').first().locator('td').first().innerText(), '1.00');
+      assert.equal(await view.locator('#compare .stack').count(), 2 * 4, 'capability and style bars for the pool and each strategy');
+      assert.match(await view.locator('#compare ul.notes').innerText(), /mmssr:.*stand in/i);
+      await view.locator('#compare').screenshot({ path: path.join(artifacts, 'compare-strategies.png') });
+    },
+  },
+  {
     name: 'write the curriculum manifest and find it staged in git',
     async run(wb, artifacts) {
       const { page } = wb;

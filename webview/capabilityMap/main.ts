@@ -4,7 +4,9 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import type { HostToMap, MapOverview, MapSamplePage, MapToHost } from '../../src/protocol/capabilityMap';
+import type { Comparison, QualityReport } from '../../src/core/report/types';
+import type { HostToMap, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
+import { renderCompare, renderQuality } from './analysis';
 import { el } from './dom';
 
 interface VsCodeApi {
@@ -34,6 +36,26 @@ const pages = new Map<number, MapSamplePage['rows']>();
 const pending = new Set<number>();
 let total = 0;
 let generation = 0;
+let quality: QualityReport | undefined;
+let comparison: Comparison | undefined;
+let strategies: MapStrategy[] = [];
+const chosen = new Set<string>(['cadc', 'random']);
+const running = { quality: false, compare: false };
+const jobMessage: { quality?: string; compare?: string } = {};
+const post = (m: MapToHost) => vscode.postMessage(m);
+
+/** Re-draws the Quality and Compare views in place (the rest of the page keeps its state). */
+function renderAnalysis(): void {
+  if (!overview) return;
+  const q = renderQuality(quality, running, jobMessage.quality, post);
+  const c = renderCompare(comparison, overview, strategies, chosen, running, jobMessage.compare, post);
+  const oldQ = document.getElementById('quality');
+  const oldC = document.getElementById('compare');
+  if (oldQ) oldQ.replaceWith(q);
+  else app.insertBefore(q, document.getElementById('samples-heading'));
+  if (oldC) oldC.replaceWith(c);
+  else q.after(c);
+}
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -135,12 +157,21 @@ function render(o: MapOverview): void {
 
   app.append(el('h2', {}, 'Curriculum stages'));
   const ol = el('ol', { class: 'stages' });
-  for (const s of o.stages) ol.append(el('li', {}, `${s.id} · ${s.name} · ${s.size.toLocaleString()} samples (${s.capabilities.join(', ')})`));
+  for (const s of o.stages) {
+    if (s.kind === 'alignment') {
+      const a = s.alignment;
+      const from = a ? (a.predicate === 'label' ? `${a.field} ∈ {${(a.values ?? []).join(', ')}}` : `free-form answers ≥ ${a.minAnswerChars} characters`) : '';
+      const li = el('li', { class: 'alignment' }, `${s.id} · alignment · ${s.size.toLocaleString()} samples${a ? ` · ${from} · ${s.size.toLocaleString()} of ${a.matched.toLocaleString()} matching` : ''}`);
+      li.title = 'Vision-Flan’s format-alignment stage: a small set trained last, taken out of the budget.';
+      ol.append(li);
+    } else ol.append(el('li', {}, `${s.id} · ${s.name} · ${s.size.toLocaleString()} samples (${s.capabilities.join(', ')})`));
+  }
   app.append(ol);
 
-  app.append(el('h2', {}, 'Samples'));
+  app.append(el('h2', { id: 'samples-heading' }, 'Samples'));
   app.append(renderTable(o));
   app.append(el('div', { class: 'tooltip', id: 'tooltip' }));
+  renderAnalysis();
 }
 
 function drawScatter(canvas: HTMLCanvasElement, o: MapOverview): void {
@@ -311,8 +342,27 @@ window.addEventListener('message', (event: MessageEvent<HostToMap>) => {
   const m = event.data;
   switch (m.type) {
     case 'overview':
+      // A new selection makes an earlier quality report of the selection stale.
+      if (overview && (overview.budget.selected !== m.data.budget.selected || overview.dataset.sha256 !== m.data.dataset.sha256 || overview.budget.requested !== m.data.budget.requested)) quality = undefined;
       overview = m.data;
       render(m.data);
+      break;
+    case 'strategies':
+      strategies = m.items;
+      renderAnalysis();
+      break;
+    case 'quality':
+      quality = m.report;
+      renderAnalysis();
+      break;
+    case 'comparison':
+      comparison = m.data;
+      renderAnalysis();
+      break;
+    case 'job':
+      running[m.job] = m.running;
+      jobMessage[m.job] = m.message;
+      renderAnalysis();
       break;
     case 'samples': {
       if (m.requestId % 1000 !== generation % 1000) return; // a reply to an older filter

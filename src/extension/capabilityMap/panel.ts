@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { pca2d } from '../../core/pipeline/layout';
 import type { AttributionTable } from '../../core/store/cache';
-import type { HostToMap, MapOverview, MapSamplePage, MapToHost } from '../../protocol/capabilityMap';
+import type { HostToMap, MapOverview, MapSamplePage, MapStage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
+import type { Comparison, QualityReport } from '../../core/report/types';
+import { comparisonToMarkdown, reportToMarkdown } from '../../core/report/markdown';
 import { Rng } from '../../core/util/rng';
 import { stableStringify } from '../../core/util/stableJson';
 
@@ -14,6 +16,18 @@ export interface MapSource {
   manifestUri: vscode.Uri;
   datasetUri: vscode.Uri;
   table: AttributionTable;
+}
+
+/** What the panel asks of the rest of the extension (the backend does the work). */
+export interface MapServices {
+  /** Re-select at a new budget (a cached re-run). */
+  reselect(budget: number): void;
+  /** Strategies the Compare view offers. */
+  strategies(): MapStrategy[];
+  /** Quality report of the pool and of the source's selection. */
+  quality(source: MapSource, token: vscode.CancellationToken, progress: (message: string) => void): Promise<QualityReport>;
+  /** The strategies compared at the source's budget. */
+  compare(source: MapSource, strategies: string[], token: vscode.CancellationToken, progress: (message: string) => void): Promise<Comparison>;
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -25,7 +39,7 @@ interface ManifestLike {
   budget: MapOverview['budget'];
   proxy: { checkpoints: MapOverview['checkpoints'] };
   capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
-  stages: { id: string; name: string; capabilities: string[]; samples: unknown[] }[];
+  stages: { id: string; name: string; kind?: MapStage['kind']; alignment?: MapStage['alignment']; capabilities: string[]; samples: unknown[] }[];
 }
 
 export function isMapMessage(m: unknown): m is MapToHost {
@@ -44,6 +58,15 @@ export function isMapMessage(m: unknown): m is MapToHost {
       return typeof (m as { budget?: unknown }).budget === 'number';
     case 'rename':
       return typeof (m as { capability?: unknown }).capability === 'string' && typeof (m as { name?: unknown }).name === 'string';
+    case 'runQuality':
+    case 'cancelJob':
+      return true;
+    case 'runCompare': {
+      const list = (m as { strategies?: unknown }).strategies;
+      return Array.isArray(list) && list.length > 0 && list.length <= 16 && list.every((x) => typeof x === 'string' && /^[a-z-]{1,32}$/.test(x));
+    }
+    case 'openMarkdown':
+      return ['quality', 'compare'].includes((m as { what?: unknown }).what as string);
     default:
       return false;
   }
@@ -66,7 +89,7 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
     strategy: m.config.strategy,
     checkpoints: m.proxy.checkpoints,
     capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
-    stages: m.stages.map((s) => ({ id: s.id, name: s.name, capabilities: s.capabilities, size: s.samples.length })),
+    stages: m.stages.map((s) => ({ id: s.id, name: s.name, kind: s.kind ?? 'capability', ...(s.alignment ? { alignment: s.alignment } : {}), capabilities: s.capabilities, size: s.samples.length })),
     points: {
       xy: keep.flatMap((i) => [round(xy[2 * i]), round(xy[2 * i + 1])]),
       capability: keep.map((i) => rows[i].cap),
@@ -77,13 +100,13 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
 
 /** Renames a capability in the manifest file itself (same deterministic serialisation). */
 export async function renameInManifest(uri: vscode.Uri, id: string, name: string): Promise<void> {
-  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: { id: string; name: string }[]; stages: { capabilities: string[]; name: string }[] };
+  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: { id: string; name: string }[]; stages: { capabilities: string[]; name: string; kind?: string }[] };
   const cap = m.capabilities.find((c) => c.id === id);
   if (!cap) throw new Error(`No capability ${id} in the manifest.`);
   const old = cap.name;
   cap.name = name;
   // A stage named after its single capability follows the rename.
-  for (const st of m.stages) if (st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
+  for (const st of m.stages) if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
   await vscode.workspace.fs.writeFile(uri, Buffer.from(stableStringify(m), 'utf8'));
 }
 
@@ -121,8 +144,12 @@ export class CapabilityMapPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private source: MapSource | undefined;
   private document: vscode.TextDocument | undefined;
+  private job: vscode.CancellationTokenSource | undefined;
+  private jobKind: 'quality' | 'compare' | undefined;
+  private lastQuality: QualityReport | undefined;
+  private lastComparison: Comparison | undefined;
 
-  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, onReselect: (budget: number) => void): CapabilityMapPanel {
+  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, services: MapServices): CapabilityMapPanel {
     if (CapabilityMapPanel.current) {
       CapabilityMapPanel.current.panel.reveal();
       CapabilityMapPanel.current.setSource(source);
@@ -133,15 +160,15 @@ export class CapabilityMapPanel implements vscode.Disposable {
       retainContextWhenHidden: false,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
     });
-    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, onReselect);
+    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, services);
     CapabilityMapPanel.current.setSource(source);
     return CapabilityMapPanel.current;
   }
 
   /** Restores a panel after a window reload (the serializer hands back the webview panel). */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, onReselect: (budget: number) => void): CapabilityMapPanel {
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, source: MapSource | undefined, services: MapServices): CapabilityMapPanel {
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')] };
-    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, onReselect);
+    CapabilityMapPanel.current = new CapabilityMapPanel(panel, context, log, services);
     CapabilityMapPanel.current.setSource(source);
     return CapabilityMapPanel.current;
   }
@@ -154,7 +181,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
-    private readonly onReselect: (budget: number) => void,
+    private readonly services: MapServices,
   ) {
     panel.webview.html = this.html();
     this.disposables.push(
@@ -164,6 +191,10 @@ export class CapabilityMapPanel implements vscode.Disposable {
   }
 
   setSource(source: MapSource | undefined): void {
+    this.job?.cancel();
+    // Results of another run (or of an earlier selection) no longer describe this one.
+    if (source?.manifestUri.toString() !== this.source?.manifestUri.toString() || source?.datasetUri.toString() !== this.source?.datasetUri.toString()) this.lastComparison = undefined;
+    this.lastQuality = undefined;
     this.source = source;
     this.document = undefined;
     void this.sendOverview();
@@ -196,6 +227,26 @@ export class CapabilityMapPanel implements vscode.Disposable {
     }
   }
 
+  /** The quality report of the pool and the current selection, shown in the panel and returned. */
+  async runQuality(): Promise<QualityReport | undefined> {
+    let result: QualityReport | undefined;
+    await this.runJob('quality', 'Reading every sample…', async (token, progress) => {
+      result = this.lastQuality = await this.services.quality(this.source!, token, progress);
+      this.post({ type: 'quality', report: result });
+    });
+    return result;
+  }
+
+  /** Strategies compared at the run's budget, shown in the panel and returned. */
+  async runCompare(strategies: string[]): Promise<Comparison | undefined> {
+    let result: Comparison | undefined;
+    await this.runJob('compare', `Selecting with ${strategies.join(', ')}…`, async (token, progress) => {
+      result = this.lastComparison = await this.services.compare(this.source!, strategies, token, progress);
+      this.post({ type: 'comparison', data: result });
+    });
+    return result;
+  }
+
   private async receive(m: unknown): Promise<void> {
     if (!isMapMessage(m)) {
       this.log.warn(`capability map: ignored a malformed message`);
@@ -203,7 +254,12 @@ export class CapabilityMapPanel implements vscode.Disposable {
     }
     switch (m.type) {
       case 'ready':
+        this.post({ type: 'strategies', items: this.services.strategies() });
         if (this.source) await this.sendOverview();
+        // A restored (or freshly opened) view gets the results it would otherwise have missed.
+        if (this.source && this.lastQuality) this.post({ type: 'quality', report: this.lastQuality });
+        if (this.source && this.lastComparison) this.post({ type: 'comparison', data: this.lastComparison });
+        if (this.job) this.post({ type: 'job', job: this.jobKind ?? 'quality', running: true });
         else this.post({ type: 'error', message: 'No curation yet. Run CADC: Curate on a dataset.' });
         return;
       case 'getSamples': {
@@ -240,8 +296,23 @@ export class CapabilityMapPanel implements vscode.Disposable {
         return;
       }
       case 'reselect':
-        if (m.budget > 0) this.onReselect(m.budget);
+        if (m.budget > 0) this.services.reselect(m.budget);
         return;
+      case 'runQuality':
+        await this.runQuality();
+        return;
+      case 'runCompare':
+        await this.runCompare(m.strategies);
+        return;
+      case 'cancelJob':
+        this.job?.cancel();
+        return;
+      case 'openMarkdown': {
+        // An untitled document: nothing is written until the user saves it where they choose.
+        const content = m.what === 'quality' ? this.lastQuality && reportToMarkdown(this.lastQuality) : this.lastComparison && comparisonToMarkdown(this.lastComparison);
+        if (content) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content }), vscode.ViewColumn.One);
+        return;
+      }
       case 'rename': {
         if (!this.source) return;
         const name = m.name.replace(/\s+/g, ' ').trim().slice(0, 120);
@@ -251,6 +322,28 @@ export class CapabilityMapPanel implements vscode.Disposable {
         await this.sendOverview();
         return;
       }
+    }
+  }
+
+  /** One long job at a time per panel, cancellable from the panel; errors shown in the panel. */
+  private async runJob(job: 'quality' | 'compare', message: string, work: (token: vscode.CancellationToken, progress: (message: string) => void) => Promise<void>): Promise<void> {
+    if (!this.source) return void this.post({ type: 'error', message: 'No curation yet. Run CADC: Curate on a dataset.' });
+    if (this.job) return void this.post({ type: 'error', message: 'Another job of this panel is running; cancel it first.' });
+    const cts = new vscode.CancellationTokenSource();
+    this.job = cts;
+    this.jobKind = job;
+    this.post({ type: 'job', job, running: true, message });
+    try {
+      await work(cts.token, (msg) => this.post({ type: 'job', job, running: true, message: msg }));
+    } catch (e) {
+      if (!cts.token.isCancellationRequested) {
+        this.log.error(`capability map ${job}: ${(e as Error).message}`);
+        this.post({ type: 'error', message: `${job === 'quality' ? 'Quality report' : 'Compare'} failed: ${(e as Error).message.split('\n')[0]}` });
+      }
+    } finally {
+      if (this.job === cts) this.job = undefined;
+      cts.dispose();
+      this.post({ type: 'job', job, running: false });
     }
   }
 
@@ -283,6 +376,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.job?.cancel();
     if (CapabilityMapPanel.current === this) CapabilityMapPanel.current = undefined;
     this.panel.dispose();
     for (const d of this.disposables) d.dispose();

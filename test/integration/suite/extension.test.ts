@@ -14,7 +14,7 @@ describe('CADC extension', () => {
     const api = (await ext.activate()) as { version: string };
     assert.equal(api.version, ext.packageJSON.version);
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['cadc.curate', 'cadc.cancel', 'cadc.showCapabilityMap', 'cadc.writeManifest', 'cadc.revealSample', 'cadc.clearCache']) assert.ok(commands.includes(c), `${c} registered`);
+    for (const c of ['cadc.curate', 'cadc.cancel', 'cadc.showCapabilityMap', 'cadc.writeManifest', 'cadc.revealSample', 'cadc.clearCache', 'cadc.qualityReport', 'cadc.compareStrategies']) assert.ok(commands.includes(c), `${c} registered`);
   });
 
   it('curates the demo dataset into a manifest with ≥ 2 capabilities and stages', async () => {
@@ -120,5 +120,45 @@ describe('CADC backend process', () => {
     assert.equal(failed, undefined, 'a one-sample dataset cannot be curated');
     const ok = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true })) as { samples: number } | undefined;
     assert.equal(ok?.samples, 1543, 'the same backend runs the next job');
+  });
+});
+
+describe('CADC quality report and compare', () => {
+  it('reports the quality of the demo pool and of its selection, per capability over the whole pool', async () => {
+    const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as { selected: number; samples: number; capabilities: { id: string; size: number }[] };
+    const report = (await vscode.commands.executeCommand('cadc.qualityReport')) as
+      | { pool: { samples: number; correctness: { imageMissing: { count: number } } }; selection?: { samples: number }; perCapability?: { id: string; pool?: { samples: number } }[]; capabilitySource?: string }
+      | undefined;
+    assert.ok(report, 'a report came back');
+    assert.equal(report.pool.samples, result.samples);
+    assert.equal(report.selection?.samples, result.selected);
+    // demo.jsonl line 7 references an image that is missing upstream (also a Problems entry).
+    assert.ok(report.pool.correctness.imageMissing.count >= 1);
+    assert.equal(report.capabilitySource, 'run');
+    assert.deepEqual(
+      report.perCapability?.map((c) => [c.id, c.pool?.samples]),
+      result.capabilities.map((c) => [c.id, c.size]),
+      'per-capability pool sizes match the run',
+    );
+  });
+
+  it('compares strategies at the run’s budget without touching the manifest', async () => {
+    const manifestFile = path.join(root(), 'curation', 'demo.cadc.json');
+    const before = readFileSync(manifestFile, 'utf8');
+    const cmp = (await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random'])) as
+      | { strategies: { strategy: string; selected: number; composition: { capabilities: { share: number }[] } }[]; overlap: number[][]; budget: { count: number } }
+      | undefined;
+    assert.ok(cmp, 'a comparison came back');
+    assert.deepEqual(cmp.strategies.map((s) => s.strategy), ['cadc', 'random']);
+    for (const s of cmp.strategies) {
+      assert.equal(s.selected, cmp.budget.count);
+      const total = s.composition.capabilities.reduce((a, c) => a + c.share, 0);
+      assert.ok(Math.abs(total - 1) < 1e-6, `capability shares of ${s.strategy} sum to 1 (${total})`);
+    }
+    assert.equal(cmp.overlap[0][0], 1);
+    assert.equal(cmp.overlap[0][1], cmp.overlap[1][0]);
+    assert.ok(cmp.overlap[0][1] < 1, 'cadc and random differ');
+    assert.equal(readFileSync(manifestFile, 'utf8'), before, 'compare leaves the manifest alone');
   });
 });

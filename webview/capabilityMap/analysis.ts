@@ -1,0 +1,258 @@
+// The Capability Map's Quality and Compare views: the VLIT quality report of the pool and of the
+// selection (correctness, diversity, complexity), and strategies compared at the run's budget
+// (overlap, composition, quality deltas). Every dataset-derived string is set as text only.
+import type { Comparison, CompositionEntry, HeadlineFigures, QualityReport } from '../../src/core/report/types';
+import type { MapOverview, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
+import { el } from './dom';
+
+type Post = (m: MapToHost) => void;
+
+/** How a headline figure reads: its label, format, and which direction is better (for colouring deltas). */
+const FIGURES: { key: keyof HeadlineFigures; label: string; group: string; fmt: 'pct' | 'num' | 'int'; better: 'up' | 'down' | 'none' }[] = [
+  { key: 'samples', label: 'samples', group: '', fmt: 'int', better: 'none' },
+  { key: 'emptyAnswerRate', label: 'empty answers', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'truncatedRate', label: 'truncated answers', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'yesNoMismatchRate', label: 'yes/no question not answered yes/no', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'multipleChoiceMismatchRate', label: 'multiple choice answered without an option', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'imageMissingRate', label: 'image referenced but missing', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'imageTokenMismatchRate', label: '<image> tokens ≠ images', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'conflictingDuplicateRate', label: 'duplicate questions, conflicting answers', group: 'correctness', fmt: 'pct', better: 'down' },
+  { key: 'distinctTemplates', label: 'distinct instruction templates', group: 'diversity', fmt: 'int', better: 'none' },
+  { key: 'templatesPerSample', label: 'templates per sample', group: 'diversity', fmt: 'num', better: 'up' },
+  { key: 'distinctStyles', label: 'interaction styles present', group: 'diversity', fmt: 'int', better: 'up' },
+  { key: 'styleEntropy', label: 'style entropy (bits)', group: 'diversity', fmt: 'num', better: 'up' },
+  { key: 'questionDistinct2', label: 'question distinct-2', group: 'diversity', fmt: 'num', better: 'up' },
+  { key: 'answerDistinct2', label: 'answer distinct-2', group: 'diversity', fmt: 'num', better: 'up' },
+  { key: 'meanRounds', label: 'rounds per sample', group: 'complexity', fmt: 'num', better: 'up' },
+  { key: 'multiTurnRate', label: 'multi-turn samples', group: 'complexity', fmt: 'pct', better: 'up' },
+  { key: 'reasoningRate', label: 'answers with reasoning markers', group: 'complexity', fmt: 'pct', better: 'up' },
+  { key: 'meanAnswerWords', label: 'answer words (mean)', group: 'complexity', fmt: 'num', better: 'none' },
+  { key: 'medianAnswerWords', label: 'answer words (median)', group: 'complexity', fmt: 'num', better: 'none' },
+  { key: 'p90AnswerWords', label: 'answer words (p90)', group: 'complexity', fmt: 'num', better: 'none' },
+];
+
+function fmt(v: number | undefined, f: 'pct' | 'num' | 'int'): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  if (f === 'pct') return `${(v * 100).toFixed(1)}%`;
+  if (f === 'int') return Math.round(v).toLocaleString();
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
+}
+
+function fmtDelta(v: number | undefined, f: 'pct' | 'num' | 'int'): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  const sign = v > 0 ? '+' : v < 0 ? '−' : '±';
+  const a = Math.abs(v);
+  if (f === 'pct') return `${sign}${(a * 100).toFixed(1)} pt`;
+  if (f === 'int') return `${sign}${Math.round(a).toLocaleString()}`;
+  return `${sign}${a >= 100 ? a.toFixed(0) : a.toFixed(3)}`;
+}
+
+/** A delta cell's class: good/bad by the figure's better direction (only beyond a small dead band). */
+function deltaClass(v: number | undefined, better: 'up' | 'down' | 'none', f: 'pct' | 'num' | 'int'): string {
+  if (v === undefined || better === 'none') return 'delta';
+  const eps = f === 'pct' ? 0.005 : 1e-3;
+  if (Math.abs(v) < eps) return 'delta';
+  return (v > 0) === (better === 'up') ? 'delta good' : 'delta bad';
+}
+
+function table(caption: string, head: string[], rows: (string | HTMLElement)[][]): HTMLTableElement {
+  const t = el('table', { class: 'figures' });
+  t.append(el('caption', {}, caption));
+  const tr = el('tr');
+  for (const h of head) tr.append(el('th', { scope: 'col' }, h));
+  const thead = el('thead');
+  thead.append(tr);
+  t.append(thead);
+  const body = el('tbody');
+  for (const r of rows) {
+    const row = el('tr');
+    r.forEach((c, i) => {
+      const cell = el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {});
+      if (typeof c === 'string') cell.textContent = c;
+      else cell.append(c);
+      row.append(cell);
+    });
+    body.append(row);
+  }
+  t.append(body);
+  return t;
+}
+
+function jobBar(running: { quality: boolean; compare: boolean }, which: 'quality' | 'compare', message: string | undefined, post: Post): HTMLElement | undefined {
+  if (!running[which]) return undefined;
+  const bar = el('div', { class: 'job', role: 'status' });
+  bar.append(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', {}, message ?? 'Working…'));
+  const cancel = el('button', { class: 'secondary' }, 'Cancel');
+  cancel.addEventListener('click', () => post({ type: 'cancelJob' }));
+  bar.append(cancel);
+  return bar;
+}
+
+export function renderQuality(report: QualityReport | undefined, running: { quality: boolean; compare: boolean }, message: string | undefined, post: Post): HTMLElement {
+  const sec = el('section', { class: 'analysis', id: 'quality', 'aria-label': 'Quality report' });
+  sec.append(el('h2', {}, 'Quality of the pool and of the selection'));
+  sec.append(el('p', { class: 'meta' }, 'Correctness, diversity and complexity of the data (the VLIT review), counted from the text of every sample.'));
+  const actions = el('div', { class: 'actions' });
+  const run = el('button', { id: 'run-quality' }, report ? 'Recompute' : 'Compute quality report');
+  run.toggleAttribute('disabled', running.quality);
+  run.addEventListener('click', () => post({ type: 'runQuality' }));
+  actions.append(run);
+  if (report) {
+    const md = el('button', { class: 'secondary' }, 'Open as Markdown');
+    md.addEventListener('click', () => post({ type: 'openMarkdown', what: 'quality' }));
+    actions.append(md);
+  }
+  sec.append(actions);
+  const bar = jobBar(running, 'quality', message, post);
+  if (bar) sec.append(bar);
+  if (!report) return sec;
+  for (const w of report.warnings) sec.append(el('p', { class: 'warning', role: 'note' }, w));
+  const sel = report.selection?.headline;
+  const rows = FIGURES.map((f) => {
+    const d = report.deltas?.[f.key];
+    return [f.group ? `${f.label}` : f.label, fmt(report.pool.headline[f.key], f.fmt), fmt(sel?.[f.key], f.fmt), el('span', { class: deltaClass(d, f.better, f.fmt) }, fmtDelta(d, f.fmt))];
+  });
+  sec.append(table(`${report.dataset.path.split(/[\\/]/).pop()}: ${report.pool.samples.toLocaleString()} samples${report.selectionSource ? `, selection of ${report.selectionSource.matched.toLocaleString()}` : ''}`, ['figure', 'pool', 'selection', 'Δ'], rows));
+  if (report.perCapability?.length) {
+    const keys = FIGURES.filter((f) => ['truncatedRate', 'yesNoMismatchRate', 'templatesPerSample', 'styleEntropy', 'reasoningRate', 'meanAnswerWords'].includes(f.key));
+    const capRows = report.perCapability.map((c) => [
+      `${c.id} · ${c.name}`,
+      String(c.pool?.samples ?? '—'),
+      String(c.selection?.samples ?? '—'),
+      ...keys.map((f) => `${fmt((c.selection ?? c.pool)?.headline[f.key], f.fmt)}`),
+    ]);
+    sec.append(table('Per capability (figures of the selected samples, or of the pool where none are selected)', ['capability', 'pool', 'selected', ...keys.map((k) => k.label)], capRows));
+  }
+  return sec;
+}
+
+/** A stacked bar of shares; segments in `order` (the pool's), coloured by key, so rows line up. */
+function compositionBar(entries: CompositionEntry[], order: Map<string, number>, colorOf: (key: string) => string, label: string): HTMLElement {
+  const sorted = [...entries].sort((a, b) => (order.get(a.key) ?? 1e9) - (order.get(b.key) ?? 1e9) || (a.key < b.key ? -1 : 1));
+  const bar = el('div', { class: 'stack', role: 'img', 'aria-label': `${label}: ${sorted.map((e) => `${e.key} ${Math.round(e.share * 100)}%`).join(', ')}` });
+  for (const e of sorted) {
+    if (e.share <= 0) continue;
+    const seg = el('span', { title: `${e.key}: ${e.count.toLocaleString()} (${(e.share * 100).toFixed(1)}%)` });
+    seg.style.width = `${e.share * 100}%`;
+    seg.style.background = colorOf(e.key);
+    bar.append(seg);
+  }
+  return bar;
+}
+
+const STYLE_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
+
+export function renderCompare(
+  data: Comparison | undefined,
+  overview: MapOverview,
+  strategies: MapStrategy[],
+  chosen: Set<string>,
+  running: { quality: boolean; compare: boolean },
+  message: string | undefined,
+  post: Post,
+): HTMLElement {
+  const sec = el('section', { class: 'analysis', id: 'compare', 'aria-label': 'Compare strategies' });
+  sec.append(el('h2', {}, 'Compare strategies'));
+  const budgetText = overview.budget.requested <= 1 ? `${+(overview.budget.requested * 100).toFixed(2)}%` : String(overview.budget.requested);
+  sec.append(el('p', { class: 'meta' }, `Each strategy selects at this run's budget (${budgetText}, ${overview.budget.requestedCount.toLocaleString()} samples) from the same features and trajectories; random is the baseline to beat.`));
+  const picks = el('fieldset', { class: 'picks' });
+  picks.append(el('legend', {}, 'Strategies'));
+  for (const s of strategies) {
+    const id = `strategy-${s.label}`;
+    const box = el('input', { type: 'checkbox', id, value: s.label });
+    box.checked = chosen.has(s.label);
+    box.addEventListener('change', () => (box.checked ? chosen.add(s.label) : chosen.delete(s.label)));
+    const lab = el('label', { for: id, title: s.detail }, s.label);
+    const item = el('span', { class: 'pick' });
+    item.append(box, lab);
+    picks.append(item);
+  }
+  sec.append(picks);
+  const actions = el('div', { class: 'actions' });
+  const run = el('button', { id: 'run-compare' }, 'Compare');
+  run.toggleAttribute('disabled', running.compare);
+  run.addEventListener('click', () => {
+    const list = strategies.map((s) => s.label).filter((l) => chosen.has(l));
+    if (list.length >= 1) post({ type: 'runCompare', strategies: list });
+  });
+  actions.append(run);
+  if (data) {
+    const md = el('button', { class: 'secondary' }, 'Open as Markdown');
+    md.addEventListener('click', () => post({ type: 'openMarkdown', what: 'compare' }));
+    actions.append(md);
+  }
+  sec.append(actions);
+  const bar = jobBar(running, 'compare', message, post);
+  if (bar) sec.append(bar);
+  if (!data) return sec;
+  for (const w of data.warnings) sec.append(el('p', { class: 'warning', role: 'note' }, w));
+
+  const names = data.strategies.map((s) => s.strategy);
+  // Notes (e.g. "CADC's capabilities stand in for mmSSR's") come first: they change how to read the rest.
+  const notes = el('ul', { class: 'notes' });
+  for (const s of data.strategies) for (const n of s.notes) notes.append(el('li', {}, `${s.strategy}: ${n}`));
+  if (notes.childElementCount) sec.append(notes);
+
+  // Overlap (Jaccard) as a heat-mapped matrix.
+  const heat = (v: number) => {
+    const cell = el('span', { class: 'heat' }, v.toFixed(2));
+    cell.style.setProperty('--heat', String(Math.max(0, Math.min(1, v))));
+    return cell;
+  };
+  const ov = table('Overlap between selections (Jaccard: shared / either)', ['', ...names], data.overlap.map((row, i) => [names[i], ...row.map(heat)]));
+  ov.classList.add('overlap');
+  sec.append(ov);
+
+  // Composition: capability and style shares of each selection against the pool's.
+  const capOrder = new Map(data.poolComposition.capabilities.map((e, i) => [e.key, i]));
+  const styleOrder = new Map(data.poolComposition.styles.map((e, i) => [e.key, i]));
+  // Keys a selection has but the pool does not (cannot happen for a subset) still get an order and a colour.
+  for (const s of data.strategies) for (const e of s.composition.styles) if (!styleOrder.has(e.key)) styleOrder.set(e.key, styleOrder.size);
+  const capColor = (key: string) => overview.capabilities.find((c) => c.id === key)?.color ?? '#888';
+  const styleColor = (key: string) => STYLE_COLORS[(styleOrder.get(key) ?? 0) % STYLE_COLORS.length];
+  const comp = el('div', { class: 'composition' });
+  comp.append(el('h3', {}, 'Composition'));
+  const grid = el('div', { class: 'compgrid' });
+  grid.append(el('span', { class: 'meta' }, ''), el('span', { class: 'meta' }, 'capabilities'), el('span', { class: 'meta' }, 'interaction styles'));
+  const rowsOf: [string, Comparison['poolComposition']][] = [['pool', data.poolComposition], ...data.strategies.map((s) => [s.strategy, s.composition] as [string, Comparison['poolComposition']])];
+  for (const [name, c] of rowsOf) {
+    grid.append(el('span', { class: 'rowname' }, name));
+    grid.append(compositionBar(c.capabilities, capOrder, capColor, `${name} capabilities`));
+    grid.append(compositionBar(c.styles, styleOrder, styleColor, `${name} styles`));
+  }
+  comp.append(grid);
+  const legendOf = (title: string, entries: CompositionEntry[], color: (key: string) => string, name: (key: string) => string) => {
+    const legend = el('div', { class: 'legend' });
+    legend.append(el('span', { class: 'meta' }, `${title}:`));
+    entries.forEach((s) => {
+      const item = el('span');
+      const sw = el('i');
+      sw.style.background = color(s.key);
+      item.append(sw, document.createTextNode(name(s.key)));
+      legend.append(item);
+    });
+    return legend;
+  };
+  const capName = (id: string) => {
+    const c = overview.capabilities.find((x) => x.id === id);
+    return c ? `${c.id} ${c.name}` : id;
+  };
+  comp.append(legendOf('capabilities', data.poolComposition.capabilities, capColor, capName));
+  comp.append(legendOf('styles', data.poolComposition.styles, styleColor, (k) => k));
+  sec.append(comp);
+
+  if (data.poolComposition.labels?.length && data.labelField) {
+    const top = data.poolComposition.labels.slice(0, 12);
+    const rows = top.map((l) => [l.key, `${(l.share * 100).toFixed(1)}%`, ...data.strategies.map((s) => `${((s.composition.labels?.find((x) => x.key === l.key)?.share ?? 0) * 100).toFixed(1)}%`)]);
+    sec.append(table(`Share per ${data.labelField} (top ${top.length} in the pool)`, [data.labelField, 'pool', ...names], rows));
+  }
+
+  // Quality deltas of each selection against the pool.
+  const qrows = FIGURES.filter((f) => f.key !== 'samples').map((f) => [
+    f.label,
+    fmt(data.pool.headline[f.key], f.fmt),
+    ...data.strategies.map((s) => el('span', { class: deltaClass(s.deltas[f.key], f.better, f.fmt) }, fmtDelta(s.deltas[f.key], f.fmt))),
+  ]);
+  sec.append(table('Quality of each selection against the pool (Δ = selection − pool)', ['figure', 'pool', ...names], qrows));
+  return sec;
+}
