@@ -118,6 +118,15 @@ Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset, 4 manifest exists (use 
             5 curation failed, 130 cancelled (Ctrl+C; nothing half-written).
 `;
 
+/** Parses FIELD=V1,V2 (the alignment stage's label predicate); `what` names the option in errors. */
+export function parseAlignmentLabel(v: string, what: string): { field: string; values: string[] } {
+  const eq = v.indexOf('=');
+  const field = eq > 0 ? v.slice(0, eq).trim() : '';
+  const values = eq > 0 ? v.slice(eq + 1).split(',').map((x) => x.trim()) : [];
+  if (!field || values.length === 0 || values.some((x) => !x)) throw new UsageError(`${what} ${v}: expected FIELD=VALUE[,VALUE…], e.g. task_name=llava+detail.`);
+  return { field, values: [...new Set(values)] };
+}
+
 /** Parses a budget: '5%' → 0.05, '0.05' → 0.05, '2000' → 2000. */
 export function parseBudget(text: string): number {
   const t = text.trim();
@@ -244,15 +253,9 @@ export function parseArgs(argv: string[]): CliArgs {
         out.alignmentMinChars = Number(v);
         break;
       }
-      case '--alignment-label': {
-        const v = value();
-        const eq = v.indexOf('=');
-        const field = eq > 0 ? v.slice(0, eq).trim() : '';
-        const values = eq > 0 ? v.slice(eq + 1).split(',').map((x) => x.trim()) : [];
-        if (!field || values.length === 0 || values.some((x) => !x)) throw new UsageError(`--alignment-label ${v}: expected FIELD=VALUE[,VALUE…], e.g. task_name=llava+detail.`);
-        out.alignmentLabel = { field, values: [...new Set(values)] };
+      case '--alignment-label':
+        out.alignmentLabel = parseAlignmentLabel(value(), '--alignment-label');
         break;
-      }
       case '--image-root':
         out.imageRoot = value();
         break;

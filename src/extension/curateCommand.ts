@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STAGES } from '../core/pipeline/types';
 import type { Annotations } from './annotations';
-import { parseBudget } from '../cli/args';
+import { parseAlignmentLabel, parseBudget } from '../cli/args';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
 import type { BackendClient } from './backendClient';
@@ -137,7 +137,10 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   const taskField = cfg.get<string>('curation.taskField', '').trim();
   let budgetValue: number;
   let k: number | 'auto';
+  let alignmentLabel: { field: string; values: string[] } | undefined;
   try {
+    const label = cfg.get<string>('curriculum.alignmentLabel', '').trim();
+    if (label) alignmentLabel = parseAlignmentLabel(label, 'setting cadc.curriculum.alignmentLabel');
     budgetValue = parseBudget(budget);
     k = capabilities === 'auto' ? 'auto' : Number(capabilities);
     if (k !== 'auto' && !(Number.isInteger(k) && k >= 2 && k <= 64)) throw new Error(`capabilities ${capabilities}: expected auto or 2–64`);
@@ -161,6 +164,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     ...(taskField ? { taskField } : {}),
     alignment: cfg.get<'auto' | 'on' | 'off'>('curriculum.alignment', 'auto'),
     alignmentSize: cfg.get<number>('curriculum.alignmentSize', 1000),
+    ...(alignmentLabel ? { alignmentLabel } : {}),
   };
   log.info(`curate: ${JSON.stringify(params)}`);
   status.text = '$(sync~spin) CADC: curating…';
