@@ -5,21 +5,35 @@
 // answer-prior baseline that the subset achieves (methods.md §7), so 100% = as good as all data.
 // The downstream learner differs from the selection proxy: other seed, other width (256 vs 128
 // hidden), other embedding size (64 vs 128), other learning rate.
+// Every strategy is a row selected through reselect(run, {budget, strategy}) on one curation run of
+// the training part: CADC (the default rule and its variants), random (5 seeds, mean ± sd) and the
+// baselines mmssr, task-balanced, less, icons, length, loss-band. Selection never sees the label:
+// the run's pool is given to the selection with its label columns removed, so the group-based
+// baselines (task-balanced, LESS, ICONS) fall back to the unsupervised probe groups. Rows marked
+// "(label: <field>)" are the exception, said so in the results: the same baselines told to use the
+// evaluation's own label field (on the training rows only).
 // Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--smoke]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../src/core/config';
-import type { CurationConfig, WithinCapabilityRule } from '../src/core/config';
+import type { StrategyName, WithinCapabilityRule } from '../src/core/config';
 import { buildPool } from '../src/core/features/pool';
 import type { Pool } from '../src/core/features/types';
 import { computeTrajectories } from '../src/core/gradients/trajectories';
-import { reselect, runCuration } from '../src/core/pipeline/run';
+import type { CurationRun } from '../src/core/pipeline/api';
+import { reselectAsync, runCuration } from '../src/core/pipeline/run';
+import { getStrategy } from '../src/core/selection/strategies';
 import { warmUp } from '../src/core/proxy/warmup';
-import { nmi } from '../src/core/util/stats';
+import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 
 const REPO = resolve(__dirname, '..');
+// Re-selection is async: LESS / ICONS compute their per-group influence in ORT the first time.
+const reselect = reselectAsync;
+const BASELINES: StrategyName[] = ['mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
+/** Baselines that read a task-label field when the pool has one. */
+const LABEL_USERS: StrategyName[] = ['task-balanced', 'less', 'icons'];
 
 interface Args {
   dataset: string;
@@ -111,6 +125,16 @@ function perGroup(loss: Float64Array, groups: Int32Array, G: number): number[] {
 async function main(): Promise<void> {
   const args = parse();
   const t0 = performance.now();
+  const load0 = loadavg().map((x) => +x.toFixed(2));
+  const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  if (args.smoke) {
+    // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows).
+    const all = readFileSync(args.dataset, 'utf8').split('\n').filter((l) => l.trim());
+    const small = join(dir, 'smoke.jsonl');
+    writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
+    args.dataset = small;
+  }
   const base = resolveConfig({});
   const { pool } = await buildPool(args.dataset, base);
   const col = pool.labels[args.label];
@@ -132,8 +156,6 @@ async function main(): Promise<void> {
   const heldGroups = Int32Array.from(heldOut, (i) => col.codes[i]);
 
   // Curate the training part only: its lines, in order, in a temp file (the dataset is never modified).
-  const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
   const lines = readFileSync(args.dataset, 'utf8').split('\n');
   const trainFile = join(dir, 'train.jsonl');
   writeFileSync(trainFile, Array.from(trainAll, (i) => lines[pool.lines[i] - 1]).join('\n') + '\n');
@@ -143,28 +165,78 @@ async function main(): Promise<void> {
 
   const prior = perGroup(priorLoss(pool, trainAll, heldOut), heldGroups, G);
   const full = perGroup(await downstreamLoss(pool, trainAll, heldOut), heldGroups, G);
+  // What the selection sees: the run with its pool's label columns removed (see the header).
+  const blind: CurationRun = { ...run, pool: { ...run.pool, labels: {} } };
+  const withSeed = (r: CurationRun, seed: number): CurationRun => ({ ...r, manifest: { ...r.manifest, config: { ...r.manifest.config, seed } } });
+  const withTaskField = (r: CurationRun, field: string): CurationRun => ({
+    ...r,
+    manifest: { ...r.manifest, config: { ...r.manifest.config, selection: { ...r.manifest.config.selection, taskField: field } } },
+  });
+  const available: StrategyName[] = [];
+  const missing: { strategy: StrategyName; error: string }[] = [];
+  for (const name of BASELINES) {
+    try {
+      getStrategy(name);
+      available.push(name);
+    } catch (e) {
+      missing.push({ strategy: name, error: (e as Error).message });
+    }
+  }
   const relative = (l: number[]) => {
     const per = l.map((v, g) => (prior[g] - v) / (prior[g] - full[g]));
     return { perGroup: per.map((v) => +(100 * v).toFixed(1)), macro: +((100 * per.reduce((a, b) => a + b, 0)) / G).toFixed(1) };
   };
 
-  const rows: { budget: number; strategy: string; seed?: number; selected: number; macroLoss: number; relative: number; perGroup: number[] }[] = [];
+  const rows: {
+    budget: number;
+    strategy: string;
+    seed?: number;
+    usesEvaluationLabel: boolean;
+    selected: number;
+    macroLoss: number;
+    relative: number;
+    perGroup: number[];
+    perGroupLoss: number[];
+    notes?: string[];
+  }[] = [];
+  type Variant = { strategy: string; name: StrategyName; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number; taskField?: string };
   for (const budget of args.budgets) {
-    const variants: { strategy: string; cfg: Partial<CurationConfig>; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number }[] = [
-      { strategy: 'cadc (stratified)', cfg: {}, within: 'stratified' },
-      { strategy: 'cadc (proportional, stratified)', cfg: {}, within: 'stratified', balance: 'proportional' },
-      { strategy: 'cadc (influence-weighted)', cfg: {}, within: 'influence-weighted' },
-      { strategy: 'cadc (top-influence, paper literal)', cfg: {}, within: 'top-influence' },
-      ...Array.from({ length: args.randomSeeds }, (_, s) => ({ strategy: 'random', cfg: {}, seed: 100 + s })),
+    const variants: Variant[] = [
+      { strategy: 'cadc (default: proportional, stratified)', name: 'cadc', within: 'stratified', balance: 'proportional' },
+      { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even' },
+      { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even' },
+      { strategy: 'cadc (even, top-influence; paper literal)', name: 'cadc', within: 'top-influence', balance: 'even' },
+      ...Array.from({ length: args.randomSeeds }, (_, s): Variant => ({ strategy: 'random', name: 'random', seed: 100 + s })),
+      ...available.map((name): Variant => ({ strategy: name, name })),
+      ...available.filter((n) => LABEL_USERS.includes(n)).map((name): Variant => ({ strategy: `${name} (label: ${args.label})`, name, taskField: args.label })),
     ];
     for (const v of variants) {
-      let r = run;
-      if (v.seed !== undefined) r = { ...run, manifest: { ...run.manifest, config: { ...run.manifest.config, seed: v.seed } } };
-      const chosen = reselect(r, { budget, strategy: v.strategy === 'random' ? 'random' : 'cadc', within: v.within ?? 'stratified', balance: v.balance ?? 'even' });
+      let r = v.taskField ? withTaskField(run, v.taskField) : blind;
+      if (v.seed !== undefined) r = withSeed(r, v.seed);
+      let chosen: CurationRun;
+      try {
+        chosen = await reselect(r, { budget, strategy: v.name, ...(v.within ? { within: v.within } : {}), ...(v.balance ? { balance: v.balance } : {}) });
+      } catch (e) {
+        missing.push({ strategy: v.name, error: `budget ${budget}: ${(e as Error).message}` });
+        process.stderr.write(`${v.strategy} @ ${budget}: ${(e as Error).message}\n`);
+        continue;
+      }
       const sel = toPool(chosen.selection.selected);
       const loss = perGroup(await downstreamLoss(pool, sel, heldOut), heldGroups, G);
       const rel = relative(loss);
-      rows.push({ budget, strategy: v.strategy, ...(v.seed !== undefined ? { seed: v.seed } : {}), selected: sel.length, macroLoss: +(loss.reduce((a, b) => a + b, 0) / G).toFixed(4), relative: rel.macro, perGroup: rel.perGroup });
+      const notes = chosen.selection.notes.slice(0, 3).map((n) => n.slice(0, 300));
+      rows.push({
+        budget,
+        strategy: v.strategy,
+        ...(v.seed !== undefined ? { seed: v.seed } : {}),
+        usesEvaluationLabel: !!v.taskField,
+        selected: sel.length,
+        macroLoss: +(loss.reduce((a, b) => a + b, 0) / G).toFixed(4),
+        relative: rel.macro,
+        perGroup: rel.perGroup,
+        perGroupLoss: loss.map((x) => +x.toFixed(4)),
+        ...(notes.length ? { notes } : {}),
+      });
       process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
     }
   }
@@ -179,9 +251,15 @@ async function main(): Promise<void> {
     groups: col.values,
     heldOut: heldOut.length,
     trainPool: trainAll.length,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
     probe: 'clusters (unsupervised; labels play no part in the selection)',
+    groupsForSelection: `Selection sees the training pool with its label columns removed, so task-balanced, LESS and ICONS use the ${run.capabilities.probe.names.length} unsupervised probe groups (micro-clusters of gradients) as their tasks / target groups and mmSSR uses rule-based interaction styles. Exception: rows named "… (label: ${args.label})" (usesEvaluationLabel: true) were told to use '${args.label}' — the evaluation's own label field, on the training rows only — as their tasks / target groups.`,
+    strategies: { baselinesAvailable: available, missing },
     capabilities: run.capabilities.K,
     nmi: { capabilitiesVsLabel: +nmi(hard, src).toFixed(4), randomPartitionSameSizes: +nmi(shuffled, src).toFixed(4) },
+    ari: { capabilitiesVsLabel: +ari(hard, src).toFixed(4), randomPartitionSameSizes: +ari(shuffled, src).toFixed(4) },
+    probeGroupsVsLabel: { groups: run.capabilities.probe.names.length, nmi: +nmi(run.capabilities.probe.of, src).toFixed(4), ari: +ari(run.capabilities.probe.of, src).toFixed(4) },
     baselines: { answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4), fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4) },
     downstream: DOWNSTREAM,
     rows,
@@ -191,7 +269,8 @@ async function main(): Promise<void> {
     mkdirSync(join(REPO, 'bench/results'), { recursive: true });
     writeFileSync(join(REPO, 'bench/results/quality.json'), `${JSON.stringify(report, null, 2)}\n`);
   }
-  process.stdout.write(`${JSON.stringify({ nmi: report.nmi, baselines: report.baselines, seconds: report.seconds })}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 main().catch((e) => {

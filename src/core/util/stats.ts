@@ -1,7 +1,8 @@
-// Small statistics used by tests and benchmarks: normalised mutual information between labelings.
+// Small statistics used by tests and benchmarks: normalised mutual information and the adjusted
+// Rand index between labelings.
 
-/** NMI (arithmetic-mean normalisation) of two labelings; entries < 0 are ignored. */
-export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** The contingency table of two labelings (pairs keyed `x:y`) and both marginals; entries < 0 are skipped. */
+function contingency(a: ArrayLike<number>, b: ArrayLike<number>): { joint: Map<string, number>; ca: Map<number, number>; cb: Map<number, number>; n: number } {
   const joint = new Map<string, number>();
   const ca = new Map<number, number>();
   const cb = new Map<number, number>();
@@ -14,6 +15,12 @@ export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
     ca.set(a[i], (ca.get(a[i]) ?? 0) + 1);
     cb.set(b[i], (cb.get(b[i]) ?? 0) + 1);
   }
+  return { joint, ca, cb, n };
+}
+
+/** NMI (arithmetic-mean normalisation) of two labelings; entries < 0 are ignored. */
+export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { joint, ca, cb, n } = contingency(a, b);
   if (n === 0) return 0;
   const h = (m: Map<number, number>) => [...m.values()].reduce((s, c) => s - (c / n) * Math.log(c / n), 0);
   let mi = 0;
@@ -23,4 +30,23 @@ export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   const denom = (h(ca) + h(cb)) / 2;
   return denom > 0 ? mi / denom : 0;
+}
+
+/**
+ * Adjusted Rand index (Hubert & Arabie) of two labelings; entries < 0 are ignored. 1 = the same
+ * partition, ≈ 0 = chance agreement, negative = worse than chance. Two trivial identical partitions
+ * (one cluster each, or all singletons) score 1.
+ */
+export function ari(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { joint, ca, cb, n } = contingency(a, b);
+  const pairs = (c: number) => (c * (c - 1)) / 2;
+  const sum = (m: Map<unknown, number>) => [...m.values()].reduce((s, c) => s + pairs(c), 0);
+  const index = sum(joint);
+  const sa = sum(ca);
+  const sb = sum(cb);
+  const total = pairs(n);
+  if (total === 0) return 1;
+  const expected = (sa * sb) / total;
+  const max = (sa + sb) / 2;
+  return max === expected ? 1 : (index - expected) / (max - expected);
 }

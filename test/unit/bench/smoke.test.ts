@@ -1,19 +1,105 @@
-// Benchmarks are not tests, but their smoke versions run here so they cannot rot.
+// Benchmarks are not tests, but their smoke versions (--smoke: tiny inputs, nothing written to
+// bench/results) run here so they cannot rot. Each script prints its whole report as the last line
+// of stdout; render then draws the smoke reports of the others into a temp folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const REPO = resolve(__dirname, '../../..');
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const reports: Record<string, any> = {};
 
-for (const bench of ['perf', 'gemm']) {
-  test(`bench/${bench}.ts --smoke runs and reports`, () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, '--smoke'], { cwd: REPO, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const row = JSON.parse(r.stdout.trim().split('\n')[0]);
-    if (bench === 'perf') {
-      assert.equal(row.samples, 2000);
-      assert.ok(row.selected > 0 && row.cacheHit === true);
-    } else assert.ok(row.ort2Threads > 0 && row.naiveJs > 0);
-  });
+function run(bench: string, args: string[] = []): any {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, '--smoke', ...args], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const report = JSON.parse(lines[lines.length - 1]);
+  assert.equal(report.benchmark, bench);
+  reports[bench] = report;
+  return report;
 }
+
+const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+test('bench/perf.ts --smoke: stage times, cache hit and hover latency', () => {
+  const rep = run('perf');
+  assert.equal(rep.loadavg.before.length, 3);
+  const row = rep.results[0];
+  assert.equal(row.samples, 2000);
+  assert.ok(row.selected > 0 && row.cacheHit === true);
+  assert.ok(isNum(row.stagesMs.trajectories) && row.peakRssMB > 0);
+  assert.ok(row.hover.openMs >= 0);
+  assert.equal(row.hover.singleLine.found, row.hover.singleLine.lookups);
+  for (const k of ['p50', 'p99', 'max']) {
+    assert.ok(isNum(row.hover.singleLine[k]) && row.hover.singleLine[k] > 0);
+    assert.ok(isNum(row.hover.visibleWindow[k]));
+  }
+  assert.ok(row.hover.singleLine.p50 <= row.hover.singleLine.p99 && row.hover.singleLine.p99 <= row.hover.singleLine.max);
+  assert.equal(row.hover.visibleWindow.lookupsPerWindow, 160);
+});
+
+test('bench/gemm.ts --smoke: ORT, numpy and FMA peak, with ratios or a stated reason', () => {
+  const rep = run('gemm');
+  const row = rep.rows[0];
+  assert.ok(row.ort1Thread > 0 && row.ort2Threads > 0 && row.naiveJs > 0);
+  // numpy and the compiled peak are optional on a machine without python3/g++, but then say why.
+  if (rep.numpy.error) assert.equal(row.numpy1Thread, null);
+  else assert.ok(row.numpy1Thread > 0 && row.ortOverNumpy.thread1 > 0);
+  if (rep.fmaPeak.ok) {
+    assert.ok(rep.fmaPeak.avx2Fma.thread1 > 0 && rep.fmaPeak.avx2Fma.threads2 > 0);
+    assert.ok(row.ortOverAvx2FmaPeak.thread1 > 0);
+  } else assert.match(rep.fmaPeak.error, /\w/);
+});
+
+test('bench/scaling.ts --smoke: a point per knob value, fits and the GPU estimate', () => {
+  const rep = run('scaling');
+  for (const knob of ['n', 'T', 'd', 'K']) {
+    const pts = rep.points.filter((p: any) => p.knob === knob);
+    assert.equal(pts.length, 2, knob);
+    for (const p of pts) assert.ok(p.stagesMs.total > 0 && p.trajectoryBytesPerSample > 0 && p.capabilitiesFound >= 1);
+    assert.ok(isNum(rep.fits[knob].total.power.exponent) && isNum(rep.fits[knob].total.linear.slope));
+  }
+  // Bytes per sample are T·(2d²·4 + 8): exactly quadratic in d and linear in T.
+  const d = rep.points.filter((p: any) => p.knob === 'd');
+  assert.equal(d[0].trajectoryBytesPerSample, d[0].config.gradients.projectionDim ** 2 * 8 * 4 + 4 * 8);
+  assert.ok(rep.gpuCrossover.models || rep.gpuCrossover.error);
+});
+
+test('bench/quality.ts --smoke: every strategy a row, random with seeds, NMI and ARI', () => {
+  const rep = run('quality');
+  const names = new Set(rep.rows.map((r: any) => r.strategy));
+  assert.ok(names.has('cadc (default: proportional, stratified)'));
+  assert.equal(rep.rows.filter((r: any) => r.strategy === 'random').length, 2);
+  for (const s of rep.strategies.baselinesAvailable) assert.ok(names.has(s), s);
+  for (const r of rep.rows) {
+    assert.equal(r.perGroup.length, rep.groups.length);
+    assert.equal(r.perGroupLoss.length, rep.groups.length);
+    assert.ok(isNum(r.relative) && r.selected > 0);
+    assert.equal(r.usesEvaluationLabel, / \(label: /.test(r.strategy));
+  }
+  assert.ok(isNum(rep.nmi.capabilitiesVsLabel) && isNum(rep.ari.capabilitiesVsLabel) && isNum(rep.ari.randomPartitionSameSizes));
+  assert.match(rep.groupsForSelection, /probe groups/);
+});
+
+test('bench/render.ts --smoke: SVGs and tables from the smoke reports', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-render-in-'));
+  try {
+    for (const [name, rep] of Object.entries(reports)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(rep));
+    const rep = run('render', ['--in', existsSync(join(dir, 'quality.json')) ? dir : join(REPO, 'bench/results')]);
+    assert.ok(rep.svgs.length >= 1);
+    for (const f of rep.svgs) {
+      const svg = readFileSync(join(rep.outDir, f), 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.doesNotMatch(svg, /NaN|undefined/, f);
+    }
+    const md = readFileSync(rep.tables, 'utf8');
+    for (const name of rep.inputs) assert.match(md, new RegExp(`bench:${name}`));
+    if (rep.inputs.includes('quality')) assert.match(md, /random \(\d+ seeds: mean ± sd\)/);
+    rmSync(rep.outDir, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,453 @@
+// Renders bench/results/*.json into SVG charts and the Markdown tables the README quotes
+// (bench/results/tables.md). Every number comes from a results file; a missing file only skips its
+// charts and tables.
+// Run: npx tsx bench/render.ts [--in bench/results] [--out bench/results] [--smoke]
+// (--smoke writes into a temp folder and prints what it wrote.)
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { barChart, grid, lineChart, PALETTE, single } from './plot';
+import type { Chart, Series } from './plot';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+const REPO = resolve(__dirname, '..');
+const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select'] as const;
+const STAGE_COLORS: Record<string, string> = { featurise: PALETTE[0], 'warm-up': PALETTE[1], trajectories: PALETTE[2], capabilities: PALETTE[3], influence: PALETTE[4], select: PALETTE[5], read: PALETTE[6], total: '#000000' };
+
+const num = (v: number, d = 1) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const sign = (v: number, d = 1) => (v < 0 ? `−${num(-v, d)}` : num(v, d));
+
+function load(dir: string, name: string): Json | undefined {
+  const p = join(dir, `${name}.json`);
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : undefined;
+}
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function loadLine(j: Json): string {
+  const l = j.loadavg?.before ?? j.loadavg;
+  return l ? `Load average at start (1/5/15 min): ${l.join(' / ')} on ${j.machine?.cpus ?? 2} cores.${j.loadNote ? ` ${j.loadNote}` : ''}` : '';
+}
+
+// ---------------------------------------------------------------- perf
+function perf(j: Json, out: Map<string, string>, md: string[]): void {
+  const rs: Json[] = j.results;
+  const x = rs.map((r) => r.samples);
+  const time = lineChart({
+    title: 'Wall time vs pool size (log-log)',
+    xLabel: 'pool size (samples)',
+    yLabel: 'seconds',
+    xLog: true,
+    yLog: true,
+    xTicks: x,
+    series: [
+      { name: 'first run', points: rs.map((r) => [r.samples, r.wallSeconds]), labels: true },
+      { name: 're-run (cache hit)', points: rs.map((r) => [r.samples, r.cacheHitRerunSeconds]), dashed: true, labels: true },
+    ],
+    note: 'Pools above 45,480 replicate llava-eval-pool with a suffix token per question. Text-only (images not on disk).',
+  });
+  const mem = lineChart({
+    title: 'Peak RSS vs pool size (log-log)',
+    xLabel: 'pool size (samples)',
+    yLabel: 'peak RSS (MB)',
+    xLog: true,
+    yLog: true,
+    xTicks: x,
+    series: [
+      { name: 'peak RSS', points: rs.map((r) => [r.samples, r.peakRssMB]), labels: true, color: PALETTE[1] },
+      { name: 'trajectories (n × bytes/sample)', points: rs.map((r) => [r.samples, (r.samples * r.trajectoryBytesPerSample) / 1e6]), dashed: true, labels: true, color: PALETTE[2] },
+    ],
+  });
+  out.set('perf-scaling.svg', grid([time, mem], 2));
+  const stages = barChart({
+    title: 'Where the time goes: share of each stage (first run)',
+    categories: rs.map((r) => `${int(r.samples)} samples`),
+    series: [
+      { name: 'read + hash', color: STAGE_COLORS.read, values: rs.map((r) => (100 * (r.stagesMs.read ?? 0)) / r.stagesMs.total) },
+      ...STAGES.map((s) => ({ name: s, color: STAGE_COLORS[s], values: rs.map((r) => (100 * (r.stagesMs[s] ?? 0)) / r.stagesMs.total) })),
+      {
+        name: 'other (cache writes)',
+        color: '#cccccc',
+        values: rs.map((r) => (100 * Math.max(0, r.stagesMs.total - ['read', ...STAGES].reduce((a, s) => a + (r.stagesMs[s] ?? 0), 0))) / r.stagesMs.total),
+      },
+    ],
+    stacked: true,
+    yMax: 100,
+    valueLabels: true,
+    yLabel: '% of pipeline time',
+    totals: rs.map((r) => `${num(r.stagesMs.total / 1000, 1)} s`),
+    yTickFormat: (v) => `${Math.round(v)}`,
+  });
+  out.set('perf-stages.svg', single(stages));
+  md.push('## Speed and memory (`npm run bench:perf` → `perf.json`)', '', loadLine(j), '');
+  md.push(
+    table(
+      ['pool', 'wall time', 'samples/s', 'featurise', 'warm-up', 'trajectories', 'capabilities + influence + select', 're-run (cache hit)', 'peak RSS'],
+      rs.map((r) => [
+        `${int(r.samples)}${r.replicated ? ' (replicated)' : ' (real)'}`,
+        `${num(r.wallSeconds, 2)} s`,
+        int(r.samplesPerSecond),
+        `${num(r.stagesMs.featurise / 1000)} s`,
+        `${num(r.stagesMs['warm-up'] / 1000)} s`,
+        `${num(r.stagesMs.trajectories / 1000)} s`,
+        `${num((r.stagesMs.capabilities + r.stagesMs.influence + r.stagesMs.select) / 1000)} s`,
+        `${num(r.cacheHitRerunSeconds, 2)} s`,
+        `${int(r.peakRssMB)} MB`,
+      ]),
+    ),
+    '',
+  );
+  const hv = rs.filter((r) => r.hover);
+  if (hv.length) {
+    md.push('### Hover and decoration lookups (sql.js attribution table, `AttributionTable.at`)', '');
+    md.push(
+      table(
+        ['pool', 'table file', 'open table', 'hover: one line p50 / p99 / max', 'visible window (60 + 2×50 margin lines) p50 / p99 / max'],
+        hv.map((r) => [
+          int(r.samples),
+          r.hover.tableFileMB === undefined ? '—' : `${num(r.hover.tableFileMB)} MB`,
+          `${num(r.hover.openMs)} ms`,
+          `${num(r.hover.singleLine.p50)} / ${num(r.hover.singleLine.p99)} / ${num(r.hover.singleLine.max)} µs`,
+          `${num(r.hover.visibleWindow.p50, 2)} / ${num(r.hover.visibleWindow.p99, 2)} / ${num(r.hover.visibleWindow.max, 2)} ms`,
+        ]),
+      ),
+      '',
+      `${hv[0].hover.singleLine.lookups.toLocaleString('en-US')} random single-line lookups and ${hv[0].hover.visibleWindow.windows.toLocaleString('en-US')} random windows per pool.`,
+      '',
+    );
+    const hov = barChart({
+      title: 'Hover lookup latency (one line, AttributionTable.at)',
+      categories: hv.map((r) => `${int(r.samples)} lines`),
+      series: [
+        { name: 'p50', values: hv.map((r) => r.hover.singleLine.p50) },
+        { name: 'p99', values: hv.map((r) => r.hover.singleLine.p99) },
+      ],
+      yLabel: 'µs',
+      valueLabels: true,
+      width: 560,
+    });
+    const win = barChart({
+      title: 'Visible-range decoration (160 lookups)',
+      categories: hv.map((r) => `${int(r.samples)} lines`),
+      series: [
+        { name: 'p50', values: hv.map((r) => r.hover.visibleWindow.p50) },
+        { name: 'p99', values: hv.map((r) => r.hover.visibleWindow.p99) },
+      ],
+      yLabel: 'ms',
+      valueLabels: true,
+      width: 560,
+    });
+    const open = barChart({
+      title: 'Opening the attribution table',
+      categories: hv.map((r) => `${int(r.samples)} lines`),
+      series: [{ name: 'open', values: hv.map((r) => r.hover.openMs), color: PALETTE[2] }],
+      yLabel: 'ms',
+      valueLabels: true,
+      width: 560,
+    });
+    out.set('hover-latency.svg', grid([hov, win, open], 3));
+  }
+}
+
+// ---------------------------------------------------------------- gemm
+function gemm(j: Json, out: Map<string, string>, md: string[]): void {
+  const rows: Json[] = j.rows;
+  const pk = j.fmaPeak;
+  const hl: { y: number; label: string; color?: string }[] = [];
+  if (pk?.ok) {
+    hl.push({ y: pk.avx2Fma.threads2, label: `AVX2 FMA peak, 2 threads: ${num(pk.avx2Fma.threads2)}`, color: '#444' });
+    if (pk.avx512Fma) hl.push({ y: pk.avx512Fma.threads2, label: `AVX-512 FMA peak, 2 threads: ${num(pk.avx512Fma.threads2)}`, color: '#a00' });
+  }
+  const c = barChart({
+    title: 'GEMM throughput vs this machine’s measured peak (float32)',
+    categories: rows.map((r) => `${r.shape} ${r.role}`),
+    series: [
+      { name: 'ORT 1 thread', values: rows.map((r) => r.ort1Thread), color: '#9ecae1' },
+      { name: 'ORT 2 threads', values: rows.map((r) => r.ort2Threads), color: PALETTE[0] },
+      { name: 'numpy 1 thread', values: rows.map((r) => r.numpy1Thread ?? null), color: '#fdae6b' },
+      { name: 'numpy 2 threads', values: rows.map((r) => r.numpy2Threads ?? null), color: PALETTE[1] },
+    ],
+    yLabel: 'GFLOP/s',
+    valueLabels: true,
+    hlines: hl,
+    width: 900,
+    height: 460,
+    note: pk?.ok ? `Peak: register-resident FMA loop compiled with ${pk.compiler} ${pk.flags}; 1-thread AVX2 ${num(pk.avx2Fma.thread1)}${pk.avx512Fma ? `, AVX-512 ${num(pk.avx512Fma.thread1)}` : ''} GFLOP/s.` : `FMA peak not measured: ${pk?.error ?? 'unknown'}`,
+  });
+  out.set('gemm.svg', single(c));
+  md.push('## GEMM throughput (`npm run bench:gemm` → `gemm.json`), GFLOP/s', '', loadLine(j), '');
+  md.push(
+    table(
+      ['shape', 'ORT 1 thread', 'ORT 2 threads', 'numpy 1 thread', 'numpy 2 threads', 'naive JS', 'ORT ÷ numpy (1 / 2 threads)', 'ORT ÷ AVX2 FMA peak (1 / 2)', 'ORT ÷ AVX-512 FMA peak (1 / 2)'],
+      rows.map((r) => [
+        `${r.shape} (${r.role})`,
+        num(r.ort1Thread),
+        num(r.ort2Threads),
+        r.numpy1Thread === null ? '—' : num(r.numpy1Thread),
+        r.numpy2Threads === null ? '—' : num(r.numpy2Threads),
+        num(r.naiveJs, 2),
+        `${r.ortOverNumpy.thread1 ?? '—'} / ${r.ortOverNumpy.threads2 ?? '—'}`,
+        `${r.ortOverAvx2FmaPeak.thread1 ?? '—'} / ${r.ortOverAvx2FmaPeak.threads2 ?? '—'}`,
+        `${r.ortOverAvx512FmaPeak.thread1 ?? '—'} / ${r.ortOverAvx512FmaPeak.threads2 ?? '—'}`,
+      ]),
+    ),
+    '',
+  );
+  if (pk?.ok)
+    md.push(
+      `Measured FMA peak (register-resident loop, ${pk.compiler}, \`${pk.flags}\`): AVX2 ${num(pk.avx2Fma.thread1)} GFLOP/s on 1 thread, ${num(pk.avx2Fma.threads2)} on 2${pk.avx512Fma ? `; AVX-512 ${num(pk.avx512Fma.thread1)} on 1, ${num(pk.avx512Fma.threads2)} on 2` : ''}. numpy: ${j.numpy?.version ?? '?'} with ${j.numpy?.blas ?? '?'}.`,
+      '',
+    );
+  else md.push(`FMA peak not measured: ${pk?.error ?? 'no result'}.`, '');
+}
+
+// ---------------------------------------------------------------- scaling
+const KNOB_LABEL: Record<string, string> = { n: 'pool size n (samples)', T: 'checkpoints T', d: 'projection dim d (gradients.projectionDim)', K: 'forced capabilities K (capabilities.k)' };
+
+function scaling(j: Json, out: Map<string, string>, md: string[]): void {
+  const pts: Json[] = j.points;
+  const charts: Chart[] = [];
+  for (const knob of ['n', 'T', 'd', 'K']) {
+    const ps = pts.filter((p) => p.knob === knob).sort((a, b) => a.value - b.value);
+    if (ps.length < 2) continue;
+    const stages = ['total', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select'];
+    const series: Series[] = stages.map((s) => ({ name: s, color: STAGE_COLORS[s], dashed: s === 'total', points: ps.map((p) => [p.value, Math.max(1, p.stagesMs[s])] as [number, number]) }));
+    const fit = j.fits?.[knob];
+    const expo = fit ? stages.filter((s) => fit[s]).map((s) => `${s} ${fit[s].power.exponent.toFixed(2)}`).join(', ') : '';
+    charts.push(
+      lineChart({
+        title: `Cost vs ${KNOB_LABEL[knob]}`,
+        xLabel: KNOB_LABEL[knob],
+        yLabel: 'ms (log)',
+        xLog: true,
+        yLog: true,
+        xTicks: ps.map((p) => p.value),
+        series,
+        width: 640,
+        height: 400,
+        note:
+          `Log-log slopes (cost ∝ x^p): ${expo}. Bytes/sample: ${ps.map((p) => int(p.trajectoryBytesPerSample)).join(' → ')}.` +
+          (knob === 'n' && fit ? ` Linear fit: total ≈ ${num(fit.total.linear.intercept / 1000, 2)} s + ${num(fit.total.linear.slope * 1000, 0)} µs × n (R² ${fit.total.linear.r2.toFixed(3)}); slopes < 1 above come from fixed costs.` : '') +
+          (knob === 'K' ? ` K found: ${ps.map((p) => p.capabilitiesFound).join(', ')}.` : ''),
+      }),
+    );
+  }
+  if (charts.length) out.set('scaling.svg', grid(charts, 2, `Scaling on ${j.dataset.split('/').pop()} (${int(j.samples)} rows), one knob at a time`));
+  md.push('## Scaling (`npm run bench:scaling` → `scaling.json`)', '', loadLine(j), '', j.method, '');
+  md.push(
+    table(
+      ['knob', 'value', 'n', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'bytes/sample', 'trajectories (MB)', 'K found'],
+      [...pts].sort((a, b) => 'nTdK'.indexOf(a.knob) - 'nTdK'.indexOf(b.knob) || a.value - b.value).map((p) => [p.knob, p.value, int(p.samples), ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map((s) => `${int(p.stagesMs[s])} ms`), int(p.trajectoryBytesPerSample), num(p.trajectoryMB), p.capabilitiesFound]),
+    ),
+    '',
+    'Fitted growth, power-law exponent p of cost ∝ x^p (R² in brackets):',
+    '',
+  );
+  const fitRows: (string | number)[][] = [];
+  for (const knob of ['n', 'T', 'd', 'K']) {
+    const fit = j.fits?.[knob];
+    if (!fit) continue;
+    const cell = (s: string) => (fit[s] ? `${fit[s].power.exponent.toFixed(2)} (${fit[s].power.r2.toFixed(2)})` : '—');
+    fitRows.push([knob, ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'trajectoryBytesPerSample'].map(cell)]);
+  }
+  md.push(table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'bytes/sample'], fitRows), '');
+  const lin: (string | number)[][] = [];
+  for (const [knob, unit, scaleBy] of [
+    ['n', 'ms per 1,000 samples', 1000],
+    ['T', 'ms per checkpoint', 1],
+    ['d', 'ms per unit of d', 1],
+    ['K', 'ms per capability', 1],
+  ] as const) {
+    const fit = j.fits?.[knob];
+    if (!fit) continue;
+    lin.push([`${knob} (${unit})`, ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map((s) => `${sign(fit[s].linear.slope * scaleBy, 1)} (${fit[s].linear.intercept < 0 ? '−' : '+'}${int(Math.abs(fit[s].linear.intercept))}; R² ${fit[s].linear.r2.toFixed(2)})`)]);
+  }
+  md.push('Straight-line fits, slope (+ intercept in ms; R²):', '', table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'], lin), '');
+  const g = j.gpuCrossover;
+  if (g?.models) {
+    md.push(
+      '### When to bring gradients from a GPU job',
+      '',
+      `Measured: CPU GEMM ${num(g.measured.cpuGemmGflops)} GFLOP/s (${g.measured.cpuGemmSource}); FMA peak ${num(g.measured.cpuFmaPeakGflops)} GFLOP/s; our proxy computes ${int(g.measured.proxySampleCheckpointsPerSecond ?? 0)} sample-checkpoints/s. Assumed: ${g.assumptions.tokensPerSample} tokens/sample, ${g.assumptions.flopsPerSampleGradient}; GPU ${g.assumptions.gpu}.`,
+      '',
+      table(
+        ['model', 'GFLOP per sample per checkpoint', 'CPU s per sample-checkpoint', 'sample-checkpoints per CPU hour', '45K × T=4 on this CPU', '665K × T=4 on this CPU', '45K × T=4 on one A100', '665K × T=4 on one A100'],
+        g.models.map((m: Json) => [m.model, int(m.gflopsPerSampleCheckpoint), num(m.cpuSecondsPerSampleCheckpoint, 2), int(m.sampleCheckpointsPerCpuHour), `${num(m.cpuDays45kT4)} days`, `${num(m.cpuDays665kT4)} days`, `${num(m.gpuHours45kT4)} h`, `${num(m.gpuHours665kT4)} h`]),
+      ),
+      '',
+    );
+  }
+}
+
+// ---------------------------------------------------------------- quality
+function qualitySummary(j: Json) {
+  const rows: Json[] = j.rows;
+  const budgets: number[] = [...new Set(rows.map((r) => r.budget as number))].sort((a, b) => a - b);
+  const names: string[] = [...new Set(rows.map((r) => r.strategy as string))];
+  const stat = (s: string, b: number) => {
+    const v = rows.filter((r) => r.strategy === s && r.budget === b).map((r) => r.relative as number);
+    if (!v.length) return undefined;
+    const mean = v.reduce((a, c) => a + c, 0) / v.length;
+    const sd = v.length > 1 ? Math.sqrt(v.reduce((a, c) => a + (c - mean) ** 2, 0) / (v.length - 1)) : 0;
+    return { mean, sd, n: v.length };
+  };
+  return { budgets, names, stat };
+}
+
+const STRATEGY_COLORS: Record<string, string> = {
+  'cadc (default: proportional, stratified)': '#0072B2',
+  'cadc (even, stratified; paper split)': '#56B4E9',
+  'cadc (even, influence-weighted)': '#009E73',
+  'cadc (even, top-influence; paper literal)': '#003f5c',
+  mmssr: '#E69F00',
+  'task-balanced': '#D55E00',
+  less: '#CC79A7',
+  icons: '#8c564b',
+  length: '#9467bd',
+  'loss-band': '#7a7a00',
+};
+
+function quality(j: Json, out: Map<string, string>, md: string[]): void {
+  const { budgets, names, stat } = qualitySummary(j);
+  const others = names.filter((n) => n !== 'random');
+  const usesLabel = (n: string) => (j.rows as Json[]).some((r) => r.strategy === n && r.usesEvaluationLabel);
+  const baseName = (n: string) => n.replace(/ \(label: [^)]*\)$/, '');
+  const rnd = budgets.map((b) => [b, stat('random', b)] as const).filter(([, s]) => s);
+  const randomSeries: Series[] = rnd.length
+    ? [
+        {
+          name: `random: mean ± sd (${rnd[0][1]!.n} seeds)`,
+          color: '#444444',
+          dashed: true,
+          points: rnd.map(([b, s]) => [100 * b, s!.mean]),
+          band: rnd.map(([b, s]) => [100 * b, s!.mean - s!.sd, s!.mean + s!.sd]),
+        },
+      ]
+    : [];
+  const strategySeries: Series[] = others.map((n, i) => ({
+    name: usesLabel(n) ? `${n} †` : n,
+    color: STRATEGY_COLORS[baseName(n)] ?? PALETTE[i % PALETTE.length],
+    dashed: usesLabel(n),
+    points: budgets.map((b) => [100 * b, stat(n, b)?.mean ?? NaN] as [number, number]).filter((p) => Number.isFinite(p[1])),
+  }));
+  const note = `${j.dataset} · ${int(j.trainPool)} training rows, ${int(j.heldOut)} held out by '${j.label}' · downstream learner ≠ proxy · 0% = answer-prior baseline, 100% = all training rows. Dashed, †: selected with the evaluation's own label field (training rows only) — not a fair comparison, for reference.`;
+  const all = lineChart({
+    title: 'All strategies (full range)',
+    xLabel: 'budget (% of the training pool, log scale)',
+    yLabel: 'relative performance (%), macro over label groups',
+    xLog: true,
+    xTicks: budgets.map((b) => 100 * b),
+    xTickFormat: (v) => `${v}%`,
+    yTickFormat: (v) => `${Math.round(v)}`,
+    series: [...randomSeries, ...strategySeries],
+    width: 820,
+    height: 560,
+    note,
+  });
+  // Zoom: the strategies within reach of random, so the band and the small differences are visible.
+  const rv = rnd.flatMap(([, s]) => [s!.mean - s!.sd, s!.mean + s!.sd]);
+  const lo = Math.min(...rv) - 25;
+  const near = strategySeries.filter((s) => s.points.every((p) => p[1] >= lo));
+  const far = strategySeries.filter((s) => !near.includes(s)).map((s) => s.name);
+  const hi = Math.max(...[...near, ...randomSeries].flatMap((s) => s.points.map((p) => p[1]))) + 5;
+  const zoom = lineChart({
+    title: 'Zoom: the strategies near random (band = random mean ± sd)',
+    xLabel: 'budget (% of the training pool, log scale)',
+    yLabel: 'relative performance (%)',
+    xLog: true,
+    xTicks: budgets.map((b) => 100 * b),
+    xTickFormat: (v) => `${v}%`,
+    yTickFormat: (v) => `${Math.round(v)}`,
+    yRange: [lo, hi],
+    series: [...randomSeries, ...near],
+    width: 820,
+    height: 560,
+    note: far.length ? `Below this range at some budget (left panel): ${far.join(', ')}.` : undefined,
+  });
+  out.set('quality.svg', grid([all, zoom], 2, 'Does the curation help? Held-out relative performance vs budget'));
+  md.push('## Quality (`npm run bench:quality` → `quality.json`)', '', loadLine(j), '');
+  md.push(
+    `Dataset ${j.dataset}: ${int(j.trainPool)} training rows, ${int(j.heldOut)} held out (stratified by \`${j.label}\`). Probe groups: ${j.probe}. ${j.groupsForSelection ? `${j.groupsForSelection} ` : ''}K = ${j.capabilities}; capabilities vs \`${j.label}\`: NMI ${j.nmi.capabilitiesVsLabel} (random partition of the same sizes ${j.nmi.randomPartitionSameSizes})${j.ari ? `, ARI ${j.ari.capabilitiesVsLabel} (random ${j.ari.randomPartitionSameSizes})` : ''}. Relative performance = share of the full pool's held-out improvement over an answer-prior baseline, macro over the ${j.groups.length} groups (100% = as good as all training rows).`,
+    '',
+  );
+  md.push(
+    table(
+      ['strategy', ...budgets.map((b) => `${+(100 * b).toFixed(1)}%`)],
+      names.map((n) => {
+        // Bold: the best row that did not see the evaluation label.
+        const blind = names.filter((m) => !(j.rows as Json[]).some((r) => r.strategy === m && r.usesEvaluationLabel));
+        const best = (b: number) => Math.max(...blind.map((m) => stat(m, b)?.mean ?? -Infinity));
+        const usesLabel = (j.rows as Json[]).some((r) => r.strategy === n && r.usesEvaluationLabel);
+        return [
+          n === 'random' ? `random (${stat(n, budgets[0])?.n ?? 0} seeds: mean ± sd)` : usesLabel ? `${n} †` : n,
+          ...budgets.map((b) => {
+            const s = stat(n, b);
+            if (!s) return '—';
+            const cell = n === 'random' ? `${sign(s.mean)} ± ${num(s.sd)}` : sign(s.mean);
+            return s.mean === best(b) ? `**${cell}**` : cell;
+          }),
+        ];
+      }),
+    ),
+    '',
+    '**Bold**: best row that did not see the evaluation label. † selected with the evaluation label field (training rows only): not a fair comparison, shown for reference.',
+    '',
+  );
+  if (rnd.length) {
+    const beat = others.map((n) => `${n}: ${budgets.map((b) => {
+      const s = stat(n, b);
+      const r = stat('random', b);
+      return s && r ? `${sign((s.mean - r.mean) / (r.sd || 1), 1)} sd` : '—';
+    }).join(' / ')}`);
+    md.push(`Distance from random's mean in random's standard deviations (${budgets.map((b) => `${+(100 * b).toFixed(1)}%`).join(' / ')}): ${beat.join('; ')}.`, '');
+  }
+  if (j.notes?.length) md.push(...j.notes.map((n: string) => `- ${n}`), '');
+  // Per-group table at the middle budget.
+  const mid = budgets[Math.floor(budgets.length / 2)];
+  if (j.groups && j.rows[0]?.perGroup) {
+    md.push(`Per-group relative performance at ${+(100 * mid).toFixed(1)}% (random: mean over seeds):`, '');
+    md.push(
+      table(
+        ['strategy', ...j.groups],
+        names.map((n) => {
+          const rs = (j.rows as Json[]).filter((r) => r.strategy === n && r.budget === mid);
+          return [n, ...j.groups.map((_: string, g: number) => sign(rs.reduce((a, r) => a + r.perGroup[g], 0) / rs.length))];
+        }),
+      ),
+      '',
+    );
+  }
+}
+
+function main(): void {
+  const a = process.argv.slice(2);
+  const smoke = a.includes('--smoke');
+  const get = (k: string) => (a.indexOf(k) >= 0 ? a[a.indexOf(k) + 1] : undefined);
+  const inDir = resolve(get('--in') ?? join(REPO, 'bench/results'));
+  const outDir = smoke ? mkdtempSync(join(tmpdir(), 'cadc-render-')) : resolve(get('--out') ?? inDir);
+  mkdirSync(outDir, { recursive: true });
+  const svgs = new Map<string, string>();
+  const md: string[] = ['# Benchmark tables', '', 'Generated by `npm run bench:render` from `bench/results/*.json`; do not edit by hand.', ''];
+  const found: string[] = [];
+  for (const [name, fn] of [
+    ['perf', perf],
+    ['gemm', gemm],
+    ['scaling', scaling],
+    ['quality', quality],
+  ] as const) {
+    const j = load(inDir, name);
+    if (!j) continue;
+    found.push(name);
+    fn(j, svgs, md);
+  }
+  for (const [file, svg] of svgs) writeFileSync(join(outDir, file), svg);
+  writeFileSync(join(outDir, 'tables.md'), `${md.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'render', inputs: found, outDir, svgs: [...svgs.keys()], tables: join(outDir, 'tables.md') })}\n`);
+}
+
+main();
