@@ -59,7 +59,7 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
     yLog: true,
     xTicks: x,
     series: [
-      { name: 'peak RSS', points: rs.map((r) => [r.samples, r.peakRssMB]), labels: true, color: PALETTE[1] },
+      { name: 'peak RSS (one run)', points: rs.map((r) => [r.samples, r.peakRssMB]), labels: true, color: PALETTE[1] },
       { name: 'trajectories (n × bytes/sample)', points: rs.map((r) => [r.samples, (r.samples * r.trajectoryBytesPerSample) / 1e6]), dashed: true, labels: true, color: PALETTE[2] },
     ],
   });
@@ -87,7 +87,7 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
   md.push('## Speed and memory (`npm run bench:perf` → `perf.json`)', '', loadLine(j), '');
   md.push(
     table(
-      ['pool', 'wall time', 'samples/s', 'featurise', 'warm-up', 'trajectories', 'capabilities + influence + select', 're-run (cache hit)', 'peak RSS'],
+      ['pool', 'wall time', 'samples/s', 'featurise', 'warm-up', 'trajectories', 'capabilities + influence + select', 're-run (cache hit)', 'peak RSS (one run)', 'peak RSS, re-run loaded too'],
       rs.map((r) => [
         `${int(r.samples)}${r.replicated ? ' (replicated)' : ' (real)'}`,
         `${num(r.wallSeconds, 2)} s`,
@@ -98,6 +98,7 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
         `${num((r.stagesMs.capabilities + r.stagesMs.influence + r.stagesMs.select) / 1000)} s`,
         `${num(r.cacheHitRerunSeconds, 2)} s`,
         `${int(r.peakRssMB)} MB`,
+        r.peakRssWithRerunMB === undefined ? '—' : `${int(r.peakRssWithRerunMB)} MB`,
       ]),
     ),
     '',

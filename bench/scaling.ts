@@ -137,16 +137,19 @@ function gpuCrossover(points: Point[], smoke: boolean) {
   let proxyMemory: Record<string, unknown> | null = null;
   if (existsSync(perfFile)) {
     const perf = JSON.parse(readFileSync(perfFile, 'utf8')) as { results: { samples: number; peakRssMB: number; wallSeconds: number; trajectoryBytesPerSample: number }[] };
+    // Marginal bytes per sample between the two largest pools (one run's peak each): the fixed
+    // part (runtime, ORT, code) does not grow with the pool.
     const big = perf.results[perf.results.length - 1];
-    const perSample = (big.peakRssMB * 1e6) / big.samples;
-    const usable = 0.75 * totalmem();
+    const prev = perf.results.length > 1 ? perf.results[perf.results.length - 2] : { samples: 0, peakRssMB: 0 };
+    const perSample = ((big.peakRssMB - prev.peakRssMB) * 1e6) / (big.samples - prev.samples);
+    const usable = 0.75 * totalmem() - (prev.peakRssMB * 1e6 - perSample * prev.samples);
     proxyMemory = {
-      fromPerfPool: big.samples,
-      peakRssBytesPerSample: Math.round(perSample),
+      fromPerfPools: [prev.samples, big.samples],
+      marginalRssBytesPerSample: Math.round(perSample),
       machineMemoryGB: +(totalmem() / 1e9).toFixed(1),
       maxSamplesAt75PercentOfMemory: Math.round(usable / perSample),
       hoursAtMaxSamples: +(((usable / perSample) / (big.samples / big.wallSeconds)) / 3600).toPrecision(3),
-      note: 'Peak RSS grows about linearly with n (perf.json); the trajectories are T·(2d²·4 + 8) bytes per sample of it, so larger T or d lower this limit proportionally; float16 storage halves the vectors.',
+      note: 'One run\'s peak RSS grows about linearly with n (perf.json): marginal bytes per sample between the two largest pools, after the fixed part; the trajectories are T·(2d²·4 + 8) bytes per sample of it, so larger T or d lower this limit proportionally; float16 storage halves the vectors.',
     };
   }
   return {
@@ -234,7 +237,7 @@ async function main(): Promise<void> {
     defaults: { T: def.proxy.checkpoints, d: def.gradients.projectionDim, K: def.capabilities.k, storage: def.gradients.storage },
     method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the label mix stays the same). d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
     loadavg: { before: load0, after: la() },
-    loadNote: load0[0] > 1 ? `1-minute load ${load0[0]} on 2 cores at the start (other engineers' tests running): times are noisy; the fastest of the repetitions is kept.` : 'Load was low at the start.',
+    loadNote: load0[0] > 1 ? `1-minute load ${load0[0]} on 2 cores at the start: other work on the machine makes times noisy; the fastest of the repetitions is kept.` : 'Load was low at the start.',
     points: points.sort((x, y) => x.knob.localeCompare(y.knob) || x.value - y.value),
     fits: { n: fitsFor(points, 'n'), T: fitsFor(points, 'T'), d: fitsFor(points, 'd'), K: fitsFor(points, 'K') },
     gpuCrossover: gpuCrossover(points, smoke),
