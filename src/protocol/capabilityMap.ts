@@ -48,6 +48,8 @@ export interface MapOverview {
   dataset: { name: string; samples: number; invalid: number; sha256: string };
   budget: { requested: number; requestedCount: number; selected: number };
   strategy: string;
+  /** The selection's remarks (e.g. CADC standing in for mmSSR scores): shown with the header. */
+  notes: string[];
   checkpoints: { t: number; eta: number; trainLoss: number }[];
   capabilities: MapCapability[];
   stages: MapStage[];

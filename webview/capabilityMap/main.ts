@@ -80,6 +80,11 @@ function render(o: MapOverview): void {
   });
   budget.append(input, apply, el('span', { class: 'meta' }, `${o.budget.selected.toLocaleString()} selected of ${o.budget.requestedCount.toLocaleString()} requested`));
   header.append(budget);
+  if (o.notes.length) {
+    const notes = el('ul', { class: 'notes', 'aria-label': 'Notes on this selection' });
+    for (const n of o.notes) notes.append(el('li', {}, n));
+    header.append(notes);
+  }
   app.append(header);
 
   app.append(el('h2', {}, `Capabilities (${o.capabilities.length})`));

@@ -56,6 +56,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       requestedCount: p.config.budget <= 1 ? Math.min(pool.n, Math.max(1, Math.round(p.config.budget * pool.n))) : Math.min(pool.n, Math.floor(p.config.budget)),
       selected: p.selection.selected.length,
     },
+    ...(p.selection.notes.length ? { notes: [...p.selection.notes] } : {}),
     proxy: {
       warmupSamples: p.warmup.samples,
       checkpoints: p.warmup.checkpoints.map((c) => ({ t: c.t, eta: round6(c.eta), trainLoss: round6(c.trainLoss) })),

@@ -58,6 +58,8 @@ export interface ManifestV1 {
   };
   config: CurationConfig;
   budget: { requested: number; requestedCount: number; selected: number };
+  /** The selection's remarks a reader needs (absent when there are none). */
+  notes?: string[];
   proxy: {
     warmupSamples: number;
     checkpoints: { t: number; eta: number; trainLoss: number }[];

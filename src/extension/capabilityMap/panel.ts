@@ -37,6 +37,7 @@ interface ManifestLike {
   dataset: { path: string; samples: number; invalid: number; sha256: string };
   config: { strategy: string; budget: number };
   budget: MapOverview['budget'];
+  notes?: string[];
   proxy: { checkpoints: MapOverview['checkpoints'] };
   capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
   stages: { id: string; name: string; kind?: MapStage['kind']; alignment?: MapStage['alignment']; capabilities: string[]; samples: unknown[] }[];
@@ -87,6 +88,7 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
     dataset: { name: m.dataset.path, samples: m.dataset.samples, invalid: m.dataset.invalid, sha256: m.dataset.sha256 },
     budget: m.budget,
     strategy: m.config.strategy,
+    notes: m.notes ?? [],
     checkpoints: m.proxy.checkpoints,
     capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
     stages: m.stages.map((s) => ({ id: s.id, name: s.name, kind: s.kind ?? 'capability', ...(s.alignment ? { alignment: s.alignment } : {}), capabilities: s.capabilities, size: s.samples.length })),

@@ -123,6 +123,21 @@ describe('CADC backend process', () => {
   });
 });
 
+describe('CADC strategies in the extension', () => {
+  it('curating with mmSSR and no scores says CADC stands in, in the result and in the manifest', async () => {
+    const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%', strategy: 'mmssr' })) as
+      | { selected: number; notes: string[]; manifest: string }
+      | undefined;
+    assert.ok(result, 'curated');
+    assert.ok(Math.abs(result.selected - 154) <= 1, `selected ${result.selected}`);
+    assert.ok(result.notes.some((n) => /stand in/i.test(n)), `notes: ${result.notes.join(' | ')}`);
+    const manifest = JSON.parse(readFileSync(result.manifest, 'utf8'));
+    assert.equal(manifest.config.strategy, 'mmssr');
+    assert.deepEqual(manifest.notes, result.notes);
+  });
+});
+
 describe('CADC quality report and compare', () => {
   it('reports the quality of the demo pool and of its selection, per capability over the whole pool', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
