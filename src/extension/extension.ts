@@ -1,4 +1,7 @@
 // Composition root: logger, diagnostics, status bar and command registrations.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { Annotations } from './annotations';
 import { BackendClient } from './backendClient';
@@ -9,6 +12,8 @@ import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from '.
 import type { CurateSummary } from '../protocol/backend';
 import type { MapServices, MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
+
+const execFileAsync = promisify(execFile);
 
 export interface CadcApi {
   version: string;
@@ -32,8 +37,15 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     return lastManifest && lastDataset && table ? { manifestUri: lastManifest, datasetUri: lastDataset, table } : undefined;
   };
   // The map's budget control: a re-run with the cache reuses features and trajectories.
-  // Names the user gave capabilities are carried into the re-selected manifest.
+  // Names the user gave capabilities are carried into the re-selected manifest. A manifest that is
+  // committed and unmodified is not rewritten without asking (its committed version stays in git).
   const reselect = async (budget: number) => {
+    if (lastManifest && (await committedAndClean(lastManifest.fsPath))) {
+      const rel = vscode.workspace.asRelativePath(lastManifest);
+      const pct = budget <= 1 ? `${+(budget * 100).toFixed(2)}%` : String(Math.round(budget));
+      const ok = await vscode.window.showWarningMessage(`${rel} is committed. Re-selecting at ${pct} rewrites it (the committed version stays in git).`, { modal: true }, 'Re-select');
+      if (ok !== 'Re-select') return;
+    }
     const names = lastManifest ? await readCapabilityNames(lastManifest).catch(() => []) : [];
     const result = await vscode.commands.executeCommand<CurateSummary | undefined>('cadc.curate', lastDataset, {
       noPrompt: true,
@@ -138,6 +150,19 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   );
   log.info(`CADC activated (trusted workspace: ${vscode.workspace.isTrusted})`);
   return { version: String(context.extension.packageJSON.version), isRunning };
+}
+
+/** Whether git tracks the file and it has no changes, staged or not (false outside a repository). */
+export async function committedAndClean(file: string): Promise<boolean> {
+  const cwd = path.dirname(file);
+  const name = path.basename(file);
+  try {
+    await execFileAsync('git', ['ls-files', '--error-unmatch', '--', name], { cwd });
+    const { stdout } = await execFileAsync('git', ['status', '--porcelain', '--', name], { cwd });
+    return stdout.trim() === '';
+  } catch {
+    return false;
+  }
 }
 
 export function deactivate(): void {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
-import { curateFromPalette, runCommand, waitForNotification } from './ui';
+import { curateFromPalette, openFile, runCommand, waitForNotification } from './ui';
 
 export interface E2ETest {
   name: string;
@@ -120,6 +120,13 @@ export const tests: E2ETest[] = [
       assert.equal(after.budget.requested, 0.1);
       assert.equal(after.capabilities[0].name, 'Grounded short answers');
       await view.locator('.card .name', { hasText: 'c1 · Grounded short answers' }).waitFor({ timeout: 15_000 });
+      // Hidden behind another editor in its group, then shown again: the view comes back with its state.
+      await page.locator('.tab', { hasText: 'CADC: Capability Map' }).first().click();
+      await openFile(page, 'PROVENANCE.md');
+      await page.locator('.tab.active', { hasText: 'PROVENANCE.md' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.tab', { hasText: 'CADC: Capability Map' }).first().click();
+      await view.locator('.card .name', { hasText: 'c1 · Grounded short answers' }).waitFor({ timeout: 20_000 });
+      assert.equal(await view.locator('select[aria-label="Filter by selection"]').inputValue(), '1', 'the table filter survived');
     },
   },
   {
@@ -197,6 +204,21 @@ export const tests: E2ETest[] = [
       }
       assert.match(message, /CADC curriculum for demo\.jsonl: 77 of 1543 samples \(budget 5%, seed 42, cadc\)/);
       await page.screenshot({ path: path.join(artifacts, 'manifest-staged.png') });
+      // Once committed, a re-selection from the map asks before rewriting the manifest; Cancel keeps it.
+      execFileSync('git', ['-c', 'user.name=CADC Test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'curriculum'], { cwd: wb.workspace });
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('.card').first().waitFor({ timeout: 30_000 });
+      await view.locator('#budget').fill('10%');
+      await view.locator('#apply').click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'is committed' });
+      await dialog.waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(artifacts, 'reselect-committed-confirm.png') });
+      await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+      await page.waitForTimeout(1500);
+      const status = execFileSync('git', ['status', '--porcelain', '--', 'curation/demo.cadc.json'], { cwd: wb.workspace, encoding: 'utf8' }).trim();
+      assert.equal(status, '', 'the committed manifest is untouched after Cancel');
     },
   },
 ];
