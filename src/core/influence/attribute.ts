@@ -47,6 +47,8 @@ export async function attribute(traj: Trajectories, model: CapabilityModel): Pro
 }
 
 const TOP_LABELS = 3;
+/** Label values that name nothing (never used in a capability's name). */
+export const PLACEHOLDER_LABEL = /^(default|none|null|unknown|other|others|misc|n\/?a|-|)$/i;
 const TOP_TERMS = 8;
 
 /** Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles and a readable name. */
@@ -92,9 +94,10 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     cap.styles = STYLES.map((style, s) => ({ style, share: round3(styleCounts[s] / Math.max(1, sizes[k])) }))
       .filter((x) => x.share > 0)
       .sort((a, b) => b.share - a.share || (a.style < b.style ? -1 : 1));
-    // A label names the capability only when it covers a real share of it (≥ 10%).
-    const byShare = [...cap.labels].sort((a, b) => b.share - a.share);
-    const label = (model.probe.source === 'label' ? cap.labels.find((l) => l.field === model.probe.field) : byShare[0]) ?? undefined;
+    // A label names the capability only when it covers a real share of it (≥ 10%) and says
+    // something: placeholder values such as "default" or "other" stay in the labels list only.
+    const byShare = [...cap.labels].filter((l) => !PLACEHOLDER_LABEL.test(l.value.trim())).sort((a, b) => b.share - a.share);
+    const label = (model.probe.source === 'label' ? byShare.find((l) => l.field === model.probe.field) : byShare[0]) ?? undefined;
     const parts = [cap.styles[0]?.style, label && label.share >= 0.1 ? label.value : undefined, cap.terms[0]];
     cap.name = parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`;
   }

@@ -79,3 +79,21 @@ test('stages are ordered by self-influence decay, learned-first first', () => {
   assert.deepEqual(stages.map((s) => s.name), ['fast', 'slow']);
   assert.deepEqual(Array.from(stages[0].samples).sort(), [1, 3, 5]);
 });
+
+test('capability names use a dominant label that says something, never a placeholder such as "default"', async () => {
+  const { describeCapabilities } = await import('../../../src/core/influence/attribute');
+  const n = 20;
+  const pool = tinyPool(n);
+  // Capability 0 (samples 0–9): 8 × category "default", 2 × "color"; capability 1: 6 × "count", 4 × "default".
+  const values = ['default', 'color', 'count'];
+  const codes = Int32Array.from({ length: n }, (_, i) => (i < 10 ? (i < 8 ? 0 : 1) : i < 16 ? 2 : 0));
+  pool.labels = { category: { values, codes } };
+  const caps = [0, 1].map((index) => ({ index, name: '', groups: [index], size: 0, terms: [], labels: [], styles: [] }));
+  const model = { K: 2, probe: { source: 'clusters', names: ['g0', 'g1'], of: new Int32Array(n), sizes: new Int32Array(2) }, capabilities: caps } as never;
+  const attribution = { K: 2, hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) } as never;
+  describeCapabilities(pool, model, attribution);
+  assert.ok(!caps[0].name.includes('default'), caps[0].name);
+  assert.ok(caps[0].name.includes('color'), `the next label that covers ≥ 10% names it: ${caps[0].name}`);
+  assert.ok(caps[1].name.includes('count'), caps[1].name);
+  assert.deepEqual(caps[0].labels.map((l: { value: string }) => l.value), ['default', 'color'], 'the labels list still shows the placeholder');
+});
