@@ -141,10 +141,13 @@ export const tests: E2ETest[] = [
       await runCommand(page, 'CADC: Show Capability Map');
       const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
       await view.locator('input[type=search]').fill('evil');
+      await view.locator('#count', { hasText: /^1 sample$/ }).waitFor({ timeout: 15_000 });
       const row = view.locator('.trow', { hasText: 'evil' }).first();
       await row.waitFor({ timeout: 15_000 });
       const text = await row.innerText();
       assert.ok(text.includes('<img src=x'), `the markup shows as literal text: ${text}`);
+      // Both the id and the instruction preview (read from the file on disk) carry it, as text.
+      assert.equal(text.split('<img src=x').length - 1, 2, `id and preview: ${text}`);
       assert.equal(await view.locator('img').count(), 0, 'no <img> element was created from dataset text');
       assert.equal(await view.locator('.trow b').count(), 0, 'no <b> element either');
       await page.screenshot({ path: path.join(artifacts, 'capability-map-hostile.png') });

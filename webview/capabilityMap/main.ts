@@ -324,7 +324,7 @@ function paint(): void {
     spacer.append(row);
   }
   const countEl = document.getElementById('count');
-  if (countEl) countEl.textContent = `${total.toLocaleString()} samples`;
+  if (countEl) countEl.textContent = `${total.toLocaleString()} sample${total === 1 ? '' : 's'}`;
 }
 
 function onKey(e: KeyboardEvent): void {

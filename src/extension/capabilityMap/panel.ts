@@ -11,6 +11,8 @@ import type { Comparison, QualityReport } from '../../core/report/types';
 import { comparisonToMarkdown, reportToMarkdown } from '../../core/report/markdown';
 import { Rng } from '../../core/util/rng';
 import { stableStringify } from '../../core/util/stableJson';
+import { buildLineIndex, isStale, readLines } from '../../core/dataset/lineIndex';
+import type { LineIndex } from '../../core/dataset/lineIndex';
 
 export interface MapSource {
   manifestUri: vscode.Uri;
@@ -70,6 +72,18 @@ export function isMapMessage(m: unknown): m is MapToHost {
       return ['quality', 'compare'].includes((m as { what?: unknown }).what as string);
     default:
       return false;
+  }
+}
+
+/** The first instruction of a JSONL record, flattened for one table cell (untrusted: shown as text). */
+export function previewOf(lineText: string): string {
+  try {
+    const rec = JSON.parse(lineText) as { conversations?: { value?: unknown }[]; messages?: { content?: unknown }[]; instruction?: unknown; texts?: { user?: unknown }[] };
+    const first = rec.conversations?.[0]?.value ?? rec.messages?.[0]?.content ?? rec.instruction ?? rec.texts?.[0]?.user;
+    const text = typeof first === 'string' ? first : Array.isArray(first) ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ') : '';
+    return text.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160);
+  } catch {
+    return '';
   }
 }
 
@@ -145,7 +159,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
   private static current: CapabilityMapPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private source: MapSource | undefined;
-  private document: vscode.TextDocument | undefined;
+  private lineIndex: Promise<LineIndex> | undefined;
   private job: vscode.CancellationTokenSource | undefined;
   private jobKind: 'quality' | 'compare' | undefined;
   private lastQuality: QualityReport | undefined;
@@ -198,7 +212,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
     if (source?.manifestUri.toString() !== this.source?.manifestUri.toString() || source?.datasetUri.toString() !== this.source?.datasetUri.toString()) this.lastComparison = undefined;
     this.lastQuality = undefined;
     this.source = source;
-    this.document = undefined;
+    this.lineIndex = undefined;
     void this.sendOverview();
   }
 
@@ -218,15 +232,26 @@ export class CapabilityMapPanel implements vscode.Disposable {
     }
   }
 
-  private async preview(line: number): Promise<string> {
+  /**
+   * Previews of a page's lines, read from disk through a sparse line index (so a dataset of any size,
+   * also one VS Code will not open, shows them); JSON-array datasets have no per-line records.
+   */
+  private async previews(lines: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (!this.source || !/\.jsonl$/i.test(this.source.datasetUri.fsPath)) return out;
     try {
-      if (!this.document && this.source) this.document = await vscode.workspace.openTextDocument(this.source.datasetUri);
-      const rec = JSON.parse(this.document!.lineAt(line - 1).text) as { conversations?: { value?: string }[]; messages?: { content?: unknown }[]; instruction?: string };
-      const text = rec.conversations?.[0]?.value ?? (typeof rec.messages?.[0]?.content === 'string' ? (rec.messages[0].content as string) : undefined) ?? rec.instruction ?? '';
-      return text.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160);
-    } catch {
-      return ''; // files VS Code does not open (> 50 MB) or JSON arrays: no preview, the rest still works
+      const file = this.source.datasetUri.fsPath;
+      let index = this.lineIndex && (await this.lineIndex);
+      if (!index || index.file !== file || (await isStale(index))) {
+        this.lineIndex = buildLineIndex(file);
+        index = await this.lineIndex;
+      }
+      for (const [line, text] of await readLines(index, lines, 256 * 1024)) out.set(line, previewOf(text));
+    } catch (e) {
+      this.lineIndex = undefined;
+      this.log.warn(`capability map: no previews (${(e as Error).message})`);
     }
+    return out;
   }
 
   /** The quality report of the pool and the current selection, shown in the panel and returned. */
@@ -267,11 +292,11 @@ export class CapabilityMapPanel implements vscode.Disposable {
       case 'getSamples': {
         if (!this.source) return;
         const { total, rows } = this.source.table.page({ ...m.filter, sort: m.sort.key, dir: m.sort.dir, offset: m.offset, limit: m.limit });
+        const previews = await this.previews(rows.map((r) => r.line));
         const page: MapSamplePage = {
           offset: m.offset,
           total,
-          rows: await Promise.all(
-            rows.map(async (r) => ({
+          rows: rows.map((r) => ({
               i: r.line,
               line: r.line,
               id: r.id,
@@ -282,9 +307,8 @@ export class CapabilityMapPanel implements vscode.Disposable {
               influence: r.influence[r.capability] ?? 0,
               selfInfluence: r.selfInfluence,
               loss: r.loss,
-              preview: await this.preview(r.line),
-            })),
-          ),
+            preview: previews.get(r.line) ?? '',
+          })),
         };
         this.post({ type: 'samples', requestId: m.requestId, page });
         return;
