@@ -14,6 +14,7 @@ import { resolveConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
 import { CurationCache } from '../src/core/store/cache';
 import { Rng } from '../src/core/util/rng';
+import { buildLineIndex, readLines } from '../src/core/dataset/lineIndex';
 
 const REPO = resolve(__dirname, '..');
 const SOURCE = resolve(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl');
@@ -86,6 +87,32 @@ async function hoverLatency(cacheDir: string, sha: string, n: number, singles: n
   };
 }
 
+/**
+ * The Capability Map's table previews: a sparse line index of the dataset (built once per file) and
+ * then one batched read per page of 100 rows at random lines (the table sorted by influence jumps
+ * anywhere in the file).
+ */
+async function previewLatency(file: string, n: number, pages: number) {
+  const t0 = performance.now();
+  const index = await buildLineIndex(file);
+  const buildMs = performance.now() - t0;
+  const rng = new Rng(12);
+  const times: number[] = [];
+  let read = 0;
+  for (let p = 0; p < pages; p++) {
+    const lines = Array.from({ length: 100 }, () => 1 + rng.int(n));
+    const t = process.hrtime.bigint();
+    read += (await readLines(index, lines, 256 * 1024)).size;
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    indexBuildMs: Math.round(buildMs),
+    indexEntries: index.offsets.length,
+    page: { pages, rowsPerPage: 100, linesRead: read, unit: 'ms', p50: +pct(times, 50).toFixed(2), p99: +pct(times, 99).toFixed(2), max: +times[times.length - 1].toFixed(2) },
+  };
+}
+
 /** High-water mark of this process's resident set (bytes). */
 function vmHwm(): number {
   return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
@@ -118,6 +145,7 @@ async function main(): Promise<void> {
       // … and with the re-run loaded while the first run is still referenced (two runs in memory).
       const peak = vmHwm();
       const hover = await hoverLatency(cache, run.summary.sha256, n, smoke ? 300 : 20000, smoke ? 20 : 1000);
+      const previews = await previewLatency(file, n, smoke ? 5 : 200);
       const row = {
         samples: n,
         replicated: n > 45480,
@@ -132,6 +160,7 @@ async function main(): Promise<void> {
         selected: run.selection.selected.length,
         trajectoryBytesPerSample: run.trajectories.bytesPerSample,
         hover,
+        previews,
         loadavg: { before: loadBefore, after: la() },
       };
       results.push(row);

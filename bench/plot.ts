@@ -79,6 +79,12 @@ export interface Series {
   band?: [number, number, number][];
   /** Label printed next to each point. */
   labels?: boolean;
+  /** Error bars [x, lo, hi] drawn as whiskers with caps. */
+  errors?: [number, number, number][];
+  /** Extra points [x, y] drawn as small hollow circles (e.g. the individual repeats behind a mean). */
+  dots?: [number, number][];
+  /** Horizontal offset in pixels for points, whiskers and dots (to keep overlapping series apart). */
+  dx?: number;
 }
 
 export interface LineOptions {
@@ -137,7 +143,7 @@ export function lineChart(o: LineOptions): Chart {
   const ml = 70;
   const mr = 20 + legendW;
   const mt = 40;
-  const all = o.series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]])]);
+  const all = o.series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]]), ...(s.errors ?? []).flatMap((b) => [b[1], b[2]]), ...(s.dots ?? []).map((d) => d[1])]);
   const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
   const ya = o.yRange ? axis(o.yRange[0], o.yRange[1], !!o.yLog) : axis(Math.min(...all), Math.max(...all), !!o.yLog, 6, false);
   const xa = o.xLog ? axis(Math.min(...xs), Math.max(...xs), true) : axis(Math.min(...xs), Math.max(...xs), false);
@@ -198,17 +204,30 @@ export function lineChart(o: LineOptions): Chart {
       g += `<polygon points="${[...top, ...bot].join(' ')}" fill="${c}" fill-opacity="0.3" stroke="${c}" stroke-opacity="0.35" stroke-width="0.8"/>`;
     }
     const pts = s.points.filter((p) => Number.isFinite(p[1])).sort((a, c2) => a[0] - c2[0]);
-    if (pts.length > 1) g += `<polyline points="${pts.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6,4"' : ''}/>`;
+    const px = (x: number) => sx(x) + (s.dx ?? 0);
+    if (pts.length > 1) g += `<polyline points="${pts.map(([x, y]) => `${f(px(x))},${f(sy(y))}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6,4"' : ''}/>`;
+    for (const [x, lo, hi] of s.errors ?? []) {
+      if (!Number.isFinite(lo) || !Number.isFinite(hi)) continue;
+      const a = sy(Math.max(lo, ya.min));
+      const z = sy(Math.min(hi, ya.max));
+      g += `<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${f(a)}" y2="${f(z)}" stroke="${c}" stroke-width="1.6"/>`;
+      if (lo >= ya.min) g += `<line x1="${f(px(x) - 4)}" x2="${f(px(x) + 4)}" y1="${f(a)}" y2="${f(a)}" stroke="${c}" stroke-width="1.6"/>`;
+      if (hi <= ya.max) g += `<line x1="${f(px(x) - 4)}" x2="${f(px(x) + 4)}" y1="${f(z)}" y2="${f(z)}" stroke="${c}" stroke-width="1.6"/>`;
+    }
+    for (const [x, y] of s.dots ?? []) {
+      if (!Number.isFinite(y) || y < ya.min || y > ya.max) continue;
+      g += `<circle cx="${f(px(x))}" cy="${f(sy(y))}" r="2.4" fill="none" stroke="${c}" stroke-width="1.1"/>`;
+    }
     for (const [x, y] of pts) {
       if (y < ya.min || y > ya.max) {
         clipped.push(`${s.name} at ${fx(x)}: ${fy(y)}`);
         continue;
       }
-      g += `<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3.6" fill="${c}" stroke="#fff" stroke-width="1"/>`;
+      g += `<circle cx="${f(px(x))}" cy="${f(sy(y))}" r="3.6" fill="${c}" stroke="#fff" stroke-width="1"/>`;
       if (s.labels) {
-        const right = sx(x) > x1 - 50;
+        const right = px(x) > x1 - 50;
         const below = sy(y) - 7 < y1 + 12;
-        g += `<text x="${f(sx(x) + (right ? -7 : 7))}" y="${f(sy(y) + (below ? 16 : -7))}" text-anchor="${right ? 'end' : 'start'}" fill="${c}" font-size="11" font-weight="bold" stroke="#fafafa" stroke-width="3" paint-order="stroke">${esc(fy(y))}</text>`;
+        g += `<text x="${f(px(x) + (right ? -7 : 7))}" y="${f(sy(y) + (below ? 16 : -7))}" text-anchor="${right ? 'end' : 'start'}" fill="${c}" font-size="11" font-weight="bold" stroke="#fafafa" stroke-width="3" paint-order="stroke">${esc(fy(y))}</text>`;
       }
     }
   });

@@ -12,7 +12,13 @@
 // baselines (task-balanced, LESS, ICONS) fall back to the unsupervised probe groups. Rows marked
 // "(label: <field>)" are the exception, said so in the results: the same baselines told to use the
 // evaluation's own label field (on the training rows only).
-// Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--smoke]
+// Held-out splits: --splits N (default 3; 1 with --smoke) repeats the whole benchmark — split,
+// curation of the training part, every strategy, the downstream learner — for N held-out splits whose
+// seeds are splitSeed(base, s) = base + 1000·s (base --split-seed, default 7, so split 0 is the split
+// used before this option existed); nothing else changes between splits. Each split's rows are kept
+// under `splits`; `aggregate` (bench/aggregate.ts) gives, per strategy and budget, mean ± sd over
+// splits and the paired difference against random's seed mean on the same split (mean ± sd, wins/N).
+// Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--splits 3] [--split-seed 7] [--smoke]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +33,7 @@ import { getStrategy } from '../src/core/selection/strategies';
 import { warmUp } from '../src/core/proxy/warmup';
 import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
+import { aggregate } from './aggregate';
 
 const REPO = resolve(__dirname, '..');
 // Re-selection is async: LESS / ICONS compute their per-group influence in ORT the first time.
@@ -40,18 +47,29 @@ interface Args {
   label: string;
   budgets: number[];
   randomSeeds: number;
+  splits: number;
+  splitSeed: number;
   smoke: boolean;
 }
+
+/** The seed of held-out split `s` (split 0 keeps the base seed). */
+const splitSeed = (base: number, s: number) => base + 1000 * s;
+/** Fraction of self-influence dropped by the "top self-influence dropped" CADC variant (methods.md §7). */
+const DROP_SELF_INFLUENCE = 0.1;
 
 function parse(): Args {
   const a = process.argv.slice(2);
   const get = (k: string) => (a.indexOf(k) >= 0 ? a[a.indexOf(k) + 1] : undefined);
   const smoke = a.includes('--smoke');
+  const splits = Number(get('--splits') ?? (smoke ? 1 : 3));
+  if (!Number.isInteger(splits) || splits < 1) throw new Error(`--splits must be a positive integer, got ${get('--splits')}`);
   return {
     dataset: resolve(a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true) ?? join(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl')),
     label: get('--label') ?? 'source',
     budgets: (get('--budgets') ?? (smoke ? '0.2' : '0.05,0.1,0.2')).split(',').map(Number),
     randomSeeds: smoke ? 2 : 5,
+    splits,
+    splitSeed: Number(get('--split-seed') ?? 7),
     smoke,
   };
 }
@@ -122,25 +140,27 @@ function perGroup(loss: Float64Array, groups: Int32Array, G: number): number[] {
   return Array.from(s, (v, g) => (c[g] ? v / c[g] : NaN));
 }
 
-async function main(): Promise<void> {
-  const args = parse();
+type Row = {
+  budget: number;
+  strategy: string;
+  seed?: number;
+  usesEvaluationLabel: boolean;
+  selected: number;
+  macroLoss: number;
+  relative: number;
+  perGroup: number[];
+  perGroupLoss: number[];
+  notes?: string[];
+};
+type Variant = { strategy: string; name: StrategyName; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number; taskField?: string; dropTopSelfInfluence?: number };
+
+/** One held-out split: hold out, curate the rest, select with every strategy and budget, train the downstream learner. */
+async function runSplit(args: Args, pool: Pool, lines: string[], s: number, available: StrategyName[], missing: { strategy: StrategyName; error: string }[]) {
   const t0 = performance.now();
-  const load0 = loadavg().map((x) => +x.toFixed(2));
-  const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  if (args.smoke) {
-    // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows).
-    const all = readFileSync(args.dataset, 'utf8').split('\n').filter((l) => l.trim());
-    const small = join(dir, 'smoke.jsonl');
-    writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
-    args.dataset = small;
-  }
-  const base = resolveConfig({});
-  const { pool } = await buildPool(args.dataset, base);
+  const seed = splitSeed(args.splitSeed, s);
   const col = pool.labels[args.label];
-  if (!col) throw new Error(`no label field '${args.label}' in ${args.dataset}`);
   // Stratified held-out split: 10% of every label group (seeded).
-  const rng = new Rng(7);
+  const rng = new Rng(seed);
   const byGroup = new Map<number, number[]>();
   for (let i = 0; i < pool.n; i++) (byGroup.get(col.codes[i]) ?? byGroup.set(col.codes[i], []).get(col.codes[i])!).push(i);
   const held: number[] = [];
@@ -156,7 +176,8 @@ async function main(): Promise<void> {
   const heldGroups = Int32Array.from(heldOut, (i) => col.codes[i]);
 
   // Curate the training part only: its lines, in order, in a temp file (the dataset is never modified).
-  const lines = readFileSync(args.dataset, 'utf8').split('\n');
+  const dir = join(tmpdir(), `cadc-quality-${process.pid}-split${s}`);
+  mkdirSync(dir, { recursive: true });
   const trainFile = join(dir, 'train.jsonl');
   writeFileSync(trainFile, Array.from(trainAll, (i) => lines[pool.lines[i] - 1]).join('\n') + '\n');
   const run = await runCuration({ datasetPath: trainFile, config: resolveConfig({ capabilities: { probe: 'clusters' } }), cacheDir: null });
@@ -168,57 +189,53 @@ async function main(): Promise<void> {
   // What the selection sees: the run with its pool's label columns removed (see the header).
   const blind: CurationRun = { ...run, pool: { ...run.pool, labels: {} } };
   const withSeed = (r: CurationRun, seed: number): CurationRun => ({ ...r, manifest: { ...r.manifest, config: { ...r.manifest.config, seed } } });
-  const withTaskField = (r: CurationRun, field: string): CurationRun => ({
+  const withSelection = (r: CurationRun, sel: Partial<CurationRun['manifest']['config']['selection']>): CurationRun => ({
     ...r,
-    manifest: { ...r.manifest, config: { ...r.manifest.config, selection: { ...r.manifest.config.selection, taskField: field } } },
+    manifest: { ...r.manifest, config: { ...r.manifest.config, selection: { ...r.manifest.config.selection, ...sel } } },
   });
-  const available: StrategyName[] = [];
-  const missing: { strategy: StrategyName; error: string }[] = [];
-  for (const name of BASELINES) {
-    try {
-      getStrategy(name);
-      available.push(name);
-    } catch (e) {
-      missing.push({ strategy: name, error: (e as Error).message });
-    }
-  }
   const relative = (l: number[]) => {
     const per = l.map((v, g) => (prior[g] - v) / (prior[g] - full[g]));
     return { perGroup: per.map((v) => +(100 * v).toFixed(1)), macro: +((100 * per.reduce((a, b) => a + b, 0)) / G).toFixed(1) };
   };
 
-  const rows: {
-    budget: number;
-    strategy: string;
-    seed?: number;
-    usesEvaluationLabel: boolean;
-    selected: number;
-    macroLoss: number;
-    relative: number;
-    perGroup: number[];
-    perGroupLoss: number[];
-    notes?: string[];
-  }[] = [];
-  type Variant = { strategy: string; name: StrategyName; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number; taskField?: string };
+  const rows: Row[] = [];
+  const cadcSeeds = args.smoke ? [100] : [100, 101, 102];
   for (const budget of args.budgets) {
     const variants: Variant[] = [
-      { strategy: 'cadc (default: proportional, stratified)', name: 'cadc', within: 'stratified', balance: 'proportional' },
+      // The two leading rules get several selection seeds too (their within-bin draws are random), and
+      // the filter gets its control: random with the same top-self-influence samples dropped.
+      ...cadcSeeds.map((seed): Variant => ({ strategy: 'cadc (default: proportional, stratified)', name: 'cadc', within: 'stratified', balance: 'proportional', seed })),
+      ...cadcSeeds.map(
+        (seed): Variant => ({
+          strategy: `cadc (default, top-${Math.round(100 * DROP_SELF_INFLUENCE)}% self-influence dropped)`,
+          name: 'cadc',
+          within: 'stratified',
+          balance: 'proportional',
+          dropTopSelfInfluence: DROP_SELF_INFLUENCE,
+          seed,
+        }),
+      ),
+      ...Array.from(
+        { length: args.randomSeeds },
+        (_, k): Variant => ({ strategy: `random (top-${Math.round(100 * DROP_SELF_INFLUENCE)}% self-influence dropped)`, name: 'random', dropTopSelfInfluence: DROP_SELF_INFLUENCE, seed: 100 + k }),
+      ),
       { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even' },
       { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even' },
       { strategy: 'cadc (even, top-influence; paper literal)', name: 'cadc', within: 'top-influence', balance: 'even' },
-      ...Array.from({ length: args.randomSeeds }, (_, s): Variant => ({ strategy: 'random', name: 'random', seed: 100 + s })),
+      ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({ strategy: 'random', name: 'random', seed: 100 + k })),
       ...available.map((name): Variant => ({ strategy: name, name })),
       ...available.filter((n) => LABEL_USERS.includes(n)).map((name): Variant => ({ strategy: `${name} (label: ${args.label})`, name, taskField: args.label })),
     ];
     for (const v of variants) {
-      let r = v.taskField ? withTaskField(run, v.taskField) : blind;
+      let r = v.taskField ? withSelection(run, { taskField: v.taskField }) : blind;
+      if (v.dropTopSelfInfluence !== undefined) r = withSelection(r, { dropTopSelfInfluence: v.dropTopSelfInfluence });
       if (v.seed !== undefined) r = withSeed(r, v.seed);
       let chosen: CurationRun;
       try {
         chosen = await reselect(r, { budget, strategy: v.name, ...(v.within ? { within: v.within } : {}), ...(v.balance ? { balance: v.balance } : {}) });
       } catch (e) {
-        missing.push({ strategy: v.name, error: `budget ${budget}: ${(e as Error).message}` });
-        process.stderr.write(`${v.strategy} @ ${budget}: ${(e as Error).message}\n`);
+        missing.push({ strategy: v.name, error: `split ${s}, budget ${budget}: ${(e as Error).message}` });
+        process.stderr.write(`split ${s}: ${v.strategy} @ ${budget}: ${(e as Error).message}\n`);
         continue;
       }
       const sel = toPool(chosen.selection.selected);
@@ -237,39 +254,91 @@ async function main(): Promise<void> {
         perGroupLoss: loss.map((x) => +x.toFixed(4)),
         ...(notes.length ? { notes } : {}),
       });
-      process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
+      process.stdout.write(`${JSON.stringify({ split: s, ...rows[rows.length - 1] })}\n`);
     }
   }
   const hard = run.attribution.hard;
   const src = Int32Array.from(trainAll, (i) => col.codes[i]);
   const shuffled = Int32Array.from(hard);
   new Rng(3).shuffle(shuffled);
+  return {
+    split: s,
+    splitSeed: seed,
+    heldOut: heldOut.length,
+    trainPool: trainAll.length,
+    capabilities: run.capabilities.K,
+    probeGroups: run.capabilities.probe.names.length,
+    nmi: { capabilitiesVsLabel: +nmi(hard, src).toFixed(4), randomPartitionSameSizes: +nmi(shuffled, src).toFixed(4) },
+    ari: { capabilitiesVsLabel: +ari(hard, src).toFixed(4), randomPartitionSameSizes: +ari(shuffled, src).toFixed(4) },
+    probeGroupsVsLabel: { groups: run.capabilities.probe.names.length, nmi: +nmi(run.capabilities.probe.of, src).toFixed(4), ari: +ari(run.capabilities.probe.of, src).toFixed(4) },
+    baselines: { answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4), fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4) },
+    rows,
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  const t0 = performance.now();
+  const load0 = loadavg().map((x) => +x.toFixed(2));
+  const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  if (args.smoke) {
+    // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows).
+    const all = readFileSync(args.dataset, 'utf8').split('\n').filter((l) => l.trim());
+    const small = join(dir, 'smoke.jsonl');
+    writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
+    args.dataset = small;
+  }
+  const base = resolveConfig({});
+  const { pool } = await buildPool(args.dataset, base);
+  const col = pool.labels[args.label];
+  if (!col) throw new Error(`no label field '${args.label}' in ${args.dataset}`);
+  const lines = readFileSync(args.dataset, 'utf8').split('\n');
+  rmSync(dir, { recursive: true, force: true });
+
+  const available: StrategyName[] = [];
+  const missing: { strategy: StrategyName; error: string }[] = [];
+  for (const name of BASELINES) {
+    try {
+      getStrategy(name);
+      available.push(name);
+    } catch (e) {
+      missing.push({ strategy: name, error: (e as Error).message });
+    }
+  }
+  const splits = [];
+  const loadPerSplit: number[][] = [];
+  for (let s = 0; s < args.splits; s++) {
+    splits.push(await runSplit(args, pool, lines, s, available, missing));
+    loadPerSplit.push(loadavg().map((x) => +x.toFixed(2)));
+    process.stderr.write(`split ${s + 1}/${args.splits} done (${splits[s].seconds} s)\n`);
+  }
   const report = {
     benchmark: 'quality',
     dataset: args.dataset.replace(resolve(REPO, '..') + '/', '../'),
     label: args.label,
     groups: col.values,
-    heldOut: heldOut.length,
-    trainPool: trainAll.length,
+    budgets: args.budgets,
+    randomSeeds: args.randomSeeds,
+    // Identical on every split (10% of each label group, rounded), so kept at the top level.
+    heldOut: splits[0].heldOut,
+    trainPool: splits[0].trainPool,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
+    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)), afterEachSplit: loadPerSplit },
     probe: 'clusters (unsupervised; labels play no part in the selection)',
-    groupsForSelection: `Selection sees the training pool with its label columns removed, so task-balanced, LESS and ICONS use the ${run.capabilities.probe.names.length} unsupervised probe groups (micro-clusters of gradients) as their tasks / target groups and mmSSR uses rule-based interaction styles. Exception: rows named "… (label: ${args.label})" (usesEvaluationLabel: true) were told to use '${args.label}' — the evaluation's own label field, on the training rows only — as their tasks / target groups.`,
+    groupsForSelection: `Selection sees the training pool with its label columns removed, so task-balanced, LESS and ICONS use the unsupervised probe groups (micro-clusters of gradients; ${splits.map((x) => x.probeGroups).join(' / ')} on the ${splits.length} split(s)) as their tasks / target groups and mmSSR uses rule-based interaction styles. Exception: rows named "… (label: ${args.label})" (usesEvaluationLabel: true) were told to use '${args.label}' — the evaluation's own label field, on the training rows only — as their tasks / target groups.`,
     strategies: { baselinesAvailable: available, missing },
-    capabilities: run.capabilities.K,
-    nmi: { capabilitiesVsLabel: +nmi(hard, src).toFixed(4), randomPartitionSameSizes: +nmi(shuffled, src).toFixed(4) },
-    ari: { capabilitiesVsLabel: +ari(hard, src).toFixed(4), randomPartitionSameSizes: +ari(shuffled, src).toFixed(4) },
-    probeGroupsVsLabel: { groups: run.capabilities.probe.names.length, nmi: +nmi(run.capabilities.probe.of, src).toFixed(4), ari: +ari(run.capabilities.probe.of, src).toFixed(4) },
-    baselines: { answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4), fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4) },
+    splitMethod: `${args.splits} held-out split(s), each ${args.smoke ? 20 : 10}% of every '${args.label}' group drawn with seed ${args.splitSeed} + 1000 × split index (${splits.map((x) => x.splitSeed).join(', ')}); the curation run, selection seeds (random: ${Array.from({ length: args.randomSeeds }, (_, k) => 100 + k).join(', ')}) and the downstream learner are otherwise identical on every split.`,
     downstream: DOWNSTREAM,
-    rows,
+    splits,
+    aggregate: aggregate(splits),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   if (!args.smoke) {
     mkdirSync(join(REPO, 'bench/results'), { recursive: true });
     writeFileSync(join(REPO, 'bench/results/quality.json'), `${JSON.stringify(report, null, 2)}\n`);
   }
-  rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -68,20 +68,42 @@ test('bench/scaling.ts --smoke: a point per knob value, fits and the GPU estimat
   assert.ok(rep.gpuCrossover.models || rep.gpuCrossover.error);
 });
 
-test('bench/quality.ts --smoke: every strategy a row, random with seeds, NMI and ARI', () => {
+test('bench/quality.ts --smoke: one split, every strategy a row, random with seeds, NMI and ARI, the aggregate', () => {
   const rep = run('quality');
-  const names = new Set(rep.rows.map((r: any) => r.strategy));
+  assert.equal(rep.splits.length, 1);
+  const sp = rep.splits[0];
+  assert.equal(sp.split, 0);
+  const names = new Set(sp.rows.map((r: any) => r.strategy));
   assert.ok(names.has('cadc (default: proportional, stratified)'));
-  assert.equal(rep.rows.filter((r: any) => r.strategy === 'random').length, 2);
+  assert.ok(names.has('cadc (default, top-10% self-influence dropped)'));
+  assert.equal(sp.rows.filter((r: any) => r.strategy === 'random').length, 2);
   for (const s of rep.strategies.baselinesAvailable) assert.ok(names.has(s), s);
-  for (const r of rep.rows) {
+  for (const r of sp.rows) {
     assert.equal(r.perGroup.length, rep.groups.length);
     assert.equal(r.perGroupLoss.length, rep.groups.length);
     assert.ok(isNum(r.relative) && r.selected > 0);
     assert.equal(r.usesEvaluationLabel, / \(label: /.test(r.strategy));
   }
-  assert.ok(isNum(rep.nmi.capabilitiesVsLabel) && isNum(rep.ari.capabilitiesVsLabel) && isNum(rep.ari.randomPartitionSameSizes));
+  assert.ok(isNum(sp.nmi.capabilitiesVsLabel) && isNum(sp.ari.capabilitiesVsLabel) && isNum(sp.ari.randomPartitionSameSizes));
   assert.match(rep.groupsForSelection, /probe groups/);
+  // Aggregate over one split: the split's own values, paired differences against random's seed mean.
+  assert.equal(rep.aggregate.splits, 1);
+  const rnd = sp.rows.filter((r: any) => r.strategy === 'random');
+  const rndMean = rnd.reduce((a: number, r: any) => a + r.relative, 0) / rnd.length;
+  for (const a of rep.aggregate.rows) {
+    assert.equal(a.relative.n, 1);
+    assert.equal(a.relative.sd, null);
+    if (a.strategy === 'random') {
+      assert.equal(a.seedSd.seeds, 2);
+      assert.ok(!a.vsRandom);
+    } else {
+      // A strategy with several selection seeds counts as their mean, like random.
+      const own = sp.rows.filter((r: any) => r.strategy === a.strategy && r.budget === a.budget);
+      const value = own.reduce((t: number, r: any) => t + r.relative, 0) / own.length;
+      assert.ok(Math.abs(a.vsRandom.mean - (value - rndMean)) < 0.011, a.strategy);
+      assert.equal(a.vsRandom.wins, value > rndMean ? 1 : 0);
+    }
+  }
 });
 
 test('bench/render.ts --smoke: SVGs and tables from the smoke reports', () => {
@@ -97,7 +119,10 @@ test('bench/render.ts --smoke: SVGs and tables from the smoke reports', () => {
     }
     const md = readFileSync(rep.tables, 'utf8');
     for (const name of rep.inputs) assert.match(md, new RegExp(`bench:${name}`));
-    if (rep.inputs.includes('quality')) assert.match(md, /random \(\d+ seeds: mean ± sd\)/);
+    if (rep.inputs.includes('quality')) {
+      assert.match(md, /random \(\d+ seeds: mean ± sd/);
+      assert.match(md, /Paired difference against random on the same split/);
+    }
     rmSync(rep.outDir, { recursive: true, force: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
