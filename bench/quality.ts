@@ -22,7 +22,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveConfig } from '../src/core/config';
+import { CADC_SELF_INFLUENCE_DROP, resolveConfig } from '../src/core/config';
 import type { StrategyName, WithinCapabilityRule } from '../src/core/config';
 import { buildPool } from '../src/core/features/pool';
 import type { Pool } from '../src/core/features/types';
@@ -54,8 +54,6 @@ interface Args {
 
 /** The seed of held-out split `s` (split 0 keeps the base seed). */
 const splitSeed = (base: number, s: number) => base + 1000 * s;
-/** Fraction of self-influence dropped by the "top self-influence dropped" CADC variant (methods.md §7). */
-const DROP_SELF_INFLUENCE = 0.1;
 
 function parse(): Args {
   const a = process.argv.slice(2);
@@ -204,24 +202,27 @@ async function runSplit(args: Args, pool: Pool, lines: string[], s: number, avai
     const variants: Variant[] = [
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
       // the filter gets its control: random with the same top-self-influence samples dropped.
-      ...cadcSeeds.map((seed): Variant => ({ strategy: 'cadc (default: proportional, stratified)', name: 'cadc', within: 'stratified', balance: 'proportional', seed })),
+      ...cadcSeeds.map(
+        (seed): Variant => ({ strategy: 'cadc (proportional, stratified, no self-influence filter)', name: 'cadc', within: 'stratified', balance: 'proportional', dropTopSelfInfluence: 0, seed }),
+      ),
+      // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
       ...cadcSeeds.map(
         (seed): Variant => ({
-          strategy: `cadc (default, top-${Math.round(100 * DROP_SELF_INFLUENCE)}% self-influence dropped)`,
+          strategy: `cadc (default: proportional, stratified, top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
           name: 'cadc',
           within: 'stratified',
           balance: 'proportional',
-          dropTopSelfInfluence: DROP_SELF_INFLUENCE,
           seed,
         }),
       ),
       ...Array.from(
         { length: args.randomSeeds },
-        (_, k): Variant => ({ strategy: `random (top-${Math.round(100 * DROP_SELF_INFLUENCE)}% self-influence dropped)`, name: 'random', dropTopSelfInfluence: DROP_SELF_INFLUENCE, seed: 100 + k }),
+        (_, k): Variant => ({ strategy: `random (top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`, name: 'random', dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP, seed: 100 + k }),
       ),
-      { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even' },
-      { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even' },
-      { strategy: 'cadc (even, top-influence; paper literal)', name: 'cadc', within: 'top-influence', balance: 'even' },
+      // The paper's rules as written: no self-influence filter.
+      { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even', dropTopSelfInfluence: 0 },
+      { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even', dropTopSelfInfluence: 0 },
+      { strategy: 'cadc (even, top-influence; paper literal)', name: 'cadc', within: 'top-influence', balance: 'even', dropTopSelfInfluence: 0 },
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({ strategy: 'random', name: 'random', seed: 100 + k })),
       ...available.map((name): Variant => ({ strategy: name, name })),
       ...available.filter((n) => LABEL_USERS.includes(n)).map((name): Variant => ({ strategy: `${name} (label: ${args.label})`, name, taskField: args.label })),

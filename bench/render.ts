@@ -123,6 +123,19 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
       `${hv[0].hover.singleLine.lookups.toLocaleString('en-US')} random single-line lookups and ${hv[0].hover.visibleWindow.windows.toLocaleString('en-US')} random windows per pool.`,
       '',
     );
+    const pv = rs.filter((r) => r.previews);
+    if (pv.length) {
+      md.push('### Capability Map previews read from disk (sparse line index, `src/core/dataset/lineIndex.ts`)', '');
+      md.push(
+        table(
+          ['pool', 'index build (once per file)', 'index entries', 'page of 100 random lines p50 / p99 / max'],
+          pv.map((r) => [int(r.samples), `${int(r.previews.indexBuildMs)} ms`, int(r.previews.indexEntries), `${num(r.previews.page.p50, 2)} / ${num(r.previews.page.p99, 2)} / ${num(r.previews.page.max, 2)} ms`]),
+        ),
+        '',
+        `${pv[0].previews.page.pages} pages of ${pv[0].previews.page.rowsPerPage} random lines per pool (the table sorted by influence jumps anywhere in the file).`,
+        '',
+      );
+    }
     const hov = barChart({
       title: 'Hover lookup latency (one line, AttributionTable.at)',
       categories: hv.map((r) => `${int(r.samples)} lines`),
@@ -295,7 +308,9 @@ function qualitySplits(j: Json): { splits: Json[]; agg: Aggregate } {
 }
 
 const STRATEGY_COLORS: Record<string, string> = {
-  'cadc (default: proportional, stratified)': '#0072B2',
+  'cadc (default: proportional, stratified, top-10% self-influence dropped)': '#E41A1C',
+  'cadc (proportional, stratified, no self-influence filter)': '#0072B2',
+  'random (top-10% self-influence dropped)': '#999999',
   'cadc (even, stratified; paper split)': '#56B4E9',
   'cadc (even, influence-weighted)': '#009E73',
   'cadc (even, top-influence; paper literal)': '#003f5c',

@@ -1,7 +1,7 @@
 // The strategies users compare CADC against (methods.md §2, §3, §5), behind the same interface:
 // mmssr, task-balanced, less, icons, length, loss-band. Every one excludes duplicates with the shared
 // eligibility rule, returns min(budget, eligible) unique samples, and draws randomness from ctx.rng only.
-import type { CurationConfig } from '../config';
+import type { CurationConfig, StrategyName } from '../config';
 import { groupMeans } from '../capabilities/graph';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import type { CapabilityModel, ProbeGroups } from '../capabilities/types';
@@ -18,8 +18,8 @@ export const TASK_FIELDS = ['task_name', 'task', 'source', 'category', 'dataset'
 export const NO_LABEL = '(none)';
 
 /** Eligible indices, ascending. */
-function eligibleList(ctx: SelectionContext): number[] {
-  const ok = eligible(ctx);
+function eligibleList(ctx: SelectionContext, strategy: StrategyName): number[] {
+  const ok = eligible(ctx, strategy);
   const out: number[] = [];
   for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) out.push(i);
   return out;
@@ -194,7 +194,7 @@ const mmssr: SelectionStrategy = {
   select(ctx, budget) {
     const { pool } = ctx;
     const notes: string[] = [];
-    const list = eligibleList(ctx);
+    const list = eligibleList(ctx, 'mmssr');
     const { style, overridden, invalid } = resolveStyles(pool, ctx.config.selection.styleField);
     if (ctx.config.selection.styleField !== undefined) {
       notes.push(
@@ -270,7 +270,7 @@ const taskBalanced: SelectionStrategy = {
     const tg = resolveTaskGroups(ctx.pool, ctx.config, ctx.capabilities);
     const names = [...tg.names, NO_LABEL];
     const members: number[][] = names.map(() => []);
-    for (const i of eligibleList(ctx)) members[tg.of[i] >= 0 ? tg.of[i] : names.length - 1].push(i);
+    for (const i of eligibleList(ctx, 'task-balanced')) members[tg.of[i] >= 0 ? tg.of[i] : names.length - 1].push(i);
     const sizes = members.map((m) => m.length);
     const tasks = sizes.filter((x) => x > 0).length;
     const quotas = waterFill(budget, sizes);
@@ -314,7 +314,7 @@ const less: SelectionStrategy = {
       for (const s of live) if (values[i * G + s] > best) best = values[i * G + s];
       score[i] = best;
     }
-    const chosen = topBy(eligibleList(ctx), (i) => score[i], budget);
+    const chosen = topBy(eligibleList(ctx, 'less'), (i) => score[i], budget);
     const notes = [
       `LESS: target groups are ${describeGroups(gi)}; score = max over groups of Σ_t η_t·cos(g(z,t), group mean gradient); top ${budget} by score.`,
       'Ranking by influence alone collapsed coverage in the reference experiment (methods.md §7); this is a baseline, not a recommendation.',
@@ -338,7 +338,7 @@ const icons: SelectionStrategy = {
     const p = ctx.config.selection.iconsPercentile;
     if (!(p > 0 && p < 1)) throw new Error(`selection.iconsPercentile must be in (0, 1), got ${p}.`);
     const { G, values } = gi;
-    const list = eligibleList(ctx);
+    const list = eligibleList(ctx, 'icons');
     const votes = new Int32Array(ctx.pool.n);
     const mean = new Float64Array(ctx.pool.n);
     let live = 0;
@@ -383,7 +383,7 @@ const length: SelectionStrategy = {
     const order = ctx.config.selection.lengthOrder;
     const sign = order === 'shortest' ? -1 : 1;
     const chars = ctx.pool.answerChars;
-    const chosen = topBy(eligibleList(ctx), (i) => sign * chars[i], budget);
+    const chosen = topBy(eligibleList(ctx, 'length'), (i) => sign * chars[i], budget);
     const notes = [`Length: the ${order} answers first (characters of all assistant turns), ties by pool order.`, ...shortNote(chosen.length, budget)];
     return { strategy: 'length', selected: Int32Array.from(chosen), notes };
   },
@@ -419,7 +419,7 @@ const lossBand: SelectionStrategy = {
     if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new Error(`selection.lossBand must be [low, high] with 0 ≤ low < high ≤ 1, got [${lo}, ${hi}].`);
     const T = traj.T;
     const loss = (i: number) => traj.loss[i * T + T - 1];
-    const sorted = eligibleList(ctx).sort((x, y) => loss(x) - loss(y) || x - y);
+    const sorted = eligibleList(ctx, 'loss-band').sort((x, y) => loss(x) - loss(y) || x - y);
     const m = sorted.length;
     const { a, b, widened } = lossBandRange(m, lo, hi, budget);
     const band = sorted.slice(a, b);

@@ -2,6 +2,8 @@
 // budgets, quota splits, the eligibility rule (one sample per duplicate cluster) and seeded draws.
 import type { Rng } from '../util/rng';
 import type { SelectionContext } from './types';
+import { selfInfluenceDrop } from '../config';
+import type { StrategyName } from '../config';
 
 export function budgetCount(budget: number, n: number): number {
   if (!(budget > 0)) throw new Error(`Budget must be positive, got ${budget}.`);
@@ -62,12 +64,13 @@ export function proportionalQuotas(total: number, sizes: number[]): number[] {
 
 /**
  * Samples eligible for selection: one per duplicate cluster (its representative), minus the top
- * `dropTopSelfInfluence` fraction of self-influence when attributions are known. Every strategy uses it.
+ * `dropTopSelfInfluence` fraction of self-influence when attributions are known ('auto': only for
+ * cadc). Every strategy uses it, naming itself.
  */
-export function eligible(ctx: SelectionContext): Uint8Array {
+export function eligible(ctx: SelectionContext, strategy: StrategyName): Uint8Array {
   const ok = new Uint8Array(ctx.pool.n);
   for (let i = 0; i < ctx.pool.n; i++) ok[i] = ctx.duplicates.rep[i] === i ? 1 : 0;
-  const drop = ctx.config.selection.dropTopSelfInfluence;
+  const drop = selfInfluenceDrop(ctx.config.selection.dropTopSelfInfluence, strategy);
   if (drop > 0 && ctx.attribution) {
     const si = ctx.attribution.selfInfluence;
     const sorted = Float32Array.from(si).sort();

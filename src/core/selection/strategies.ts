@@ -20,7 +20,7 @@ const random: SelectionStrategy = {
   name: 'random',
   needs: [],
   select(ctx, budget) {
-    const ok = eligible(ctx);
+    const ok = eligible(ctx, 'random');
     const pool: number[] = [];
     for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) pool.push(i);
     const chosen = take(pool, budget, ctx.rng);
@@ -36,7 +36,7 @@ const cadc: SelectionStrategy = {
     const { attribution, capabilities } = ctx;
     if (!attribution || !capabilities) throw new Error('The cadc strategy needs capabilities and attributions.');
     const K = attribution.K;
-    const ok = eligible(ctx);
+    const ok = eligible(ctx, 'cadc');
     const members: number[][] = Array.from({ length: K }, () => []);
     for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) members[attribution.hard[i]].push(i);
     const sizes = members.map((m) => m.length);

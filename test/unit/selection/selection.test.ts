@@ -70,7 +70,7 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
   const p = planted();
   const cfg = resolveConfig({});
   const run = (seed: number, within: 'stratified' | 'top-influence' = 'stratified') =>
-    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within, balance: 'even' } }), rng: new Rng(seed) }, 30);
+    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within, balance: 'even', dropTopSelfInfluence: 0 } }), rng: new Rng(seed) }, 30);
   const a = run(1);
   assert.equal(a.selected.length, 30);
   assert.deepEqual(a.perCapability!.map((c) => c.quota), [12, 12, 6], 'c2 is short (6): its rest is passed on evenly');
@@ -92,7 +92,7 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
 
 test('cadc with balance=proportional splits the budget by capability size', () => {
   const p = planted();
-  const r = getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { balance: 'proportional' } }), rng: new Rng(1) }, 30);
+  const r = getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { balance: 'proportional', dropTopSelfInfluence: 0 } }), rng: new Rng(1) }, 30);
   // Unique members per capability: 30, 23 (31 is a duplicate of 30), 6 → 30·(30, 23, 6)/59.
   assert.deepEqual(r.perCapability!.map((c) => c.quota), [15, 12, 3]);
   assert.equal(r.selected.length, 30);
@@ -105,4 +105,22 @@ test('random selection respects the budget and duplicates', () => {
   assert.ok(!r.selected.includes(31));
   // All eight StrategyNames are registered now (baselines.test.ts); an unknown name still throws.
   assert.throws(() => getStrategy('coincide' as Parameters<typeof getStrategy>[0]), /not available yet/);
+});
+
+test("the default self-influence filter ('auto') drops cadc's top 10% only; a number applies to every strategy", async () => {
+  const { CADC_SELF_INFLUENCE_DROP, selfInfluenceDrop } = await import('../../../src/core/config');
+  assert.equal(CADC_SELF_INFLUENCE_DROP, 0.1);
+  assert.equal(selfInfluenceDrop('auto', 'cadc'), 0.1);
+  assert.equal(selfInfluenceDrop('auto', 'random'), 0);
+  assert.equal(selfInfluenceDrop(0.25, 'random'), 0.25);
+  const p = planted();
+  // Self-influence is the sample index here, so the top 10% of 60 are samples 54–59.
+  const top = (sel: Int32Array) => Array.from(sel).filter((i) => i >= 54).length;
+  const cadc = getStrategy('cadc').select({ ...p, config: resolveConfig({}), rng: new Rng(1) }, 30);
+  assert.equal(cadc.selected.length, 30);
+  assert.equal(top(cadc.selected), 0, 'cadc never picks the top 10% by default');
+  const rnd = getStrategy('random').select({ ...p, config: resolveConfig({}), rng: new Rng(1) }, 59);
+  assert.equal(top(rnd.selected), 6, 'random keeps them by default');
+  const rndDrop = getStrategy('random').select({ ...p, config: resolveConfig({ selection: { dropTopSelfInfluence: 0.1 } }), rng: new Rng(1) }, 59);
+  assert.equal(top(rndDrop.selected), 0, 'an explicit 0.1 applies to random too');
 });
