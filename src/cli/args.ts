@@ -33,6 +33,8 @@ export interface CurateArgs {
   styleField?: string;
   lossBand?: [number, number];
   iconsPercentile?: number;
+  /** Top share of self-influence left out: 'auto' (cadc 10%, others 0) or a fraction in [0, 1). */
+  selfInfluenceDrop?: number | 'auto';
   format: DatasetFormat | 'auto';
   attributions: boolean;
   json: boolean;
@@ -104,6 +106,9 @@ Options for curate:
   --style-field F     Label field whose values override the detected interaction style (mmssr); values:
                       ${STYLES.join(', ')}.
   --loss-band LO,HI   Quantile band of proxy loss for --strategy loss-band. Default 0.25,0.75.
+  --self-influence-drop auto|F
+                      Leave out the top share F of self-influence before selecting. Default auto:
+                      10% for cadc (chosen by bench:quality), none for the other strategies.
   --icons-percentile P
                       Influence quantile above which a target group votes for a sample (icons). Default 0.8.
   --format F          ${FORMATS.join(' | ')}. Default auto.
@@ -287,6 +292,13 @@ export function parseArgs(argv: string[]): CliArgs {
         const p = /^\s*\d*\.?\d+\s*$/.test(v) ? Number(v) : NaN;
         if (!(p > 0 && p < 1)) throw new UsageError(`--icons-percentile ${v}: expected a quantile strictly between 0 and 1, e.g. 0.8.`);
         out.iconsPercentile = p;
+        break;
+      }
+      case '--self-influence-drop': {
+        const v = value().trim();
+        const f = /^\d*\.?\d+$/.test(v) ? Number(v) : NaN;
+        if (v !== 'auto' && !(f >= 0 && f < 1)) throw new UsageError(`--self-influence-drop ${v}: expected auto or a fraction in [0, 1), e.g. 0.1 (0 keeps every sample).`);
+        out.selfInfluenceDrop = v === 'auto' ? 'auto' : f;
         break;
       }
       case '--format': {

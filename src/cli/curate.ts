@@ -144,6 +144,7 @@ export function configFromArgs(args: Omit<CurateArgs, 'command' | 'json' | 'quie
       ...(args.styleField !== undefined ? { styleField: args.styleField } : {}),
       ...(args.lossBand ? { lossBand: [args.lossBand[0], args.lossBand[1]] as [number, number] } : {}),
       ...(args.iconsPercentile !== undefined ? { iconsPercentile: args.iconsPercentile } : {}),
+      ...(args.selfInfluenceDrop !== undefined ? { dropTopSelfInfluence: args.selfInfluenceDrop } : {}),
     },
     curriculum: { alignment: alignmentOverrides(args) },
   });

@@ -135,6 +135,8 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   const imageRoot = cfg.get<string>('dataset.imageRoot', '');
   const scoresFile = cfg.get<string>('curation.scoresFile', '').trim();
   const taskField = cfg.get<string>('curation.taskField', '').trim();
+  const dropSetting = cfg.get<string>('curation.selfInfluenceDrop', 'auto').trim();
+  const selfInfluenceDrop: number | 'auto' = dropSetting === 'auto' || !(Number(dropSetting) >= 0 && Number(dropSetting) < 1) ? 'auto' : Number(dropSetting);
   let budgetValue: number;
   let k: number | 'auto';
   let alignmentLabel: { field: string; values: string[] } | undefined;
@@ -162,6 +164,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     ...(imageRoot ? { imageRoot: path.resolve(root, imageRoot) } : {}),
     ...(scoresFile ? { scores: path.resolve(root, scoresFile) } : {}),
     ...(taskField ? { taskField } : {}),
+    selfInfluenceDrop,
     alignment: cfg.get<'auto' | 'on' | 'off'>('curriculum.alignment', 'auto'),
     alignmentSize: cfg.get<number>('curriculum.alignmentSize', 1000),
     ...(alignmentLabel ? { alignmentLabel } : {}),

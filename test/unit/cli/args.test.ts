@@ -47,3 +47,15 @@ test('parseArgs defaults and help/version', () => {
   assert.equal(parseArgs([]).command, 'help');
   assert.equal(parseArgs(['--version']).command, 'version');
 });
+
+test('--self-influence-drop takes auto or a fraction in [0, 1) and reaches the config', async () => {
+  const { configFromArgs } = await import('../../../src/cli/curate');
+  const a = parseArgs(['curate', 'd.jsonl', '--self-influence-drop', '0']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
+  assert.equal(a.selfInfluenceDrop, 0);
+  assert.equal(configFromArgs(a).selection.dropTopSelfInfluence, 0);
+  const b = parseArgs(['curate', 'd.jsonl', '--self-influence-drop=auto']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
+  assert.equal(configFromArgs(b).selection.dropTopSelfInfluence, 'auto');
+  const c = parseArgs(['curate', 'd.jsonl']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
+  assert.equal(configFromArgs(c).selection.dropTopSelfInfluence, 'auto', 'the default');
+  for (const bad of ['1', '-0.1', 'some', '1.5']) assert.throws(() => parseArgs(['curate', 'd.jsonl', '--self-influence-drop', bad]), UsageError, bad);
+});
