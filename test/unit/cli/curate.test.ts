@@ -30,6 +30,10 @@ for (const [name, file, budget] of [
     const text = readFileSync(res.manifest, 'utf8');
     const manifest = JSON.parse(text);
     assert.deepEqual(validateManifest(manifest), { valid: true, errors: [] });
+    assert.equal(manifest.config.selection.dropTopSelfInfluence, 'auto');
+    const bad = structuredClone(manifest);
+    bad.config.selection.dropTopSelfInfluence = 'sometimes';
+    assert.equal(validateManifest(bad).valid, false, 'the schema checks the self-influence filter');
     // Every selected line is a valid, unique sample line.
     const attributions = readFileSync(res.attributions, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(attributions.length, res.samples);
