@@ -323,6 +323,14 @@ const STRATEGY_COLORS: Record<string, string> = {
 };
 const colorOf = (n: string, i: number) => STRATEGY_COLORS[n.replace(/ \(label: [^)]*\)$/, '')] ?? (/self-influence dropped/.test(n) ? '#E41A1C' : PALETTE[i % PALETTE.length]);
 
+/** Shorter names for chart legends (the tables keep the full ones). */
+function chartName(n: string): string {
+  return n
+    .replace(/^cadc \(default: proportional, stratified, top-(\d+)% self-influence dropped\)$/, 'cadc default (top-$1% self-infl. dropped)')
+    .replace(/^cadc \(proportional, stratified, no self-influence filter\)$/, 'cadc, no self-influence filter')
+    .replace(/^random \(top-(\d+)% self-influence dropped\)$/, 'random, top-$1% self-infl. dropped');
+}
+
 function quality(j: Json, out: Map<string, string>, md: string[]): void {
   const { splits, agg } = qualitySplits(j);
   const N = splits.length;
@@ -365,7 +373,7 @@ function quality(j: Json, out: Map<string, string>, md: string[]): void {
   const series = (n: string, i: number, dx = 0, what: 'relative' | 'vsRandom' = 'relative', bars = false): Series => {
     const rs = budgets.map((b) => get(n, b)).filter((r): r is AggregateRow => !!r && !!r[what]);
     return {
-      name: usesLabel(n) ? `${n} †` : n,
+      name: usesLabel(n) ? `${chartName(n)} †` : chartName(n),
       color: colorOf(n, i),
       dashed: usesLabel(n),
       dx,
