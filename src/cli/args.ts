@@ -176,6 +176,39 @@ function walkOptions(rest: string[], onOption: (name: string, value: () => strin
 }
 
 
+/** Options curate and report share (compare passes its own to curate's parser). */
+type CommonOptions = Pick<CurateArgs, 'out' | 'format' | 'json' | 'force' | 'quiet' | 'imageRoot'>;
+
+/** Applies one of the shared options; false when `name` is not one of them. */
+function commonOption(out: CommonOptions, name: string, value: () => string): boolean {
+  switch (name) {
+    case '--out':
+      out.out = value();
+      return true;
+    case '--image-root':
+      out.imageRoot = value();
+      return true;
+    case '--format': {
+      const v = value();
+      if (!FORMATS.includes(v)) throw new UsageError(`--format ${v}: expected one of ${FORMATS.join(', ')}.`);
+      out.format = v as DatasetFormat | 'auto';
+      return true;
+    }
+    case '--json':
+      out.json = true;
+      return true;
+    case '--force':
+      out.force = true;
+      return true;
+    case '--quiet':
+      out.quiet = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+
 export function parseArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     return { command: 'help', topic: argv[1] };
@@ -205,9 +238,6 @@ export function parseArgs(argv: string[]): CliArgs {
     switch (name) {
       case '--budget':
         out.budget = parseBudget(value());
-        break;
-      case '--out':
-        out.out = value();
         break;
       case '--seed': {
         const v = value();
@@ -261,9 +291,6 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--alignment-label':
         out.alignmentLabel = parseAlignmentLabel(value(), '--alignment-label');
         break;
-      case '--image-root':
-        out.imageRoot = value();
-        break;
       case '--probe':
         out.probe = value();
         break;
@@ -301,23 +328,8 @@ export function parseArgs(argv: string[]): CliArgs {
         out.selfInfluenceDrop = v === 'auto' ? 'auto' : f;
         break;
       }
-      case '--format': {
-        const v = value();
-        if (!FORMATS.includes(v)) throw new UsageError(`--format ${v}: expected one of ${FORMATS.join(', ')}.`);
-        out.format = v as DatasetFormat | 'auto';
-        break;
-      }
       case '--attributions':
         out.attributions = true;
-        break;
-      case '--json':
-        out.json = true;
-        break;
-      case '--force':
-        out.force = true;
-        break;
-      case '--quiet':
-        out.quiet = true;
         break;
       case '--cache':
         out.cache = value();
@@ -326,7 +338,7 @@ export function parseArgs(argv: string[]): CliArgs {
         out.cache = null;
         break;
       default:
-        throw new UsageError(`Unknown option ${name}. Try 'cadc --help'.`);
+        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name}. Try 'cadc --help'.`);
     }
   });
   if (help) return { command: 'help', topic: 'curate' };
@@ -363,29 +375,8 @@ export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help';
       case '--attributions':
         out.attributions = value();
         break;
-      case '--image-root':
-        out.imageRoot = value();
-        break;
-      case '--format': {
-        const v = value();
-        if (!FORMATS.includes(v)) throw new UsageError(`--format ${v}: expected one of ${FORMATS.join(', ')}.`);
-        out.format = v as DatasetFormat | 'auto';
-        break;
-      }
-      case '--out':
-        out.out = value();
-        break;
-      case '--json':
-        out.json = true;
-        break;
-      case '--force':
-        out.force = true;
-        break;
-      case '--quiet':
-        out.quiet = true;
-        break;
       default:
-        throw new UsageError(`Unknown option ${name} for report. Try 'cadc --help'.`);
+        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name} for report. Try 'cadc --help'.`);
     }
   });
   if (help) return { command: 'help', topic: 'report' };
