@@ -5,13 +5,12 @@ import * as path from 'node:path';
 import { configureOrt } from '../core/ort/session';
 import type { CurationRun } from '../core/pipeline/api';
 import { runCuration } from '../core/pipeline/run';
-import { CancelledError } from '../core/pipeline/types';
 import type { Logger, ProgressFn } from '../core/pipeline/types';
 import { checkStrategies, compareStrategies, StrategyUnavailableError } from '../core/report/compare';
 import { comparisonToMarkdown } from '../core/report/markdown';
 import type { Comparison } from '../core/report/types';
 import type { CompareArgs } from './args';
-import { curationInputFromArgs, EXIT, writeFileAtomic } from './curate';
+import { curationInputFromArgs, EXIT, failureOutcome, writeFileAtomic } from './curate';
 import { existingOutput, outputPaths, unreadable } from './report';
 
 export interface CompareOutcome {
@@ -46,11 +45,8 @@ export async function compareToFiles(args: Omit<CompareArgs, 'command'>, hooks: 
     comparison = await compareStrategies(run, { budget: a.budget, strategies: args.strategies, signal: hooks.signal });
     comparison.timingsMs = { ...run.timingsMs, ...comparison.timingsMs };
   } catch (e) {
-    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
     if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, message: `--strategies: ${e.message}` };
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read dataset: ${err.message}` };
-    return { code: EXIT.failed, message: `comparison failed: ${err.stack ?? err.message}` };
+    return failureOutcome(e, 'comparison', 'cannot read dataset');
   }
   if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
   if (a.json) return { code: EXIT.ok, comparison };

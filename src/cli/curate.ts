@@ -70,31 +70,15 @@ export async function curateToFiles(
       return { code: EXIT.usage, message: `cannot read scores file ${args.scores}: ${(e as Error).message}` };
     }
   }
-  const config = configFromArgs(args);
   configureOrt({ telemetry: false });
-  const cacheDir = args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir());
+  const input = curationInputFromArgs(args, outDir, hooks);
+  const cacheDir = input.cacheDir;
   let run: CurationRun;
   try {
-    run = await runCuration({
-      datasetPath: dataset,
-      config,
-      format: args.format,
-      imageRoot: args.imageRoot ? path.resolve(args.imageRoot) : undefined,
-      confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
-      probeFile: args.probe ? path.resolve(args.probe) : undefined,
-      scoresFile: args.scores ? path.resolve(args.scores) : undefined,
-      cacheDir,
-      manifestBase: outDir,
-      onProgress: hooks.onProgress,
-      signal,
-      log: hooks.log,
-    });
+    run = await runCuration(input);
   } catch (e) {
-    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
     if (e instanceof ScoresFileError) return { code: EXIT.usage, message: e.message };
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read dataset: ${err.message}` };
-    return { code: EXIT.failed, message: `curation failed: ${err.stack ?? err.message}` };
+    return failureOutcome(e, 'curation', 'cannot read dataset');
   }
   if (signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
 
@@ -128,6 +112,17 @@ export async function curateToFiles(
     diagnostics: s.diagnostics.slice(0, 1000),
   };
   return { code: EXIT.ok, result, run };
+}
+
+/**
+ * The outcome of a command that threw: cancelled (130), an input that cannot be read (3, the message
+ * starting with `unreadable`), or any other failure (5, `<doing> failed:` and the stack).
+ */
+export function failureOutcome(e: unknown, doing: string, unreadable: string): { code: number; message: string } {
+  if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `${unreadable}: ${err.message}` };
+  return { code: EXIT.failed, message: `${doing} failed: ${err.stack ?? err.message}` };
 }
 
 /** The curation config curate's options describe (also used by `cadc compare`). */

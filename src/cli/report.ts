@@ -2,12 +2,11 @@
 // and JSON files, or as one JSON object on stdout.
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CancelledError } from '../core/pipeline/types';
 import { reportToMarkdown } from '../core/report/markdown';
 import { attributionsBeside, buildQualityReport, loadManifest } from '../core/report/report';
 import type { QualityReport } from '../core/report/types';
 import type { ReportArgs } from './args';
-import { EXIT, stemOf, writeFileAtomic } from './curate';
+import { EXIT, failureOutcome, stemOf, writeFileAtomic } from './curate';
 
 export interface ReportOutcome {
   code: number;
@@ -74,10 +73,7 @@ export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { 
       signal: hooks.signal,
     });
   } catch (e) {
-    if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `cannot read: ${err.message}` };
-    return { code: EXIT.failed, message: `report failed: ${err.stack ?? err.message}` };
+    return failureOutcome(e, 'report', 'cannot read');
   }
   if (args.manifest && report.selectionSource) report.selectionSource.name = path.basename(args.manifest);
   if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
