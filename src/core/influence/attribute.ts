@@ -7,21 +7,32 @@ import type { Trajectories } from '../gradients/types';
 import { matmulNT } from '../ort/kernels';
 import type { Attribution } from './types';
 
-export async function attribute(traj: Trajectories, model: CapabilityModel): Promise<Attribution> {
+/**
+ * Σ_t η_t · ⟨g(z,t), a_t⟩ for every sample z and anchor a: `anchors` holds A unit rows per checkpoint,
+ * row-major [T, A, D]; the n×A products run in ORT, 16,384 samples per batch. Returns [n, A].
+ * Used for capability influence here and for per-group influence (LESS, ICONS).
+ */
+export async function trajectoryInfluence(traj: Trajectories, anchors: Float32Array, A: number): Promise<Float32Array> {
   const { n, T, D } = traj;
-  const K = model.K;
-  const influence = new Float32Array(n * K);
-  const selfInfluence = new Float32Array(n);
+  const out = new Float32Array(n * A);
   const B = 16384;
   for (let t = 0; t < T; t++) {
     const eta = traj.eta[t];
-    const anchorsT = model.anchors.subarray(t * K * D, (t + 1) * K * D);
+    const anchorsT = anchors.subarray(t * A * D, (t + 1) * A * D);
     for (let s = 0; s < n; s += B) {
       const e = Math.min(n, s + B);
-      const sims = await matmulNT(traj.slice(t, s, e), e - s, D, anchorsT, K);
-      for (let i = 0; i < sims.length; i++) influence[s * K + i] += eta * sims[i];
+      const sims = await matmulNT(traj.slice(t, s, e), e - s, D, anchorsT, A);
+      for (let i = 0; i < sims.length; i++) out[s * A + i] += eta * sims[i];
     }
   }
+  return out;
+}
+
+export async function attribute(traj: Trajectories, model: CapabilityModel): Promise<Attribution> {
+  const { n, T } = traj;
+  const K = model.K;
+  const influence = await trajectoryInfluence(traj, model.anchors, K);
+  const selfInfluence = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let si = 0;
     for (let t = 0; t < T; t++) si += traj.eta[t] * traj.gradNormSq[i * T + t];

@@ -8,7 +8,7 @@ import type { CapabilityModel, ProbeGroups } from '../capabilities/types';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
-import { matmulNT } from '../ort/kernels';
+import { trajectoryInfluence } from '../influence/attribute';
 import { eligible, take, waterFill } from './helpers';
 import type { GroupInfluence, SelectionContext, SelectionResult, SelectionStrategy } from './types';
 
@@ -73,7 +73,7 @@ function groupInfluenceKey(g: TaskGroups, capabilities?: CapabilityModel): strin
 /**
  * Influence of every sample on every target group: Σ_t η_t cos(g(z,t), ḡ_s(t)), ḡ_s(t) the group's
  * mean normalised gradient (graph.ts `groupMeans`, normalised here). The n×G products run in ORT
- * (`matmulNT`), 16,384 samples per batch, like attribute(). Samples without a label are scored but
+ * through `trajectoryInfluence`, as capability influence does. Samples without a label are scored but
  * are in no target group.
  */
 export async function computeGroupInfluence(pool: Pool, config: CurationConfig, traj: Trajectories, capabilities?: CapabilityModel): Promise<GroupInfluence> {
@@ -82,26 +82,18 @@ export async function computeGroupInfluence(pool: Pool, config: CurationConfig, 
     tg.source === 'label'
       ? probeGroupsFromLabels(pool, tg.field!)
       : { source: capabilities!.probe.source, names: tg.names, of: tg.of, sizes: capabilities!.probe.sizes };
-  const { n, T, D } = traj;
+  const { T, D } = traj;
   const G = groups.names.length;
   const { means } = groupMeans(traj, groups);
-  const values = new Float32Array(n * G);
-  const B = 16384;
-  for (let t = 0; t < T; t++) {
-    const anchors = new Float32Array(G * D);
-    for (let s = 0; s < G; s++) {
-      let ss = 0;
-      for (let j = 0; j < D; j++) ss += means[(t * G + s) * D + j] ** 2;
-      const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
-      for (let j = 0; j < D; j++) anchors[s * D + j] = means[(t * G + s) * D + j] * inv;
-    }
-    const eta = traj.eta[t];
-    for (let s = 0; s < n; s += B) {
-      const e = Math.min(n, s + B);
-      const sims = await matmulNT(traj.slice(t, s, e), e - s, D, anchors, G);
-      for (let i = 0; i < sims.length; i++) values[s * G + i] += eta * sims[i];
-    }
+  // Each group's mean gradient per checkpoint, normalised: the anchors [T, G, D].
+  const anchors = new Float32Array(T * G * D);
+  for (let r = 0; r < T * G; r++) {
+    let ss = 0;
+    for (let j = 0; j < D; j++) ss += means[r * D + j] ** 2;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let j = 0; j < D; j++) anchors[r * D + j] = means[r * D + j] * inv;
   }
+  const values = await trajectoryInfluence(traj, anchors, G);
   return { key: groupInfluenceKey(tg, capabilities), source: tg.source, field: tg.field, names: groups.names.slice(), sizes: Int32Array.from(groups.sizes), G, values };
 }
 
