@@ -20,7 +20,7 @@ import type { AlignmentConfig, CurationConfig } from '../config';
 import type { Pool, StyleName } from '../features/types';
 import { STYLES } from '../features/types';
 import type { Attribution } from '../influence/types';
-import { proportionalQuotas } from '../selection/strategies';
+import { stratify, take } from '../selection/helpers';
 import type { Duplicates, SelectionResult } from '../selection/types';
 import type { Rng } from '../util/rng';
 import type { AlignmentStageInfo, Stage } from './types';
@@ -162,22 +162,9 @@ function leftovers(n: number, match: Uint8Array, rep: Int32Array, selected: Int3
 function drawStratified(candidates: number[], count: number, pool: Pool, attribution: Attribution, al: AlignmentConfig, rng: Rng): Int32Array {
   const K = attribution.K;
   const codes = al.predicate === 'label' ? pool.labels[al.field!].codes : undefined;
-  const bins = new Map<number, number[]>();
-  for (const i of candidates) {
-    const key = ((codes ? codes[i] + 1 : 0) * K + attribution.hard[i]) * STYLES.length + pool.primaryStyle[i];
-    const b = bins.get(key);
-    if (b) b.push(i);
-    else bins.set(key, [i]);
-  }
-  const keys = [...bins.keys()].sort((a, b) => a - b);
-  const quotas = proportionalQuotas(count, keys.map((k) => bins.get(k)!.length));
+  const keyOf = (i: number) => ((codes ? codes[i] + 1 : 0) * K + attribution.hard[i]) * STYLES.length + pool.primaryStyle[i];
   const out: number[] = [];
-  keys.forEach((k, j) => {
-    if (quotas[j] === 0) return;
-    const list = bins.get(k)!.slice();
-    rng.shuffle(list);
-    out.push(...list.slice(0, quotas[j]));
-  });
+  for (const { list, quota } of stratify(candidates, keyOf, count)) if (quota > 0) out.push(...take(list, quota, rng));
   return Int32Array.from(out);
 }
 

@@ -80,6 +80,23 @@ export function eligible(ctx: SelectionContext, strategy: StrategyName): Uint8Ar
   return ok;
 }
 
+/**
+ * Coverage-protecting bins: `members` grouped by `keyOf` (bins in ascending key order, members in
+ * their given order), each bin with its share of `count` in proportion to its size (largest remainder).
+ */
+export function stratify(members: number[], keyOf: (i: number) => number, count: number): { list: number[]; quota: number }[] {
+  const bins = new Map<number, number[]>();
+  for (const i of members) {
+    const key = keyOf(i);
+    const b = bins.get(key);
+    if (b) b.push(i);
+    else bins.set(key, [i]);
+  }
+  const keys = [...bins.keys()].sort((a, b) => a - b);
+  const quotas = proportionalQuotas(count, keys.map((key) => bins.get(key)!.length));
+  return keys.map((key, j) => ({ list: bins.get(key)!, quota: quotas[j] }));
+}
+
 /** `count` members drawn uniformly at random (seeded), in draw order. */
 export function take(members: number[], count: number, rng: Rng): number[] {
   const a = members.slice();

@@ -4,10 +4,10 @@
 import type { StrategyName } from '../config';
 import type { Rng } from '../util/rng';
 import type { SelectionStrategy } from './types';
-import { eligible, proportionalQuotas, take, waterFill } from './helpers';
+import { eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
 import { BASELINES } from './baselines';
 
-export { budgetCount, eligible, proportionalQuotas, take, waterFill } from './helpers';
+export { budgetCount, eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
 
 /** Efraimidis–Spirakis weighted sampling without replacement: top `count` keys u^(1/w). */
 function weightedTake(members: number[], weights: number[], count: number, rng: Rng): number[] {
@@ -59,22 +59,13 @@ const cadc: SelectionStrategy = {
         continue;
       }
       // Bins: probe group × primary interaction style.
-      const bins = new Map<number, number[]>();
-      for (const i of members[k]) {
-        const key = (capabilities.probe.of[i] + 1) * 16 + ctx.pool.primaryStyle[i];
-        const b = bins.get(key);
-        if (b) b.push(i);
-        else bins.set(key, [i]);
-      }
-      const keys = [...bins.keys()].sort((a, b) => a - b);
-      const binQuotas = proportionalQuotas(q, keys.map((key) => bins.get(key)!.length));
-      keys.forEach((key, j) => {
-        const list = bins.get(key)!;
+      const bins = stratify(members[k], (i) => (capabilities.probe.of[i] + 1) * 16 + ctx.pool.primaryStyle[i], q);
+      for (const { list, quota } of bins) {
         if (rule === 'influence-weighted') {
           const z = list.map((i) => Math.exp((infl(i) - attribution.mean[k]) / attribution.std[k]));
-          chosen.push(...weightedTake(list, z, binQuotas[j], rng));
-        } else chosen.push(...take(list, binQuotas[j], rng));
-      });
+          chosen.push(...weightedTake(list, z, quota, rng));
+        } else chosen.push(...take(list, quota, rng));
+      }
     }
     const perCapability = quotas.map((quota) => ({ quota, taken: 0 }));
     for (const i of chosen) perCapability[attribution.hard[i]].taken++;
