@@ -114,15 +114,17 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
   };
 }
 
-/** Renames a capability in the manifest file itself (same deterministic serialisation). */
-export async function renameInManifest(uri: vscode.Uri, id: string, name: string): Promise<void> {
+/** Renames capabilities (id → new name) in the manifest file itself: one read, one write, same deterministic serialisation. */
+export async function renameInManifest(uri: vscode.Uri, names: ReadonlyMap<string, string>): Promise<void> {
   const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: { id: string; name: string }[]; stages: { capabilities: string[]; name: string; kind?: string }[] };
-  const cap = m.capabilities.find((c) => c.id === id);
-  if (!cap) throw new Error(`No capability ${id} in the manifest.`);
-  const old = cap.name;
-  cap.name = name;
-  // A stage named after its single capability follows the rename.
-  for (const st of m.stages) if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
+  for (const [id, name] of names) {
+    const cap = m.capabilities.find((c) => c.id === id);
+    if (!cap) throw new Error(`No capability ${id} in the manifest.`);
+    const old = cap.name;
+    cap.name = name;
+    // A stage named after its single capability follows the rename.
+    for (const st of m.stages) if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
+  }
   await vscode.workspace.fs.writeFile(uri, Buffer.from(stableStringify(m), 'utf8'));
 }
 
@@ -144,14 +146,14 @@ export async function readCapabilityNames(uri: vscode.Uri): Promise<NamedCapabil
  */
 export async function carryCapabilityNames(uri: vscode.Uri, before: NamedCapability[]): Promise<string[]> {
   const after = await readCapabilityNames(uri);
-  const done: string[] = [];
+  const renames = new Map<string, string>();
   for (const old of before) {
     const now = after.find((c) => c.id === old.id);
     if (!now || now.name === old.name || now.groups.join('\u0000') !== old.groups.join('\u0000')) continue;
-    await renameInManifest(uri, old.id, old.name);
-    done.push(old.id);
+    renames.set(old.id, old.name);
   }
-  return done;
+  if (renames.size) await renameInManifest(uri, renames);
+  return [...renames.keys()];
 }
 
 export class CapabilityMapPanel implements vscode.Disposable {
@@ -343,7 +345,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
         if (!this.source) return;
         const name = m.name.replace(/\s+/g, ' ').trim().slice(0, 120);
         if (!name) return;
-        await renameInManifest(this.source.manifestUri, m.capability, name);
+        await renameInManifest(this.source.manifestUri, new Map([[m.capability, name]]));
         this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);
         await this.sendOverview();
         return;
