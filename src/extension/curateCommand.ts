@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STAGES } from '../core/pipeline/types';
+import type { ProgressEvent } from '../core/pipeline/types';
 import type { Annotations } from './annotations';
 import { parseAlignmentLabel, parseBudget } from '../cli/args';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
@@ -39,6 +40,11 @@ const lastParams = new Map<string, CurateParams>();
 
 export function lastCurateParams(datasetPath: string): CurateParams | undefined {
   return lastParams.get(datasetPath);
+}
+
+/** A backend progress event as one line: `trajectories 40% …`. */
+export function progressText(e: ProgressEvent): string {
+  return `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
 }
 
 export function isRunning(): boolean {
@@ -183,7 +189,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
       try {
         result = await deps.backend.curate(params, source.token, (e) => {
           const overall = (STAGES.indexOf(e.stage) + e.fraction) / STAGES.length;
-          progress.report({ message: `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`, increment: Math.max(0, (overall - lastFraction) * 100) });
+          progress.report({ message: progressText(e), increment: Math.max(0, (overall - lastFraction) * 100) });
           lastFraction = Math.max(lastFraction, overall);
         });
       } catch (e) {

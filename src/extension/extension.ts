@@ -5,8 +5,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { Annotations } from './annotations';
 import { BackendClient } from './backendClient';
-import { cancelCurrent, curate, isRunning, lastCurateParams, strategyItems } from './curateCommand';
-import type { ProgressEvent } from '../core/pipeline/types';
+import { cancelCurrent, curate, isRunning, lastCurateParams, progressText, strategyItems } from './curateCommand';
 import { writeManifest } from './manifestCommand';
 import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from './capabilityMap/panel';
 import type { CurateSummary } from '../protocol/backend';
@@ -59,7 +58,6 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       CapabilityMapPanel.instance?.setSource(mapSource());
     }
   };
-  const progressText = (e: ProgressEvent) => `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
   const services: MapServices = {
     reselect: (budget) => void reselect(budget),
     strategies: () => strategyItems(context),
