@@ -4,13 +4,12 @@
 // (AVX2 and, where the CPU has it, AVX-512; compiled by g++ -O3 -march=native). ORT is reported as a
 // ratio to both. If python3/numpy or g++ are missing, the results say so instead of failing.
 // Run: npx tsx bench/gemm.ts [--smoke]   → bench/results/gemm.json
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import { GraphBuilder } from '../src/core/ort/graph';
 import { configureOrt, createSession, tensor } from '../src/core/ort/session';
 import { Rng } from '../src/core/util/rng';
 import { fmaPeak, numpyGemm } from './peak';
+import { publishReport } from './results';
 
 async function ortGflops(m: number, k: number, n: number, threads: number, seconds: number): Promise<number> {
   configureOrt({ threads });
@@ -119,12 +118,7 @@ async function main(): Promise<void> {
     rows,
     seconds: Math.round((performance.now() - t0) / 1000),
   };
-  if (!smoke) {
-    const dir = resolve(__dirname, 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'gemm.json'), `${JSON.stringify(report, null, 2)}\n`);
-  }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  publishReport('gemm', report, smoke);
 }
 
 main().catch((e) => {

@@ -6,7 +6,7 @@
 // .openAttributions → AttributionTable.at), for random single lines (a hover) and for visible
 // windows of 60 lines plus the 50-line margin each side that decorations refresh (160 lookups).
 // Run: npx tsx bench/perf.ts [--sizes 4548,45480,665000] [--smoke]
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ import { runCuration } from '../src/core/pipeline/run';
 import { CurationCache } from '../src/core/store/cache';
 import { Rng } from '../src/core/util/rng';
 import { buildLineIndex, readLines } from '../src/core/dataset/lineIndex';
+import { publishReport } from './results';
 
 const REPO = resolve(__dirname, '..');
 const SOURCE = resolve(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl');
@@ -181,11 +182,7 @@ async function main(): Promise<void> {
     results,
     seconds: Math.round((performance.now() - t00) / 1000),
   };
-  if (!smoke) {
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-    writeFileSync(join(REPO, 'bench/results/perf.json'), `${JSON.stringify(report, null, 2)}\n`);
-  }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  publishReport('perf', report, smoke);
 }
 
 main().catch((e) => {

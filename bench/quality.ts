@@ -34,6 +34,7 @@ import { warmUp } from '../src/core/proxy/warmup';
 import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 import { aggregate } from './aggregate';
+import { publishReport } from './results';
 
 const REPO = resolve(__dirname, '..');
 // Re-selection is async: LESS / ICONS compute their per-group influence in ORT the first time.
@@ -336,11 +337,7 @@ async function main(): Promise<void> {
     aggregate: aggregate(splits),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
-  if (!args.smoke) {
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-    writeFileSync(join(REPO, 'bench/results/quality.json'), `${JSON.stringify(report, null, 2)}\n`);
-  }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  publishReport('quality', report, args.smoke);
 }
 
 main().catch((e) => {

@@ -8,7 +8,7 @@
 // GPU job is estimated from the measured CPU GEMM throughput (bench/results/gemm.json) and stated
 // assumptions. No cache: every stage runs every time.
 // Run: npx tsx bench/scaling.ts [dataset.jsonl] [--reps 3] [--smoke]   → bench/results/scaling.json
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,7 @@ import { resolveConfig } from '../src/core/config';
 import type { DeepPartial, CurationConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
 import { linearFit, powerFit, roundFit } from './fit';
+import { publishReport } from './results';
 
 const REPO = resolve(__dirname, '..');
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'] as const;
@@ -243,11 +244,7 @@ async function main(): Promise<void> {
     gpuCrossover: gpuCrossover(points, smoke),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
-  if (!smoke) {
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
-    writeFileSync(join(REPO, 'bench/results/scaling.json'), `${JSON.stringify(report, null, 2)}\n`);
-  }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  publishReport('scaling', report, smoke);
 }
 
 main().catch((e) => {
