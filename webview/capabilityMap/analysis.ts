@@ -78,35 +78,47 @@ function table(caption: string, head: string[], rows: (string | HTMLElement)[][]
   return t;
 }
 
-function jobBar(running: { quality: boolean; compare: boolean }, which: 'quality' | 'compare', message: string | undefined, post: Post): HTMLElement | undefined {
-  if (!running[which]) return undefined;
-  const bar = el('div', { class: 'job', role: 'status' });
-  bar.append(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', {}, message ?? 'Working…'));
-  const cancel = el('button', { class: 'secondary' }, 'Cancel');
-  cancel.addEventListener('click', () => post({ type: 'cancelJob' }));
-  bar.append(cancel);
-  return bar;
+/**
+ * A section's controls: its run button (disabled while its job runs), "Open as Markdown" once there
+ * is a result, the job's progress with a Cancel button, and the result's warnings.
+ */
+function appendJobControls(
+  sec: HTMLElement,
+  job: 'quality' | 'compare',
+  run: HTMLButtonElement,
+  result: { warnings: string[] } | undefined,
+  running: { quality: boolean; compare: boolean },
+  message: string | undefined,
+  post: Post,
+): void {
+  const actions = el('div', { class: 'actions' });
+  run.toggleAttribute('disabled', running[job]);
+  actions.append(run);
+  if (result) {
+    const md = el('button', { class: 'secondary' }, 'Open as Markdown');
+    md.addEventListener('click', () => post({ type: 'openMarkdown', what: job }));
+    actions.append(md);
+  }
+  sec.append(actions);
+  if (running[job]) {
+    const bar = el('div', { class: 'job', role: 'status' });
+    bar.append(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', {}, message ?? 'Working…'));
+    const cancel = el('button', { class: 'secondary' }, 'Cancel');
+    cancel.addEventListener('click', () => post({ type: 'cancelJob' }));
+    bar.append(cancel);
+    sec.append(bar);
+  }
+  for (const w of result?.warnings ?? []) sec.append(el('p', { class: 'warning', role: 'note' }, w));
 }
 
 export function renderQuality(report: QualityReport | undefined, running: { quality: boolean; compare: boolean }, message: string | undefined, post: Post): HTMLElement {
   const sec = el('section', { class: 'analysis', id: 'quality', 'aria-label': 'Quality report' });
   sec.append(el('h2', {}, 'Quality of the pool and of the selection'));
   sec.append(el('p', { class: 'meta' }, 'Correctness, diversity and complexity of the data (the VLIT review), counted from the text of every sample.'));
-  const actions = el('div', { class: 'actions' });
   const run = el('button', { id: 'run-quality' }, report ? 'Recompute' : 'Compute quality report');
-  run.toggleAttribute('disabled', running.quality);
   run.addEventListener('click', () => post({ type: 'runQuality' }));
-  actions.append(run);
-  if (report) {
-    const md = el('button', { class: 'secondary' }, 'Open as Markdown');
-    md.addEventListener('click', () => post({ type: 'openMarkdown', what: 'quality' }));
-    actions.append(md);
-  }
-  sec.append(actions);
-  const bar = jobBar(running, 'quality', message, post);
-  if (bar) sec.append(bar);
+  appendJobControls(sec, 'quality', run, report, running, message, post);
   if (!report) return sec;
-  for (const w of report.warnings) sec.append(el('p', { class: 'warning', role: 'note' }, w));
   const sel = report.selection?.headline;
   const rows = FIGURES.map((f) => {
     const d = report.deltas?.[f.key];
@@ -168,24 +180,13 @@ export function renderCompare(
     picks.append(item);
   }
   sec.append(picks);
-  const actions = el('div', { class: 'actions' });
   const run = el('button', { id: 'run-compare' }, 'Compare');
-  run.toggleAttribute('disabled', running.compare);
   run.addEventListener('click', () => {
     const list = strategies.map((s) => s.label).filter((l) => chosen.has(l));
     if (list.length >= 1) post({ type: 'runCompare', strategies: list });
   });
-  actions.append(run);
-  if (data) {
-    const md = el('button', { class: 'secondary' }, 'Open as Markdown');
-    md.addEventListener('click', () => post({ type: 'openMarkdown', what: 'compare' }));
-    actions.append(md);
-  }
-  sec.append(actions);
-  const bar = jobBar(running, 'compare', message, post);
-  if (bar) sec.append(bar);
+  appendJobControls(sec, 'compare', run, data, running, message, post);
   if (!data) return sec;
-  for (const w of data.warnings) sec.append(el('p', { class: 'warning', role: 'note' }, w));
 
   const names = data.strategies.map((s) => s.strategy);
   // Notes (e.g. "CADC's capabilities stand in for mmSSR's") come first: they change how to read the rest.
