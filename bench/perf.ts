@@ -16,6 +16,7 @@ import { CurationCache } from '../src/core/store/cache';
 import { Rng } from '../src/core/util/rng';
 import { buildLineIndex, readLines } from '../src/core/dataset/lineIndex';
 import { publishReport } from './results';
+import { nearestRank } from '../src/core/util/stats';
 
 const REPO = resolve(__dirname, '..');
 const SOURCE = resolve(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl');
@@ -42,9 +43,6 @@ async function makePool(n: number, file: string, seed: number): Promise<void> {
 
 const la = () => loadavg().map((x) => +x.toFixed(2));
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 /** Hover and visible-range lookup latency on the attribution table of a cached run. */
 async function hoverLatency(cacheDir: string, sha: string, n: number, singles: number, windows: number) {
@@ -83,8 +81,8 @@ async function hoverLatency(cacheDir: string, sha: string, n: number, singles: n
     tableFileMB: +(statSync(join(cacheDir, sha.slice(0, 16), 'attributions.sqlite')).size / 1e6).toFixed(1),
     openMs: +openMs.toFixed(1),
     openRssMB: Math.round(rssOpen / 1e6),
-    singleLine: { lookups: singles, found, unit: 'µs', p50: +pct(one, 50).toFixed(1), p99: +pct(one, 99).toFixed(1), max: +one[one.length - 1].toFixed(1) },
-    visibleWindow: { windows, visibleLines: VISIBLE, marginLines: MARGIN, lookupsPerWindow: VISIBLE + 2 * MARGIN, unit: 'ms', p50: +pct(win, 50).toFixed(2), p99: +pct(win, 99).toFixed(2), max: +win[win.length - 1].toFixed(2) },
+    singleLine: { lookups: singles, found, unit: 'µs', p50: +nearestRank(one, 0.5).toFixed(1), p99: +nearestRank(one, 0.99).toFixed(1), max: +one[one.length - 1].toFixed(1) },
+    visibleWindow: { windows, visibleLines: VISIBLE, marginLines: MARGIN, lookupsPerWindow: VISIBLE + 2 * MARGIN, unit: 'ms', p50: +nearestRank(win, 0.5).toFixed(2), p99: +nearestRank(win, 0.99).toFixed(2), max: +win[win.length - 1].toFixed(2) },
   };
 }
 
@@ -110,7 +108,7 @@ async function previewLatency(file: string, n: number, pages: number) {
   return {
     indexBuildMs: Math.round(buildMs),
     indexEntries: index.offsets.length,
-    page: { pages, rowsPerPage: 100, linesRead: read, unit: 'ms', p50: +pct(times, 50).toFixed(2), p99: +pct(times, 99).toFixed(2), max: +times[times.length - 1].toFixed(2) },
+    page: { pages, rowsPerPage: 100, linesRead: read, unit: 'ms', p50: +nearestRank(times, 0.5).toFixed(2), p99: +nearestRank(times, 0.99).toFixed(2), max: +times[times.length - 1].toFixed(2) },
   };
 }
 

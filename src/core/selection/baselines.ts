@@ -10,6 +10,7 @@ import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { trajectoryInfluence } from '../influence/attribute';
 import { eligible, take, waterFill } from './helpers';
+import { nearestRank } from '../util/stats';
 import type { GroupInfluence, SelectionContext, SelectionResult, SelectionStrategy } from './types';
 
 /** Task-label fields tried in order when config.selection.taskField is unset. */
@@ -315,12 +316,6 @@ const less: SelectionStrategy = {
     return { strategy: 'less', selected: Int32Array.from(chosen), notes };
   },
 };
-
-/** Nearest-rank quantile: the ⌈p·m⌉-th smallest value (p in (0,1)). */
-export function nearestRank(sorted: ArrayLike<number>, p: number): number {
-  const m = sorted.length;
-  return sorted[Math.min(m - 1, Math.max(0, Math.ceil(p * m) - 1))];
-}
 
 const icons: SelectionStrategy = {
   name: 'icons',

@@ -50,3 +50,9 @@ export function ari(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const max = (sa + sb) / 2;
   return max === expected ? 1 : (index - expected) / (max - expected);
 }
+
+/** Nearest-rank quantile of ascending values: the ⌈p·m⌉-th smallest (p in (0, 1]). */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  const m = sorted.length;
+  return sorted[Math.min(m - 1, Math.max(0, Math.ceil(p * m) - 1))];
+}
