@@ -336,7 +336,6 @@ export function stageId(s: number): string {
   return `s${s + 1}`;
 }
 
-export { sampleAtLine };
 
 export function attributionOf(run: CurationRun, i: number): AttributionRow {
   const { pool, attribution, trajectories } = run;

@@ -7,7 +7,7 @@ import type { SelectionStrategy } from './types';
 import { eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
 import { BASELINES } from './baselines';
 
-export { budgetCount, eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
+export { budgetCount, proportionalQuotas, waterFill } from './helpers';
 
 /** Efraimidis–Spirakis weighted sampling without replacement: top `count` keys u^(1/w). */
 function weightedTake(members: number[], weights: number[], count: number, rng: Rng): number[] {
