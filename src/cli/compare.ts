@@ -1,6 +1,5 @@
 // `cadc compare`: run the pipeline once, re-select with each strategy, and compare the selections
 // (counts, Jaccard overlap, composition, quality deltas vs the pool).
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { configureOrt } from '../core/ort/session';
 import type { CurationRun } from '../core/pipeline/api';
@@ -10,8 +9,8 @@ import { checkStrategies, compareStrategies, StrategyUnavailableError } from '..
 import { comparisonToMarkdown } from '../core/report/markdown';
 import type { Comparison } from '../core/report/types';
 import type { CompareArgs } from './args';
-import { curationInputFromArgs, EXIT, failureOutcome, writeFileAtomic } from './curate';
-import { existingOutput, outputPaths, unreadable } from './report';
+import { curationInputFromArgs, EXIT, failureOutcome } from './curate';
+import { existingOutput, outputPaths, unreadable, writeOutputs } from './report';
 
 export interface CompareOutcome {
   code: number;
@@ -50,9 +49,7 @@ export async function compareToFiles(args: Omit<CompareArgs, 'command'>, hooks: 
   }
   if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
   if (a.json) return { code: EXIT.ok, comparison };
-  mkdirSync(path.dirname(files.markdown), { recursive: true });
-  writeFileAtomic(files.json, [`${JSON.stringify(comparison, null, 2)}\n`]);
-  writeFileAtomic(files.markdown, [comparisonToMarkdown(comparison)]);
+  writeOutputs(files, comparison, comparisonToMarkdown(comparison));
   return { code: EXIT.ok, comparison, files };
 }
 

@@ -37,6 +37,13 @@ export function existingOutput(files: { markdown: string; json: string }): strin
   return [files.markdown, files.json].find((f) => existsSync(f));
 }
 
+/** Writes a result as JSON and as Markdown to its two output files, atomically. */
+export function writeOutputs(files: { markdown: string; json: string }, value: unknown, markdown: string): void {
+  mkdirSync(path.dirname(files.markdown), { recursive: true });
+  writeFileAtomic(files.json, [`${JSON.stringify(value, null, 2)}\n`]);
+  writeFileAtomic(files.markdown, [markdown]);
+}
+
 export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { signal?: AbortSignal } = {}): Promise<ReportOutcome> {
   const dataset = path.resolve(args.dataset);
   const bad = unreadable(dataset);
@@ -78,9 +85,7 @@ export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { 
   if (args.manifest && report.selectionSource) report.selectionSource.name = path.basename(args.manifest);
   if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
   if (args.json) return { code: EXIT.ok, report };
-  mkdirSync(path.dirname(files.markdown), { recursive: true });
-  writeFileAtomic(files.json, [`${JSON.stringify(report, null, 2)}\n`]);
-  writeFileAtomic(files.markdown, [reportToMarkdown(report)]);
+  writeOutputs(files, report, reportToMarkdown(report));
   return { code: EXIT.ok, report, files };
 }
 
