@@ -1,5 +1,5 @@
 // `npm test`: build, typecheck, lint, unit, integration (real VS Code extension host), e2e (real
-// workbench in Chromium). Continues after a failure; ends with one line "N passed, N failed".
+// workbench in Chromium), vsix (the packaged extension, installed). Continues after a failure; ends with one line "N passed, N failed".
 import { spawn } from 'node:child_process';
 
 const steps = [
@@ -9,6 +9,8 @@ const steps = [
   { name: 'unit', cmd: ['node', 'test/runUnit.mjs'], count: /^ℹ pass (\d+)$|^ℹ fail (\d+)$/ },
   { name: 'integration', cmd: ['node', 'dist/test/integration/runCodeServer.js'], count: /integration: (\d+) passed, (\d+) failed/ },
   { name: 'e2e', cmd: ['node', 'dist/test/e2e/run.js'], count: /^e2e: (\d+) passed, (\d+) failed/ },
+  // Packages the linux-x64 VSIX, checks its contents, installs it and drives the installed extension.
+  { name: 'vsix', cmd: ['node', 'dist/test/e2e/vsix.js'], count: /^vsix: (\d+) passed, (\d+) failed/ },
 ];
 
 function runStep(step) {

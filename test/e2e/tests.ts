@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
-import { curateFromPalette, openFile, runCommand, waitForNotification } from './ui';
+import { curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
 
 export interface E2ETest {
   name: string;
@@ -42,23 +42,9 @@ export const tests: E2ETest[] = [
     async run(wb, artifacts) {
       const { page } = wb;
       await curateFromPalette(page, 'demo.jsonl', '5%');
-      // Tags appear at the start of the visible lines (decorations are rendered as ::before content).
-      const tagged = await page.waitForFunction(
-        () => {
-          const lines = [...document.querySelectorAll('.monaco-editor .view-line span')];
-          return lines.some((el) => /^c\d+( ✓ s\d+)?$/.test(getComputedStyle(el, '::before').content.replace(/^"|"$/g, '')));
-        },
-        undefined,
-        { timeout: 30_000 },
-      );
-      assert.ok(await tagged.jsonValue());
+      await waitForCapabilityTags(page);
       await page.screenshot({ path: path.join(artifacts, 'annotated-lines.png') });
-      // Hover the first line's text.
-      const first = page.locator('.monaco-editor .view-line').first();
-      await first.hover({ position: { x: 40, y: 5 } });
-      const hover = page.locator('.monaco-hover-content', { hasText: 'CADC' }).first();
-      await hover.waitFor({ timeout: 20_000 });
-      const text = await hover.innerText();
+      const text = await hoverFirstLine(page);
       assert.match(text, /CADC — c\d+/);
       assert.match(text, /self-influence/);
       await page.screenshot({ path: path.join(artifacts, 'hover-attribution.png') });

@@ -6,8 +6,34 @@ export async function waitForWorkbench(page: Page): Promise<void> {
   await page.waitForSelector('.explorer-folders-view, .explorer-viewlet', { timeout: 90_000 }).catch(() => undefined);
 }
 
+/**
+ * Fails with the dialog's text when a modal dialog is open: it makes every other input inert, so
+ * without this a step behind it would only time out.
+ */
+export async function assertNoModal(page: Page): Promise<void> {
+  const dialog = page.locator('.monaco-dialog-box');
+  if (await dialog.count()) {
+    const text = (await dialog.first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+    throw new Error(`a modal dialog is open: "${text}"`);
+  }
+}
+
+/** What a scenario starts from: the workbench up, no modal, no quick input, no editor, no panel. */
+export async function assertCleanStart(page: Page): Promise<void> {
+  await waitForWorkbench(page);
+  await assertNoModal(page);
+  const leftovers = {
+    'quick input': await page.locator('.quick-input-widget:visible').count(),
+    'editor tabs': await page.locator('.tabs-container .tab').count(),
+    'panel': await page.locator('.part.panel:visible').count(),
+  };
+  const open = Object.entries(leftovers).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
+  if (open.length) throw new Error(`the scenario did not start from a closed UI: ${open.join(', ')}`);
+}
+
 /** F1, type the command title, Enter. */
 export async function runCommand(page: Page, title: string): Promise<void> {
+  await assertNoModal(page);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
@@ -35,12 +61,25 @@ export async function choose(page: Page, label: string): Promise<void> {
 }
 
 export async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
+  await assertNoModal(page);
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  // With the focus inside a webview, Ctrl+P can open Quick Open without giving its input the
+  // keyboard: close it and open it again from the workbench, up to three times.
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(name);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      await page.keyboard.press('Escape');
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    }
+  }
+  await row.click();
   await page.locator(`.tab[aria-label*="${name}"]`).first().waitFor({ timeout: 15_000 });
 }
 
@@ -72,4 +111,26 @@ export async function curateFromPalette(page: Page, file: string, budget: string
   const status = page.locator('.statusbar-item', { hasText: /CADC: \d+ selected/ }).first();
   await status.waitFor({ timeout: 180_000 });
   return status.innerText();
+}
+
+/** Waits for the capability tags on the editor's lines. */
+export async function waitForCapabilityTags(page: Page): Promise<void> {
+  // Tags appear at the start of the visible lines (decorations are rendered as ::before content).
+  await page.waitForFunction(
+    () => {
+      const lines = [...document.querySelectorAll('.monaco-editor .view-line span')];
+      return lines.some((el) => /^c\d+( ✓ s\d+)?$/.test(getComputedStyle(el, '::before').content.replace(/^"|"$/g, '')));
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+/** Hovers the first line of the editor and returns the text of CADC's hover. */
+export async function hoverFirstLine(page: Page): Promise<string> {
+  const first = page.locator('.monaco-editor .view-line').first();
+  await first.hover({ position: { x: 40, y: 5 } });
+  const hover = page.locator('.monaco-hover-content', { hasText: 'CADC' }).first();
+  await hover.waitFor({ timeout: 20_000 });
+  return hover.innerText();
 }

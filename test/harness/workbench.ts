@@ -31,16 +31,29 @@ function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function aptInstall(pkgs: string[]): void {
-  if (!isRoot()) throw new Error(`Missing system packages ${pkgs.join(', ')}: install them (apt-get install -y ${pkgs.join(' ')}) or run the tests as root.`);
-  say(`apt-get install ${pkgs.join(' ')}`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', ...pkgs], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+/** Whether dpkg has the package installed. */
+function dpkgInstalled(pkg: string): boolean {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && /\binstall ok installed\b/.test(r.stdout);
 }
 
-/** Debian's Chromium (the only browser these machines can get). */
+/**
+ * Installs the Debian packages that are missing, without their recommended packages and without
+ * upgrading anything that is already installed (as root; otherwise says what to install).
+ */
+function aptInstall(pkgs: string[]): void {
+  const missing = pkgs.filter((p) => !dpkgInstalled(p));
+  if (missing.length === 0) return;
+  const cmd = `apt-get install -y --no-install-recommends --no-upgrade ${missing.join(' ')}`;
+  if (!isRoot()) throw new Error(`Missing system packages ${missing.join(', ')}: install them (${cmd}) or run the tests as root.`);
+  say(cmd);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', '--no-upgrade', ...missing], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+}
+
+/** Debian's Chromium (the only browser these machines can get), with the fonts it only recommends. */
 export function ensureChromium(): string {
-  if (!existsSync(CHROMIUM)) aptInstall(['chromium']);
+  if (!existsSync(CHROMIUM)) aptInstall(['chromium', 'fonts-liberation']);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
   return CHROMIUM;
 }
@@ -95,6 +108,8 @@ export async function freePort(): Promise<number> {
 
 export interface Workbench {
   url: string;
+  /** The server's extensions folder (where a vsix was installed). */
+  extensionsDir: string;
   port: number;
   workspace: string;
   home: string;
@@ -147,6 +162,11 @@ export interface StartOptions {
   workspace: string;
   /** Mocha entry run inside the extension host (integration tests). */
   extensionTestsPath?: string;
+  /**
+   * A packaged extension: installed with the server's own `--install-extension` into the extensions
+   * folder the server then runs with, and loaded from there (no extensionDevelopmentPath).
+   */
+  vsix?: string;
   onLog?: (line: string) => void;
   onExit?: (code: number) => void;
   timeoutMs?: number;
@@ -177,9 +197,14 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   }
   const port = await freePort();
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), VSCODE_AGENT_FOLDER: dirs.data };
+  const dirArgs = ['--server-data-dir', dirs.data, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext];
+  if (opts.vsix) {
+    say(`installing ${path.basename(opts.vsix)} into ${dirs.ext}`);
+    run(node, [serverMain, '--accept-server-license-terms', ...dirArgs, '--install-extension', opts.vsix], env);
+  }
   const server: ChildProcess = spawn(
     node,
-    [serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', '--server-data-dir', dirs.data, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext, '--default-folder', opts.workspace],
+    [serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', ...dirArgs, '--default-folder', opts.workspace],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const logs: string[] = [];
@@ -208,7 +233,7 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     await new Promise((r) => setTimeout(r, 300));
   }
   const authority = `127.0.0.1:${port}`;
-  const payload: [string, string][] = [['extensionDevelopmentPath', `vscode-remote://${authority}${REPO}`]];
+  const payload: [string, string][] = opts.vsix ? [] : [['extensionDevelopmentPath', `vscode-remote://${authority}${REPO}`]];
   if (opts.extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://${authority}${opts.extensionTestsPath}`]);
   const url = `http://${authority}/?folder=${encodeURIComponent(opts.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const { chromium: pw } = await import('playwright-core');
@@ -232,5 +257,5 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   };
   onExit(() => rmSync(home, { recursive: true, force: true }));
   await page.goto(url);
-  return { url, port, workspace: opts.workspace, home, page, context, logs, stop };
+  return { url, extensionsDir: dirs.ext, port, workspace: opts.workspace, home, page, context, logs, stop };
 }
