@@ -158,22 +158,26 @@ function stage(target, packages) {
 
 function main() {
   const { targets, explicit, out } = parseArgs(process.argv.slice(2));
+  const skipped = [];
+  const buildable = targets.filter((target) => {
+    const why = ortMissing(...target.split('-'));
+    if (why) {
+      console.error(`package: cannot build ${target}: ${why}.`);
+      skipped.push(`${target} (${why})`);
+    }
+    return !why;
+  });
+  // Asking for a target that cannot be built is an error; the default "all" reports it and goes on.
+  if (buildable.length === 0 || (explicit && skipped.length)) process.exit(1);
   if (!existsSync(path.join(ROOT, 'media', 'icon.png'))) run(process.execPath, [path.join(ROOT, 'scripts', 'render-icon.mjs')]);
   // Production bundles (minified, no source maps), then the development build again afterwards so
   // the tests and the extension-development host keep their source maps.
   run(process.execPath, ['esbuild.config.mjs', '--production', '--only', 'extension,backend,cli,webview'], { cwd: ROOT });
   const built = [];
-  const skipped = [];
   try {
     const packages = productionPackages();
-    for (const target of targets) {
+    for (const target of buildable) {
       const [platform, arch] = target.split('-');
-      const why = ortMissing(platform, arch);
-      if (why) {
-        console.error(`package: cannot build ${target}: ${why}.`);
-        skipped.push(`${target} (${why})`);
-        continue;
-      }
       const started = Date.now();
       const { dir, natives } = stage(target, packages);
       const vsix = path.join(out, `${manifest.name}-${target}-${manifest.version}.vsix`);
@@ -186,10 +190,8 @@ function main() {
   } finally {
     run(process.execPath, ['esbuild.config.mjs', '--only', 'extension,backend,cli,webview'], { cwd: ROOT, stdio: 'ignore' });
   }
-  console.log(`\npackage: built ${built.length}: ${built.join('; ') || 'none'}`);
+  console.log(`\npackage: built ${built.length}: ${built.join('; ')}`);
   if (skipped.length) console.log(`package: not built ${skipped.length}: ${skipped.join('; ')}`);
-  // Asking for a target that cannot be built is an error; the default "all" reports it and goes on.
-  if (built.length === 0 || (explicit && skipped.length)) process.exit(1);
 }
 
 main();
