@@ -74,19 +74,21 @@ export function existsFailure(file: string, during = false): Failure {
  * Writes a run's output files in order, the last one being the one that says the run happened (the
  * manifest): each is created atomically and durably, and without `force` never replaces an existing
  * file, even one another process created a moment ago. If any is refused, the files this call
- * already created are removed, so a refused run leaves nothing behind. Returns the failure, if any.
+ * already created are removed, so a refused run leaves nothing behind. Returns the failure, if any
+ * (exit 4 for a file that exists, 5 for one that cannot be written).
  */
 export function writeOutputFiles(files: { path: string; data: Chunk | Iterable<Chunk> }[], force: boolean): Failure | undefined {
   const written: string[] = [];
   for (const f of files) {
-    mkdirSync(path.dirname(f.path), { recursive: true });
-    cleanStaleTemps(path.dirname(f.path));
     try {
+      mkdirSync(path.dirname(f.path), { recursive: true });
+      cleanStaleTemps(path.dirname(f.path));
       writeFileAtomic(f.path, f.data, { replace: force });
     } catch (e) {
       if (!force) for (const w of written) rmSync(w, { force: true });
       if (e instanceof FileExistsError) return existsFailure(f.path, true);
-      throw e;
+      const err = e as Error;
+      return { code: EXIT.failed, reason: 'failed', message: `cannot write ${path.relative(process.cwd(), f.path)}: ${oneLine(err.message)}`, ...(err.stack ? { stack: err.stack } : {}) };
     }
     written.push(f.path);
   }
