@@ -2,13 +2,14 @@
 import { createHash } from 'node:crypto';
 import type { CurationConfig } from '../config';
 import { readDataset } from '../dataset/reader';
-import type { DatasetSummary, ReadOptions, Sample } from '../dataset/types';
+import type { DatasetDiagnostic, DatasetSummary, ReadOptions, Sample } from '../dataset/types';
 import { CancelledError } from '../pipeline/types';
 import { forEachLimited, imageFeatures } from './images';
+import { LabelTable } from './labels';
 import { detectStyles, primaryStyle } from './styles';
 import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './text';
 import { IMAGE_FEATURE_DIM } from './types';
-import type { LabelColumn, Pool } from './types';
+import type { Pool } from './types';
 
 /** A typed array that grows by doubling. */
 class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
@@ -62,7 +63,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
   const simHash = new Grow((n) => new Uint32Array(n), 2048);
   const imagePath: (string | undefined)[] = [];
   const termOf = new Map<number, string>();
-  const labelValues = new Map<string, { values: string[]; index: Map<string, number>; codes: Grow<Int32Array> }>();
+  const labelTable = new LabelTable();
   answerPtr.push(0);
   termPtr.push(0);
 
@@ -117,22 +118,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     simHash.push(lo);
     const usable = s.images.find((im) => im.path && !im.problem);
     imagePath.push(usable?.path);
-    for (const [field, value] of Object.entries(s.labels)) {
-      let col = labelValues.get(field);
-      if (!col) {
-        col = { values: [], index: new Map(), codes: new Grow((n) => new Int32Array(n).fill(-1)) };
-        labelValues.set(field, col);
-      }
-      let code = col.index.get(value);
-      if (code === undefined) {
-        code = col.values.length;
-        col.values.push(value);
-        col.index.set(value, code);
-      }
-      col.codes.reserve(i + 1);
-      while (col.codes.length < i) col.codes.push(-1);
-      col.codes.push(code);
-    }
+    labelTable.observe(i, s.labels);
   };
 
   const summary = await readDataset(file, { ...opts, onProgress: (r, t) => opts.onStageProgress?.('read', t > 0 ? r / t : 1) }, onSample);
@@ -168,20 +154,19 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       opts.signal,
     );
     if (opts.signal?.aborted) throw new CancelledError();
+    const at = lines.done();
     for (const i of [...undecodable].sort((x, y) => x - y)) {
-      summary.diagnosticCounts['missing-image'] = (summary.diagnosticCounts['missing-image'] ?? 0) + 1;
-      if (summary.diagnostics.length < (opts.maxDiagnostics ?? 10_000)) {
-        summary.diagnostics.push({ line: lines.done()[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` });
-      }
+      addDiagnostic(summary, { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` }, opts.maxDiagnostics);
     }
     summary.diagnostics.sort((a, b) => a.line - b.line);
   }
   opts.onStageProgress?.('featurise', 1);
 
-  const labels: Record<string, LabelColumn> = {};
-  for (const [field, col] of labelValues) {
-    while (col.codes.length < n) col.codes.push(-1);
-    labels[field] = { values: col.values, codes: col.codes.done() };
+  const sampleLines = lines.done();
+  const { labels, diagnostic } = labelTable.finish(n, (row) => sampleLines[row]);
+  if (diagnostic) {
+    addDiagnostic(summary, diagnostic, opts.maxDiagnostics);
+    summary.diagnostics.sort((a, b) => a.line - b.line);
   }
   summary.labelFields = Object.entries(labels).map(([name, col]) => {
     let present = 0;
@@ -192,7 +177,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
   const pool: Pool = {
     n,
     ids,
-    lines: lines.done(),
+    lines: sampleLines,
     offsets: offsets.done(),
     lengths: lengths.done(),
     labels,
@@ -215,6 +200,12 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     dims: { questionBuckets, maxQuestionNgrams: L, answerVocab, imageDim: IMAGE_FEATURE_DIM },
   };
   return { pool, summary };
+}
+
+/** Counts a diagnostic found after the read and keeps it while under the cap. */
+function addDiagnostic(summary: DatasetSummary, d: DatasetDiagnostic, max = 10_000): void {
+  summary.diagnosticCounts[d.code] = (summary.diagnosticCounts[d.code] ?? 0) + 1;
+  if (summary.diagnostics.length < max) summary.diagnostics.push(d);
 }
 
 /** Fields that look like task labels and are usable as probe groups, best first. */
