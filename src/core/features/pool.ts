@@ -37,6 +37,16 @@ const STOP = new Set(
   'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(' '),
 );
 
+/**
+ * Text features (tokens, n-grams, SimHash, styles) look at most this many characters of a sample's
+ * instructions and of its answers: one 10 MB answer would otherwise cost ~20 s and 1.5 M answer
+ * tokens. Lengths and the exact-duplicate key still use the whole text.
+ */
+export const MAX_FEATURE_CHARS = 100_000;
+
+const capTurns = (turns: Sample['turns']): Sample['turns'] =>
+  turns.some((t) => t.text.length > MAX_FEATURE_CHARS) ? turns.map((t) => ({ role: t.role, text: t.text.slice(0, MAX_FEATURE_CHARS) })) : turns;
+
 export interface BuildPoolOptions extends ReadOptions {
   onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
 }
@@ -79,9 +89,9 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       if (t.role === 'user') q += (q ? '\n' : '') + t.text;
       else if (t.role === 'assistant') a += (a ? '\n' : '') + t.text;
     }
-    const qClean = q.replace(/<image>/g, ' ');
+    const qClean = q.slice(0, MAX_FEATURE_CHARS).replace(/<image>/g, ' ');
     const qTok = tokenize(qClean);
-    const aTok = tokenize(a);
+    const aTok = tokenize(a.slice(0, MAX_FEATURE_CHARS));
     const grams = hashedNgrams(qTok, questionBuckets, L);
     for (let j = 0; j < L; j++) qNgrams.push(j < grams.length ? grams[j] : questionBuckets);
     qCount.push(grams.length);
@@ -98,7 +108,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       if (!termOf.has(h)) termOf.set(h, t);
     }
     termPtr.push(termIds.length);
-    const mask = detectStyles(s.turns);
+    const mask = detectStyles(capTurns(s.turns));
     styleMask.push(mask);
     primary.push(primaryStyle(mask));
     turns.push(Math.min(65535, s.turns.length));
