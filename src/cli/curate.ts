@@ -191,7 +191,8 @@ function oneLine(text: string): string {
 export function failureOutcome(e: unknown, doing: string, unreadable: string): Failure {
   if (e instanceof CancelledError) return { code: EXIT.cancelled, reason: 'cancelled', message: 'cancelled; nothing was written.' };
   if (e instanceof DatasetReadError) {
-    let message = `${unreadable}: ${oneLine(e.message)}`;
+    // The reader's message names the file, what was found and what is read: it is the line.
+    let message = oneLine(e.message);
     const where = e.line !== undefined ? `line ${e.line}` : e.byte !== undefined ? `byte ${e.byte}` : undefined;
     if (where && !message.includes(where)) message = message.replace(/\.?$/, ` (reading stopped at ${where}).`);
     return {

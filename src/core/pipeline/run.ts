@@ -7,7 +7,8 @@ import type { CurationConfig } from '../config';
 import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
-import { DatasetReadError, SUPPORTED_FORMATS_TEXT } from '../dataset/errors';
+import { DatasetReadError } from '../dataset/errors';
+import { readErrorMessage } from '../dataset/sniff';
 import type { DatasetSummary } from '../dataset/types';
 import { warmUp } from '../proxy/warmup';
 import type { WarmupResult } from '../proxy/warmup';
@@ -235,13 +236,10 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
   }
 }
 
-/** A dataset with fewer than 2 valid samples is bad input (exit 3), said in one line. */
+/** A dataset with fewer than 2 valid samples is bad input (exit 3), said in one line like the reader's. */
 function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {
-  const found =
-    s.bytes === 0 || s.records === 0
-      ? `found ${s.bytes === 0 ? 'an empty file' : `no records in ${s.lines} line(s)`}`
-      : `found ${n} valid sample(s) in ${s.records} record(s)${s.invalid ? ` (${s.invalid} invalid, see the diagnostics)` : ''}`;
-  return new DatasetReadError(s.bytes === 0 ? 'empty' : 'no-records', `${found}; CADC needs at least 2 valid samples in ${SUPPORTED_FORMATS_TEXT}.`, s.lines > 0 ? s.lines : undefined, s.bytes);
+  const found = `${n} valid sample(s) in ${s.records} record(s)${s.invalid ? ` (${s.invalid} invalid)` : ''}, and CADC needs at least 2`;
+  return new DatasetReadError(n === 0 && s.bytes === 0 ? 'empty' : 'no-records', readErrorMessage(s.path, found, { line: s.lines, byte: s.bytes }), s.lines, s.bytes);
 }
 
 /**

@@ -83,17 +83,18 @@ function badInputs(): { name: string; file: string; found: RegExp }[] {
     { name: 'truncated JSON array', file: put('cut.json', '[\n  {"id": "a1", "conversations": [{"from": "human", "value": "What is'), found: /truncat|ends|cut|unterminated|closed/i },
     { name: 'empty file', file: put('empty.jsonl', ''), found: /empty/i },
     { name: 'binary file', file: put('blob.jsonl', binary), found: /binary|not text/i },
+    { name: 'one valid sample', file: put('one.jsonl', `${readFileSync(join(REPO, 'demo/demo.jsonl'), 'utf8').split('\n')[0]}\n`), found: /1 valid sample.*needs at least 2/ },
   ];
 }
 
-test('not a dataset (CSV, TSV, Parquet, a truncated JSON array, an empty or binary file): exit 3, one line, no stack; --json gives an error object', () => {
+test('not a dataset (CSV, TSV, Parquet, a truncated JSON array, an empty or binary file, one valid sample): exit 3, one line, no stack; --json gives an error object', () => {
   for (const { name, file } of badInputs()) {
     const r = cadc(['curate', file, '--out', join(out, 'bad-out'), '--no-cache', '--quiet']);
     assert.equal(r.status, 3, `${name}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, STACK, name);
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, `${name}: one line, got ${r.stderr}`);
-    assert.match(lines[0], /^cadc: cannot read dataset .*JSONL or a JSON array/, `${name}: says what is supported`);
+    assert.match(lines[0], /^cadc: \S+ is not a dataset CADC can read: found .*supported: JSONL or a JSON array/, `${name}: says what was found and what is supported`);
     const j = cadc(['curate', file, '--out', join(out, 'bad-out'), '--no-cache', '--quiet', '--json']);
     assert.equal(j.status, 3, name);
     const e = JSON.parse(j.stdout).error;
@@ -108,13 +109,14 @@ test('not a dataset (CSV, TSV, Parquet, a truncated JSON array, an empty or bina
   assert.match(verbose.stderr, STACK, '--verbose shows the stack');
 });
 
-// Needs the dataset reader's format detection (branch wip/dataset): the line names what was found,
+// Uses the dataset reader's format detection (merged from wip/dataset): the line names what was found,
 // and report and compare, which read the file themselves, stop at it the same way.
 test('not a dataset: the one line names what was found (CSV, TSV, Parquet, truncated, empty, binary); report and compare exit 3 too', () => {
   for (const { name, file, found } of badInputs()) {
     const r = cadc(['curate', file, '--out', join(out, 'bad-out'), '--no-cache', '--quiet']);
     assert.equal(r.status, 3, name);
     assert.match(r.stderr.replace(file, '<file>'), found, `${name}: ${r.stderr}`);
+    if (name === 'one valid sample') continue; // a quality report of one sample is a fine report
     for (const argv of [
       ['report', file, '--out', join(out, 'bad-out'), '--json'],
       ['compare', file, '--strategies', 'random', '--no-cache', '--quiet', '--out', join(out, 'bad-out'), '--json'],
