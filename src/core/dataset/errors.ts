@@ -13,6 +13,8 @@ export type DatasetReadErrorCode =
   | 'truncated' // a JSON array (or record) that ends before it is closed, with no usable record
   | 'no-records'; // text, but not one record of a supported shape
 
+import type { DatasetDiagnostic } from './types';
+
 export class DatasetReadError extends Error {
   constructor(
     readonly code: DatasetReadErrorCode,
@@ -21,6 +23,8 @@ export class DatasetReadError extends Error {
     readonly line?: number,
     /** 0-based byte offset where reading stopped, when known. */
     readonly byte?: number,
+    /** The per-line diagnostics of a full pass that found no usable record (to show where it went wrong). */
+    readonly diagnostics: DatasetDiagnostic[] = [],
   ) {
     super(message);
     this.name = 'DatasetReadError';

@@ -1,5 +1,6 @@
 // Turns one parsed JSON record of any supported format (methods.md §6) into turns, image refs and
 // labels. Pure: no I/O. Shape problems come back as a reason string, never as an exception.
+import { describeValue } from './describe';
 import type { DatasetFormat, Turn } from './types';
 
 export interface NormalisedRecord {
@@ -80,21 +81,36 @@ function imageList(v: Json | undefined): string[] | string {
   return '"image(s)" must be a string or an array of strings';
 }
 
+/** At most this many label fields are kept per record (the first ones, in key order). */
+export const MAX_LABELS_PER_RECORD = 64;
+/** Label values are cut to this many characters. */
+const MAX_LABEL_CHARS = 200;
+/** A label key: 1–64 printable characters, not starting with a space, and not a name every object has (`__proto__`, `constructor`, …). */
+const LABEL_KEY = /^[^\s\p{C}][^\p{C}]{0,63}$/u;
+
+/** Whether a record key can name a label field. */
+export function isLabelKey(k: string): boolean {
+  return LABEL_KEY.test(k) && !(k in Object.prototype) && !CONTENT_KEYS.has(k);
+}
+
 function labelsOf(record: Obj): Record<string, string> {
   const labels: Record<string, string> = {};
+  let kept = 0;
   for (const [k, v] of Object.entries(record)) {
-    if (CONTENT_KEYS.has(k)) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[k] = String(v).slice(0, 200);
+    if (kept >= MAX_LABELS_PER_RECORD) break;
+    if (!isLabelKey(k)) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[k] = String(v).slice(0, MAX_LABEL_CHARS);
     else if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
-      labels[k] = v.join(',').slice(0, 200);
-    }
+      labels[k] = v.slice(0, MAX_LABEL_CHARS).join(',').slice(0, MAX_LABEL_CHARS);
+    } else continue;
+    kept++;
   }
   return labels;
 }
 
 /** Normalises a record of the given format; a string result is the reason it does not fit. */
 export function normaliseRecord(record: unknown, format: DatasetFormat): NormalisedRecord | string {
-  if (!isObj(record)) return `expected a JSON object, got ${Array.isArray(record) ? 'an array' : typeof record}`;
+  if (!isObj(record)) return `expected a JSON object, found ${describeValue(record)}`;
   const turns: Turn[] = [];
   let images: string[] | string = [];
   switch (format) {
@@ -103,7 +119,7 @@ export function normaliseRecord(record: unknown, format: DatasetFormat): Normali
       for (const [i, t] of record.conversations.entries()) {
         if (!isObj(t)) return `conversations[${i}] is not an object`;
         const role = roleOf(t.from ?? t.role);
-        if (!role) return `conversations[${i}].from is ${JSON.stringify(t.from ?? null)}; expected human or gpt`;
+        if (!role) return `conversations[${i}].from is ${describeValue(t.from ?? t.role)}; expected human or gpt`;
         if (typeof t.value !== 'string') return `conversations[${i}].value is not a string`;
         turns.push({ role, text: t.value });
       }
@@ -117,7 +133,7 @@ export function normaliseRecord(record: unknown, format: DatasetFormat): Normali
       for (const [i, m] of record.messages.entries()) {
         if (!isObj(m)) return `messages[${i}] is not an object`;
         const role = roleOf(m.role);
-        if (!role) return `messages[${i}].role is ${JSON.stringify(m.role ?? null)}; expected user, assistant or system`;
+        if (!role) return `messages[${i}].role is ${describeValue(m.role)}; expected user, assistant or system`;
         if (typeof m.content === 'string') turns.push({ role, text: m.content });
         else if (Array.isArray(m.content)) {
           const texts: string[] = [];
@@ -132,7 +148,7 @@ export function normaliseRecord(record: unknown, format: DatasetFormat): Normali
             } else if (p.type === 'image' && typeof p.image === 'string') {
               partImages.push(p.image);
               texts.push('<image>');
-            } else return `messages[${i}].content[${j}] has unknown type ${JSON.stringify(p.type ?? null)}`;
+            } else return `messages[${i}].content[${j}] has unknown type: ${describeValue(p.type)}`;
           }
           turns.push({ role, text: texts.join('\n') });
         } else if (m.content === null && role === 'assistant') turns.push({ role, text: '' });
@@ -170,7 +186,7 @@ export function normaliseRecord(record: unknown, format: DatasetFormat): Normali
   // The Cauldron keeps a per-turn source; lift the first one as a label.
   if (format === 'cauldron' && !labels.source && Array.isArray(record.texts)) {
     const first = record.texts[0];
-    if (isObj(first) && typeof first.source === 'string') labels.source = first.source;
+    if (isObj(first) && typeof first.source === 'string') labels.source = first.source.slice(0, MAX_LABEL_CHARS);
   }
   const id = typeof record.id === 'string' || typeof record.id === 'number' ? String(record.id) : undefined;
   return { format, id, turns, images, labels };

@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { CancelledError } from '../pipeline/types';
+import { boundMessage, describeValue, excerpt } from './describe';
+import { DatasetReadError } from './errors';
 import { detectFormat, normaliseRecord } from './normalise';
+import { readErrorMessage, sniffDataset } from './sniff';
 import type {
   DatasetContainer,
   DatasetDiagnostic,
@@ -21,6 +24,38 @@ import type {
 
 const NL = 0x0a;
 const CR = 0x0d;
+
+/**
+ * Records nested deeper than this are skipped with a diagnostic before they are parsed. Node 20's
+ * JSON.parse copes with 1,000,000 levels, but JSON.stringify, util.inspect, structuredClone and any
+ * recursive walk overflow the stack at a few thousand; real records nest 3 to 6 deep.
+ */
+export const MAX_NESTING = 256;
+
+/**
+ * How deep a JSON text nests, scanning bytes (strings and escapes skipped), and where the first
+ * byte-order mark outside a string is. Stops as soon as the depth passes `limit`.
+ */
+export function scanJson(bytes: Buffer, limit: number): { depth: number; bomAt: number } {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  let escape = false;
+  let bomAt = -1;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (escape) escape = false;
+      else if (b === 0x5c) escape = true;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      if (++depth > max && (max = depth) > limit) break;
+    } else if (b === 0x7d || b === 0x5d) depth--;
+    else if (b === 0xef && bomAt < 0 && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf) bomAt = i;
+  }
+  return { depth: max, bomAt };
+}
 
 interface RawRecord {
   bytes: Buffer;
@@ -99,7 +134,7 @@ class DiagnosticLog {
 
   add(line: number, severity: DiagnosticSeverity, code: DiagnosticCode, message: string, recordIndex?: number, column?: number): void {
     this.counts[code] = (this.counts[code] ?? 0) + 1;
-    if (this.kept.length < this.max) this.kept.push({ line, severity, code, message, ...(recordIndex !== undefined ? { recordIndex } : {}), ...(column !== undefined ? { column } : {}) });
+    if (this.kept.length < this.max) this.kept.push({ line, severity, code, message: boundMessage(message), ...(recordIndex !== undefined ? { recordIndex } : {}), ...(column !== undefined ? { column } : {}) });
   }
 }
 
@@ -107,7 +142,9 @@ const IMAGE_TOKEN = /<image>/g;
 
 /** Builds a Sample from one record's bytes, or reports why it cannot. */
 class RecordParser {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM: a byte-order mark is data here (one at byte 0 of the file is dropped before), so a
+  // record that starts with one is diagnosed instead of passing silently.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly seenIds = new Set<string>();
   readonly formatCounts = new Map<DatasetFormat, number>();
   samples = 0;
@@ -121,6 +158,18 @@ class RecordParser {
   ) {}
 
   parse(rec: RawRecord, recordIndex: number): void {
+    try {
+      this.parseRecord(rec, recordIndex);
+    } catch (e) {
+      // A bad record costs only its own line, whatever it trips over (a RangeError from a stack
+      // or allocation limit); errors of the sink (our own code) are not the record's and go on.
+      if (!(e instanceof RecordError)) throw e;
+      this.invalid++;
+      this.diags.add(rec.line, 'error', 'wrong-shape', `The record could not be read: ${e.message}`, recordIndex);
+    }
+  }
+
+  private parseRecord(rec: RawRecord, recordIndex: number): void {
     let text: string;
     try {
       text = this.decoder.decode(rec.bytes);
@@ -129,27 +178,51 @@ class RecordParser {
       this.diags.add(rec.line, 'error', 'invalid-utf8', 'The record contains bytes that are not valid UTF-8; it was skipped.', recordIndex);
       return;
     }
+    const scan = scanJson(rec.bytes, MAX_NESTING);
+    if (scan.bomAt >= 0) {
+      this.invalid++;
+      this.diags.add(
+        rec.line,
+        'error',
+        'misplaced-bom',
+        `A byte-order mark at byte ${rec.offset + scan.bomAt} of the file (allowed only at byte 0); the record was skipped.`,
+        recordIndex,
+      );
+      return;
+    }
+    if (scan.depth > MAX_NESTING) {
+      this.invalid++;
+      this.diags.add(rec.line, 'error', 'too-deep', `The record nests deeper than ${MAX_NESTING} levels (${rec.bytes.length} bytes); it was skipped.`, recordIndex);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
+      if (!(e instanceof SyntaxError)) throw new RecordError(e);
       this.invalid++;
-      const msg = (e as Error).message.replace(/^JSON\.parse: /, '');
+      const msg = e.message.replace(/^JSON\.parse: /, '');
       this.diags.add(rec.line, 'error', 'invalid-json', `Invalid JSON: ${msg}`, recordIndex);
       return;
     }
+    try {
+      this.accept(value, rec, recordIndex);
+    } catch (e) {
+      if (e instanceof SinkError) throw e.cause;
+      throw new RecordError(e);
+    }
+  }
+
+  private accept(value: unknown, rec: RawRecord, recordIndex: number): void {
     const forced = this.opts.format && this.opts.format !== 'auto' ? this.opts.format : undefined;
     const format = forced ?? detectFormat(value);
     if (!format) {
       this.invalid++;
-      const keys = value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).slice(0, 6).join(', ') : typeof value;
-      this.diags.add(
-        rec.line,
-        'error',
-        'wrong-shape',
-        `Not a record of a known format (expected conversations, messages, texts or instruction/output; found ${keys || 'nothing'}).`,
-        recordIndex,
-      );
+      const found =
+        value && typeof value === 'object' && !Array.isArray(value)
+          ? `${describeValue(value)}${Object.keys(value).length > 0 ? `: ${Object.keys(value).slice(0, 6).map((k) => excerpt(k, 24)).join(', ')}` : ''}`
+          : describeValue(value);
+      this.diags.add(rec.line, 'error', 'wrong-shape', `Not a record of a known format (expected conversations, messages, texts or instruction/output; found ${found}).`, recordIndex);
       return;
     }
     const norm = normaliseRecord(value, format);
@@ -176,10 +249,10 @@ class RecordParser {
     }
     const images = norm.images.map((raw) => this.images.resolve(raw));
     for (const img of images) {
-      if (img.problem === 'missing') this.diags.add(rec.line, 'warning', 'missing-image', `Image not found: ${img.raw}`, recordIndex);
+      if (img.problem === 'missing') this.diags.add(rec.line, 'warning', 'missing-image', `Image not found: ${excerpt(img.raw, 120)}`, recordIndex);
       else if (img.problem === 'outside-root') {
-        this.diags.add(rec.line, 'warning', 'image-outside-root', `Image path leaves the image root and is ignored: ${img.raw}`, recordIndex);
-      } else if (img.problem === 'remote') this.diags.add(rec.line, 'info', 'remote-image', `Remote image not fetched: ${img.raw.slice(0, 80)}`, recordIndex);
+        this.diags.add(rec.line, 'warning', 'image-outside-root', `Image path leaves the image root and is ignored: ${excerpt(img.raw, 120)}`, recordIndex);
+      } else if (img.problem === 'remote') this.diags.add(rec.line, 'info', 'remote-image', `Remote image not fetched: ${excerpt(img.raw, 80)}`, recordIndex);
       else if (img.problem === 'invalid-path') this.diags.add(rec.line, 'warning', 'missing-image', 'Empty or invalid image path.', recordIndex);
     }
     let tokens = 0;
@@ -189,7 +262,7 @@ class RecordParser {
     }
     let id = norm.id ?? `line-${rec.line}`;
     if (this.seenIds.has(id)) {
-      this.diags.add(rec.line, 'warning', 'duplicate-id', `The id ${JSON.stringify(id)} was already used by an earlier record.`, recordIndex);
+      this.diags.add(rec.line, 'warning', 'duplicate-id', `The id ${excerpt(id, 80)} was already used by an earlier record.`, recordIndex);
       id = `${id}#line-${rec.line}`;
     }
     this.seenIds.add(id);
@@ -206,7 +279,24 @@ class RecordParser {
       images,
       labels: norm.labels,
     };
-    this.sink(sample);
+    try {
+      this.sink(sample);
+    } catch (e) {
+      throw new SinkError(e);
+    }
+  }
+}
+
+/** Something went wrong on one record's value (not in the sink): the record is skipped. */
+class RecordError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+  }
+}
+/** The sink threw: rethrown as is. */
+class SinkError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('sink');
   }
 }
 
@@ -230,12 +320,14 @@ class RecordSplitter {
   private arrayClosed = false;
   sawCR = false;
   blankLines = 0;
+  /** The JSON array ended before it was closed. */
+  truncated = false;
 
   constructor(
     private readonly maxBytes: number,
     private readonly emit: (r: RawRecord) => void,
     private readonly onTooLong: (line: number) => void,
-    private readonly onStructure: (line: number, msg: string) => void,
+    private readonly onStructure: (line: number, msg: string, byte: number) => void,
   ) {}
 
   /** Bytes consumed outside the splitter (a BOM) still count for offsets. */
@@ -337,7 +429,7 @@ class RecordSplitter {
       if (b === NL) this.lines++;
       if (this.arrayClosed) {
         if (b !== 0x20 && b !== 0x09 && b !== NL && b !== CR) {
-          this.onStructure(this.lines, 'Unexpected content after the closing ] of the JSON array.');
+          this.onStructure(this.lines, 'Unexpected content after the closing ] of the JSON array.', this.offset + i);
           this.arrayClosed = false;
           this.depth = -1; // stop scanning
         }
@@ -405,9 +497,11 @@ class RecordSplitter {
       if (this.recStart >= 0) this.finishLine();
     } else if (this.container === 'json-array') {
       if (this.recStart >= 0) {
-        this.onStructure(this.recLine, 'The JSON array ends in the middle of an element (truncated file?).');
+        this.truncated = true;
+        this.onStructure(this.recLine, 'The JSON array ends in the middle of an element (truncated file?).', this.recStart);
       } else if (this.depth > 0 && !this.arrayClosed) {
-        this.onStructure(this.lines, 'The JSON array is not closed with ].');
+        this.truncated = true;
+        this.onStructure(this.lines, 'The JSON array is not closed with ].', this.offset);
       }
     }
   }
@@ -418,9 +512,15 @@ class RecordSplitter {
   }
 }
 
+/**
+ * Reads a dataset, calling `sink` with each valid sample in file order. Throws DatasetReadError when
+ * the file is not a dataset at all (empty, binary, CSV, Parquet, … from its first bytes; no usable
+ * record after the full pass); bad records are diagnostics in the summary.
+ */
 export async function readDataset(file: string, opts: ReadOptions, sink: SampleSink): Promise<DatasetSummary> {
   const abs = path.resolve(file);
   const total = (await fsp.stat(abs)).size;
+  await sniffDataset(abs);
   const imageRoot = path.resolve(opts.imageRoot ?? path.dirname(abs));
   const diags = new DiagnosticLog(opts.maxDiagnostics ?? 10_000);
   const resolver = new ImageResolver(imageRoot, opts.confineTo, opts.checkImages ?? true);
@@ -433,7 +533,11 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
       parser.invalid++;
       diags.add(line, 'error', 'line-too-long', `The record is longer than ${opts.maxLineBytes ?? 16 * 1024 * 1024} bytes; it was skipped.`, records++);
     },
-    (line, msg) => diags.add(line, 'error', 'invalid-json', msg),
+    (line, msg) => {
+      // A structural error of the array is a record lost (or a malformed tail): counted as invalid.
+      parser.invalid++;
+      diags.add(line, 'error', 'invalid-json', msg, records++);
+    },
   );
   const hash = createHash('sha256');
   let bytesRead = 0;
@@ -466,6 +570,7 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
   opts.onProgress?.(bytesRead, total);
 
   diags.kept.sort((a, b) => a.line - b.line);
+  if (parser.samples === 0) throw noSamplesError(abs, splitter, records, diags, bytesRead, splitter.lineCount(lastByte));
   let format: DatasetFormat = 'llava';
   let best = -1;
   for (const [f, c] of parser.formatCounts) if (c > best) [format, best] = [f, c];
@@ -484,6 +589,22 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
     diagnostics: diags.kept,
     labelFields: [],
   };
+}
+
+/** The DatasetReadError for a file read to the end without one usable record. */
+function noSamplesError(file: string, splitter: RecordSplitter, records: number, diags: DiagnosticLog, bytes: number, lines: number): DatasetReadError {
+  const firstError = diags.kept.find((d) => d.severity === 'error');
+  const make = (code: 'empty' | 'truncated' | 'no-records', found: string, line: number, byte: number) =>
+    new DatasetReadError(code, readErrorMessage(file, found, { line, byte }), line, byte, diags.kept);
+  if (records === 0) {
+    return make('empty', splitter.container === 'json-array' ? 'an empty JSON array' : 'no records (only whitespace or blank lines)', lines, bytes);
+  }
+  if (splitter.truncated && splitter.container === 'json-array') {
+    const d = diags.kept.find((x) => x.code === 'invalid-json' && /JSON array/.test(x.message));
+    return make('truncated', 'a JSON array that ends before it is closed, with no usable record', d?.line ?? lines, bytes);
+  }
+  const problem = firstError ? `; line ${firstError.line}: ${firstError.message}` : '';
+  return make('no-records', `${records} record(s), none of a supported shape${problem}`, lines, bytes);
 }
 
 /** Re-reads one record from disk by byte range (hovers, previews). */

@@ -60,7 +60,10 @@ export type DiagnosticCode =
   | 'line-too-long' // a line over the size limit (skipped)
   | 'invalid-utf8' // bytes that are not UTF-8 (record skipped)
   | 'duplicate-id' // the id was already used by an earlier record (warning)
-  | 'blank-line'; // empty line inside JSONL (info, counted once per file)
+  | 'blank-line' // empty line inside JSONL (info, counted once per file)
+  | 'misplaced-bom' // a byte-order mark anywhere but byte 0 of the file, outside a string (record skipped)
+  | 'too-deep' // a record nested deeper than MAX_NESTING (record skipped before parsing)
+  | 'label-fields-dropped'; // fields that do not look like labels, or over the cap (info, once per file)
 
 export interface DatasetDiagnostic {
   /** 1-based line. */

@@ -2,13 +2,14 @@
 import { createHash } from 'node:crypto';
 import type { CurationConfig } from '../config';
 import { readDataset } from '../dataset/reader';
-import type { DatasetSummary, ReadOptions, Sample } from '../dataset/types';
+import type { DatasetDiagnostic, DatasetSummary, ReadOptions, Sample } from '../dataset/types';
 import { CancelledError } from '../pipeline/types';
 import { forEachLimited, imageFeatures } from './images';
+import { LabelTable } from './labels';
 import { detectStyles, primaryStyle } from './styles';
 import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './text';
 import { IMAGE_FEATURE_DIM } from './types';
-import type { LabelColumn, Pool } from './types';
+import type { Pool } from './types';
 
 /** A typed array that grows by doubling. */
 class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
@@ -36,6 +37,16 @@ const STOP = new Set(
   'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(' '),
 );
 
+/**
+ * Text features (tokens, n-grams, SimHash, styles) look at most this many characters of a sample's
+ * instructions and of its answers: one 10 MB answer would otherwise cost ~20 s and 1.5 M answer
+ * tokens. Lengths and the exact-duplicate key still use the whole text.
+ */
+export const MAX_FEATURE_CHARS = 100_000;
+
+const capTurns = (turns: Sample['turns']): Sample['turns'] =>
+  turns.some((t) => t.text.length > MAX_FEATURE_CHARS) ? turns.map((t) => ({ role: t.role, text: t.text.slice(0, MAX_FEATURE_CHARS) })) : turns;
+
 export interface BuildPoolOptions extends ReadOptions {
   onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
 }
@@ -62,7 +73,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
   const simHash = new Grow((n) => new Uint32Array(n), 2048);
   const imagePath: (string | undefined)[] = [];
   const termOf = new Map<number, string>();
-  const labelValues = new Map<string, { values: string[]; index: Map<string, number>; codes: Grow<Int32Array> }>();
+  const labelTable = new LabelTable();
   answerPtr.push(0);
   termPtr.push(0);
 
@@ -78,9 +89,9 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       if (t.role === 'user') q += (q ? '\n' : '') + t.text;
       else if (t.role === 'assistant') a += (a ? '\n' : '') + t.text;
     }
-    const qClean = q.replace(/<image>/g, ' ');
+    const qClean = q.slice(0, MAX_FEATURE_CHARS).replace(/<image>/g, ' ');
     const qTok = tokenize(qClean);
-    const aTok = tokenize(a);
+    const aTok = tokenize(a.slice(0, MAX_FEATURE_CHARS));
     const grams = hashedNgrams(qTok, questionBuckets, L);
     for (let j = 0; j < L; j++) qNgrams.push(j < grams.length ? grams[j] : questionBuckets);
     qCount.push(grams.length);
@@ -97,7 +108,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       if (!termOf.has(h)) termOf.set(h, t);
     }
     termPtr.push(termIds.length);
-    const mask = detectStyles(s.turns);
+    const mask = detectStyles(capTurns(s.turns));
     styleMask.push(mask);
     primary.push(primaryStyle(mask));
     turns.push(Math.min(65535, s.turns.length));
@@ -117,22 +128,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     simHash.push(lo);
     const usable = s.images.find((im) => im.path && !im.problem);
     imagePath.push(usable?.path);
-    for (const [field, value] of Object.entries(s.labels)) {
-      let col = labelValues.get(field);
-      if (!col) {
-        col = { values: [], index: new Map(), codes: new Grow((n) => new Int32Array(n).fill(-1)) };
-        labelValues.set(field, col);
-      }
-      let code = col.index.get(value);
-      if (code === undefined) {
-        code = col.values.length;
-        col.values.push(value);
-        col.index.set(value, code);
-      }
-      col.codes.reserve(i + 1);
-      while (col.codes.length < i) col.codes.push(-1);
-      col.codes.push(code);
-    }
+    labelTable.observe(i, s.labels);
   };
 
   const summary = await readDataset(file, { ...opts, onProgress: (r, t) => opts.onStageProgress?.('read', t > 0 ? r / t : 1) }, onSample);
@@ -168,20 +164,19 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
       opts.signal,
     );
     if (opts.signal?.aborted) throw new CancelledError();
+    const at = lines.done();
     for (const i of [...undecodable].sort((x, y) => x - y)) {
-      summary.diagnosticCounts['missing-image'] = (summary.diagnosticCounts['missing-image'] ?? 0) + 1;
-      if (summary.diagnostics.length < (opts.maxDiagnostics ?? 10_000)) {
-        summary.diagnostics.push({ line: lines.done()[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` });
-      }
+      addDiagnostic(summary, { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` }, opts.maxDiagnostics);
     }
     summary.diagnostics.sort((a, b) => a.line - b.line);
   }
   opts.onStageProgress?.('featurise', 1);
 
-  const labels: Record<string, LabelColumn> = {};
-  for (const [field, col] of labelValues) {
-    while (col.codes.length < n) col.codes.push(-1);
-    labels[field] = { values: col.values, codes: col.codes.done() };
+  const sampleLines = lines.done();
+  const { labels, diagnostic } = labelTable.finish(n, (row) => sampleLines[row]);
+  if (diagnostic) {
+    addDiagnostic(summary, diagnostic, opts.maxDiagnostics);
+    summary.diagnostics.sort((a, b) => a.line - b.line);
   }
   summary.labelFields = Object.entries(labels).map(([name, col]) => {
     let present = 0;
@@ -192,7 +187,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
   const pool: Pool = {
     n,
     ids,
-    lines: lines.done(),
+    lines: sampleLines,
     offsets: offsets.done(),
     lengths: lengths.done(),
     labels,
@@ -215,6 +210,12 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     dims: { questionBuckets, maxQuestionNgrams: L, answerVocab, imageDim: IMAGE_FEATURE_DIM },
   };
   return { pool, summary };
+}
+
+/** Counts a diagnostic found after the read and keeps it while under the cap. */
+function addDiagnostic(summary: DatasetSummary, d: DatasetDiagnostic, max = 10_000): void {
+  summary.diagnosticCounts[d.code] = (summary.diagnosticCounts[d.code] ?? 0) + 1;
+  if (summary.diagnostics.length < max) summary.diagnostics.push(d);
 }
 
 /** Fields that look like task labels and are usable as probe groups, best first. */
