@@ -129,3 +129,13 @@ test('line numbers are true 1-based lines under a file BOM, CRLF, blank and over
     for (const s of samples) assert.equal(text.get(s.line)!.replace(/^\ufeff/, ''), lines[s.line - 1].replace(/^\ufeff/, ''));
   });
 });
+
+test('JSON array: an element nested 100,000 deep is one too-deep record at its line; its neighbours are read', async () => {
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  await withFile(`[\n${good('a')},\n${deep},\n${good('b')}\n]\n`, async (file) => {
+    const { samples, summary } = await read(file);
+    assert.deepEqual(samples.map((s) => s.line), [2, 4]);
+    assert.deepEqual(errorsAt(summary), [[3, 'too-deep']]);
+    assert.equal(summary.invalid, 1);
+  }, 'd.json');
+});

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildLineIndex, readLines } from '../../../src/core/dataset/lineIndex';
 import type { DatasetDiagnostic } from '../../../src/core/dataset/types';
 import { writeFuzzDataset } from '../../fuzz/generate';
 import { cliSandbox } from '../cli/sandbox';
@@ -62,6 +63,24 @@ test('fuzz: 20,000 hostile lines through `cadc curate` — exit 0, every bad lin
   assert.ok(selected.length > 0);
   const good = new Set(truth.good);
   assert.deepEqual(selected.filter((l) => !good.has(l)), [], 'selected lines are good lines');
+
+  // The line index (hovers, previews) numbers lines as the reader does: good lines are JSON
+  // records, wrong-shape lines JSON of another shape, invalid-json lines not JSON.
+  const index = await buildLineIndex(file, 256);
+  assert.equal(index.lines, truth.lines);
+  const parses = (t: string | undefined) => {
+    try {
+      JSON.parse(t!.replace(/^\ufeff/, ''));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const byCode = (code: string) => [...truth.bad].filter(([, c]) => c === code).map(([l]) => l);
+  const text = await readLines(index, [...truth.good, ...byCode('wrong-shape'), ...byCode('invalid-json')], 16 << 20);
+  assert.deepEqual(truth.good.filter((l) => !parses(text.get(l))), []);
+  assert.deepEqual(byCode('wrong-shape').filter((l) => !parses(text.get(l))), []);
+  assert.deepEqual(byCode('invalid-json').filter((l) => parses(text.get(l))), []);
 
   // The dataset was only read.
   assert.equal(statSync(file).size, truth.bytes);
