@@ -3,10 +3,9 @@
 // folder outside the workspace (reachable through symlinks inside it) must keep its files, bytes
 // and mtimes, and gain none: nothing is read into, written to or run from outside the workspace.
 //
-// The harness runs with workspace trust disabled (every workspace is trusted), so restricted mode
-// itself cannot be entered here: the trust gate and the restricted settings are unit-tested
-// (test/unit/extension/manifestPlan.test.ts, settings.test.ts). What is tested here is that even a
-// trusted workspace cannot make CADC reach outside its folder.
+// This pass runs with workspace trust off (the workspace is trusted): even a trusted workspace
+// cannot make CADC reach outside its folder. Restricted mode has its own pass and suite
+// (untrusted.test.ts, run by runCodeServer.ts with workspace trust on).
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
