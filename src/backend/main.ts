@@ -11,7 +11,9 @@ import type { Logger } from '../core/pipeline/types';
 import { buildQualityReport } from '../core/report/report';
 import { openCurationCache } from '../core/store/cache';
 import { capabilityId } from '../core/pipeline/run';
-import { compareRequest, curateRequest, logNotification, progressNotification, qualityRequest, shutdownRequest } from '../protocol/backend';
+import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
+import type { JobParams } from '../protocol/backend';
+import type { ProgressFn } from '../core/pipeline/types';
 import { compareForBackend } from './compare';
 
 configureOrt({ telemetry: false });
@@ -25,13 +27,14 @@ const log: Logger = {
 let busy = false;
 
 /** Runs one job: refuses a second, maps cancellation to an AbortSignal and errors to ResponseErrors. */
-async function job<T>(token: CancellationToken, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function job<T>(params: JobParams, token: CancellationToken, work: (signal: AbortSignal, onProgress: ProgressFn) => Promise<T>): Promise<T> {
+  if (typeof params?.progressToken !== 'string') throw new ResponseError(EXIT.failed, 'A job request needs a progressToken.');
   if (busy) throw new ResponseError(EXIT.failed, 'The backend is busy with another job; cancel it first.');
   busy = true;
   const controller = new AbortController();
   const sub = token.onCancellationRequested(() => controller.abort());
   try {
-    return await work(controller.signal);
+    return await work(controller.signal, (e) => void connection.sendProgress(progressType, params.progressToken, e));
   } catch (e) {
     if (e instanceof ResponseError) throw e;
     if (e instanceof CancelledError || controller.signal.aborted) throw new ResponseError(EXIT.cancelled, 'cancelled');
@@ -43,16 +46,16 @@ async function job<T>(token: CancellationToken, work: (signal: AbortSignal) => P
   }
 }
 
-connection.onRequest(curateRequest, (params, token) =>
-  job(token, async (signal) => {
-    const outcome = await curateToFiles(params, { signal, onProgress: (e) => void connection.sendNotification(progressNotification, e), log });
+connection.onRequest(curateRequest, ({ progressToken, ...params }, token) =>
+  job({ progressToken }, token, async (signal, onProgress) => {
+    const outcome = await curateToFiles(params, { signal, onProgress, log });
     if (outcome.code !== EXIT.ok || !outcome.result) throw new ResponseError(outcome.code, outcome.message ?? `failed with ${outcome.code}`);
     return outcome.result;
   }),
 );
 
-connection.onRequest(qualityRequest, (params, token) =>
-  job(token, async (signal) => {
+connection.onRequest(qualityRequest, ({ progressToken, ...params }, token) =>
+  job({ progressToken }, token, async (signal, onProgress) => {
     // Per-capability figures over the whole pool need every sample's capability: the run's table.
     let capabilities: { ofLine: Map<number, string> } | undefined;
     if (params.cacheDir && params.sha256) {
@@ -74,13 +77,13 @@ connection.onRequest(qualityRequest, (params, token) =>
       confineTo: params.confineTo,
       ...(capabilities ? { capabilities } : {}),
       signal,
-      onProgress: (read, totalBytes) => void connection.sendNotification(progressNotification, { stage: 'read', fraction: totalBytes ? read / totalBytes : 0 }),
+      onProgress: (read, totalBytes) => onProgress({ stage: 'read', fraction: totalBytes ? read / totalBytes : 0 }),
     });
   }),
 );
 
-connection.onRequest(compareRequest, (params, token) =>
-  job(token, (signal) => compareForBackend(params, { signal, onProgress: (e) => void connection.sendNotification(progressNotification, e), log })),
+connection.onRequest(compareRequest, ({ progressToken, ...params }, token) =>
+  job({ progressToken }, token, (signal, onProgress) => compareForBackend(params, { signal, onProgress, log })),
 );
 
 connection.onRequest(shutdownRequest, () => {

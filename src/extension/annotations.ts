@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AttributionRow } from '../core/pipeline/api';
 import { CurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/cache';
+import { hoverImage } from './confine';
 
 const MARGIN = 50;
 const MAX_DECORATED = 2000;
@@ -144,7 +145,10 @@ export class Annotations implements vscode.Disposable {
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
 
-  /** The line's first image, when it resolves inside the workspace folder. */
+  /**
+   * The line's first image, when the engine's resolver (realpath: a symlink out of the folder does
+   * not count) places it inside the workspace folder (or, outside a workspace, the dataset's folder).
+   */
   private imageOf(doc: vscode.TextDocument, line: number): string | undefined {
     let rec: unknown;
     try {
@@ -154,11 +158,9 @@ export class Annotations implements vscode.Disposable {
     }
     const r = rec as { image?: unknown; images?: unknown };
     const raw = typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
-    if (!raw || /^[a-z]+:/i.test(raw)) return undefined;
+    if (!raw) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
-    const abs = path.resolve(path.dirname(doc.uri.fsPath), raw);
-    const rel = path.relative(folder, abs);
-    return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : abs;
+    return hoverImage(folder, doc.uri.fsPath, raw);
   }
 
   dispose(): void {

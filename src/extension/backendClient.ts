@@ -2,24 +2,30 @@
 // to it, restarts it on the next request if it died, and shuts it down with the extension.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import * as vscode from 'vscode';
+// Types only: this module does not load `vscode`, so it runs (and is unit-tested) in plain Node.
+import type * as vscode from 'vscode';
 import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
 import type { ProgressEvent } from '../core/pipeline/types';
 import type { Comparison, QualityReport } from '../core/report/types';
-import { BackendError, compareRequest, curateRequest, logNotification, progressNotification, qualityRequest, shutdownRequest } from '../protocol/backend';
-import type { CompareParams, CurateParams, CurateSummary, QualityParams } from '../protocol/backend';
+import { BackendError, compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
+import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityParams } from '../protocol/backend';
+import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport } from '../protocol/guards';
+import type { Check } from '../protocol/guards';
+
+/** What the client needs of a log (the extension's LogOutputChannel). */
+export type BackendLog = Pick<vscode.LogOutputChannel, 'info' | 'warn' | 'error'>;
 
 export class CancelledByUser extends Error {}
 
 export class BackendClient implements vscode.Disposable {
   private child: ChildProcess | undefined;
   private connection: MessageConnection | undefined;
-  private onProgress: ((e: ProgressEvent) => void) | undefined;
+  private jobs = 0;
 
   constructor(
     private readonly script: string,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: BackendLog,
   ) {}
 
   private start(): MessageConnection {
@@ -40,8 +46,10 @@ export class BackendClient implements vscode.Disposable {
       }
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    connection.onNotification(progressNotification, (e) => this.onProgress?.(e));
-    connection.onNotification(logNotification, (m) => this.log[m.level](m.message));
+    connection.onNotification(logNotification, (raw: unknown) => {
+      const m = this.checked(checkLog, raw);
+      if (m) this.log[m.level](m.message);
+    });
     connection.listen();
     this.child = child;
     this.connection = connection;
@@ -51,34 +59,52 @@ export class BackendClient implements vscode.Disposable {
 
   /** Runs a curation; rejects with CancelledByUser when the token fires. */
   curate(params: CurateParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<CurateSummary> {
-    return this.request(curateRequest, params, token, onProgress);
+    return this.request(curateRequest, params, checkCurateSummary, token, onProgress);
   }
 
   /** The quality report of a dataset and of a manifest's selection. */
   quality(params: QualityParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<QualityReport> {
-    return this.request(qualityRequest, params, token, onProgress);
+    return this.request(qualityRequest, params, checkQualityReport, token, onProgress);
   }
 
   /** Strategies compared at one budget (features and trajectories from the cache). */
   compare(params: CompareParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<Comparison> {
-    return this.request(compareRequest, params, token, onProgress);
+    return this.request(compareRequest, params, checkComparison, token, onProgress);
   }
 
-  /** One job at a time: the backend refuses a second one, so a caller sees a clear error. */
-  private async request<P, R>(type: RequestType<P, R, void>, params: P, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<R> {
+  /** A backend message checked against its protocol shape; logged and dropped when it is not. */
+  private checked<T>(check: Check<T>, raw: unknown): T | undefined {
+    try {
+      return check(raw);
+    } catch (e) {
+      this.log.warn(`backend: ignored a malformed message (${(e as Error).message})`);
+      return undefined;
+    }
+  }
+
+  /**
+   * One job at a time: the backend refuses a second one, so a caller sees a clear error. Each job's
+   * progress arrives under its own token, so a refused job neither receives nor silences another's.
+   */
+  private async request<P, R>(type: RequestType<P & JobParams, R, void>, params: P, check: Check<R>, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<R> {
     const connection = this.start();
     const source = new CancellationTokenSource();
     const sub = token.onCancellationRequested(() => source.cancel());
-    this.onProgress = onProgress;
+    const progressToken = `job-${++this.jobs}`;
+    const progress = connection.onProgress(progressType, progressToken, (raw: unknown) => {
+      const e = this.checked(checkProgress, raw);
+      if (e) onProgress(e);
+    });
     try {
-      return await connection.sendRequest(type, params, source.token);
+      // A reply that lacks what the extension relies on fails the job (ProtocolError).
+      return check(await connection.sendRequest(type, { ...params, progressToken }, source.token));
     } catch (e) {
       if (token.isCancellationRequested || (e instanceof ResponseError && e.code === BackendError.cancelled)) throw new CancelledByUser('cancelled');
       throw e;
     } finally {
       sub.dispose();
       source.dispose();
-      this.onProgress = undefined;
+      progress.dispose();
     }
   }
 

@@ -9,6 +9,7 @@ import type { Annotations } from './annotations';
 import { parseAlignmentLabel, parseBudget } from '../cli/args';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
+import { confinedDir, confinedFile, OutsideWorkspaceError } from './confine';
 import type { BackendClient } from './backendClient';
 
 export interface CurateOptions {
@@ -120,7 +121,24 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
-  const outDir = path.join(root, cfg.get<string>('manifest.folder', 'curation'));
+  // Settings that name files or folders may come from the workspace: each must stay inside its
+  // folder (after following symlinks), or nothing runs.
+  let outDir: string;
+  let imageRoot: string | undefined;
+  let scores: string | undefined;
+  try {
+    outDir = confinedDir(root, cfg.get<string>('manifest.folder', 'curation') || 'curation', 'Setting cadc.manifest.folder');
+    const imageSetting = cfg.get<string>('dataset.imageRoot', '').trim();
+    imageRoot = imageSetting ? confinedDir(root, imageSetting, 'Setting cadc.dataset.imageRoot') : undefined;
+    const scoresSetting = cfg.get<string>('curation.scoresFile', '').trim();
+    scores = scoresSetting ? confinedFile(root, root, scoresSetting, 'Setting cadc.curation.scoresFile') : undefined;
+    if (scoresSetting && !scores) throw new OutsideWorkspaceError(`Setting cadc.curation.scoresFile: ${scoresSetting} does not exist`);
+  } catch (e) {
+    if (!(e instanceof OutsideWorkspaceError)) throw e;
+    log.warn(`curate: refused: ${e.message}`);
+    void vscode.window.showErrorMessage(`CADC: ${e.message}; nothing was run.`);
+    return undefined;
+  }
   const stem = path.basename(uri.fsPath).replace(/\.(jsonl|json)$/i, '');
   const manifestUri = vscode.Uri.file(path.join(outDir, `${stem}.cadc.json`));
   let force = !!options.force;
@@ -138,8 +156,6 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
       // No manifest yet.
     }
   }
-  const imageRoot = cfg.get<string>('dataset.imageRoot', '');
-  const scoresFile = cfg.get<string>('curation.scoresFile', '').trim();
   const taskField = cfg.get<string>('curation.taskField', '').trim();
   const dropSetting = cfg.get<string>('curation.selfInfluenceDrop', 'auto').trim();
   const selfInfluenceDrop: number | 'auto' = dropSetting === 'auto' || !(Number(dropSetting) >= 0 && Number(dropSetting) < 1) ? 'auto' : Number(dropSetting);
@@ -167,8 +183,8 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     attributions: false,
     force,
     cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
-    ...(imageRoot ? { imageRoot: path.resolve(root, imageRoot) } : {}),
-    ...(scoresFile ? { scores: path.resolve(root, scoresFile) } : {}),
+    ...(imageRoot ? { imageRoot } : {}),
+    ...(scores ? { scores } : {}),
     ...(taskField ? { taskField } : {}),
     selfInfluenceDrop,
     alignment: cfg.get<'auto' | 'on' | 'off'>('curriculum.alignment', 'auto'),

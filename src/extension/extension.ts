@@ -18,6 +18,11 @@ export interface CadcApi {
   version: string;
   /** Whether a curation is running (tests and automation). */
   isRunning(): boolean;
+  /**
+   * Hands a message to the open Capability Map exactly as if its webview had posted it (tests send
+   * hostile ones): resolves with whether it was accepted, undefined when no map is open.
+   */
+  capabilityMapMessage(message: unknown): Promise<boolean | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): CadcApi {
@@ -147,7 +152,11 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     }),
   );
   log.info(`CADC activated (trusted workspace: ${vscode.workspace.isTrusted})`);
-  return { version: String(context.extension.packageJSON.version), isRunning };
+  return {
+    version: String(context.extension.packageJSON.version),
+    isRunning,
+    capabilityMapMessage: async (message) => CapabilityMapPanel.instance?.receive(message),
+  };
 }
 
 /** Whether git tracks the file and it has no changes, staged or not (false outside a repository). */

@@ -1,11 +1,15 @@
 // CADC: Write Curriculum Manifest — takes the last curation's manifest, optionally writes one JSONL
 // subset per stage (lines copied byte-exact from the dataset, in curriculum order), asks before
 // replacing existing subsets, stages everything with the built-in git extension and pre-fills the
-// commit message. The user commits.
-import { createReadStream } from 'node:fs';
+// commit message. The user commits. What it may read and write is decided first by planManifestWrite
+// (trusted workspace, valid manifest, every path inside the workspace folder).
+import { createReadStream, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
+import { writeFileAtomic } from '../core/util/atomicFile';
+import { ManifestRefused, planManifestWrite } from './manifestPlan';
+import type { ManifestWritePlan } from './manifestPlan';
 
 interface ManifestLike {
   dataset: { path: string; samples: number };
@@ -57,32 +61,35 @@ export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: v
     void vscode.window.showInformationMessage('CADC: run CADC: Curate first; then write its manifest.');
     return undefined;
   }
-  const manifest = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(manifestUri)).toString('utf8')) as ManifestLike;
-  const dir = path.dirname(manifestUri.fsPath);
-  const dataset = path.resolve(dir, manifest.dataset.path);
-  const stem = path.basename(manifestUri.fsPath).replace(/\.cadc\.json$/, '');
+  const subsets = opts.stageSubsets ?? vscode.workspace.getConfiguration('cadc', manifestUri).get<boolean>('manifest.writeStageSubsets', false);
+  let plan: ManifestWritePlan;
+  try {
+    plan = planManifestWrite({
+      trusted: vscode.workspace.isTrusted,
+      workspaceRoot: vscode.workspace.getWorkspaceFolder(manifestUri)?.uri.fsPath,
+      manifestPath: manifestUri.fsPath,
+      stageSubsets: subsets,
+    });
+  } catch (e) {
+    if (!(e instanceof ManifestRefused)) throw e;
+    log.warn(`writeManifest: refused: ${e.message}`);
+    void vscode.window.showErrorMessage(`CADC: ${e.message}`);
+    return undefined;
+  }
+  const { manifest } = plan;
   const written = [manifestUri.fsPath];
-  const subsets = opts.stageSubsets ?? vscode.workspace.getConfiguration('cadc').get<boolean>('manifest.writeStageSubsets', false);
-  if (subsets) {
-    const targets = manifest.stages.map((s) => vscode.Uri.file(path.join(dir, `${stem}.${s.id}.jsonl`)));
-    const existing: string[] = [];
-    for (const t of targets) {
-      try {
-        await vscode.workspace.fs.stat(t);
-        existing.push(path.basename(t.fsPath));
-      } catch {
-        /* new */
-      }
-    }
+  if (plan.targets.length) {
+    const existing = plan.targets.filter((t) => existsSync(t.file)).map((t) => path.basename(t.file));
     if (existing.length && opts.confirm !== false) {
       const answer = await vscode.window.showWarningMessage(`Replace ${existing.join(', ')}?`, { modal: true }, 'Replace');
       if (answer !== 'Replace') return undefined;
     }
-    const lines = await readLines(dataset, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
+    const lines = await readLines(plan.dataset!, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
     for (const [k, s] of manifest.stages.entries()) {
-      const text = s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n';
-      await vscode.workspace.fs.writeFile(targets[k], Buffer.from(text, 'utf8'));
-      written.push(targets[k].fsPath);
+      // Atomic: a crash mid-write leaves the old subset (or none), never a truncated one; a
+      // symlink in the target's place is replaced, never written through.
+      writeFileAtomic(plan.targets[k].file, s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n');
+      written.push(plan.targets[k].file);
     }
   }
   const git = await gitApi().catch(() => undefined);
@@ -93,7 +100,7 @@ export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: v
     return { written, staged: false };
   }
   await repo.add(written);
-  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(dataset));
+  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath));
   void vscode.window.showInformationMessage(`CADC: staged ${written.length} file(s); the commit message is ready in Source Control.`);
   return { written, staged: true };
 }

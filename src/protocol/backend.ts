@@ -1,7 +1,7 @@
 // The extension ↔ curation backend protocol (JSON-RPC over the backend's stdio, vscode-jsonrpc).
 // The backend is a child Node process; every request can be cancelled through JSON-RPC's
 // cancellation, which the backend turns into an AbortSignal.
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { CurateArgs } from '../cli/args';
 import type { ProgressEvent } from '../core/pipeline/types';
 import type { Comparison, QualityReport } from '../core/report/types';
@@ -31,7 +31,16 @@ export type CurateParams = Omit<CurateArgs, 'command' | 'json' | 'quiet'>;
 /** Error codes of a failed `curate` request (ResponseError.code); the CLI's exit codes, offset. */
 export const BackendError = { unreadable: 3, exists: 4, failed: 5, cancelled: 130 } as const;
 
-export const curateRequest = new RequestType<CurateParams, CurateSummary, void>('cadc/curate');
+/**
+ * Every job request names the token its progress is reported under (JSON-RPC `$/progress`), so
+ * progress reaches the job it belongs to, also while the backend refuses a second job.
+ */
+export interface JobParams {
+  progressToken: string;
+}
+export const progressType = new ProgressType<ProgressEvent>();
+
+export const curateRequest = new RequestType<CurateParams & JobParams, CurateSummary, void>('cadc/curate');
 
 /** The VLIT quality report of a dataset and of a manifest's selection. */
 export interface QualityParams {
@@ -43,11 +52,10 @@ export interface QualityParams {
   cacheDir?: string | null;
   sha256?: string;
 }
-export const qualityRequest = new RequestType<QualityParams, QualityReport, void>('cadc/quality');
+export const qualityRequest = new RequestType<QualityParams & JobParams, QualityReport, void>('cadc/quality');
 
 /** Strategies compared at one budget on one run's features and trajectories (from the cache). */
 export type CompareParams = CurateParams & { strategies: string[] };
-export const compareRequest = new RequestType<CompareParams, Comparison, void>('cadc/compare');
-export const progressNotification = new NotificationType<ProgressEvent>('cadc/progress');
+export const compareRequest = new RequestType<CompareParams & JobParams, Comparison, void>('cadc/compare');
 export const logNotification = new NotificationType<{ level: 'info' | 'warn' | 'error'; message: string }>('cadc/log');
 export const shutdownRequest = new RequestType0<void, void>('cadc/shutdown');

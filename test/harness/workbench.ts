@@ -170,6 +170,8 @@ export interface StartOptions {
   onLog?: (line: string) => void;
   onExit?: (code: number) => void;
   timeoutMs?: number;
+  /** User settings over the defaults below (the untrusted-workspace suite turns workspace trust on). */
+  settings?: Record<string, unknown>;
 }
 
 /** Starts the VS Code server and opens the workbench in Chromium with the extension under development. */
@@ -190,6 +192,7 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     'extensions.autoCheckUpdates': false,
     'git.openRepositoryInParentFolders': 'always',
     'chat.disableAIFeatures': true,
+    ...opts.settings,
   };
   for (const d of [path.join(dirs.data, 'data', 'Machine'), path.join(dirs.data, 'data', 'User'), path.join(dirs.user, 'User')]) {
     mkdirSync(d, { recursive: true });

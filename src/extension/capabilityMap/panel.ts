@@ -13,6 +13,8 @@ import { Rng } from '../../core/util/rng';
 import { stableStringify } from '../../core/util/stableJson';
 import { buildLineIndex, isStale, readLines } from '../../core/dataset/lineIndex';
 import type { LineIndex } from '../../core/dataset/lineIndex';
+import { writeFileAtomic } from '../../core/util/atomicFile';
+import { checkMapMessage } from '../../protocol/guards';
 
 export interface MapSource {
   manifestUri: vscode.Uri;
@@ -43,36 +45,6 @@ interface ManifestLike {
   proxy: { checkpoints: MapOverview['checkpoints'] };
   capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
   stages: { id: string; name: string; kind?: MapStage['kind']; alignment?: MapStage['alignment']; capabilities: string[]; samples: unknown[] }[];
-}
-
-export function isMapMessage(m: unknown): m is MapToHost {
-  if (!m || typeof m !== 'object') return false;
-  const t = (m as { type?: unknown }).type;
-  switch (t) {
-    case 'ready':
-      return true;
-    case 'getSamples': {
-      const q = m as Extract<MapToHost, { type: 'getSamples' }>;
-      return Number.isInteger(q.requestId) && Number.isInteger(q.offset) && Number.isInteger(q.limit) && typeof q.filter === 'object' && typeof q.sort === 'object';
-    }
-    case 'reveal':
-      return Number.isInteger((m as { line?: unknown }).line);
-    case 'reselect':
-      return typeof (m as { budget?: unknown }).budget === 'number';
-    case 'rename':
-      return typeof (m as { capability?: unknown }).capability === 'string' && typeof (m as { name?: unknown }).name === 'string';
-    case 'runQuality':
-    case 'cancelJob':
-      return true;
-    case 'runCompare': {
-      const list = (m as { strategies?: unknown }).strategies;
-      return Array.isArray(list) && list.length > 0 && list.length <= 16 && list.every((x) => typeof x === 'string' && /^[a-z-]{1,32}$/.test(x));
-    }
-    case 'openMarkdown':
-      return ['quality', 'compare'].includes((m as { what?: unknown }).what as string);
-    default:
-      return false;
-  }
 }
 
 /** The first instruction of a JSONL record, flattened for one table cell (untrusted: shown as text). */
@@ -125,7 +97,8 @@ export async function renameInManifest(uri: vscode.Uri, names: ReadonlyMap<strin
     // A stage named after its single capability follows the rename.
     for (const st of m.stages) if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
   }
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(stableStringify(m), 'utf8'));
+  // Atomic: a crash mid-write leaves the old manifest, never a truncated one (the extension host is Node; files are local).
+  writeFileAtomic(uri.fsPath, stableStringify(m));
 }
 
 /** A capability's identity across re-selections: its id and the probe groups it is made of. */
@@ -204,7 +177,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
     );
   }
 
@@ -276,11 +249,30 @@ export class CapabilityMapPanel implements vscode.Disposable {
     return result;
   }
 
-  private async receive(m: unknown): Promise<void> {
-    if (!isMapMessage(m)) {
-      this.log.warn(`capability map: ignored a malformed message`);
-      return;
+  /**
+   * Handles one message from the webview. Untrusted input: anything that is not a message of the
+   * protocol (checked against its schema) is rejected with a log line; a failing handler is logged
+   * and reported to the panel, never left as an unhandled rejection. Resolves with whether the
+   * message was accepted (tests send hostile messages through here).
+   */
+  async receive(raw: unknown): Promise<boolean> {
+    let m: MapToHost;
+    try {
+      m = checkMapMessage(raw);
+    } catch (e) {
+      this.log.warn(`capability map: rejected a message from the webview (${(e as Error).message})`);
+      return false;
     }
+    try {
+      await this.handle(m);
+    } catch (e) {
+      this.log.error(`capability map ${m.type}: ${(e as Error).message}`);
+      this.post({ type: 'error', ...(m.type === 'getSamples' ? { requestId: m.requestId } : {}), message: (e as Error).message.split('\n')[0] });
+    }
+    return true;
+  }
+
+  private async handle(m: MapToHost): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.post({ type: 'strategies', items: this.services.strategies() });
@@ -318,7 +310,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
       case 'reveal': {
         if (!this.source) return;
         const editor = await vscode.window.showTextDocument(this.source.datasetUri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
-        const pos = new vscode.Position(Math.max(0, m.line - 1), 0);
+        const pos = editor.document.validatePosition(new vscode.Position(m.line - 1, 0));
         editor.selection = new vscode.Selection(pos, pos);
         editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
         return;

@@ -1,0 +1,57 @@
+// Runs only in the runner's second pass (CADC_TEST_UNTRUSTED=1): the workspace is opened in
+// restricted mode, and its .vscode/settings.json sets every restricted CADC setting to a hostile
+// value (stage subsets on, manifests to ../cadc-escaped, images from /, scores from /etc/passwd).
+// VS Code must ignore those values; CADC must neither curate nor write a manifest; nothing appears
+// outside the workspace, nothing is staged.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+if (process.env.CADC_TEST_UNTRUSTED === '1') {
+  describe('CADC in an untrusted workspace', () => {
+    const curation = () => readdirSync(path.join(root(), 'curation')).sort();
+    let before0: string[];
+
+    before(async () => {
+      await vscode.extensions.getExtension('cadc-team.cadc')!.activate();
+      before0 = curation();
+    });
+
+    it('the workspace is open in restricted mode and the extension is active', () => {
+      assert.equal(vscode.workspace.isTrusted, false);
+      assert.ok(vscode.extensions.getExtension('cadc-team.cadc')!.isActive);
+    });
+
+    it('the workspace’s values of the restricted settings are ignored; others still apply', () => {
+      const written = JSON.parse(readFileSync(path.join(root(), '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(written['cadc.manifest.writeStageSubsets'], true, 'the workspace does set them');
+      const cfg = vscode.workspace.getConfiguration('cadc', vscode.Uri.file(path.join(root(), 'small.jsonl')));
+      assert.equal(cfg.get('manifest.writeStageSubsets'), false);
+      assert.equal(cfg.get('manifest.folder'), 'curation');
+      assert.equal(cfg.get('dataset.imageRoot'), '');
+      assert.equal(cfg.get('curation.scoresFile'), '');
+      assert.equal(cfg.get('decorations.enabled'), false, 'a setting that is not restricted keeps the workspace’s value');
+    });
+
+    it('Curate refuses to run', async () => {
+      const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'small.jsonl')), { noPrompt: true, force: true });
+      assert.equal(result, undefined);
+      assert.deepEqual(curation(), before0, 'no manifest written');
+      assert.ok(!existsSync(path.join(root(), '..', 'cadc-escaped')), 'nothing outside the workspace');
+    });
+
+    it('Write Curriculum Manifest refuses: no subset written, nothing staged', async () => {
+      const manifest = vscode.Uri.file(path.join(root(), 'curation', 'small.cadc.json'));
+      assert.ok(existsSync(manifest.fsPath), 'the runner made a real manifest');
+      assert.equal(await vscode.commands.executeCommand('cadc.writeManifest', manifest, { confirm: false }), undefined, 'refused (subsets from the setting)');
+      assert.equal(await vscode.commands.executeCommand('cadc.writeManifest', manifest, { stageSubsets: true, confirm: false }), undefined, 'refused (subsets asked for)');
+      assert.deepEqual(curation(), before0, 'no subset written');
+      const staged = execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: root(), encoding: 'utf8' }).trim();
+      assert.equal(staged, '', 'nothing staged');
+    });
+  });
+}
