@@ -32,11 +32,8 @@ function countBy<T>(xs: T[], key: (x: T) => string): Map<string, number> {
 
 test('llava-eval-pool: rows per source, POPE yes/no questions and answers, images and tokens', async () => {
   const all = rows(POOL);
-  const t = Date.now();
   const popeLines = all.filter((r) => r.row.source === 'pope').map((r) => r.line);
   const report = await buildQualityReport(POOL, { lines: { name: 'pope', lines: popeLines } });
-  const ms = Date.now() - t;
-  assert.ok(ms < 20_000, `report took ${ms} ms`);
 
   // Rows per source.
   const bySource = countBy(all, (r) => r.row.source ?? '');
