@@ -1,14 +1,15 @@
 // Speed and memory of the pipeline on pools of growing size. The larger pools are made by
-// replicating ../shared/datasets/llava-eval-pool with seeded perturbations (a suffix token on each
+// replicating llava-eval-pool (bench/data.ts: an argument or $CADC_BENCH_DATA) with seeded perturbations (a suffix token on each
 // question and answer, so the copies are not exact duplicates) — said plainly in the results.
 // For every pool it also times the extension's hover/decoration path: the sql.js attribution table
 // of the cache, opened and queried through the same API the extension uses (CurationCache
 // .openAttributions → AttributionTable.at), for random single lines (a hover) and for visible
 // windows of 60 lines plus the 50-line margin each side that decorations refresh (160 lookups).
-// Run: npx tsx bench/perf.ts [--sizes 4548,45480,665000] [--smoke]
+// Run: npx tsx bench/perf.ts [dataset.jsonl] [--sizes 4548,45480,665000] [--smoke]
+// (--smoke: 2,000 rows of the in-repo fixture test/fixtures/llava-eval-pool, nothing written)
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { resolveConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
@@ -17,13 +18,17 @@ import { Rng } from '../src/core/util/rng';
 import { buildLineIndex, readLines } from '../src/core/dataset/lineIndex';
 import { publishReport } from './results';
 import { nearestRank } from '../src/core/util/stats';
+import { benchDataset, datasetLabel, runBench } from './data';
 
-const REPO = resolve(__dirname, '..');
-const SOURCE = resolve(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl');
-
-async function makePool(n: number, file: string, seed: number): Promise<void> {
+/** The source's non-blank lines. */
+async function sourceLines(source: string): Promise<string[]> {
   const lines: string[] = [];
-  for await (const l of createInterface({ input: createReadStream(SOURCE) })) if (l.trim()) lines.push(l);
+  for await (const l of createInterface({ input: createReadStream(source) })) if (l.trim()) lines.push(l);
+  return lines;
+}
+
+/** The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds it. */
+async function makePool(lines: string[], n: number, file: string, seed: number): Promise<void> {
   const out = createWriteStream(file);
   const rng = new Rng(seed);
   for (let i = 0; i < n; i++) {
@@ -121,6 +126,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const si = args.indexOf('--sizes');
+  const source = benchDataset(args.find((x, i) => !x.startsWith('--') && args[i - 1] !== '--sizes'), smoke);
+  const lines = await sourceLines(source);
   const sizes = smoke ? [2000] : si >= 0 ? args[si + 1].split(',').map(Number) : [4548, 45480, 665000];
   const dir = join(tmpdir(), `cadc-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   try {
     for (const n of sizes) {
       const file = join(dir, `pool-${n}.jsonl`);
-      await makePool(n, file, 7);
+      await makePool(lines, n, file, 7);
       const cache = join(dir, `cache-${n}`);
       const loadBefore = la();
       const t0 = performance.now();
@@ -147,7 +154,7 @@ async function main(): Promise<void> {
       const previews = await previewLatency(file, n, smoke ? 5 : 200);
       const row = {
         samples: n,
-        replicated: n > 45480,
+        replicated: n > lines.length,
         wallSeconds: +(wall / 1000).toFixed(2),
         samplesPerSecond: Math.round(n / (wall / 1000)),
         stagesMs: run.timingsMs,
@@ -173,8 +180,10 @@ async function main(): Promise<void> {
   }
   const report = {
     benchmark: 'perf',
+    dataset: datasetLabel(source),
+    sourceRows: lines.length,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    note: 'Pools larger than 45,480 replicate llava-eval-pool with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attributions.sqlite (what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).',
+    note: `Pools larger than the source (${lines.length.toLocaleString('en-US')} rows) replicate it with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attributions.sqlite (what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).`,
     loadavg: { before: load0, after: la() },
     loadNote: load0[0] > 1 ? `The 1-minute load average was ${load0[0]} on 2 cores at the start: other work on the machine makes timings noisy (likely pessimistic).` : 'Load was low at the start.',
     results,
@@ -183,7 +192,4 @@ async function main(): Promise<void> {
   publishReport('perf', report, smoke);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

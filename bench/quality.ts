@@ -1,8 +1,9 @@
-// Does the curation help? On a labelled pool (default ../shared/datasets/llava-eval-pool), hold out a
+// Does the curation help? On a labelled pool (default llava-eval-pool from $CADC_BENCH_DATA, see
+// bench/data.ts; --smoke: the in-repo fixture test/fixtures/llava-eval-pool), hold out a
 // seeded split stratified by the label, curate the rest with each strategy and budget, train a fresh
 // downstream learner on each subset only, and report held-out loss per label group and its macro
 // average as "relative performance": the share of the full-pool learner's improvement over an
-// answer-prior baseline that the subset achieves (methods.md §7), so 100% = as good as all data.
+// answer-prior baseline that the subset achieves (docs/method.md §7), so 100% = as good as all data.
 // The downstream learner differs from the selection proxy: other seed, other width (256 vs 128
 // hidden), other embedding size (64 vs 128), other learning rate.
 // Every strategy is a row selected through reselect(run, {budget, strategy}) on one curation run of
@@ -21,7 +22,7 @@
 // Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--splits 3] [--split-seed 7] [--smoke]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CADC_SELF_INFLUENCE_DROP, resolveConfig } from '../src/core/config';
 import type { StrategyName, WithinCapabilityRule } from '../src/core/config';
 import { buildPool } from '../src/core/features/pool';
@@ -35,8 +36,8 @@ import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 import { aggregate } from './aggregate';
 import { publishReport } from './results';
+import { benchDataset, datasetLabel, runBench } from './data';
 
-const REPO = resolve(__dirname, '..');
 // Re-selection is async: LESS / ICONS compute their per-group influence in ORT the first time.
 const reselect = reselectAsync;
 const BASELINES: StrategyName[] = ['mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
@@ -45,6 +46,8 @@ const LABEL_USERS: StrategyName[] = ['task-balanced', 'less', 'icons'];
 
 interface Args {
   dataset: string;
+  /** A dataset was named on the command line (a smoke run then takes every 12th line of it). */
+  datasetGiven: boolean;
   label: string;
   budgets: number[];
   randomSeeds: number;
@@ -62,8 +65,10 @@ function parse(): Args {
   const smoke = a.includes('--smoke');
   const splits = Number(get('--splits') ?? (smoke ? 1 : 3));
   if (!Number.isInteger(splits) || splits < 1) throw new Error(`--splits must be a positive integer, got ${get('--splits')}`);
+  const given = a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true);
   return {
-    dataset: resolve(a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true) ?? join(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl')),
+    dataset: benchDataset(given, smoke),
+    datasetGiven: given !== undefined,
     label: get('--label') ?? 'source',
     budgets: (get('--budgets') ?? (smoke ? '0.2' : '0.05,0.1,0.2')).split(',').map(Number),
     randomSeeds: smoke ? 2 : 5,
@@ -285,8 +290,9 @@ async function main(): Promise<void> {
   const load0 = loadavg().map((x) => +x.toFixed(2));
   const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  if (args.smoke) {
-    // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows).
+  if (args.smoke && args.datasetGiven) {
+    // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows). Without a
+    // dataset, the smoke run reads the in-repo fixture, which is already that sample.
     const all = readFileSync(args.dataset, 'utf8').split('\n').filter((l) => l.trim());
     const small = join(dir, 'smoke.jsonl');
     writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
@@ -318,7 +324,7 @@ async function main(): Promise<void> {
   }
   const report = {
     benchmark: 'quality',
-    dataset: args.dataset.replace(resolve(REPO, '..') + '/', '../'),
+    dataset: datasetLabel(args.dataset),
     label: args.label,
     groups: col.values,
     budgets: args.budgets,
@@ -340,7 +346,4 @@ async function main(): Promise<void> {
   publishReport('quality', report, args.smoke);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

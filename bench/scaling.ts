@@ -1,5 +1,6 @@
 // How the pipeline's cost grows with each knob, one knob at a time around the defaults, on the real
-// llava-eval-pool (45,480 rows): pool size n (rows spread evenly over the file), checkpoints T, projection size
+// llava-eval-pool (45,480 rows; an argument or $CADC_BENCH_DATA, see bench/data.ts; --smoke: the
+// in-repo fixture test/fixtures/llava-eval-pool): pool size n (rows spread evenly over the file), checkpoints T, projection size
 // per side d (config gradients.projectionDim; a layer's projected gradient has d² entries) and a
 // forced number of capabilities K (config capabilities.k). Each stage's time is the fastest of
 // `--reps` runs (noise from other processes only ever adds time); per-stage times, trajectory bytes per
@@ -10,15 +11,15 @@
 // Run: npx tsx bench/scaling.ts [dataset.jsonl] [--reps 3] [--smoke]   → bench/results/scaling.json
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { resolveConfig } from '../src/core/config';
 import type { DeepPartial, CurationConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
 import { linearFit, powerFit, roundFit } from './fit';
 import { publishReport } from './results';
+import { benchDataset, datasetLabel, REPO, runBench } from './data';
 
-const REPO = resolve(__dirname, '..');
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'] as const;
 type Stage = (typeof STAGES)[number];
 const la = () => loadavg().map((x) => +x.toFixed(2));
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
   const smoke = a.includes('--smoke');
   const ri = a.indexOf('--reps');
   const reps = smoke ? 1 : ri >= 0 ? Number(a[ri + 1]) : 3;
-  const dataset = resolve(a.find((x, i) => !x.startsWith('--') && a[i - 1] !== '--reps') ?? join(REPO, '../shared/datasets/llava-eval-pool/llava-eval-pool.jsonl'));
+  const dataset = benchDataset(a.find((x, i) => !x.startsWith('--') && a[i - 1] !== '--reps'), smoke);
   const t0 = performance.now();
   const load0 = la();
   const dir = join(tmpdir(), `cadc-scaling-${process.pid}`);
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
   }
   const report = {
     benchmark: 'scaling',
-    dataset: dataset.replace(resolve(REPO, '..') + '/', '../'),
+    dataset: datasetLabel(dataset),
     samples: N,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     defaults: { T: def.proxy.checkpoints, d: def.gradients.projectionDim, K: def.capabilities.k, storage: def.gradients.storage },
@@ -247,7 +248,4 @@ async function main(): Promise<void> {
   publishReport('scaling', report, smoke);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -1,21 +1,26 @@
-// Derives the demo dataset (demo/demo.jsonl + demo/images/) from ../shared/datasets: all of
+// Derives the demo dataset (demo/demo.jsonl + demo/images/) from a local copy of the source datasets: all of
 // vision-flan-205, the owleval rows of two answering models, and a source-stratified slice of
 // llava-eval-pool (whose images are not on disk, so its `image` key is dropped). Text is unchanged;
-// images are shrunk to ≤ 256 px JPEG. Re-run: node scripts/makeDemo.mjs [../shared/datasets]
+// images are shrunk to ≤ 256 px JPEG. Re-run: node scripts/makeDemo.mjs <datasets-folder>, the folder
+// holding vision-flan-205/, owleval/ and llava-eval-pool/ (sources: demo/PROVENANCE.md).
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 
-const shared = resolve(process.argv[2] ?? '../shared/datasets');
+if (!process.argv[2]) {
+  console.error('usage: node scripts/makeDemo.mjs <datasets-folder>  (the folder holding vision-flan-205/, owleval/, llava-eval-pool/; see demo/PROVENANCE.md)');
+  process.exit(2);
+}
+const source = resolve(process.argv[2]);
 const out = resolve('demo');
 rmSync(join(out, 'images'), { recursive: true, force: true });
 mkdirSync(join(out, 'images'), { recursive: true });
-const read = (f) => readFileSync(join(shared, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const read = (f) => readFileSync(join(source, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 const rows = [];
 async function withImage(row, dir) {
   if (!row.image) return row;
-  const src = join(shared, dir, row.image);
+  const src = join(source, dir, row.image);
   const name = basename(row.image).replace(/\.[^.]+$/, '.jpg');
   if (existsSync(src)) {
     await sharp(src).resize(256, 256, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toFile(join(out, 'images', name));

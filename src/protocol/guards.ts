@@ -106,7 +106,7 @@ export const checkMapMessage: Check<MapToHost> = check(
 const progress: JSONSchemaType<ProgressEvent> = {
   type: 'object',
   required: ['stage', 'fraction'],
-  properties: { stage: { type: 'string', enum: [...STAGES] }, fraction: { type: 'number', minimum: 0, maximum: 1 }, message: { type: 'string', maxLength: 10_000, nullable: true } },
+  properties: { stage: { type: 'string', enum: [...STAGES] }, fraction: { type: 'number', minimum: 0, maximum: 1 }, message: { type: 'string', maxLength: 10_000, nullable: true }, cached: { type: 'boolean', nullable: true } },
 };
 export const checkProgress: Check<ProgressEvent> = check('backend progress', ajv.compile(progress));
 

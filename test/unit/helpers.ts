@@ -1,7 +1,14 @@
 // Small synthetic pools and trajectories with planted structure, for tests with known answers.
+import { resolve } from 'node:path';
 import type { Pool } from '../../src/core/features/types';
 import { trajectoriesFromArrays } from '../../src/core/gradients/trajectories';
 import type { Trajectories } from '../../src/core/gradients/types';
+
+/**
+ * The real-data fixtures inside the repository (test/fixtures; what each holds, where it comes from
+ * and how it was cut: test/fixtures/PROVENANCE.md, rebuilt by scripts/makeFixtures.mjs).
+ */
+export const FIXTURES = resolve(__dirname, '../fixtures');
 
 export function tinyPool(n: number, opts: { L?: number; Q?: number; V?: number; F?: number } = {}): Pool {
   const L = opts.L ?? 4, Q = opts.Q ?? 16, V = opts.V ?? 8, F = opts.F ?? 4;

@@ -24,6 +24,26 @@ function run(bench: string, args: string[] = []): any {
 
 const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
+test('a full benchmark run without its dataset exits 2 and says where the data comes from', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'cadc-bench-nodata-'));
+  try {
+    for (const [bench, env] of [
+      ['perf', { CADC_BENCH_DATA: empty }],
+      ['quality', { CADC_BENCH_DATA: undefined }],
+      ['scaling', { CADC_BENCH_DATA: join(empty, 'nowhere') }],
+    ] as const) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`], { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+      assert.equal(r.status, 2, `${bench}: ${r.stderr}`);
+      assert.match(r.stderr, /CADC_BENCH_DATA/, bench);
+      assert.match(r.stderr, /haotian-liu\/LLaVA @32cebc38/, bench);
+      assert.match(r.stderr, env.CADC_BENCH_DATA ? /llava-eval-pool\.jsonl does not exist/ : /No dataset given/, bench);
+      assert.equal(r.stdout, '', `${bench} wrote no report`);
+    }
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 test('bench/perf.ts --smoke: stage times, cache hit and hover latency', () => {
   const rep = run('perf');
   assert.equal(rep.loadavg.before.length, 3);

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateManifest } from '../../../src/core/curriculum/validate';
-import { cliSandbox, SHARED } from './sandbox';
+import { cliSandbox, FIXTURES } from './sandbox';
 
-const DATASET = join(SHARED, 'owleval/owleval.jsonl');
+const DATASET = join(FIXTURES, 'owleval/owleval.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-al-');
 
 

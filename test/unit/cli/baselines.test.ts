@@ -1,4 +1,4 @@
-// Every baseline strategy through the built CLI on a real shared dataset: budget met, unique valid
+// Every baseline strategy through the built CLI on a real dataset (fixture vision-flan-205): budget met, unique valid
 // lines, a valid manifest, byte-identical manifests from two runs; mmssr also with a scores file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,9 +11,9 @@ import { MMSSR_CAPABILITIES } from '../../../src/core/selection/scores';
 import { CURATE_USAGE as USAGE, parseArgs, UsageError } from '../../../src/cli/args';
 import type { CurateArgs } from '../../../src/cli/args';
 import { configFromArgs } from '../../../src/cli/curate';
-import { cliSandbox, SHARED } from './sandbox';
+import { cliSandbox, FIXTURES } from './sandbox';
 
-const DATASET = join(SHARED, 'vision-flan-205/vision-flan-205.jsonl');
+const DATASET = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-baselines-');
 
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { compareStrategies, jaccard } from '../../../src/core/report/compare';
-import { cliSandbox, SHARED } from './sandbox';
+import { cliSandbox, FIXTURES } from './sandbox';
 
-const FLAN = join(SHARED, 'vision-flan-205/vision-flan-205.jsonl');
+const FLAN = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-compare-');
 
 

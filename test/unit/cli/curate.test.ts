@@ -1,4 +1,4 @@
-// The CLI end to end on the shared real datasets (built bundle, real files, real ORT).
+// The CLI end to end on the real-data fixtures (built bundle, real files, real ORT).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { nmi } from '../../../src/core/util/stats';
 import { Rng } from '../../../src/core/util/rng';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { resolveConfig } from '../../../src/core/config';
-import { cliSandbox, SHARED } from './sandbox';
+import { cliSandbox, FIXTURES } from './sandbox';
 
 const { out, cadc } = cliSandbox('cadc-cli-');
 
@@ -20,7 +20,7 @@ for (const [name, file, budget] of [
 ] as const) {
   test(`curate ${name}: budget met, K ≥ 2, ≥ 2 stages, valid manifest, byte-identical reruns`, () => {
     const dir = join(out, name);
-    const r = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--json', '--no-cache', '--attributions', '--quiet']);
+    const r = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--json', '--no-cache', '--attributions', '--quiet']);
     assert.equal(r.status, 0, r.stderr);
     const res = JSON.parse(r.stdout);
     const pct = Number(budget.replace('%', '')) / 100;
@@ -43,11 +43,11 @@ for (const [name, file, budget] of [
     assert.ok(lines.every((l: number) => valid.has(l)));
     assert.equal(attributions.filter((a) => a.selected).length, res.selected);
     // Same dataset + config + seed → the same bytes (with and without the cache).
-    const again = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    const again = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
     assert.equal(again.status, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).cacheHit, false, 'the first cached run fills the cache');
     assert.equal(readFileSync(res.manifest, 'utf8'), text);
-    const hit = cadc(['curate', join(SHARED, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    const hit = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
     assert.equal(JSON.parse(hit.stdout).cacheHit, true, 'second cached run hits');
     assert.equal(readFileSync(res.manifest, 'utf8'), text, 'a cache hit gives the same manifest');
   });
@@ -56,7 +56,7 @@ for (const [name, file, budget] of [
 test('capabilities carry information about the real task labels, well above a random partition', async () => {
   // Unsupervised probe groups (micro-clusters), so the labels play no part in the method.
   const run = await runCuration({
-    datasetPath: join(SHARED, 'llava-eval-pool/llava-eval-pool.jsonl'),
+    datasetPath: join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'),
     config: resolveConfig({ capabilities: { probe: 'clusters' } }),
     cacheDir: null,
   });
@@ -75,7 +75,7 @@ test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest wit
   assert.equal(cadc(['curate', join(out, 'nope.jsonl'), '--out', out]).status, 3);
   const dir = join(out, 'exists');
   const ds = join(out, 'small.jsonl');
-  writeFileSync(ds, readFileSync(join(SHARED, 'vision-flan-205/vision-flan-205.jsonl')));
+  writeFileSync(ds, readFileSync(join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl')));
   assert.equal(cadc(['curate', ds, '--out', dir, '--no-cache', '--quiet']).status, 0);
   const before = readFileSync(join(dir, 'small.cadc.json'), 'utf8');
   const r = cadc(['curate', ds, '--out', dir, '--no-cache', '--quiet', '--seed', '7']);

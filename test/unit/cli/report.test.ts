@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliSandbox, SHARED } from './sandbox';
+import { cliSandbox, FIXTURES } from './sandbox';
 
-const FLAN = join(SHARED, 'vision-flan-205/vision-flan-205.jsonl');
+const FLAN = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-report-');
 
 

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+export { FIXTURES } from '../helpers';
+
 export const REPO = resolve(__dirname, '../../..');
-export const SHARED = resolve(REPO, '../shared/datasets');
 export const CLI = join(REPO, 'dist/cli.js');
 
 export interface CliSandbox {

@@ -7,20 +7,20 @@ import { resolveConfig } from '../../../src/core/config';
 import { serializeManifest } from '../../../src/core/curriculum/manifest';
 import { validateManifest } from '../../../src/core/curriculum/validate';
 import { runCuration } from '../../../src/core/pipeline/run';
+import { FIXTURES } from '../helpers';
 
-const SHARED = join(__dirname, '../../../../shared/datasets');
 
 test('a probe file defines the probe groups; pool samples land in their nearest probe group', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-probe-'));
   try {
     // Probe: 30 rows from each of four llava-eval-pool sources (a real, labelled validation set).
-    const lines = readFileSync(join(SHARED, 'llava-eval-pool/llava-eval-pool.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), 'utf8').trim().split('\n');
     const want = ['pope', 'scienceqa', 'textvqa', 'mmbench'];
     const probe: string[] = [];
     for (const src of want) probe.push(...lines.filter((l) => JSON.parse(l).source === src).slice(0, 30));
     writeFileSync(join(dir, 'probe.jsonl'), probe.join('\n') + '\n');
     const run = await runCuration({
-      datasetPath: join(SHARED, 'vision-flan-205/vision-flan-205.jsonl'),
+      datasetPath: join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl'),
       probeFile: join(dir, 'probe.jsonl'),
       config: resolveConfig({ budget: 0.2, capabilities: { labelField: 'source' } }),
       cacheDir: null,

@@ -7,13 +7,13 @@ import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
 import { CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/pipeline/api';
+import { FIXTURES } from '../helpers';
 
-const SHARED = join(__dirname, '../../../../shared/datasets');
 
 test('a pool built from a real file round-trips exactly through the cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
   try {
-    const { pool, summary } = await buildPool(join(SHARED, 'vision-flan-205/vision-flan-205.jsonl'), resolveConfig({}));
+    const { pool, summary } = await buildPool(join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl'), resolveConfig({}));
     const cache = CurationCache.open(dir);
     await cache.saveFeatures(summary.sha256, { k: 1 }, pool, summary);
     const hit = await cache.loadFeatures(summary.sha256, { k: 1 });

@@ -1,0 +1,57 @@
+// Where the benchmarks find their dataset. The full runs need the large real pool, which is not in the
+// repository: name the file as an argument, or set CADC_BENCH_DATA to a folder holding
+// llava-eval-pool/llava-eval-pool.jsonl. The pool is the LLaVA evaluation sets' real questions with
+// llava-v1.5-13b's answers (haotian-liu/LLaVA @32cebc38, playground/data/eval/*; 45,480 rows, see
+// test/fixtures/PROVENANCE.md). A --smoke run uses the in-repo fixture (every 12th row of that pool).
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '..');
+export const POOL_FILE = 'llava-eval-pool/llava-eval-pool.jsonl';
+/** The in-repo real subset the smoke runs (and the unit tests) use. */
+export const SMOKE_POOL = join(REPO, 'test/fixtures', POOL_FILE);
+export const DATA_ENV = 'CADC_BENCH_DATA';
+
+export const DATA_HELP =
+  `The benchmark needs the llava-eval-pool dataset (45,480 rows; not in the repository). Either pass the ` +
+  `file as an argument or set ${DATA_ENV} to a folder holding ${POOL_FILE}. It is the LLaVA evaluation ` +
+  `sets' real questions with llava-v1.5-13b's answers, from haotian-liu/LLaVA @32cebc38 ` +
+  `(playground/data/eval/*), converted to LLaVA JSONL as test/fixtures/PROVENANCE.md describes. ` +
+  `--smoke runs on the in-repo fixture ${relative(REPO, SMOKE_POOL)} instead.`;
+
+export class BenchDataError extends Error {}
+
+/**
+ * The dataset a benchmark runs on: the explicit argument, else (for --smoke) the in-repo fixture, else
+ * $CADC_BENCH_DATA/llava-eval-pool/llava-eval-pool.jsonl. Throws BenchDataError with DATA_HELP when
+ * none is given or the file is not there.
+ */
+export function benchDataset(arg: string | undefined, smoke: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  const folder = env[DATA_ENV];
+  const file = arg !== undefined ? resolve(arg) : smoke ? SMOKE_POOL : folder ? resolve(folder, POOL_FILE) : undefined;
+  if (file === undefined) throw new BenchDataError(`No dataset given. ${DATA_HELP}`);
+  if (!existsSync(file)) throw new BenchDataError(`${file} does not exist. ${DATA_HELP}`);
+  return file;
+}
+
+/** How a results file names its dataset: relative to the repository or to $CADC_BENCH_DATA, never an outside path. */
+export function datasetLabel(file: string, env: NodeJS.ProcessEnv = process.env): string {
+  const inRepo = relative(REPO, file);
+  if (!inRepo.startsWith('..') && !isAbsolute(inRepo)) return inRepo;
+  const folder = env[DATA_ENV];
+  const inData = folder ? relative(resolve(folder), file) : '..';
+  if (!inData.startsWith('..') && !isAbsolute(inData)) return `$${DATA_ENV}/${inData}`;
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
+/** Runs a benchmark's main, printing a data error as one plain message (exit 2) and anything else with its stack (exit 1). */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e) => {
+    if (e instanceof BenchDataError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    console.error(e);
+    process.exit(1);
+  });
+}
