@@ -11,7 +11,7 @@ export type StrategyName =
   | 'length'
   | 'loss-band';
 
-/** How CADC picks samples inside one capability's quota (methods.md §1.4, §7). */
+/** How CADC picks samples inside one capability's quota (docs/method.md §1.4, §7). */
 export type WithinCapabilityRule =
   | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)
   | 'top-influence' // the paper read literally: top-B_k by I_k (kept for fidelity; collapses coverage)
@@ -105,7 +105,7 @@ export interface CurationConfig {
   curriculum: {
     /** Stage order: by self-influence decay (learned-first first) or none (one stage). */
     order: 'decay' | 'none';
-    /** Vision-Flan's final format-alignment stage (methods.md §3); see curriculum/alignment.ts. */
+    /** Vision-Flan's final format-alignment stage (docs/method.md §3); see curriculum/alignment.ts. */
     alignment: AlignmentConfig;
   };
 }
@@ -192,7 +192,7 @@ export const DEFAULT_CONFIG: CurationConfig = {
     within: 'stratified',
     nearDuplicateBits: 3,
     dropTopSelfInfluence: 'auto',
-    // ICONS' published rule (methods.md §5): samples above the 80th percentile of a task's influence vote.
+    // ICONS' published rule (docs/method.md §5): samples above the 80th percentile of a task's influence vote.
     iconsPercentile: 0.8,
     // Perplexity-mid: the middle half of the loss distribution.
     lossBand: [0.25, 0.75],
@@ -202,7 +202,7 @@ export const DEFAULT_CONFIG: CurationConfig = {
     order: 'decay',
     // minAnswerChars 400 (≈ 70 words): clearly past the 40-word line where the style detector stops
     // calling an answer a short description, so only detailed free-form answers (the GPT-4-style
-    // alignment data Vision-Flan means) qualify. Measured on the shared datasets (answer characters):
+    // alignment data Vision-Flan means) qualify. Measured on the real datasets (test/fixtures; the full llava-eval-pool via CADC_BENCH_DATA) (answer characters):
     // owleval median 201, 166 of 414 rows ≥ 400; vision-flan-205 95th percentile 214, 7 of 205 ≥ 400;
     // llava-eval-pool 99th percentile 18, none ≥ 400 (benchmark answers, nothing to align with).
     // 200 would let two-sentence task answers in; 600+ would leave owleval only 96 candidates.

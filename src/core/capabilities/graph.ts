@@ -1,5 +1,5 @@
 // Group trajectories, the cosine graph among probe groups, community detection (Louvain) and the
-// capability anchors (methods.md §1.2).
+// capability anchors (docs/method.md §1.2).
 import Graph from 'graphology';
 import louvain from 'graphology-communities-louvain';
 import type { Trajectories } from '../gradients/types';

@@ -1,4 +1,4 @@
-// Probe groups (methods.md §1.2): a label field of the pool, or unsupervised micro-clusters of the
+// Probe groups (docs/method.md §1.2): a label field of the pool, or unsupervised micro-clusters of the
 // pool's own trajectories (seeded spherical k-means; assignment GEMMs in onnxruntime).
 import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';

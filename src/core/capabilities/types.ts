@@ -1,4 +1,4 @@
-// Capabilities discovered among probe groups (methods.md §1.2).
+// Capabilities discovered among probe groups (docs/method.md §1.2).
 
 export interface ProbeGroups {
   source: 'file' | 'label' | 'clusters';

@@ -1,4 +1,4 @@
-// Vision-Flan's two-stage recipe (methods.md §3): after the capability stage(s), a small
+// Vision-Flan's two-stage recipe (docs/method.md §3): after the capability stage(s), a small
 // format-alignment stage (about 1,000 samples suffice). A curriculum step that wraps any selection
 // strategy: the strategy is asked for B − A samples, then A alignment samples are drawn from what it
 // left and appended as the last stage.

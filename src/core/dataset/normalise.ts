@@ -1,4 +1,4 @@
-// Turns one parsed JSON record of any supported format (methods.md §6) into turns, image refs and
+// Turns one parsed JSON record of any supported format (docs/method.md §6) into turns, image refs and
 // labels. Pure: no I/O. Shape problems come back as a reason string, never as an exception.
 import { describeValue } from './describe';
 import type { DatasetFormat, Turn } from './types';

@@ -1,4 +1,4 @@
-// Streaming dataset reader: JSONL or a JSON array, any format of methods.md §6, one Sample per
+// Streaming dataset reader: JSONL or a JSON array, any format of docs/method.md §6, one Sample per
 // valid record. Bad input becomes a diagnostic with its line number, never an exception; the file
 // is read in chunks (never whole), and its sha256 is computed in the same pass.
 import { createHash } from 'node:crypto';

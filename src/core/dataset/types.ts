@@ -1,7 +1,7 @@
 // Types of the dataset layer: one normalised record per sample, whatever the source format.
 // Nothing here imports `vscode`; the extension, backend, CLI and tests all share these.
 
-/** Record formats met in the wild (methods.md §6). */
+/** Record formats met in the wild (docs/method.md §6). */
 export type DatasetFormat = 'llava' | 'sharegpt' | 'openai' | 'cauldron' | 'alpaca';
 /** How records are laid out in the file. */
 export type DatasetContainer = 'jsonl' | 'json-array';

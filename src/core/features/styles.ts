@@ -1,4 +1,4 @@
-// mmSSR interaction styles (methods.md §2) recognised from the text by rules. A sample can carry
+// mmSSR interaction styles (docs/method.md §2) recognised from the text by rules. A sample can carry
 // several styles (a bitmask); one primary style is picked by a fixed priority for binning.
 import type { Turn } from '../dataset/types';
 import { STYLES } from './types';

@@ -1,7 +1,7 @@
 // The compact, column-oriented view of a featurised pool. Text is not kept: anything that needs a
 // sample's text again reads it from the file by byte offset.
 
-/** The 9 mmSSR interaction styles (methods.md §2), as bit positions in a style mask. */
+/** The 9 mmSSR interaction styles (docs/method.md §2), as bit positions in a style mask. */
 export const STYLES = [
   'multi-choice',
   'coordinate',

@@ -1,5 +1,5 @@
 // Learning trajectories: per sample and checkpoint, the L2-normalised projected gradient g(z,t)
-// (methods.md §1.1), the loss and the exact squared gradient norm.
+// (docs/method.md §1.1), the loss and the exact squared gradient norm.
 
 export interface Trajectories {
   n: number;

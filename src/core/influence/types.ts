@@ -1,4 +1,4 @@
-// Trajectory influence and attribution (methods.md §1.3).
+// Trajectory influence and attribution (docs/method.md §1.3).
 
 export interface Attribution {
   K: number;

@@ -243,7 +243,7 @@ function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {
 }
 
 /**
- * Probe groups from a probe dataset (methods.md §1.2): its samples, grouped by a task-label field,
+ * Probe groups from a probe dataset (docs/method.md §1.2): its samples, grouped by a task-label field,
  * with trajectories from the same warm-up checkpoints as the pool.
  */
 async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResult, input: CurationInput, signal?: AbortSignal) {

@@ -1,6 +1,6 @@
 // The proxy learner: a small conditional model (instruction n-grams + image features → answer
 // tokens). Its forward pass, loss, analytic backward pass and the per-sample projected gradient
-// factors (LoGra, methods.md §1.1) are ONNX graphs run by onnxruntime.
+// factors (LoGra, docs/method.md §1.1) are ONNX graphs run by onnxruntime.
 //
 //   x      = [mean_j E[q_j], img, hasImage, 1]                    (E frozen, seeded)   [B, Din]
 //   h      = tanh(x W1ᵀ);  h1 = [h, 1];  logits = h1 W2ᵀ                               [B, V]

@@ -1,4 +1,4 @@
-// The VLIT quality report (methods.md §4): correctness, diversity and complexity of a dataset, of a
+// The VLIT quality report (docs/method.md §4): correctness, diversity and complexity of a dataset, of a
 // selection from it and of each capability, computed from the real text in one streaming pass.
 // This JSON shape is shown in the UI (over JSON-RPC) and written by `cadc report`: keep it stable.
 // Every definition referenced below lives in signals.ts (per-sample rules) and aggregate.ts (figures).

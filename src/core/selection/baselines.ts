@@ -1,4 +1,4 @@
-// The strategies users compare CADC against (methods.md §2, §3, §5), behind the same interface:
+// The strategies users compare CADC against (docs/method.md §2, §3, §5), behind the same interface:
 // mmssr, task-balanced, less, icons, length, loss-band. Every one excludes duplicates with the shared
 // eligibility rule, returns min(budget, eligible) unique samples, and draws randomness from ctx.rng only.
 import type { CurationConfig, StrategyName } from '../config';
@@ -122,7 +122,7 @@ function needGroupInfluence(ctx: SelectionContext, name: string): GroupInfluence
 }
 
 // ---------------------------------------------------------------------------------------------
-// mmSSR (methods.md §2)
+// mmSSR (docs/method.md §2)
 
 /** Style of each sample: labels[styleField] when it names one of STYLES, else the rule-based primary style. */
 export function resolveStyles(pool: Pool, styleField: string | undefined): { style: Uint8Array; overridden: number; invalid: number } {
@@ -276,7 +276,7 @@ const taskBalanced: SelectionStrategy = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// LESS and ICONS (methods.md §5)
+// LESS and ICONS (docs/method.md §5)
 
 /** Top `count` of the eligible samples by key descending, ties by index. */
 function topBy(list: number[], key: (i: number) => number, count: number): number[] {
@@ -304,7 +304,7 @@ const less: SelectionStrategy = {
     const chosen = topBy(eligibleList(ctx, 'less'), (i) => score[i], budget);
     const notes = [
       `LESS: target groups are ${describeGroups(gi)}; score = max over groups of Σ_t η_t·cos(g(z,t), group mean gradient); top ${budget} by score.`,
-      'Ranking by influence alone collapsed coverage in the reference experiment (methods.md §7); this is a baseline, not a recommendation.',
+      'Ranking by influence alone collapsed coverage in the reference experiment (docs/method.md §7); this is a baseline, not a recommendation.',
     ];
     return { strategy: 'less', selected: Int32Array.from(chosen), notes };
   },
@@ -353,7 +353,7 @@ function sortIcons(list: number[], votes: Int32Array, mean: Float64Array, budget
 }
 
 // ---------------------------------------------------------------------------------------------
-// Length and loss band (methods.md §5)
+// Length and loss band (docs/method.md §5)
 
 const length: SelectionStrategy = {
   name: 'length',

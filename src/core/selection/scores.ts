@@ -1,4 +1,4 @@
-// Imported per-sample capability scores for the mmSSR strategy (methods.md §2): 14 capabilities,
+// Imported per-sample capability scores for the mmSSR strategy (docs/method.md §2): 14 capabilities,
 // 0–5 each, from a JSONL or CSV file. The parser validates every row (unknown capability names,
 // values out of range, rows that match no sample) and reports problems with the file's line number.
 import { createHash } from 'node:crypto';

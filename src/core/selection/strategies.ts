@@ -1,5 +1,5 @@
 // Selection strategies behind one interface. CADC: a budget split evenly over capabilities with
-// carry-over (water-filling), and inside each capability a coverage-protecting rule (methods.md §7:
+// carry-over (water-filling), and inside each capability a coverage-protecting rule (docs/method.md §7:
 // ranking by influence alone collapses coverage, so stratified sampling is the default).
 import type { StrategyName } from '../config';
 import type { Rng } from '../util/rng';

@@ -1,4 +1,4 @@
-// One interface for every selection strategy (CADC and the baselines of methods.md §2–§5).
+// One interface for every selection strategy (CADC and the baselines of docs/method.md §2–§5).
 import type { CurationConfig, StrategyName } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
