@@ -57,21 +57,35 @@ const HLL_M = 1 << HLL_P;
 
 export class DistinctCounter {
   private set: Set<number> | null = new Set();
-  private readonly registers = new Uint8Array(HLL_M);
+  /**
+   * HyperLogLog registers, allocated only when the exact set overflows (then filled from it): a
+   * counter that stays exact costs its set alone, so a report over many small label fields does not
+   * pay 16 KB per field.
+   */
+  private registers: Uint8Array | null = null;
 
   constructor(private readonly cap = EXACT_DISTINCT_CAP) {}
 
-  add(h: number): void {
+  private static register(registers: Uint8Array, h: number): void {
     const lo = h >>> 0;
     const hi = Math.floor(h / 4294967296) & 0x1fffff;
     const idx = lo & (HLL_M - 1);
     const w = ((hi << 11) | (lo >>> 21)) >>> 0;
     const rank = w === 0 ? 33 : Math.clz32(w) + 1;
-    if (rank > this.registers[idx]) this.registers[idx] = rank;
+    if (rank > registers[idx]) registers[idx] = rank;
+  }
+
+  add(h: number): void {
     if (this.set) {
       this.set.add(h);
-      if (this.set.size > this.cap) this.set = null;
+      if (this.set.size <= this.cap) return;
+      const registers = new Uint8Array(HLL_M);
+      for (const x of this.set) DistinctCounter.register(registers, x);
+      this.registers = registers;
+      this.set = null;
+      return;
     }
+    DistinctCounter.register(this.registers!, h);
   }
 
   get exact(): boolean {
@@ -80,11 +94,12 @@ export class DistinctCounter {
 
   count(): number {
     if (this.set) return this.set.size;
+    const registers = this.registers!;
     let sum = 0;
     let zeros = 0;
     for (let i = 0; i < HLL_M; i++) {
-      sum += 2 ** -this.registers[i];
-      if (this.registers[i] === 0) zeros++;
+      sum += 2 ** -registers[i];
+      if (registers[i] === 0) zeros++;
     }
     const alpha = 0.7213 / (1 + 1.079 / HLL_M);
     const e = (alpha * HLL_M * HLL_M) / sum;
@@ -263,6 +278,8 @@ export function prepareSample(turns: Parameters<typeof sampleSignals>[0], images
 // The accumulator of one section (pool, a selection, a capability)
 
 const MAX_LABEL_VALUES = 1000;
+/** The report lists at most this many label fields (those present on the most samples). */
+const MAX_REPORTED_LABEL_FIELDS = 64;
 const MAX_TEMPLATE_STRINGS = 50_000;
 const TOP_LABELS = 50;
 const TOP_TEMPLATES = 10;
@@ -383,7 +400,10 @@ export class QualityAccumulator {
       duplicates: { groups: dup.groups, samples: dup.samples, conflictingGroups: dup.conflictingGroups, conflicting: this.rate(dup.conflictingSamples) },
     };
 
+    // A file can carry thousands of one-off keys: the report lists the fields present most often.
     const labels: LabelFieldFigures[] = [...this.labels.entries()]
+      .sort((a, b) => b[1].present - a[1].present || a[0].localeCompare(b[0]))
+      .slice(0, MAX_REPORTED_LABEL_FIELDS)
       .sort((a, b) => a[0].localeCompare(b[0]))
       .map(([field, f]) => {
         const counts = [...f.values.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

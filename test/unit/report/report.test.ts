@@ -282,3 +282,23 @@ test('Jaccard on known sets', () => {
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
+
+test('a file with thousands of one-off label keys: the report lists the 64 fields present most often', async () => {
+  // 300 rows, each with a `task` label and 20 keys no other row has (6,000 one-off fields): the
+  // report used to keep a 16 KB distinct counter per field and list every one of them.
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const extra: Record<string, unknown> = { task: `t${i % 3}` };
+    for (let k = 0; k < 20; k++) extra[`k_${i}_${k}`] = `v${k}`;
+    lines.push(row(`m${i}`, [[`Question number ${i}?`, `Answer ${i}.`]], extra));
+  }
+  const file = join(dir, 'many-keys.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const r = await buildQualityReport(file);
+  const fields = r.pool.diversity.labels;
+  assert.ok(fields.length <= 64, `${fields.length} label fields listed`);
+  const task = fields.find((l) => l.field === 'task');
+  assert.ok(task, 'the field present on every row is listed');
+  assert.equal(task.present, 300);
+  assert.deepEqual(task.distinct, { distinct: 3, exact: true });
+});
