@@ -9,6 +9,8 @@ import { cancelCurrent, curate, isRunning, lastCurateParams, progressText, strat
 import { writeManifest } from './manifestCommand';
 import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from './capabilityMap/panel';
 import type { CurateSummary } from '../protocol/backend';
+import { budgetText } from '../core/config';
+import { parseBudget } from '../cli/args';
 import type { MapServices, MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
 
@@ -43,18 +45,25 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   // The map's budget control: a re-run with the cache reuses features and trajectories.
   // Names the user gave capabilities are carried into the re-selected manifest. A manifest that is
   // committed and unmodified is not rewritten without asking (its committed version stays in git).
-  const reselect = async (budget: number) => {
+  const reselect = async (text: string) => {
+    let budget: string;
+    try {
+      const parsed = parseBudget(text);
+      budget = budgetText(parsed.budget, parsed.budgetUnit);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`CADC: budget ${text.slice(0, 32)}: expected a share (5% or 0.05) or a count of samples (2000). ${(e as Error).message}`);
+      return;
+    }
     if (lastManifest && (await committedAndClean(lastManifest.fsPath))) {
       const rel = vscode.workspace.asRelativePath(lastManifest);
-      const pct = budget <= 1 ? `${+(budget * 100).toFixed(2)}%` : String(Math.round(budget));
-      const ok = await vscode.window.showWarningMessage(`${rel} is committed. Re-selecting at ${pct} rewrites it (the committed version stays in git).`, { modal: true }, 'Re-select');
+      const ok = await vscode.window.showWarningMessage(`${rel} is committed. Re-selecting at ${budget} rewrites it (the committed version stays in git).`, { modal: true }, 'Re-select');
       if (ok !== 'Re-select') return;
     }
     const names = lastManifest ? await readCapabilityNames(lastManifest).catch(() => []) : [];
     const result = await vscode.commands.executeCommand<CurateSummary | undefined>('cadc.curate', lastDataset, {
       noPrompt: true,
       force: true,
-      budget: budget <= 1 ? `${+(budget * 100).toFixed(4)}%` : String(Math.round(budget)),
+      budget,
     });
     if (!result || names.length === 0) return;
     const kept = await carryCapabilityNames(vscode.Uri.file(result.manifest), names);

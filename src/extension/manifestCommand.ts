@@ -8,12 +8,14 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/util/atomicFile';
+import { budgetText } from '../core/config';
+import type { BudgetUnit } from '../core/config';
 import { ManifestRefused, planManifestWrite } from './manifestPlan';
 import type { ManifestWritePlan } from './manifestPlan';
 
 interface ManifestLike {
   dataset: { path: string; samples: number };
-  config: { seed: number; budget: number; strategy: string };
+  config: { seed: number; budget: number; budgetUnit?: BudgetUnit; strategy: string };
   budget: { selected: number };
   capabilities: { id: string; name: string; size: number; selected: number }[];
   stages: { id: string; name: string; kind?: string; samples: { line: number }[] }[];
@@ -31,7 +33,7 @@ interface GitApi {
 
 /** The commit message: `datasetRel` and `manifestRel` are workspace-relative, as a reader of the log expects. */
 export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel = m.dataset.path): string {
-  const budget = m.config.budget <= 1 ? `${+(m.config.budget * 100).toFixed(2)}%` : String(m.config.budget);
+  const budget = budgetText(m.config.budget, m.config.budgetUnit);
   const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
   const align = m.stages.find((s) => s.kind === 'alignment');
   const alignText = align ? ` (${align.id}: alignment, ${align.samples.length} samples)` : '';

@@ -46,7 +46,7 @@ export interface MapSamplePage {
 
 export interface MapOverview {
   dataset: { name: string; samples: number; invalid: number; sha256: string };
-  budget: { requested: number; requestedCount: number; selected: number };
+  budget: { requested: number; requestedCount: number; selected: number; /** The budget as the user wrote it (`5%`, `2000`). */ text: string };
   strategy: string;
   /** The selection's remarks (e.g. CADC standing in for mmSSR scores): shown with the header. */
   notes: string[];
@@ -87,7 +87,7 @@ export type MapToHost =
       sort: { key: 'line' | 'influence' | 'selfInfluence' | 'loss'; dir: 'asc' | 'desc' };
     }
   | { type: 'reveal'; line: number }
-  | { type: 'reselect'; budget: number }
+  | { type: 'reselect'; /** As typed in the budget box (`5%`, `0.05`, `2000`); the host parses it with the CLI's parser. */ budget: string }
   | { type: 'rename'; capability: string; name: string }
   | { type: 'runQuality' }
   | { type: 'runCompare'; strategies: string[] }

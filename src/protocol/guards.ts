@@ -77,7 +77,7 @@ const mapMessages: { [K in MapToHost['type']]: JSONSchemaType<MapMessage<K>> } =
   ready: bare('ready'),
   getSamples,
   reveal: { type: 'object', additionalProperties: false, required: ['type', 'line'], properties: { type: tag('reveal'), line: { type: 'integer', minimum: 1, maximum: INT } } },
-  reselect: { type: 'object', additionalProperties: false, required: ['type', 'budget'], properties: { type: tag('reselect'), budget: { type: 'number', exclusiveMinimum: 0, maximum: INT } } },
+  reselect: { type: 'object', additionalProperties: false, required: ['type', 'budget'], properties: { type: tag('reselect'), budget: { type: 'string', minLength: 1, maxLength: 32, pattern: '^\\s*(\\d+(\\.\\d+)?%?|\\d*\\.\\d+)\\s*$' } } },
   rename: {
     type: 'object',
     additionalProperties: false,

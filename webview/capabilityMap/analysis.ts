@@ -165,8 +165,7 @@ export function renderCompare(
 ): HTMLElement {
   const sec = el('section', { class: 'analysis', id: 'compare', 'aria-label': 'Compare strategies' });
   sec.append(el('h2', {}, 'Compare strategies'));
-  const budgetText = overview.budget.requested <= 1 ? `${+(overview.budget.requested * 100).toFixed(2)}%` : String(overview.budget.requested);
-  sec.append(el('p', { class: 'meta' }, `Each strategy selects at this run's budget (${budgetText}, ${overview.budget.requestedCount.toLocaleString()} samples) from the same features and trajectories; random is the baseline to beat.`));
+  sec.append(el('p', { class: 'meta' }, `Each strategy selects at this run's budget (${overview.budget.text}, ${overview.budget.requestedCount.toLocaleString()} samples) from the same features and trajectories; random is the baseline to beat.`));
   const picks = el('fieldset', { class: 'picks' });
   picks.append(el('legend', {}, 'Strategies'));
   for (const s of strategies) {

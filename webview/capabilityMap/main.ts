@@ -68,15 +68,14 @@ function render(o: MapOverview): void {
   header.append(el('div', { class: 'meta' }, `${o.dataset.name} · ${o.dataset.samples.toLocaleString()} samples · ${o.dataset.invalid} invalid lines · strategy ${o.strategy}`));
   const budget = el('div', { class: 'budget' });
   budget.append(el('label', { for: 'budget' }, 'Budget'));
-  const input = el('input', { id: 'budget', value: o.budget.requested <= 1 ? `${+(o.budget.requested * 100).toFixed(2)}%` : String(o.budget.requested), 'aria-label': 'Budget (percentage or count)' });
+  const input = el('input', { id: 'budget', value: o.budget.text, 'aria-label': 'Budget (percentage or count)' });
   // A @vscode-elements button: themed like the workbench's own.
   const apply = document.createElement('vscode-button');
   apply.id = 'apply';
   apply.textContent = 'Re-select';
   apply.addEventListener('click', () => {
     const t = input.value.trim();
-    const v = t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t);
-    if (v > 0) vscode.postMessage({ type: 'reselect', budget: v });
+    if (t) vscode.postMessage({ type: 'reselect', budget: t });
   });
   budget.append(input, apply, el('span', { class: 'meta' }, `${o.budget.selected.toLocaleString()} selected of ${o.budget.requestedCount.toLocaleString()} requested`));
   header.append(budget);

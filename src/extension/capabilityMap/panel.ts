@@ -15,6 +15,8 @@ import { buildLineIndex, isStale, readLines } from '../../core/dataset/lineIndex
 import type { LineIndex } from '../../core/dataset/lineIndex';
 import { writeFileAtomic } from '../../core/util/atomicFile';
 import { checkMapMessage } from '../../protocol/guards';
+import { budgetText } from '../../core/config';
+import type { BudgetUnit } from '../../core/config';
 
 export interface MapSource {
   manifestUri: vscode.Uri;
@@ -25,7 +27,7 @@ export interface MapSource {
 /** What the panel asks of the rest of the extension (the backend does the work). */
 export interface MapServices {
   /** Re-select at a new budget (a cached re-run). */
-  reselect(budget: number): void;
+  reselect(budget: string): void;
   /** Strategies the Compare view offers. */
   strategies(): MapStrategy[];
   /** Quality report of the pool and of the source's selection. */
@@ -39,7 +41,7 @@ const MAX_POINTS = 200_000;
 
 interface ManifestLike {
   dataset: { path: string; samples: number; invalid: number; sha256: string };
-  config: { strategy: string; budget: number };
+  config: { strategy: string; budget: number; budgetUnit?: BudgetUnit };
   budget: MapOverview['budget'];
   notes?: string[];
   proxy: { checkpoints: MapOverview['checkpoints'] };
@@ -72,7 +74,7 @@ export async function buildOverview(source: MapSource): Promise<MapOverview> {
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
   return {
     dataset: { name: m.dataset.path, samples: m.dataset.samples, invalid: m.dataset.invalid, sha256: m.dataset.sha256 },
-    budget: m.budget,
+    budget: { requested: m.budget.requested, requestedCount: m.budget.requestedCount, selected: m.budget.selected, text: budgetText(m.config.budget, m.config.budgetUnit) },
     strategy: m.config.strategy,
     notes: m.notes ?? [],
     checkpoints: m.proxy.checkpoints,
@@ -316,7 +318,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
         return;
       }
       case 'reselect':
-        if (m.budget > 0) this.services.reselect(m.budget);
+        this.services.reselect(m.budget);
         return;
       case 'runQuality':
         await this.runQuality();
