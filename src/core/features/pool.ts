@@ -38,6 +38,8 @@ const STOP = new Set(
 
 export interface BuildPoolOptions extends ReadOptions {
   onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
+  /** Sees each sample's image references (the cache records which files the features depend on). */
+  onImages?: (images: Sample['images']) => void;
 }
 
 export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPoolOptions = {}): Promise<{ pool: Pool; summary: DatasetSummary }> {
@@ -115,6 +117,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     const [hi, lo] = simHash64([...qTok, '|', ...aTok]);
     simHash.push(hi);
     simHash.push(lo);
+    opts.onImages?.(s.images);
     const usable = s.images.find((im) => im.path && !im.problem);
     imagePath.push(usable?.path);
     for (const [field, value] of Object.entries(s.labels)) {

@@ -8,12 +8,12 @@ import { buildPool } from '../../../src/core/features/pool';
 import { CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/pipeline/api';
 
-const SHARED = join(__dirname, '../../../../shared/datasets');
+const DEMO = join(__dirname, '../../../demo/demo.jsonl');
 
 test('a pool built from a real file round-trips exactly through the cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
   try {
-    const { pool, summary } = await buildPool(join(SHARED, 'vision-flan-205/vision-flan-205.jsonl'), resolveConfig({}));
+    const { pool, summary } = await buildPool(DEMO, resolveConfig({}));
     const cache = CurationCache.open(dir);
     await cache.saveFeatures(summary.sha256, { k: 1 }, pool, summary);
     const hit = await cache.loadFeatures(summary.sha256, { k: 1 });
@@ -89,8 +89,9 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
     for (const r of table.scan()) if (count++ === 5) assert.equal(r.line, 11);
     assert.equal(count, 100_000);
     table.close();
-    writeFileSync(join(dir, sha.slice(0, 16), 'attributions.sqlite'), 'garbage');
+    writeFileSync(join(dir, sha.slice(0, 16), 'attributions.bin'), 'garbage');
     assert.equal(await cache.openAttributions(sha), undefined);
+    assert.deepEqual(readdirSync(join(dir, sha.slice(0, 16))), [], 'a corrupt table is deleted');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
