@@ -4,7 +4,7 @@
 // CLI's exit code).
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
-import { curateToFiles, EXIT } from '../cli/curate';
+import { curateToFiles, EXIT, failureOutcome } from '../cli/curate';
 import { configureOrt } from '../core/ort/session';
 import { CancelledError } from '../core/pipeline/types';
 import type { Logger } from '../core/pipeline/types';
@@ -35,7 +35,8 @@ async function job<T>(token: CancellationToken, work: (signal: AbortSignal) => P
   } catch (e) {
     if (e instanceof ResponseError) throw e;
     if (e instanceof CancelledError || controller.signal.aborted) throw new ResponseError(EXIT.cancelled, 'cancelled');
-    throw new ResponseError(EXIT.failed, (e as Error).message);
+    const f = failureOutcome(e, 'job', 'cannot read the dataset'); // a DatasetReadError is exit 3, like the CLI's
+    throw new ResponseError(f.code, f.code === EXIT.failed ? (e as Error).message : f.message);
   } finally {
     sub.dispose();
     busy = false;

@@ -1,5 +1,5 @@
 // Argument parsing for the `cadc` CLI, kept apart from main.ts so it can be unit-tested.
-import type { StrategyName, WithinCapabilityRule } from '../core/config';
+import type { BudgetUnit, StrategyName, WithinCapabilityRule } from '../core/config';
 import type { DatasetFormat } from '../core/dataset/types';
 import { STYLES } from '../core/features/types';
 
@@ -14,6 +14,8 @@ export interface CurateArgs {
   command: 'curate';
   dataset: string;
   budget: number;
+  /** How `budget` reads ('count' for `--budget 1`, 'fraction' for `5%`, `0.05`, `1.0`). */
+  budgetUnit?: BudgetUnit;
   out: string;
   seed: number;
   capabilities: number | 'auto';
@@ -41,6 +43,8 @@ export interface CurateArgs {
   force: boolean;
   cache: string | null | undefined; // undefined = default user cache; null = --no-cache
   quiet: boolean;
+  /** Print the stack of an unexpected failure. */
+  verbose?: boolean;
 }
 
 export interface ReportArgs {
@@ -54,6 +58,7 @@ export interface ReportArgs {
   json: boolean;
   force: boolean;
   quiet: boolean;
+  verbose?: boolean;
 }
 
 export interface CompareArgs {
@@ -64,26 +69,49 @@ export interface CompareArgs {
   curate: CurateArgs;
 }
 
-export type CliArgs = CurateArgs | ReportArgs | CompareArgs | { command: 'help'; topic?: string } | { command: 'version' };
+export type HelpTopic = 'curate' | 'report' | 'compare';
+export type CliArgs = CurateArgs | ReportArgs | CompareArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
+export const COMMANDS: HelpTopic[] = ['curate', 'report', 'compare'];
 
 export const STRATEGIES: StrategyName[] = ['cadc', 'random', 'mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
 const WITHIN: WithinCapabilityRule[] = ['stratified', 'top-influence', 'influence-weighted'];
 const FORMATS = ['auto', 'llava', 'sharegpt', 'openai', 'cauldron', 'alpaca'];
 
-export const USAGE = `Usage: cadc <command> [options]
+/** `cadc` and `cadc --help`: the commands, one line each, and where to start. */
+export const HELP = `Usage: cadc <command> [options]
 
 Commands:
-  curate <dataset>   Curate a dataset (.jsonl or .json) into a capability-balanced, staged curriculum.
-  report <dataset>   Quality report (correctness, diversity, complexity) of a dataset and of a selection.
-                     [--manifest M] [--attributions F] [--image-root DIR] [--format F] [--out DIR] [--json] [--force]
-                     Writes <out>/<stem>.cadc.report.md and .json (default out ./curation), or JSON on stdout with --json.
-  compare <dataset>  Run the pipeline once and compare strategies at one budget: overlap, composition, quality.
-                     --strategies cadc,random,… [--budget B] [--seed N] [--out DIR] [--json] [--force] [curate's options]
-                     Writes <out>/<stem>.cadc.compare.md and .json, or JSON on stdout with --json.
+  curate <dataset>   Select a capability-balanced, staged curriculum from a dataset → <stem>.cadc.json
+  report <dataset>   Quality report (correctness, diversity, complexity) of a dataset and a selection
+  compare <dataset>  Compare selection strategies at one budget: overlap, composition, quality
 
-Options for curate:
-  --budget B          5% | 0.05 | 2000 (fraction of the pool or a sample count). Default 5%.
-  --out DIR           Folder for <stem>.cadc.json (and attributions). Default ./curation.
+Start with:  cadc curate data.jsonl --budget 5%
+Each command's options: cadc <command> --help      Version: cadc --version
+Datasets: JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records.
+Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset, 4 output exists (use --force),
+            5 failed, 130 cancelled. With --json a failure prints {"error":{"code","message",…}} on stdout.
+`;
+
+const EXIT_CODES = `Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset (one line: what was found, what is read,
+            where reading stopped), 4 output exists (use --force), 5 failed, 130 cancelled (Ctrl+C;
+            nothing half-written). With --json a failure prints {"error":{"code","message","line"?}} on stdout.
+`;
+
+const OUTPUT_OPTIONS = `  --out DIR           Output folder. Default ./curation.
+  --json              Print one JSON object on stdout (progress stays on stderr).
+  --force             Replace existing output files (otherwise exit 4; never replaced without it).
+  --quiet             No progress on stderr.
+  --verbose           With an unexpected failure, also print its stack.`;
+
+export const CURATE_USAGE = `Usage: cadc curate <dataset> [options]
+
+Curate a dataset (.jsonl or .json) into a capability-balanced, staged curriculum:
+<out>/<stem>.cadc.json (and with --attributions <stem>.cadc.attributions.jsonl).
+
+Options:
+  --budget B          How many samples to select: 5% or 0.05 (a share of the pool; 100% or 1.0 is all of it)
+                      or a whole number, a count (2000; 1 is one sample). Default 5%. A budget above the
+                      unique samples selects all of them, with a note saying why.
   --seed N            Seed for every random choice. Default 42.
   --capabilities K    'auto' (discover K) or a number to force it. Default auto.
   --strategy S        ${STRATEGIES.join(' | ')}. Default cadc.
@@ -113,15 +141,46 @@ Options for curate:
                       Influence quantile above which a target group votes for a sample (icons). Default 0.8.
   --format F          ${FORMATS.join(' | ')}. Default auto.
   --attributions      Also write <stem>.cadc.attributions.jsonl (one line per sample).
-  --json              Print one JSON summary object on stdout (progress stays on stderr).
-  --force             Overwrite an existing manifest.
   --cache DIR         Cache folder (default: $XDG_CACHE_HOME/cadc or ~/.cache/cadc).
   --no-cache          Do not read or write a cache.
-  --quiet             No progress on stderr.
+${OUTPUT_OPTIONS}
 
-Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset, 4 manifest exists (use --force),
-            5 curation failed, 130 cancelled (Ctrl+C; nothing half-written).
-`;
+${EXIT_CODES}`;
+
+export const REPORT_USAGE = `Usage: cadc report <dataset> [options]
+
+Quality report (correctness, diversity, complexity) of a dataset, and of a manifest's selection and
+each capability: <out>/<stem>.cadc.report.md and .json, or one JSON object on stdout with --json.
+
+Options:
+  --manifest M        A cadc manifest whose selection to report on (its attributions file beside it is used).
+  --attributions F    An attributions file (per-capability figures), if not beside the manifest.
+  --image-root DIR    Folder image paths resolve against. Default: the dataset's folder.
+  --format F          ${FORMATS.join(' | ')}. Default auto.
+${OUTPUT_OPTIONS}
+
+${EXIT_CODES}`;
+
+export const COMPARE_USAGE = `Usage: cadc compare <dataset> --strategies cadc,random,… [options]
+
+Run the pipeline once (cached) and select with each strategy at one budget: counts, Jaccard overlap,
+composition, quality deltas. Writes <out>/<stem>.cadc.compare.md and .json, or JSON on stdout with --json.
+
+Options:
+  --strategies S,S,…  Strategies to compare: ${STRATEGIES.join(', ')}.
+  --budget B          5% or 0.05 (a share of the pool) or a whole number, a count (1 is one sample). Default 5%.
+  Every option of 'cadc curate' except --strategy and --attributions (see cadc curate --help).
+${OUTPUT_OPTIONS}
+
+${EXIT_CODES}`;
+
+/** The help text of a topic (a command), or the top-level help. */
+export function helpText(topic?: string): string {
+  if (topic === 'curate') return CURATE_USAGE;
+  if (topic === 'report') return REPORT_USAGE;
+  if (topic === 'compare') return COMPARE_USAGE;
+  return HELP;
+}
 
 /** Parses FIELD=V1,V2 (the alignment stage's label predicate); `what` names the option in errors. */
 export function parseAlignmentLabel(v: string, what: string): { field: string; values: string[] } {
@@ -132,20 +191,28 @@ export function parseAlignmentLabel(v: string, what: string): { field: string; v
   return { field, values: [...new Set(values)] };
 }
 
-/** Parses a budget: '5%' → 0.05, '0.05' → 0.05, '2000' → 2000. */
-export function parseBudget(text: string): number {
+/**
+ * Parses a budget: '5%' → 5% of the pool, '0.05' → 5%, '100%' or '1.0' → all of it; a bare whole
+ * number is a count: '2000' → 2000 samples, '1' → one sample.
+ */
+export function parseBudget(text: string): { budget: number; budgetUnit: BudgetUnit } {
   const t = text.trim();
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   if (pct) {
     const v = Number(pct[1]) / 100;
     if (v <= 0 || v > 1) throw new UsageError(`--budget ${text}: a percentage must be in (0%, 100%].`);
-    return v;
+    return { budget: v, budgetUnit: 'fraction' };
   }
-  if (!/^\d+(?:\.\d+)?$/.test(t)) throw new UsageError(`--budget ${text}: expected 5%, 0.05 or a count such as 2000.`);
+  if (/^\d+$/.test(t)) {
+    const v = Number(t);
+    if (v < 1) throw new UsageError(`--budget ${text}: a count must be at least 1.`);
+    if (!Number.isSafeInteger(v)) throw new UsageError(`--budget ${text}: too large a count.`);
+    return { budget: v, budgetUnit: 'count' };
+  }
+  if (!/^\d*\.\d+$/.test(t)) throw new UsageError(`--budget ${text}: expected a share (5% or 0.05) or a count of samples (2000).`);
   const v = Number(t);
-  if (v <= 0) throw new UsageError(`--budget ${text}: must be positive.`);
-  if (v > 1 && !Number.isInteger(v)) throw new UsageError(`--budget ${text}: a count must be a whole number.`);
-  return v;
+  if (v <= 0 || v > 1) throw new UsageError(`--budget ${text}: a share must be in (0, 1] (1.0 is all of the pool); a count is a whole number such as 2000.`);
+  return { budget: v, budgetUnit: 'fraction' };
 }
 
 /**
@@ -177,7 +244,7 @@ function walkOptions(rest: string[], onOption: (name: string, value: () => strin
 
 
 /** Options curate and report share (compare passes its own to curate's parser). */
-type CommonOptions = Pick<CurateArgs, 'out' | 'format' | 'json' | 'force' | 'quiet' | 'imageRoot'>;
+type CommonOptions = Pick<CurateArgs, 'out' | 'format' | 'json' | 'force' | 'quiet' | 'verbose' | 'imageRoot'>;
 
 /** Applies one of the shared options; false when `name` is not one of them. */
 function commonOption(out: CommonOptions, name: string, value: () => string): boolean {
@@ -203,6 +270,9 @@ function commonOption(out: CommonOptions, name: string, value: () => string): bo
     case '--quiet':
       out.quiet = true;
       return true;
+    case '--verbose':
+      out.verbose = true;
+      return true;
     default:
       return false;
   }
@@ -211,18 +281,21 @@ function commonOption(out: CommonOptions, name: string, value: () => string): bo
 
 export function parseArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    return { command: 'help', topic: argv[1] };
+    const topic = argv[0] === 'help' ? argv[1] : undefined;
+    if (topic !== undefined && !COMMANDS.includes(topic as HelpTopic)) throw new UsageError(`No command '${topic}'; the commands are ${COMMANDS.join(', ')}.`);
+    return { command: 'help', topic: topic as HelpTopic | undefined };
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
   const [command, ...rest] = argv;
   if (command === 'report') return parseReportArgs(rest);
   if (command === 'compare') return parseCompareArgs(rest);
-  if (command !== 'curate') throw new UsageError(`Unknown command '${command}'. Try 'cadc --help'.`);
+  if (command !== 'curate') throw new UsageError(`Unknown command '${command}'; the commands are ${COMMANDS.join(', ')}.`);
 
   const out: CurateArgs = {
     command: 'curate',
     dataset: '',
     budget: 0.05,
+    budgetUnit: 'fraction',
     out: 'curation',
     seed: 42,
     capabilities: 'auto',
@@ -237,7 +310,7 @@ export function parseArgs(argv: string[]): CliArgs {
   const { positional, help } = walkOptions(rest, (name, value) => {
     switch (name) {
       case '--budget':
-        out.budget = parseBudget(value());
+        Object.assign(out, parseBudget(value()));
         break;
       case '--seed': {
         const v = value();
@@ -338,7 +411,7 @@ export function parseArgs(argv: string[]): CliArgs {
         out.cache = null;
         break;
       default:
-        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name}. Try 'cadc --help'.`);
+        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name} for curate.`);
     }
   });
   if (help) return { command: 'help', topic: 'curate' };
@@ -365,7 +438,7 @@ function checkAlignmentArgs(a: CurateArgs): void {
 }
 
 /** `cadc report <dataset> [--manifest M] [--attributions F] [--image-root DIR] [--format F] [--out DIR] [--json] [--force] [--quiet]`. */
-export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help'; topic: string } {
+export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help'; topic: HelpTopic } {
   const out: ReportArgs = { command: 'report', dataset: '', format: 'auto', out: 'curation', json: false, force: false, quiet: false };
   const { positional, help } = walkOptions(rest, (name, value) => {
     switch (name) {
@@ -376,7 +449,7 @@ export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help';
         out.attributions = value();
         break;
       default:
-        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name} for report. Try 'cadc --help'.`);
+        if (!commonOption(out, name, value)) throw new UsageError(`Unknown option ${name} for report.`);
     }
   });
   if (help) return { command: 'help', topic: 'report' };
@@ -388,7 +461,7 @@ export function parseReportArgs(rest: string[]): ReportArgs | { command: 'help';
 }
 
 /** `cadc compare <dataset> --strategies a,b,… [curate's options]`: --strategies is taken out, the rest is parsed as curate's. */
-export function parseCompareArgs(rest: string[]): CompareArgs | { command: 'help'; topic: string } {
+export function parseCompareArgs(rest: string[]): CompareArgs | { command: 'help'; topic: HelpTopic } {
   let strategies: string[] | undefined;
   const forCurate: string[] = [];
   for (let i = 0; i < rest.length; i++) {

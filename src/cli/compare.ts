@@ -10,11 +10,12 @@ import { comparisonToMarkdown } from '../core/report/markdown';
 import type { Comparison } from '../core/report/types';
 import type { CompareArgs } from './args';
 import { curationInputFromArgs, EXIT, failureOutcome } from './curate';
-import { existingOutput, outputPaths, unreadable, writeOutputs } from './report';
+import type { Failure } from './curate';
+import { printFailure } from './output';
+import { outputExists, outputPaths, unreadable, writeOutputs } from './report';
 
-export interface CompareOutcome {
+export interface CompareOutcome extends Partial<Omit<Failure, 'code'>> {
   code: number;
-  message?: string;
   comparison?: Comparison;
   files?: { markdown: string; json: string };
 }
@@ -24,16 +25,16 @@ export async function compareToFiles(args: Omit<CompareArgs, 'command'>, hooks: 
   try {
     checkStrategies(args.strategies);
   } catch (e) {
-    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, message: `--strategies: ${e.message}` };
+    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, reason: 'usage', message: `--strategies: ${e.message}` };
     throw e;
   }
   const dataset = path.resolve(a.dataset);
   const bad = unreadable(dataset);
-  if (bad) return { code: EXIT.unreadable, message: `cannot read dataset ${a.dataset}: ${bad}` };
+  if (bad) return { code: EXIT.unreadable, reason: 'not-found', message: `cannot read dataset ${a.dataset}: ${bad}` };
   const files = outputPaths(dataset, a.out, 'compare');
   if (!a.json && !a.force) {
-    const there = existingOutput(files);
-    if (there) return { code: EXIT.exists, message: `${path.relative(process.cwd(), there)} exists; use --force to overwrite it.` };
+    const there = outputExists(files);
+    if (there) return there;
   }
   configureOrt({ telemetry: false });
   let comparison: Comparison;
@@ -44,21 +45,19 @@ export async function compareToFiles(args: Omit<CompareArgs, 'command'>, hooks: 
     comparison = await compareStrategies(run, { budget: a.budget, strategies: args.strategies, signal: hooks.signal });
     comparison.timingsMs = { ...run.timingsMs, ...comparison.timingsMs };
   } catch (e) {
-    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, message: `--strategies: ${e.message}` };
-    return failureOutcome(e, 'comparison', 'cannot read dataset');
+    if (e instanceof StrategyUnavailableError) return { code: EXIT.usage, reason: 'usage', message: `--strategies: ${e.message}` };
+    return failureOutcome(e, 'comparison', `cannot read dataset ${a.dataset}`);
   }
-  if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  if (hooks.signal?.aborted) return { code: EXIT.cancelled, reason: 'cancelled', message: 'cancelled; nothing was written.' };
   if (a.json) return { code: EXIT.ok, comparison };
-  writeOutputs(files, comparison, comparisonToMarkdown(comparison));
+  const refused = writeOutputs(files, comparison, comparisonToMarkdown(comparison), a.force);
+  if (refused) return refused;
   return { code: EXIT.ok, comparison, files };
 }
 
 export async function compare(args: CompareArgs, hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {}): Promise<number> {
   const outcome = await compareToFiles(args, hooks);
-  if (outcome.code !== EXIT.ok || !outcome.comparison) {
-    process.stderr.write(`cadc: ${outcome.message}\n`);
-    return outcome.code;
-  }
+  if (outcome.code !== EXIT.ok || !outcome.comparison) return printFailure({ ...outcome, message: outcome.message ?? `failed with exit ${outcome.code}` }, args.curate);
   const c = outcome.comparison;
   if (!args.curate.quiet) {
     const counts = c.strategies.map((s) => `${s.strategy} ${s.selected}`).join(', ');

@@ -1,10 +1,11 @@
 // Curate a dataset into manifest (and attributions) files: shared by the CLI and the backend
 // process. Returns an outcome instead of printing, so each caller reports it its own way.
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../core/config';
 import type { AlignmentConfig, DeepPartial } from '../core/config';
 import { serializeManifest } from '../core/curriculum/manifest';
+import { DatasetReadError } from '../core/dataset/errors';
 import { configureOrt } from '../core/ort/session';
 import type { CurationInput, CurationRun } from '../core/pipeline/api';
 import { attributionOf, runCuration } from '../core/pipeline/run';
@@ -13,30 +14,83 @@ import { ScoresFileError } from '../core/selection/scores';
 import type { Logger, ProgressFn } from '../core/pipeline/types';
 import { defaultUserCacheDir } from '../core/store/cache';
 import type { CurateSummary } from '../protocol/backend';
+import { cleanStaleTemps, FileExistsError, writeFileAtomic } from '../core/util/atomicFile';
+import type { Chunk } from '../core/util/atomicFile';
 import type { CurateArgs } from './args';
 
 export const EXIT = { ok: 0, usage: 2, unreadable: 3, exists: 4, failed: 5, cancelled: 130 } as const;
 
-export interface CurateOutcome {
+/**
+ * How a command ended when it did not succeed: the exit code, a one-line message, and what the
+ * `--json` error object carries (a short code, the line and byte where reading stopped). The stack
+ * of an unexpected failure is kept apart (`--verbose` prints it), never in the message.
+ */
+export interface Failure {
   code: number;
-  message?: string;
+  message: string;
+  /** Short machine-readable reason: a DatasetReadError code, 'not-found', 'usage', 'exists', 'failed', 'cancelled'. */
+  reason?: string;
+  line?: number;
+  byte?: number;
+  stack?: string;
+}
+
+export interface CurateOutcome extends Partial<Omit<Failure, 'code'>> {
+  code: number;
   result?: CurateSummary;
   run?: CurationRun;
 }
 
-/** Writes a file atomically: temp file in the same folder, then rename. */
-export function writeFileAtomic(file: string, chunks: Iterable<string>): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const c of chunks) writeSync(fd, c);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+/** The short reason of an exit code, for outcomes that do not name one. */
+export function reasonOf(f: { code: number; reason?: string }): string {
+  if (f.reason) return f.reason;
+  switch (f.code) {
+    case EXIT.usage:
+      return 'usage';
+    case EXIT.unreadable:
+      return 'unreadable';
+    case EXIT.exists:
+      return 'exists';
+    case EXIT.cancelled:
+      return 'cancelled';
+    default:
+      return 'failed';
   }
-  closeSync(fd);
-  renameSync(tmp, file);
+}
+
+/** `file exists` for exit 4, relative to the working folder. */
+export function existsFailure(file: string, during = false): Failure {
+  const rel = path.relative(process.cwd(), file);
+  return {
+    code: EXIT.exists,
+    reason: 'exists',
+    message: during
+      ? `${rel} appeared while this run was working (another run wrote it); nothing was written. Use --force to overwrite it.`
+      : `${rel} exists; use --force to overwrite it.`,
+  };
+}
+
+/**
+ * Writes a run's output files in order, the last one being the one that says the run happened (the
+ * manifest): each is created atomically and durably, and without `force` never replaces an existing
+ * file, even one another process created a moment ago. If any is refused, the files this call
+ * already created are removed, so a refused run leaves nothing behind. Returns the failure, if any.
+ */
+export function writeOutputFiles(files: { path: string; data: Chunk | Iterable<Chunk> }[], force: boolean): Failure | undefined {
+  const written: string[] = [];
+  for (const f of files) {
+    mkdirSync(path.dirname(f.path), { recursive: true });
+    cleanStaleTemps(path.dirname(f.path));
+    try {
+      writeFileAtomic(f.path, f.data, { replace: force });
+    } catch (e) {
+      if (!force) for (const w of written) rmSync(w, { force: true });
+      if (e instanceof FileExistsError) return existsFailure(f.path, true);
+      throw e;
+    }
+    written.push(f.path);
+  }
+  return undefined;
 }
 
 export function stemOf(dataset: string): string {
@@ -53,21 +107,23 @@ export async function curateToFiles(
     accessSync(dataset, constants.R_OK);
     if (!statSync(dataset).isFile()) throw new Error('not a file');
   } catch (e) {
-    return { code: EXIT.unreadable, message: `cannot read dataset ${args.dataset}: ${(e as Error).message}` };
+    return { code: EXIT.unreadable, reason: 'not-found', message: `cannot read dataset ${args.dataset}: ${(e as Error).message}` };
   }
   const outDir = path.resolve(args.out);
   const stem = stemOf(dataset);
   const manifestPath = path.join(outDir, `${stem}.cadc.json`);
   const attributionsPath = path.join(outDir, `${stem}.cadc.attributions.jsonl`);
-  if (!args.force && existsSync(manifestPath)) {
-    return { code: EXIT.exists, message: `${path.relative(process.cwd(), manifestPath)} exists; use --force to overwrite it.` };
+  // A fast, friendly exit before the work; the writes themselves refuse to replace (see writeOutputFiles).
+  if (!args.force) {
+    const there = [manifestPath, ...(args.attributions ? [attributionsPath] : [])].find((f) => existsSync(f));
+    if (there) return existsFailure(there);
   }
   if (args.scores) {
     try {
       accessSync(path.resolve(args.scores), constants.R_OK);
       if (!statSync(path.resolve(args.scores)).isFile()) throw new Error('not a file');
     } catch (e) {
-      return { code: EXIT.usage, message: `cannot read scores file ${args.scores}: ${(e as Error).message}` };
+      return { code: EXIT.usage, reason: 'usage', message: `cannot read scores file ${args.scores}: ${(e as Error).message}` };
     }
   }
   configureOrt({ telemetry: false });
@@ -77,22 +133,28 @@ export async function curateToFiles(
   try {
     run = await runCuration(input);
   } catch (e) {
-    if (e instanceof ScoresFileError) return { code: EXIT.usage, message: e.message };
-    return failureOutcome(e, 'curation', 'cannot read dataset');
+    if (e instanceof ScoresFileError) return { code: EXIT.usage, reason: 'usage', message: e.message };
+    return failureOutcome(e, 'curation', `cannot read dataset ${args.dataset}`);
   }
-  if (signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  if (signal?.aborted) return { code: EXIT.cancelled, reason: 'cancelled', message: 'cancelled; nothing was written.' };
 
-  mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(manifestPath, [serializeManifest(run.manifest)]);
-  if (args.attributions) {
-    const n = run.pool.n;
-    writeFileAtomic(
-      attributionsPath,
-      (function* () {
-        for (let i = 0; i < n; i++) yield `${JSON.stringify(attributionOf(run, i))}\n`;
-      })(),
-    );
-  }
+  // Attributions first, the manifest last: a manifest on disk means the run's files are complete.
+  const n = run.pool.n;
+  const files = [
+    ...(args.attributions
+      ? [
+          {
+            path: attributionsPath,
+            data: (function* () {
+              for (let i = 0; i < n; i++) yield `${JSON.stringify(attributionOf(run, i))}\n`;
+            })(),
+          },
+        ]
+      : []),
+    { path: manifestPath, data: serializeManifest(run.manifest) },
+  ];
+  const refused = writeOutputFiles(files, args.force);
+  if (refused) return refused;
   const s = run.summary;
   const result: CurateSummary = {
     manifest: manifestPath,
@@ -114,15 +176,36 @@ export async function curateToFiles(
   return { code: EXIT.ok, result, run };
 }
 
+/** One line: newlines and runs of blanks in a message become single spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /**
- * The outcome of a command that threw: cancelled (130), an input that cannot be read (3, the message
- * starting with `unreadable`), or any other failure (5, `<doing> failed:` and the stack).
+ * The outcome of a command that threw: cancelled (130); an input that is not a dataset we read
+ * (DatasetReadError) or cannot be opened (3, `unreadable: …`, one line with where reading stopped);
+ * or any other failure (5, `<doing> failed: …`, one line; the stack apart for `--verbose`).
  */
-export function failureOutcome(e: unknown, doing: string, unreadable: string): { code: number; message: string } {
-  if (e instanceof CancelledError) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+export function failureOutcome(e: unknown, doing: string, unreadable: string): Failure {
+  if (e instanceof CancelledError) return { code: EXIT.cancelled, reason: 'cancelled', message: 'cancelled; nothing was written.' };
+  if (e instanceof DatasetReadError) {
+    let message = `${unreadable}: ${oneLine(e.message)}`;
+    const where = e.line !== undefined ? `line ${e.line}` : e.byte !== undefined ? `byte ${e.byte}` : undefined;
+    if (where && !message.includes(where)) message = message.replace(/\.?$/, ` (reading stopped at ${where}).`);
+    return {
+      code: EXIT.unreadable,
+      reason: e.code,
+      message,
+      ...(e.line !== undefined ? { line: e.line } : {}),
+      ...(e.byte !== undefined ? { byte: e.byte } : {}),
+      ...(e.stack ? { stack: e.stack } : {}),
+    };
+  }
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') return { code: EXIT.unreadable, message: `${unreadable}: ${err.message}` };
-  return { code: EXIT.failed, message: `${doing} failed: ${err.stack ?? err.message}` };
+  if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
+    return { code: EXIT.unreadable, reason: 'not-found', message: `${unreadable}: ${oneLine(err.message)}`, ...(err.stack ? { stack: err.stack } : {}) };
+  }
+  return { code: EXIT.failed, reason: 'failed', message: `${doing} failed: ${oneLine(String(err?.message ?? err))}`, ...(err?.stack ? { stack: err.stack } : {}) };
 }
 
 /** The curation config curate's options describe (also used by `cadc compare`). */
@@ -130,6 +213,7 @@ export function configFromArgs(args: Omit<CurateArgs, 'command' | 'json' | 'quie
   return resolveConfig({
     seed: args.seed,
     budget: args.budget,
+    ...(args.budgetUnit ? { budgetUnit: args.budgetUnit } : {}),
     strategy: args.strategy,
     capabilities: { k: args.capabilities },
     selection: {

@@ -2,51 +2,27 @@
 // the same dataset, config and seed.
 import * as path from 'node:path';
 import { TOOL_VERSION } from '../core/pipeline/run';
-import { STAGES } from '../core/pipeline/types';
-import type { Logger, ProgressEvent } from '../core/pipeline/types';
-import { parseArgs, UsageError, USAGE } from './args';
-import type { CurateArgs } from './args';
+import { COMMANDS, helpText, parseArgs, UsageError } from './args';
+import type { CurateArgs, HelpTopic } from './args';
 import { curateToFiles, EXIT } from './curate';
 import { compare } from './compare';
+import { makeLogger, printFailure, progressPrinter } from './output';
 import { report } from './report';
 
 export { EXIT };
 
-function makeLogger(quiet: boolean): Logger {
-  const w = (level: string) => (msg: string) => {
-    if (!quiet || level === 'error') process.stderr.write(`${level === 'info' ? '' : `[${level}] `}${msg}\n`);
-  };
-  return { info: w('info'), warn: w('warn'), error: w('error'), debug: () => undefined };
-}
-
-function progressPrinter(quiet: boolean): (e: ProgressEvent) => void {
-  let last = '';
-  let lastAt = 0;
-  return (e) => {
-    if (quiet) return;
-    const idx = STAGES.indexOf(e.stage) + 1;
-    const line = `[${idx}/${STAGES.length}] ${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
-    const now = Date.now();
-    if (line !== last && (e.fraction === 0 || e.fraction === 1 || now - lastAt > 500)) {
-      process.stderr.write(`${line}\n`);
-      last = line;
-      lastAt = now;
-    }
-  };
-}
-
 export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<number> {
   const outcome = await curateToFiles(args, { signal, onProgress: progressPrinter(args.quiet), log: makeLogger(args.quiet) });
-  if (outcome.code !== EXIT.ok || !outcome.result) {
-    process.stderr.write(`cadc: ${outcome.message}\n`);
-    return outcome.code;
-  }
+  if (outcome.code !== EXIT.ok || !outcome.result) return printFailure({ ...outcome, message: outcome.message ?? `failed with exit ${outcome.code}` }, args);
   const r = outcome.result;
   if (!args.quiet) {
     for (const d of r.diagnostics.slice(0, 20)) process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
     const more = r.diagnostics.length - 20;
     if (more > 0) process.stderr.write(`… and ${more} more diagnostics (counts: ${JSON.stringify(r.diagnosticCounts)})\n`);
-    for (const note of r.notes) process.stderr.write(`cadc: note: ${note}\n`);
+  }
+  // Notes say why a selection differs from what was asked (e.g. a budget above the unique samples): shown even with --quiet.
+  for (const note of r.notes) process.stderr.write(`cadc: note: ${note}\n`);
+  if (!args.quiet) {
     process.stderr.write(
       `cadc: ${r.samples} samples (${r.invalidLines} invalid lines), ${r.capabilities.length} capabilities, ` +
         `${r.selected} selected in ${r.stages.length} stages → ${path.relative(process.cwd(), r.manifest)} ` +
@@ -57,19 +33,27 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
   return EXIT.ok;
 }
 
+/** The command a usage error belongs to, for its hint. */
+function commandOf(argv: string[]): HelpTopic | undefined {
+  return COMMANDS.find((c) => c === argv[0]);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`cadc: ${e.message}\n\n${USAGE}`);
-      return EXIT.usage;
+      const command = commandOf(argv);
+      return printFailure(
+        { code: EXIT.usage, reason: 'usage', message: e.message },
+        { json: argv.includes('--json'), hint: `Run 'cadc ${command ?? '<command>'} --help' for usage${command ? '' : ", or 'cadc --help' for the commands"}.` },
+      );
     }
     throw e;
   }
   if (args.command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(helpText(args.topic));
     return EXIT.ok;
   }
   if (args.command === 'version') {
@@ -100,11 +84,14 @@ if (require.main === module) {
   // Exit only once stdout has drained: a large --json object piped to another program would
   // otherwise be cut off (writes to a pipe are asynchronous).
   const exitAfterFlush = (code: number) => process.stdout.write('', () => process.exit(code));
-  main(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  main(argv).then(
     (code) => exitAfterFlush(code),
     (e) => {
-      process.stderr.write(`cadc: ${(e as Error).stack ?? e}\n`);
-      process.exit(EXIT.failed);
+      // Not expected: one line (the stack with --verbose), and the error object with --json.
+      const err = e as Error;
+      const message = `failed: ${String(err?.message ?? e).replace(/\s*\n\s*/g, ' ')}`;
+      exitAfterFlush(printFailure({ code: EXIT.failed, reason: 'failed', message, ...(err?.stack ? { stack: err.stack } : {}) }, { json: argv.includes('--json'), verbose: argv.includes('--verbose') }));
     },
   );
 }

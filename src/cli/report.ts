@@ -1,16 +1,17 @@
 // `cadc report`: the VLIT quality report of a dataset (and of a manifest's selection) as Markdown
 // and JSON files, or as one JSON object on stdout.
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { reportToMarkdown } from '../core/report/markdown';
 import { attributionsBeside, buildQualityReport, loadManifest } from '../core/report/report';
 import type { QualityReport } from '../core/report/types';
 import type { ReportArgs } from './args';
-import { EXIT, failureOutcome, stemOf, writeFileAtomic } from './curate';
+import { EXIT, existsFailure, failureOutcome, stemOf, writeOutputFiles } from './curate';
+import type { Failure } from './curate';
+import { printFailure } from './output';
 
-export interface ReportOutcome {
+export interface ReportOutcome extends Partial<Omit<Failure, 'code'>> {
   code: number;
-  message?: string;
   report?: QualityReport;
   files?: { markdown: string; json: string };
 }
@@ -37,32 +38,45 @@ export function existingOutput(files: { markdown: string; json: string }): strin
   return [files.markdown, files.json].find((f) => existsSync(f));
 }
 
-/** Writes a result as JSON and as Markdown to its two output files, atomically. */
-export function writeOutputs(files: { markdown: string; json: string }, value: unknown, markdown: string): void {
-  mkdirSync(path.dirname(files.markdown), { recursive: true });
-  writeFileAtomic(files.json, [`${JSON.stringify(value, null, 2)}\n`]);
-  writeFileAtomic(files.markdown, [markdown]);
+/**
+ * Writes a result as JSON and as Markdown to its two output files, atomically; without `force`
+ * neither replaces an existing file (and a refused write leaves neither behind).
+ */
+export function writeOutputs(files: { markdown: string; json: string }, value: unknown, markdown: string, force: boolean): Failure | undefined {
+  return writeOutputFiles(
+    [
+      { path: files.json, data: `${JSON.stringify(value, null, 2)}\n` },
+      { path: files.markdown, data: markdown },
+    ],
+    force,
+  );
+}
+
+/** The friendly early exit 4 when an output is already there (the writes check again, atomically). */
+export function outputExists(files: { markdown: string; json: string }): Failure | undefined {
+  const there = existingOutput(files);
+  return there ? existsFailure(there) : undefined;
 }
 
 export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { signal?: AbortSignal } = {}): Promise<ReportOutcome> {
   const dataset = path.resolve(args.dataset);
   const bad = unreadable(dataset);
-  if (bad) return { code: EXIT.unreadable, message: `cannot read dataset ${args.dataset}: ${bad}` };
+  if (bad) return { code: EXIT.unreadable, reason: 'not-found', message: `cannot read dataset ${args.dataset}: ${bad}` };
   let manifest;
   if (args.manifest) {
     try {
       manifest = await loadManifest(path.resolve(args.manifest));
     } catch (e) {
-      return { code: EXIT.usage, message: `--manifest ${args.manifest}: ${(e as Error).message}` };
+      return { code: EXIT.usage, reason: 'usage', message: `--manifest ${args.manifest}: ${(e as Error).message}` };
     }
   }
   if (args.attributions && unreadable(path.resolve(args.attributions))) {
-    return { code: EXIT.usage, message: `--attributions ${args.attributions}: ${unreadable(path.resolve(args.attributions))}` };
+    return { code: EXIT.usage, reason: 'usage', message: `--attributions ${args.attributions}: ${unreadable(path.resolve(args.attributions))}` };
   }
   const files = outputPaths(dataset, args.out, 'report');
   if (!args.json && !args.force) {
-    const there = existingOutput(files);
-    if (there) return { code: EXIT.exists, message: `${path.relative(process.cwd(), there)} exists; use --force to overwrite it.` };
+    const there = outputExists(files);
+    if (there) return there;
   }
   let report: QualityReport;
   try {
@@ -80,12 +94,13 @@ export async function reportToFiles(args: Omit<ReportArgs, 'command'>, hooks: { 
       signal: hooks.signal,
     });
   } catch (e) {
-    return failureOutcome(e, 'report', 'cannot read');
+    return failureOutcome(e, 'report', `cannot read ${args.dataset}`);
   }
   if (args.manifest && report.selectionSource) report.selectionSource.name = path.basename(args.manifest);
-  if (hooks.signal?.aborted) return { code: EXIT.cancelled, message: 'cancelled; nothing was written.' };
+  if (hooks.signal?.aborted) return { code: EXIT.cancelled, reason: 'cancelled', message: 'cancelled; nothing was written.' };
   if (args.json) return { code: EXIT.ok, report };
-  writeOutputs(files, report, reportToMarkdown(report));
+  const refused = writeOutputs(files, report, reportToMarkdown(report), args.force);
+  if (refused) return refused;
   return { code: EXIT.ok, report, files };
 }
 
@@ -96,10 +111,7 @@ function besideIfExists(manifestPath: string): string | undefined {
 
 export async function report(args: ReportArgs, signal?: AbortSignal): Promise<number> {
   const outcome = await reportToFiles(args, { signal });
-  if (outcome.code !== EXIT.ok || !outcome.report) {
-    process.stderr.write(`cadc: ${outcome.message}\n`);
-    return outcome.code;
-  }
+  if (outcome.code !== EXIT.ok || !outcome.report) return printFailure({ ...outcome, message: outcome.message ?? `failed with exit ${outcome.code}` }, args);
   const r = outcome.report;
   if (!args.quiet) {
     for (const w of r.warnings) process.stderr.write(`[warn] ${w}\n`);

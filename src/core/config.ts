@@ -21,8 +21,14 @@ export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
 
 export interface CurationConfig {
   seed: number;
-  /** Budget: a fraction in (0,1] or an absolute count (> 1). */
+  /**
+   * Budget: a share of the pool in (0, 1] (`budgetUnit: 'fraction'`) or a whole number of samples
+   * ≥ 1 (`budgetUnit: 'count'`). Without a unit (configs and manifests written before it existed)
+   * a budget ≤ 1 is a share and one above is a count. See `budgetUnitOf`.
+   */
   budget: number;
+  /** How `budget` reads; `--budget 1` is one sample ('count'), `100%` or `1.0` the whole pool ('fraction'). */
+  budgetUnit?: BudgetUnit;
   strategy: StrategyName;
   features: {
     questionBuckets: number;
@@ -132,6 +138,24 @@ export interface AlignmentConfig {
  * every split and budget, against its random control (README, "How selection works").
  */
 export const CADC_SELF_INFLUENCE_DROP = 0.1;
+
+export type BudgetUnit = 'fraction' | 'count';
+
+/** The unit a budget number reads in: the one given, else ≤ 1 a share of the pool and above it a count. */
+export function budgetUnitOf(budget: number, unit?: BudgetUnit): BudgetUnit {
+  return unit ?? (budget <= 1 ? 'fraction' : 'count');
+}
+
+/** The number of samples a budget asks for in a pool of n, before it is capped at the pool. */
+export function requestedCount(budget: number, n: number, unit?: BudgetUnit): number {
+  if (!(budget > 0)) throw new Error(`Budget must be positive, got ${budget}.`);
+  return budgetUnitOf(budget, unit) === 'fraction' ? Math.max(1, Math.round(Math.min(1, budget) * n)) : Math.max(1, Math.floor(budget));
+}
+
+/** A budget as its user wrote it: `5%` for a share, `2000` for a count. */
+export function budgetText(budget: number, unit?: BudgetUnit): string {
+  return budgetUnitOf(budget, unit) === 'fraction' ? `${+(budget * 100).toFixed(4)}%` : String(Math.floor(budget));
+}
 
 /** The self-influence drop in force when `strategy` selects under `setting` ('auto' depends on the strategy). */
 export function selfInfluenceDrop(setting: number | 'auto', strategy: StrategyName): number {

@@ -143,7 +143,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   const taskField = cfg.get<string>('curation.taskField', '').trim();
   const dropSetting = cfg.get<string>('curation.selfInfluenceDrop', 'auto').trim();
   const selfInfluenceDrop: number | 'auto' = dropSetting === 'auto' || !(Number(dropSetting) >= 0 && Number(dropSetting) < 1) ? 'auto' : Number(dropSetting);
-  let budgetValue: number;
+  let budgetValue: ReturnType<typeof parseBudget>;
   let k: number | 'auto';
   let alignmentLabel: { field: string; values: string[] } | undefined;
   try {
@@ -159,7 +159,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   const params: CurateParams = {
     dataset: uri.fsPath,
     out: outDir,
-    budget: budgetValue,
+    ...budgetValue,
     strategy: strategy as CurateParams['strategy'],
     capabilities: k,
     seed: cfg.get<number>('curation.seed', 42),

@@ -1,4 +1,5 @@
 // The cadc.manifest/v1 artefact: built from a run's parts, serialised deterministically.
+import { requestedCount } from '../config';
 import type { CurationConfig } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
 import type { DatasetSummary } from '../dataset/types';
@@ -53,7 +54,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
     config: p.config,
     budget: {
       requested: p.config.budget,
-      requestedCount: p.config.budget <= 1 ? Math.min(pool.n, Math.max(1, Math.round(p.config.budget * pool.n))) : Math.min(pool.n, Math.floor(p.config.budget)),
+      requestedCount: Math.min(pool.n, requestedCount(p.config.budget, pool.n, p.config.budgetUnit)),
       selected: p.selection.selected.length,
     },
     ...(p.selection.notes.length ? { notes: [...p.selection.notes] } : {}),

@@ -75,6 +75,7 @@ export interface AttributionRow {
 
 export interface ReselectOptions {
   budget: number;
+  budgetUnit?: CurationConfig['budgetUnit'];
   strategy?: CurationConfig['strategy'];
   within?: CurationConfig['selection']['within'];
   balance?: CurationConfig['selection']['balance'];

@@ -7,6 +7,7 @@ import type { CurationConfig } from '../config';
 import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
+import { DatasetReadError, SUPPORTED_FORMATS_TEXT } from '../dataset/errors';
 import type { DatasetSummary } from '../dataset/types';
 import { warmUp } from '../proxy/warmup';
 import type { WarmupResult } from '../proxy/warmup';
@@ -17,7 +18,7 @@ import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import type { CapabilityModel } from '../capabilities/types';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { findDuplicates } from '../selection/dedup';
-import { budgetCount, getStrategy } from '../selection/strategies';
+import { budgetCount, budgetShortNote, getStrategy } from '../selection/strategies';
 import { prepareSelection } from '../selection/baselines';
 import { loadScoresFile } from '../selection/scores';
 import type { SelectionResult } from '../selection/types';
@@ -46,17 +47,41 @@ export async function fileSha256(file: string, signal?: AbortSignal): Promise<st
   return hash.digest('hex');
 }
 
+/**
+ * Stage progress and timings. Every stage of STAGES is reported once, in order: `begin` … `end`
+ * (fraction 0 … 1) when it runs, `cached` (fraction 1, cached: true) when its result came from the cache.
+ */
 class StageClock {
   readonly timings: Record<string, number> = {};
   private readonly start = performance.now();
+  private open: { stage: StageName; t: number } | undefined;
   constructor(private readonly progress: ProgressFn) {}
 
-  async run<T>(stage: StageName, fn: (report: (fraction: number, message?: string) => void) => Promise<T> | T): Promise<T> {
-    const t = performance.now();
+  begin(stage: StageName): void {
+    if (this.open) this.end(this.open.stage);
+    this.open = { stage, t: performance.now() };
     this.progress({ stage, fraction: 0 });
-    const result = await fn((fraction, message) => this.progress({ stage, fraction: Math.max(0, Math.min(1, fraction)), message }));
-    this.timings[stage] = Math.round((performance.now() - t) * 10) / 10 + (this.timings[stage] ?? 0);
+  }
+
+  report(stage: StageName, fraction: number, message?: string): void {
+    if (this.open?.stage === stage) this.progress({ stage, fraction: Math.max(0, Math.min(1, fraction)), ...(message ? { message } : {}) });
+  }
+
+  end(stage: StageName): void {
+    if (this.open?.stage !== stage) return;
+    this.timings[stage] = Math.round((performance.now() - this.open.t) * 10) / 10 + (this.timings[stage] ?? 0);
+    this.open = undefined;
     this.progress({ stage, fraction: 1 });
+  }
+
+  cached(stage: StageName): void {
+    this.progress({ stage, fraction: 1, cached: true });
+  }
+
+  async run<T>(stage: StageName, fn: (report: (fraction: number, message?: string) => void) => Promise<T> | T): Promise<T> {
+    this.begin(stage);
+    const result = await fn((fraction, message) => this.report(stage, fraction, message));
+    this.end(stage);
     return result;
   }
 
@@ -117,15 +142,17 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
   const cache = input.cacheDir ? await openCurationCache(input.cacheDir, log) : undefined;
   let cacheHit = false;
   try {
-    // Read + featurise (or load both from the cache, keyed by the file's content hash).
+    // Read + featurise (or load both from the cache, keyed by the file's content hash). With a
+    // cache, 'read' also hashes the file first.
     let pool: Pool | undefined;
     let summary: DatasetSummary | undefined;
     let sha = '';
     let images: string | undefined;
     const keys = cacheKeyParts(input);
     const refs = new ImageRefs();
+    clock.begin('read');
     if (cache) {
-      sha = await clock.run('read', () => fileSha256(datasetPath, signal));
+      sha = await fileSha256(datasetPath, signal);
       const hit = await cache.loadFeatures(sha, keys.features, keys.scope);
       if (hit) {
         ({ pool, summary, images } = hit);
@@ -133,23 +160,33 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       }
     }
     if (!pool || !summary) {
-      let readFraction = 0;
-      const built = await clock.run('featurise', (report) =>
-        buildPool(datasetPath, cfg, {
-          ...readOpts,
-          onImages: (ims) => refs.add(ims),
-          onStageProgress: (stage, fraction) => {
-            if (stage === 'read') readFraction = fraction;
-            report(stage === 'read' ? fraction * 0.8 : 0.8 + fraction * 0.2, stage === 'read' ? `read ${Math.round(readFraction * 100)}%` : 'images');
-          },
-        }),
-      );
+      let featurising = false;
+      const toFeaturise = () => {
+        if (!featurising) clock.begin('featurise'); // ends 'read'
+        featurising = true;
+      };
+      const built = await buildPool(datasetPath, cfg, {
+        ...readOpts,
+        onImages: (ims) => refs.add(ims),
+        onStageProgress: (stage, fraction) => {
+          if (stage === 'read') clock.report('read', cache ? 0.5 + fraction / 2 : fraction);
+          else {
+            toFeaturise();
+            clock.report('featurise', fraction, 'images');
+          }
+        },
+      });
+      toFeaturise();
       pool = built.pool;
       summary = built.summary;
       if (cache) images = await cache.saveFeatures(summary.sha256, keys.features, pool, summary, { refs: refs.list(), scope: keys.scope });
+      clock.end('featurise');
+    } else {
+      clock.end('read');
+      clock.cached('featurise');
     }
     throwIfCancelled(signal);
-    if (pool.n < 2) throw new Error(`The dataset has ${pool.n} valid sample(s); CADC needs at least 2.`);
+    if (pool.n < 2) throw tooFewSamples(pool.n, summary);
     const thePool = pool;
     // Imported capability scores (mmSSR): parsed and validated now, so a bad file fails before training.
     const scores = input.scoresFile ? await loadScoresFile(path.resolve(input.scoresFile), thePool) : undefined;
@@ -169,6 +206,8 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       if (cache) await cache.saveTrajectories(summary.sha256, keys.trajectories(images), warm, traj);
     } else {
       cacheHit = true;
+      clock.cached('warm-up');
+      clock.cached('trajectories');
     }
     const theTraj = traj;
     throwIfCancelled(signal);
@@ -186,12 +225,10 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       return a;
     });
     throwIfCancelled(signal);
-    const duplicates = await clock.run('select', () => findDuplicates(thePool, cfg.selection.nearDuplicateBits));
-
+    clock.begin('select');
+    const duplicates = findDuplicates(thePool, cfg.selection.nearDuplicateBits);
     // Per-group influence for LESS / ICONS (ORT GEMMs): the asynchronous part of selection.
-    const groupInfluence = await clock.run('select', () =>
-      prepareSelection({ pool: thePool, config: cfg, strategy: getStrategy(cfg.strategy), trajectories: theTraj, capabilities }),
-    );
+    const groupInfluence = await prepareSelection({ pool: thePool, config: cfg, strategy: getStrategy(cfg.strategy), trajectories: theTraj, capabilities });
     const partial = {
       input: { ...input, datasetPath },
       summary,
@@ -208,7 +245,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       groupInfluence,
       cacheHit,
     };
-    const chosen = await clock.run('select', () => selectAndSequence(partial, cfg));
+    const picked = selectFor(partial, cfg);
+    clock.end('select');
+    const chosen = await clock.run('sequence', () => sequenceFor(partial, cfg, picked));
     const run: CurationRun = { ...partial, ...chosen, timingsMs: { ...clock.timings } };
     run.timingsMs.total = clock.total();
     if (cache) {
@@ -225,6 +264,15 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
   } finally {
     cache?.close();
   }
+}
+
+/** A dataset with fewer than 2 valid samples is bad input (exit 3), said in one line. */
+function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {
+  const found =
+    s.bytes === 0 || s.records === 0
+      ? `found ${s.bytes === 0 ? 'an empty file' : `no records in ${s.lines} line(s)`}`
+      : `found ${n} valid sample(s) in ${s.records} record(s)${s.invalid ? ` (${s.invalid} invalid, see the diagnostics)` : ''}`;
+  return new DatasetReadError(s.bytes === 0 ? 'empty' : 'no-records', `${found}; CADC needs at least 2 valid samples in ${SUPPORTED_FORMATS_TEXT}.`, s.lines > 0 ? s.lines : undefined, s.bytes);
 }
 
 /**
@@ -247,6 +295,17 @@ type RunBase = Omit<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'
 
 /** Selection, stages and manifest for a run's fixed trajectories/capabilities and a config. */
 function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
+  return sequenceFor(base, cfg, selectFor(base, cfg));
+}
+
+interface Picked {
+  rng: Rng;
+  aligned: ReturnType<typeof selectWithAlignment>;
+  selection: SelectionResult;
+}
+
+/** The selection for a config: the strategy's picks (and the alignment stage's), with a note when the budget was not met. */
+function selectFor(base: RunBase, cfg: CurationConfig): Picked {
   const rng = new Rng(cfg.seed);
   const strategy = getStrategy(cfg.strategy);
   // The strategy gets B − A; the alignment stage (if enabled) takes A of the samples it left.
@@ -255,7 +314,7 @@ function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun
     duplicates: base.duplicates,
     attribution: base.attribution,
     config: cfg,
-    budget: budgetCount(cfg.budget, base.pool.n),
+    budget: budgetCount(cfg.budget, base.pool.n, cfg.budgetUnit),
     rng: rng.fork('alignment'),
     select: (budget): SelectionResult =>
       strategy.select(
@@ -273,7 +332,14 @@ function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun
         budget,
       ),
   });
-  const selection = combinedSelection(aligned);
+  const combined = combinedSelection(aligned);
+  const short = budgetShortNote({ pool: base.pool, duplicates: base.duplicates, config: cfg, attribution: base.attribution }, cfg.strategy, combined.selected.length);
+  const selection = short.length ? { ...combined, notes: [...combined.notes, ...short] } : combined;
+  return { rng, aligned, selection };
+}
+
+/** The curriculum stages and the manifest of a selection. */
+function sequenceFor(base: RunBase, cfg: CurationConfig, { rng, aligned, selection }: Picked): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
   const stages: Stage[] = appendAlignmentStage(
     buildStages(aligned.capability, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence')),
     aligned,
@@ -317,6 +383,9 @@ function manifestDatasetPath(input: CurationInput): string {
 export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
   const cfg: CurationConfig = structuredClone(run.manifest.config);
   cfg.budget = opts.budget;
+  // The unit given; the run's own for the run's own budget; otherwise none (≤ 1 a share, above a count).
+  if (opts.budgetUnit) cfg.budgetUnit = opts.budgetUnit;
+  else if (opts.budget !== run.manifest.config.budget) delete cfg.budgetUnit;
   if (opts.strategy) cfg.strategy = opts.strategy;
   if (opts.within) cfg.selection.within = opts.within;
   if (opts.balance) cfg.selection.balance = opts.balance;

@@ -1,4 +1,6 @@
 // Progress, cancellation and results of a curation run, shared by the CLI, the backend and tests.
+// Every run reports every stage of STAGES once, in this order: it runs (fraction 0 … 1) or it is
+// reported as cached.
 
 export const STAGES = [
   'read',
@@ -17,6 +19,8 @@ export interface ProgressEvent {
   /** Fraction of this stage done, 0..1. */
   fraction: number;
   message?: string;
+  /** The stage's result came from the cache: it is reported once, with fraction 1, and did not run. */
+  cached?: boolean;
 }
 
 export type ProgressFn = (e: ProgressEvent) => void;

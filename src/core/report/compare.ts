@@ -143,7 +143,7 @@ export async function compareStrategies(
   return {
     schema: COMPARISON_SCHEMA,
     dataset: reportDataset(s),
-    budget: { requested: opts.budget, count: budgetCount(opts.budget, pool.n) },
+    budget: { requested: opts.budget, count: budgetCount(opts.budget, pool.n, opts.budget === run.manifest.config.budget ? run.manifest.config.budgetUnit : undefined) },
     seed: run.manifest.config.seed,
     ...(labelField ? { labelField } : {}),
     capabilityNames,

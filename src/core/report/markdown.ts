@@ -2,31 +2,37 @@
 // values, templates, names, paths) are untrusted: escapeMd makes them inert inside a table cell.
 import type { Comparison, HeadlineFigures, QualityReport, QualitySection } from './types';
 
-/** Escapes text for a Markdown table cell: | ` * _ [ ] < > & \ and newlines; no raw HTML survives. */
+/**
+ * Escapes text for a Markdown table cell: a backslash before each character that means something
+ * inside one (| ` * _ [ ] < > & # ~ \) and newlines as ⏎. `<` is escaped, so no raw HTML survives,
+ * and `&` is, so no entity is read; no entity is written either: the source reads as the text (\<image\>).
+ */
 export function escapeMd(s: string): string {
-  return s
-    .replace(/\\/g, '\\\\')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/`/g, '\\`')
-    .replace(/([*_[\]#])/g, '\\$1')
-    .replace(/\r\n|\r|\n/g, ' ⏎ ');
+  return s.replace(/[\\`*_[\]<>|&~#]/g, '\\$&').replace(/\r\n|\r|\n/g, ' ⏎ ');
 }
 
-function fmt(x: number): string {
+/** A number for a reader: whole numbers as they are, others to 3 significant digits (64.2101 → 64.2, 0.012345 → 0.0123), 100 and above to a whole number. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
   if (Number.isInteger(x)) return String(x);
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  const r = Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(3));
+  return String(r === 0 ? 0 : r); // no -0
 }
 
+/** A share as a percentage to 3 significant digits (0.123456 → 12.3%, 0.0005 → 0.05%). */
 function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
+  return `${fmt(x * 100)}%`;
 }
 
 function signed(x: number, asPct: boolean): string {
   const s = asPct ? pct(x) : fmt(x);
   return x > 0 ? `+${s}` : s;
+}
+
+/** A comparison's budget as asked: a share (5%) or a count (the legacy number 1 with a count of 1 was a count). */
+function budgetAsked(requested: number, count: number, samples: number): string {
+  if (requested < 1 || (requested === 1 && (count !== 1 || samples === 1))) return pct(requested);
+  return String(requested);
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -96,7 +102,7 @@ function sectionDetails(title: string, s: QualitySection): string {
           pct(c.imageMissing.rate),
           `missing ${c.imageProblems.missing}, invalid path ${c.imageProblems.invalidPath}, outside root ${c.imageProblems.outsideRoot}, remote ${c.imageProblems.remote}`,
         ],
-        ['&lt;image&gt; tokens ≠ images', c.imageTokenMismatch.count, s.samples, pct(c.imageTokenMismatch.rate), `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`],
+        ['`<image>` tokens ≠ images', c.imageTokenMismatch.count, s.samples, pct(c.imageTokenMismatch.rate), `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`],
         [
           'duplicate question, conflicting answers',
           c.duplicates.conflicting.count,
@@ -211,7 +217,7 @@ export function comparisonToMarkdown(c: Comparison): string {
   const parts: string[] = [];
   const names = c.strategies.map((s) => escapeMd(s.strategy));
   parts.push(`# Strategy comparison: ${escapeMd(c.dataset.path.split(/[\\/]/).pop() ?? c.dataset.path)}\n\n`);
-  parts.push(`${c.dataset.samples} samples, budget ${c.budget.requested <= 1 ? pct(c.budget.requested) : c.budget.requested} → ${c.budget.count}, seed ${c.seed}.\n`);
+  parts.push(`${c.dataset.samples} samples, budget ${budgetAsked(c.budget.requested, c.budget.count, c.dataset.samples)} → ${c.budget.count}, seed ${c.seed}.\n`);
   for (const w of c.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
   parts.push('\n## Selected\n\n');
   parts.push(table(['strategy', 'selected', 'notes'], c.strategies.map((s) => [escapeMd(s.strategy), s.selected, escapeMd(s.notes.join('; '))])));

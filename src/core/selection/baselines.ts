@@ -26,10 +26,6 @@ function eligibleList(ctx: SelectionContext, strategy: StrategyName): number[] {
   return out;
 }
 
-function shortNote(chosen: number, budget: number): string[] {
-  return chosen < budget ? [`Only ${chosen} unique samples available for a budget of ${budget}.`] : [];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Task groups (task-balanced, LESS, ICONS)
 
@@ -242,7 +238,6 @@ const mmssr: SelectionStrategy = {
       chosen.push(...fill);
       notes.push(`Only ${chosen.length - fill.length} unique scored samples for a budget of ${budget}: ${fill.length} unscored samples were drawn at random to fill it.`);
     }
-    notes.push(...shortNote(chosen.length, budget));
     const result: SelectionResult = { strategy: 'mmssr', selected: Int32Array.from(chosen), notes };
     if (!s && ctx.attribution) {
       const taken = new Array<number>(C).fill(0);
@@ -276,7 +271,6 @@ const taskBalanced: SelectionStrategy = {
     if (sizes[names.length - 1] > 0) notes.push(`${sizes[names.length - 1]} unique samples without a label form their own task '${NO_LABEL}'.`);
     const short = sizes.filter((x) => x > 0 && x < cap).length;
     if (short) notes.push(`${short} tasks had fewer samples than the cap; their unused quota was redistributed to the others (water-filling).`);
-    notes.push(...shortNote(chosen.length, budget));
     return { strategy: 'task-balanced', selected: Int32Array.from(chosen), notes };
   },
 };
@@ -311,7 +305,6 @@ const less: SelectionStrategy = {
     const notes = [
       `LESS: target groups are ${describeGroups(gi)}; score = max over groups of Σ_t η_t·cos(g(z,t), group mean gradient); top ${budget} by score.`,
       'Ranking by influence alone collapsed coverage in the reference experiment (methods.md §7); this is a baseline, not a recommendation.',
-      ...shortNote(chosen.length, budget),
     ];
     return { strategy: 'less', selected: Int32Array.from(chosen), notes };
   },
@@ -347,7 +340,6 @@ const icons: SelectionStrategy = {
     const notes = [
       `ICONS: target groups are ${describeGroups(gi)}; a sample gets a vote from each group whose influence column (over the eligible samples) it exceeds at the ${p} quantile; top ${budget} by votes, ties by mean influence over the groups, then pool order.`,
       `${voted} eligible samples got at least one vote.`,
-      ...shortNote(chosen.length, budget),
     ];
     return { strategy: 'icons', selected: Int32Array.from(chosen), notes };
   },
@@ -371,7 +363,7 @@ const length: SelectionStrategy = {
     const sign = order === 'shortest' ? -1 : 1;
     const chars = ctx.pool.answerChars;
     const chosen = topBy(eligibleList(ctx, 'length'), (i) => sign * chars[i], budget);
-    const notes = [`Length: the ${order} answers first (characters of all assistant turns), ties by pool order.`, ...shortNote(chosen.length, budget)];
+    const notes = [`Length: the ${order} answers first (characters of all assistant turns), ties by pool order.`];
     return { strategy: 'length', selected: Int32Array.from(chosen), notes };
   },
 };
@@ -417,7 +409,6 @@ const lossBand: SelectionStrategy = {
     ];
     if (widened) notes.push(`The band held fewer than ${budget} samples, so it was widened symmetrically to quantiles [${q(a)}, ${q(b)}] (${band.length} samples).`);
     if (m) notes.push(`Loss range of the band: ${loss(band[0]).toFixed(4)}–${loss(band[band.length - 1]).toFixed(4)}.`);
-    notes.push(...shortNote(chosen.length, budget));
     return { strategy: 'loss-band', selected: Int32Array.from(chosen), notes };
   },
 };

@@ -2,12 +2,39 @@
 // budgets, quota splits, the eligibility rule (one sample per duplicate cluster) and seeded draws.
 import type { Rng } from '../util/rng';
 import type { SelectionContext } from './types';
-import { selfInfluenceDrop } from '../config';
-import type { StrategyName } from '../config';
+import { budgetText, budgetUnitOf, requestedCount, selfInfluenceDrop } from '../config';
+import type { BudgetUnit, StrategyName } from '../config';
 
-export function budgetCount(budget: number, n: number): number {
-  if (!(budget > 0)) throw new Error(`Budget must be positive, got ${budget}.`);
-  return budget <= 1 ? Math.min(n, Math.max(1, Math.round(budget * n))) : Math.min(n, Math.floor(budget));
+/** The number of samples a budget selects from a pool of n: what it asks for, at most the pool. */
+export function budgetCount(budget: number, n: number, unit?: BudgetUnit): number {
+  return Math.min(n, requestedCount(budget, n, unit));
+}
+
+/**
+ * The note a selection carries when it holds fewer samples than its budget asked for: the budget is
+ * above the pool, or above the samples a strategy may take (one per duplicate cluster, without the
+ * self-influence outliers it leaves out). Empty when the budget was met.
+ */
+export function budgetShortNote(ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>, strategy: StrategyName, selected: number): string[] {
+  const { budget, budgetUnit } = ctx.config;
+  const n = ctx.pool.n;
+  const asked = requestedCount(budget, n, budgetUnit);
+  if (selected >= asked) return [];
+  let unique = 0;
+  for (let i = 0; i < n; i++) if (ctx.duplicates.rep[i] === i) unique++;
+  let open = 0;
+  for (const v of eligible(ctx, strategy)) open += v;
+  const why = [
+    asked > n ? `the pool has ${n}` : '',
+    unique < n ? `${unique} are unique (exact and near duplicates count once)` : '',
+    open < unique ? `${unique - open} self-influence outliers are left out (--self-influence-drop)` : '',
+  ].filter(Boolean);
+  const text = budgetText(budget, budgetUnit);
+  const wanted = budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${asked} samples)` : `The budget of ${asked} samples`;
+  return [
+    `${wanted} is more than the ${open} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
+      `${selected === open ? `all ${selected} are selected` : `${selected} are selected`}.`,
+  ];
 }
 
 /**
@@ -67,7 +94,7 @@ export function proportionalQuotas(total: number, sizes: number[]): number[] {
  * `dropTopSelfInfluence` fraction of self-influence when attributions are known ('auto': only for
  * cadc). Every strategy uses it, naming itself.
  */
-export function eligible(ctx: SelectionContext, strategy: StrategyName): Uint8Array {
+export function eligible(ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>, strategy: StrategyName): Uint8Array {
   const ok = new Uint8Array(ctx.pool.n);
   for (let i = 0; i < ctx.pool.n; i++) ok[i] = ctx.duplicates.rep[i] === i ? 1 : 0;
   const drop = selfInfluenceDrop(ctx.config.selection.dropTopSelfInfluence, strategy);

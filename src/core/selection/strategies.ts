@@ -7,7 +7,7 @@ import type { SelectionStrategy } from './types';
 import { eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
 import { BASELINES } from './baselines';
 
-export { budgetCount, proportionalQuotas, waterFill } from './helpers';
+export { budgetCount, budgetShortNote, proportionalQuotas, waterFill } from './helpers';
 
 /** Efraimidis–Spirakis weighted sampling without replacement: top `count` keys u^(1/w). */
 function weightedTake(members: number[], weights: number[], count: number, rng: Rng): number[] {
@@ -23,9 +23,8 @@ const random: SelectionStrategy = {
     const ok = eligible(ctx, 'random');
     const pool: number[] = [];
     for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) pool.push(i);
-    const chosen = take(pool, budget, ctx.rng);
-    const notes = chosen.length < budget ? [`Only ${chosen.length} unique samples available for a budget of ${budget}.`] : [];
-    return { strategy: 'random', selected: Int32Array.from(chosen), notes };
+    // A budget above the unique samples: the pipeline's budget note says so (budgetShortNote).
+    return { strategy: 'random', selected: Int32Array.from(take(pool, budget, ctx.rng)), notes: [] };
   },
 };
 

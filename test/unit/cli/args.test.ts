@@ -2,12 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, parseBudget, UsageError } from '../../../src/cli/args';
 
-test('parseBudget reads percentages, fractions and counts', () => {
-  assert.equal(parseBudget('5%'), 0.05);
-  assert.equal(parseBudget('0.05'), 0.05);
-  assert.equal(parseBudget('2000'), 2000);
-  assert.equal(parseBudget('100%'), 1);
-  for (const bad of ['0', '-1', '150%', 'abc', '12.5', '0%']) assert.throws(() => parseBudget(bad), UsageError, bad);
+test('parseBudget: a bare whole number is a count (1 is one sample); 100% and 1.0 are the whole pool', () => {
+  assert.deepEqual(parseBudget('5%'), { budget: 0.05, budgetUnit: 'fraction' });
+  assert.deepEqual(parseBudget('0.05'), { budget: 0.05, budgetUnit: 'fraction' });
+  assert.deepEqual(parseBudget('2000'), { budget: 2000, budgetUnit: 'count' });
+  assert.deepEqual(parseBudget('1'), { budget: 1, budgetUnit: 'count' });
+  assert.deepEqual(parseBudget('100%'), { budget: 1, budgetUnit: 'fraction' });
+  assert.deepEqual(parseBudget('1.0'), { budget: 1, budgetUnit: 'fraction' });
+  for (const bad of ['0', '-1', '150%', 'abc', '12.5', '0%', '1.5', '0.0', '1.']) assert.throws(() => parseBudget(bad), UsageError, bad);
 });
 
 test('parseArgs parses a full curate command', () => {

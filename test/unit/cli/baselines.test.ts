@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateManifest } from '../../../src/core/curriculum/validate';
 import { MMSSR_CAPABILITIES } from '../../../src/core/selection/scores';
-import { parseArgs, USAGE, UsageError } from '../../../src/cli/args';
+import { CURATE_USAGE as USAGE, parseArgs, UsageError } from '../../../src/cli/args';
 import type { CurateArgs } from '../../../src/cli/args';
 import { configFromArgs } from '../../../src/cli/curate';
 import { cliSandbox, SHARED } from './sandbox';

@@ -262,11 +262,13 @@ test('Markdown: tables, and dataset text escaped', async () => {
   assert.match(md, /\| figure \| pool \| selection \| Δ selection − pool \|/);
   assert.match(md, /\| yes\/no question not answered yes\/no \|/);
   assert.match(md, /#### Most frequent instruction templates/);
-  assert.doesNotMatch(md, /<script>|<img/);
-  assert.ok(md.includes('a\\|b ⏎ &lt;img src=x&gt;'), 'label value escaped');
-  assert.ok(md.includes('| &lt;script&gt;alert(‹n›)&lt;/script&gt; \\| \\`x\\` | 1 |'), 'template escaped');
+  assert.doesNotMatch(md, /(^|[^\\])<(script|img)/, 'no raw HTML');
+  assert.doesNotMatch(md, /&(lt|gt|amp);/, 'no HTML entities: Markdown escapes instead');
+  assert.ok(md.includes('a\\|b ⏎ \\<img src=x\\>'), 'label value escaped');
+  assert.ok(md.includes('| \\<script\\>alert(‹n›)\\</script\\> \\| \\`x\\` | 1 |'), 'template escaped');
+  assert.ok(md.includes('| `<image>` tokens ≠ images |'), 'the literal <image> in a code span');
   assert.ok(md.includes('sel\\|\\`x\\`'));
-  assert.equal(escapeMd('a|b`c`\n<d>'), 'a\\|b\\`c\\` ⏎ &lt;d&gt;');
+  assert.equal(escapeMd('a|b`c`\n<d> &lt;'), 'a\\|b\\`c\\` ⏎ \\<d\\> \\&lt;');
 });
 
 test('Jaccard on known sets', () => {
