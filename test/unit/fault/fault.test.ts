@@ -115,6 +115,13 @@ for (const [point, drop, target] of KILLS) {
   });
 }
 
+test('CADC_TEST_KILL_AT is ignored without CADC_TEST=1', () => {
+  const { out, cache } = setup(null);
+  const r = curate(out, cache, { CADC_TEST: '', CADC_TEST_KILL_AT: 'write:*' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(readFileSync(join(out, 'demo.cadc.json')).equals(refManifest));
+});
+
 test('kill -9 of the backend (JSON-RPC) inside a cache write: the next run cleans up and gives the --no-cache manifest', async () => {
   const { out, cache } = setup(/trajectories|attributions/);
   const child = spawn(process.execPath, [BACKEND], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CADC_TEST: '1', CADC_TEST_KILL_AT: 'write:trajectories-*.bin' } });
