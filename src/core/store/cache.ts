@@ -373,6 +373,10 @@ function cleanTemps(dir: string, log?: Logger): void {
       continue;
     }
     for (const name of names) {
+      if (name === 'attributions.sqlite') {
+        rmSync(path.join(d, name), { force: true }); // schema 1's unchecked table, now attributions.bin + .json
+        continue;
+      }
       const m = legacy.exec(name);
       if (!m || name.includes('.cadc-') || alive(Number(m[1]))) continue;
       rmSync(path.join(d, name), { force: true });

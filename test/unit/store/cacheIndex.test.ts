@@ -132,7 +132,7 @@ test('entries are read in chunks no larger than cacheIo.chunkBytes (the 2 GiB re
   }
 });
 
-test('opening the cache removes temp files of writers that died (both patterns), not those of live ones', () => {
+test('opening the cache removes temp files of writers that died (both patterns), not those of live ones, and schema 1\'s attributions.sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cacheidx-'));
   try {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
@@ -142,6 +142,7 @@ test('opening the cache removes temp files of writers that died (both patterns),
     const live = [`.features-2.bin.cadc-${process.pid}-0123abcd.tmp`, `features-2.bin.${process.pid}.tmp`, 'features-3.bin', 'notes.tmp'];
     for (const n of [...stale, ...live]) writeFileSync(join(sub, n), 'x');
     writeFileSync(join(dir, `.top.cadc-${dead}-0123abcd.tmp`), 'x');
+    writeFileSync(join(sub, 'attributions.sqlite'), 'x'); // schema 1's table, superseded
     const log = recorder();
     CurationCache.open(dir, log);
     assert.deepEqual(readdirSync(sub).sort(), [...live].sort());
