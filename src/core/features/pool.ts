@@ -49,6 +49,8 @@ const capTurns = (turns: Sample['turns']): Sample['turns'] =>
 
 export interface BuildPoolOptions extends ReadOptions {
   onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
+  /** Sees each sample's image references (the cache records which files the features depend on). */
+  onImages?: (images: Sample['images']) => void;
 }
 
 export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPoolOptions = {}): Promise<{ pool: Pool; summary: DatasetSummary }> {
@@ -126,6 +128,7 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     const [hi, lo] = simHash64([...qTok, '|', ...aTok]);
     simHash.push(hi);
     simHash.push(lo);
+    opts.onImages?.(s.images);
     const usable = s.images.find((im) => im.path && !im.problem);
     imagePath.push(usable?.path);
     labelTable.observe(i, s.labels);

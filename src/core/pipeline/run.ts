@@ -1,7 +1,7 @@
 // The CADC pipeline end to end: read → featurise → warm-up → trajectories → capabilities →
 // influence → select → sequence, with progress, cancellation, a cache, and cheap re-selection.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
 import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
@@ -29,7 +29,9 @@ import { buildManifest } from '../curriculum/manifest';
 import type { Stage } from '../curriculum/types';
 import { Rng } from '../util/rng';
 import { round6 } from '../util/stableJson';
-import { openCurationCache } from '../store/cache';
+import { CACHE_SCHEMA, openCurationCache } from '../store/cache';
+import { ImageRefs } from '../store/imageDeps';
+import type { ImageScope } from '../store/imageDeps';
 import type { AttributionRow, CurationInput, CurationRun, ReselectOptions } from './api';
 import { throwIfCancelled } from './types';
 import type { ProgressFn, StageName } from './types';
@@ -89,14 +91,39 @@ class StageClock {
   }
 }
 
-/** The part of the config that changes features; also what the features cache is keyed by. */
-function featureKeyPart(input: CurationInput): unknown {
-  return { features: input.config.features, imageRoot: input.imageRoot ?? null, format: input.format ?? 'auto' };
-}
-
-function trajectoryKeyPart(input: CurationInput): unknown {
+/**
+ * Everything a cached stage's result depends on, in one place (a change to any of it is a miss).
+ * Features: the dataset's content (its sha256 names the cache folder), the cache format and tool
+ * version, the feature config, the record format, where images resolve (the image root, by default
+ * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
+ * entry loads, which image files those references found (path, size, mtime: `images`).
+ * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Probe and
+ * scores files are read on every run, after the cached stages.
+ */
+export function cacheKeyParts(input: CurationInput) {
+  const datasetPath = path.resolve(input.datasetPath);
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const scope: ImageScope = { root: path.resolve(input.imageRoot ?? path.dirname(datasetPath)), ...(input.confineTo ? { confineTo: path.resolve(input.confineTo) } : {}) };
   const c = input.config;
-  return { f: featureKeyPart(input), proxy: c.proxy, gradients: c.gradients, seed: c.seed };
+  const features = {
+    cache: CACHE_SCHEMA,
+    tool: TOOL_VERSION,
+    features: c.features,
+    format: input.format ?? 'auto',
+    imageRoot: [scope.root, real(scope.root)],
+    confineTo: scope.confineTo ? [scope.confineTo, real(scope.confineTo)] : null,
+  };
+  return {
+    scope,
+    features,
+    trajectories: (images: string | undefined) => ({ features, images: images ?? null, proxy: c.proxy, gradients: c.gradients, seed: c.seed }),
+  };
 }
 
 export async function runCuration(input: CurationInput): Promise<CurationRun> {
@@ -121,12 +148,15 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     let pool: Pool | undefined;
     let summary: DatasetSummary | undefined;
     let sha = '';
+    let images: string | undefined;
+    const keys = cacheKeyParts(input);
+    const refs = new ImageRefs();
     clock.begin('read');
     if (cache) {
       sha = await fileSha256(datasetPath, signal);
-      const hit = await cache.loadFeatures(sha, featureKeyPart(input));
+      const hit = await cache.loadFeatures(sha, keys.features, keys.scope);
       if (hit) {
-        ({ pool, summary } = hit);
+        ({ pool, summary, images } = hit);
         summary = { ...summary, path: datasetPath };
       }
     }
@@ -138,6 +168,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       };
       const built = await buildPool(datasetPath, cfg, {
         ...readOpts,
+        onImages: (ims) => refs.add(ims),
         onStageProgress: (stage, fraction) => {
           if (stage === 'read') clock.report('read', cache ? 0.5 + fraction / 2 : fraction);
           else {
@@ -149,7 +180,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       toFeaturise();
       pool = built.pool;
       summary = built.summary;
-      if (cache) await cache.saveFeatures(summary.sha256, featureKeyPart(input), pool, summary);
+      if (cache) images = await cache.saveFeatures(summary.sha256, keys.features, pool, summary, { refs: refs.list(), scope: keys.scope });
       clock.end('featurise');
     } else {
       clock.end('read');
@@ -166,14 +197,14 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     let warm: WarmupResult | undefined;
     let traj: Trajectories | undefined;
     if (cache) {
-      const hit = await cache.loadTrajectories(summary.sha256, trajectoryKeyPart(input));
+      const hit = await cache.loadTrajectories(summary.sha256, keys.trajectories(images));
       if (hit) ({ warm, traj } = hit);
     }
     if (!warm || !traj) {
       warm = await clock.run('warm-up', (report) => warmUp(thePool, cfg, rng.fork('warm-up'), { onProgress: report, signal }));
       const w = warm;
       traj = await clock.run('trajectories', (report) => computeTrajectories(thePool, w, cfg, { onProgress: report, signal }));
-      if (cache) await cache.saveTrajectories(summary.sha256, trajectoryKeyPart(input), warm, traj);
+      if (cache) await cache.saveTrajectories(summary.sha256, keys.trajectories(images), warm, traj);
     } else {
       cacheHit = true;
       clock.cached('warm-up');

@@ -20,6 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import * as path from 'node:path';
+import { testKillPoint } from './testKill';
 
 /** The target exists and the write was asked not to replace it. */
 export class FileExistsError extends Error {
@@ -89,6 +90,7 @@ export function writeFileAtomic(file: string, data: Chunk | Iterable<Chunk>, opt
     throw e;
   }
   closeSync(fd);
+  testKillPoint(`write:${path.basename(file)}`);
   try {
     if (replace) renameSync(tmp, file);
     else createFromTemp(tmp, file);
@@ -118,7 +120,8 @@ function createFromTemp(tmp: string, file: string): void {
   unlinkSync(tmp);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid is running (ours always is). */
+export function alive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

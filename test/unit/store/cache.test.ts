@@ -89,8 +89,9 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
     for (const r of table.scan()) if (count++ === 5) assert.equal(r.line, 11);
     assert.equal(count, 100_000);
     table.close();
-    writeFileSync(join(dir, sha.slice(0, 16), 'attributions.sqlite'), 'garbage');
+    writeFileSync(join(dir, sha.slice(0, 16), 'attributions.bin'), 'garbage');
     assert.equal(await cache.openAttributions(sha), undefined);
+    assert.deepEqual(readdirSync(join(dir, sha.slice(0, 16))), [], 'a corrupt table is deleted');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,139 @@
+// The cache keys hold everything a cached result depends on: a change to any input of a cached
+// stage misses, and the same JSONL in another folder (without its images) never gets the first
+// folder's image features.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../../src/core/config';
+import type { CurationConfig } from '../../../src/core/config';
+import { serializeManifest } from '../../../src/core/curriculum/manifest';
+import { buildPool } from '../../../src/core/features/pool';
+import type { CurationInput } from '../../../src/core/pipeline/api';
+import type { Logger } from '../../../src/core/pipeline/types';
+import { cacheKeyParts, runCuration } from '../../../src/core/pipeline/run';
+import { cacheKey, CurationCache } from '../../../src/core/store/cache';
+import { ImageRefs } from '../../../src/core/store/imageDeps';
+
+const DEMO = join(__dirname, '../../../demo');
+
+/** The first `lines` lines of the demo in `dir`, with the demo's images beside it or not. */
+function demoCopy(dir: string, lines: number, images: boolean): string {
+  mkdirSync(dir, { recursive: true });
+  const text = readFileSync(join(DEMO, 'demo.jsonl'), 'utf8').split('\n').slice(0, lines).join('\n');
+  writeFileSync(join(dir, 'demo.jsonl'), `${text}\n`);
+  if (images) cpSync(join(DEMO, 'images'), join(dir, 'images'), { recursive: true });
+  return join(dir, 'demo.jsonl');
+}
+
+function keys(input: CurationInput, images?: string): { f: string; t: string } {
+  const k = cacheKeyParts(input);
+  return { f: cacheKey(k.features), t: cacheKey(k.trajectories(images)) };
+}
+
+/** Every leaf of a config section, changed one at a time. */
+function variants(section: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(section).map(([k, v]) => [k, typeof v === 'number' ? v + 1 : typeof v === 'boolean' ? !v : `${String(v)}-other`]);
+}
+
+test('changing any input of the features or trajectories stage changes its key; selection-only inputs do not', () => {
+  const base: CurationInput = { datasetPath: '/data/a/demo.jsonl', config: resolveConfig({}), cacheDir: '/cache' };
+  const b = keys(base, 'f'.repeat(64));
+  const withConfig = (edit: (c: CurationConfig) => void): CurationInput => {
+    const config = structuredClone(base.config);
+    edit(config);
+    return { ...base, config };
+  };
+  const featureInputs: [string, CurationInput][] = [
+    ...variants(base.config.features).map(([k, v]): [string, CurationInput] => [`features.${k}`, withConfig((c) => ((c.features as unknown as Record<string, unknown>)[k] = v))]),
+    ['format', { ...base, format: 'llava' }],
+    ['image root', { ...base, imageRoot: '/data/images' }],
+    ['the folder images resolve against (the dataset moved)', { ...base, datasetPath: '/data/b/demo.jsonl' }],
+    ['image confinement', { ...base, confineTo: '/data' }],
+  ];
+  assert.ok(featureInputs.length >= 8);
+  for (const [what, input] of featureInputs) {
+    const k = keys(input, 'f'.repeat(64));
+    assert.notEqual(k.f, b.f, `${what} changes the features key`);
+    assert.notEqual(k.t, b.t, `${what} changes the trajectories key`);
+  }
+  const trajectoryInputs: [string, CurationInput, string?][] = [
+    ...variants(base.config.proxy).map(([k, v]): [string, CurationInput] => [`proxy.${k}`, withConfig((c) => ((c.proxy as unknown as Record<string, unknown>)[k] = v))]),
+    ...variants(base.config.gradients).map(([k, v]): [string, CurationInput] => [`gradients.${k}`, withConfig((c) => ((c.gradients as unknown as Record<string, unknown>)[k] = v))]),
+    ['seed', withConfig((c) => (c.seed += 1))],
+    ['the image files found', base, 'e'.repeat(64)],
+  ];
+  for (const [what, input, images] of trajectoryInputs) {
+    const k = keys(input, images ?? 'f'.repeat(64));
+    assert.equal(k.f, b.f, `${what} leaves the features key`);
+    assert.notEqual(k.t, b.t, `${what} changes the trajectories key`);
+  }
+  for (const [what, input] of [
+    ['budget', withConfig((c) => (c.budget = 0.5))],
+    ['strategy', withConfig((c) => (c.strategy = 'random'))],
+    ['capabilities.k', withConfig((c) => (c.capabilities.k = 7))],
+    ['the cache folder', { ...base, cacheDir: '/elsewhere' }],
+  ] as [string, CurationInput][]) {
+    assert.deepEqual(keys(input, 'f'.repeat(64)), b, `${what} is not an input of a cached stage`);
+  }
+});
+
+test("the same JSONL in another folder without its images is not given the first folder's image features", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cachekey-'));
+  try {
+    const a = demoCopy(join(dir, 'a'), 200, true);
+    const b = demoCopy(join(dir, 'b'), 200, false);
+    const cacheDir = join(dir, 'cache');
+    const config = resolveConfig({ budget: 0.2 });
+    const run = (datasetPath: string, cache: string | null) => runCuration({ datasetPath, config, cacheDir: cache, manifestBase: dir, confineTo: join(datasetPath, '..') });
+    const inA = await run(a, cacheDir);
+    const inB = await run(b, cacheDir);
+    const fresh = await run(b, null);
+    const missing = (r: typeof inA) => r.summary.diagnosticCounts['missing-image'] ?? 0;
+    assert.ok(missing(fresh) > missing(inA) + 150, `without its images: ${missing(fresh)} missing vs ${missing(inA)}`);
+    assert.equal(missing(inB), missing(fresh), 'the missing images are reported');
+    assert.equal(inB.pool.imageFeatures === null, fresh.pool.imageFeatures === null);
+    assert.equal(serializeManifest(inB.manifest), serializeManifest(fresh.manifest), 'the cached run gives the manifest of an uncached one');
+    const again = await run(b, cacheDir);
+    assert.equal(again.cacheHit, true, 'folder b has its own entry');
+    assert.equal(serializeManifest(again.manifest), serializeManifest(fresh.manifest));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a features entry misses when an image it used is replaced, touched or appears', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cachekey-'));
+  try {
+    const file = demoCopy(join(dir, 'a'), 120, true);
+    const scope = { root: join(dir, 'a') };
+    const refs = new ImageRefs();
+    const { pool, summary } = await buildPool(file, resolveConfig({}), { onImages: (ims) => refs.add(ims) });
+    const lines: string[] = [];
+    const log: Logger = { info: () => undefined, warn: (m) => lines.push(m), error: () => undefined, debug: () => undefined };
+    const cache = CurationCache.open(join(dir, 'cache'), log);
+    const save = () => cache.saveFeatures(summary.sha256, { k: 1 }, pool, summary, { refs: refs.list(), scope });
+    const load = () => cache.loadFeatures(summary.sha256, { k: 1 }, scope);
+    const fingerprint = await save();
+    const hit = await load();
+    assert.equal(hit?.images, fingerprint, 'unchanged images: a hit');
+    const used = readdirSync(join(dir, 'a', 'images')).filter((n) => refs.list().includes(`images/${n}`));
+    assert.ok(used.length >= 2);
+    const [one, two] = used.map((n) => join(dir, 'a', 'images', n));
+    copyFileSync(two, one);
+    assert.equal(await load(), undefined, 'a replaced image is a miss');
+    assert.match(lines.join('\n'), /built from other images/);
+    await save();
+    utimesSync(one, new Date(2001, 1, 1), new Date(2001, 1, 1));
+    assert.equal(await load(), undefined, 'a touched image is a miss');
+    await save();
+    rmSync(one);
+    assert.equal(await load(), undefined, 'a removed image is a miss');
+    await save();
+    copyFileSync(two, one);
+    assert.equal(await load(), undefined, 'an image that appears is a miss');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
