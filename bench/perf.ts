@@ -83,7 +83,7 @@ async function hoverLatency(cacheDir: string, sha: string, n: number, singles: n
   one.sort((a, b) => a - b);
   win.sort((a, b) => a - b);
   return {
-    tableFileMB: +(statSync(join(cacheDir, sha.slice(0, 16), 'attributions.sqlite')).size / 1e6).toFixed(1),
+    tableFileMB: +(statSync(join(cacheDir, sha.slice(0, 16), 'attributions.bin')).size / 1e6).toFixed(1),
     openMs: +openMs.toFixed(1),
     openRssMB: Math.round(rssOpen / 1e6),
     singleLine: { lookups: singles, found, unit: 'µs', p50: +nearestRank(one, 0.5).toFixed(1), p99: +nearestRank(one, 0.99).toFixed(1), max: +one[one.length - 1].toFixed(1) },
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     dataset: datasetLabel(source),
     sourceRows: lines.length,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    note: `Pools larger than the source (${lines.length.toLocaleString('en-US')} rows) replicate it with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attributions.sqlite (what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).`,
+    note: `Pools larger than the source (${lines.length.toLocaleString('en-US')} rows) replicate it with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attribution table (attributions.bin, an sql.js database; what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).`,
     loadavg: { before: load0, after: la() },
     loadNote: load0[0] > 1 ? `The 1-minute load average was ${load0[0]} on 2 cores at the start: other work on the machine makes timings noisy (likely pessimistic).` : 'Load was low at the start.',
     results,
