@@ -619,14 +619,6 @@ export class CurationCache {
     }
   }
 
-  clear(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  async flush(): Promise<void> {
-    // Everything is written through; kept for symmetry with callers that batch writes.
-  }
-
   close(): void {}
 }
 
