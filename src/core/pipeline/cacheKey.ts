@@ -1,7 +1,7 @@
 // The cache keys of a curation run: everything the cached stages' results depend on.
 import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { CACHE_SCHEMA } from '../store/cache';
+import { CACHE_SCHEMA } from '../store/arrays';
 import type { ImageScope } from '../store/imageDeps';
 import { TOOL_VERSION } from '../runtime/version';
 import type { CurationInput } from './api';
