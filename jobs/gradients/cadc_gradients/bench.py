@@ -106,7 +106,7 @@ def main(argv=None) -> int:
         cpu = [bench_job(folder, a.samples, a.checkpoints, b, a.max_tokens, a.dim) for b in batches]
     result = {
         "bench": "gradients", "job": JOB_VERSION, "torch": torch.__version__, "python": platform.python_version(),
-        "cpu": {"name": cpu_name(), "threads": torch.get_num_threads(), "runs": cpu},
+        "cpu": {"name": cpu_name(), "cores": os.cpu_count(), "threads": torch.get_num_threads(), "loadAverageAfter": [round(x, 2) for x in os.getloadavg()], "runs": cpu},
         "gpu": bench_gpu([8, 32, 64], 700, 5) if torch.cuda.is_available() else None,
     }
     text = json.dumps(result, indent=2) + "\n"

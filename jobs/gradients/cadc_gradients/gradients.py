@@ -107,9 +107,10 @@ class Capture:
         proj = self.projector
 
         def forward_hook(module, inputs, output):
-            mask = self.mask.to(torch.float32)[..., None]
-            x = inputs[0].float() * mask
-            saved = x if self.adam is not None else x @ proj.p_in[name].T  # [B, L, d_in] or [B, L, k_in]
+            with torch.autocast(device_type=output.device.type, enabled=False):  # the hooks work in fp32
+                mask = self.mask.to(torch.float32)[..., None]
+                x = inputs[0].float() * mask
+                saved = x if self.adam is not None else x @ proj.p_in[name].T  # [B, L, d_in] or [B, L, k_in]
             zero = torch.zeros((), device=output.device, requires_grad=True)
             self.zeros.append(zero)
             out = output + zero  # makes the output part of the graph even when no parameter needs grad

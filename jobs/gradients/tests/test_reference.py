@@ -79,3 +79,15 @@ def test_no_layer_matches():
     _, model, _ = build()
     with pytest.raises(ValueError, match="no Linear layer matches"):
         hooked_layers(model, r"nothing_here$")
+
+
+def test_bfloat16_autocast_accumulates_in_fp32_close_to_fp32():
+    backend, model, proj = build()
+    batch = backend.collate([backend.encode(s, 80) for s in samples(6)])
+    ref, ref_loss = batch_gradients(backend, model, proj, batch)
+    g, losses = batch_gradients(backend, model, proj, batch, None, torch.bfloat16)
+    assert g.dtype == torch.float32 and losses.dtype == torch.float32
+    cos = torch.nn.functional.cosine_similarity(g, ref, dim=1)
+    assert (cos > 0.98).all(), cos
+    assert torch.allclose(losses, ref_loss, rtol=0.05)
+    assert not torch.equal(g, ref)  # it did compute in bfloat16
