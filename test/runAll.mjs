@@ -1,4 +1,5 @@
-// `npm test`: build, typecheck, lint, unit, integration (real VS Code extension host), e2e (real
+// `npm test`: build, typecheck, lint, unit, integration (real VS Code extension host), gradients (the
+// Python gradient job's tests), e2e (real
 // workbench in Chromium), vsix (the packaged extension, installed). Continues after a failure; ends with one line "N passed, N failed".
 import { spawn } from 'node:child_process';
 
@@ -8,6 +9,8 @@ const steps = [
   { name: 'lint', cmd: ['npx', 'eslint', '.'] },
   { name: 'unit', cmd: ['node', 'test/runUnit.mjs'], count: /^ℹ pass (\d+)$|^ℹ fail (\d+)$/ },
   { name: 'integration', cmd: ['node', 'dist/test/integration/runCodeServer.js'], count: /integration: (\d+) passed, (\d+) failed/ },
+  // The Python gradient job (jobs/gradients): pytest with Debian's PyTorch, and its benchmark's smoke run.
+  { name: 'gradients', cmd: ['node', '--import', 'tsx', 'test/harness/gradients.ts'], count: /^gradients: (\d+) passed, (\d+) failed/ },
   { name: 'e2e', cmd: ['node', 'dist/test/e2e/run.js'], count: /^e2e: (\d+) passed, (\d+) failed/ },
   // Packages the linux-x64 VSIX, checks its contents, installs it and drives the installed extension.
   { name: 'vsix', cmd: ['node', 'dist/test/e2e/vsix.js'], count: /^vsix: (\d+) passed, (\d+) failed/ },

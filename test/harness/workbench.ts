@@ -41,7 +41,7 @@ function dpkgInstalled(pkg: string): boolean {
  * Installs the Debian packages that are missing, without their recommended packages and without
  * upgrading anything that is already installed (as root; otherwise says what to install).
  */
-function aptInstall(pkgs: string[]): void {
+export function aptInstall(pkgs: string[]): void {
   const missing = pkgs.filter((p) => !dpkgInstalled(p));
   if (missing.length === 0) return;
   const cmd = `apt-get install -y --no-install-recommends --no-upgrade ${missing.join(' ')}`;
