@@ -16,7 +16,7 @@ import type { AttributionTable } from '../core/store/cache';
 import { Rng } from '../core/util/rng';
 import type { MapOverview, MapSamplePage, MapStage } from '../protocol/capabilityMap';
 import { ProtocolError } from '../protocol/guards';
-import { checkMapRun, checkMapSamplesParams, mapOverviewRequest, mapSamplesRequest } from '../protocol/mapData';
+import { checkMapRun, checkMapSamplesParams, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
 import type { MapRun, SampleQuery } from '../protocol/mapData';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -177,5 +177,6 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
       return data.samples(source, query);
     }),
   );
+  connection.onNotification(mapReleaseNotification, () => data.close());
   return data;
 }

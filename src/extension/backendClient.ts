@@ -13,7 +13,7 @@ import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityPara
 import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport } from '../protocol/guards';
 import type { Check } from '../protocol/guards';
 import type { MapOverview, MapSamplePage } from '../protocol/capabilityMap';
-import { checkMapOverview, checkMapSamplePage, mapOverviewRequest, mapSamplesRequest } from '../protocol/mapData';
+import { checkMapOverview, checkMapSamplePage, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
 import type { MapRun, SampleQuery } from '../protocol/mapData';
 import { Disposable, toDisposable } from './util/dispose';
 
@@ -97,6 +97,11 @@ export class BackendClient extends Disposable {
   /** A page of the map's sample table (read from the run's attribution table in the backend). */
   async mapSamples(run: MapRun, query: SampleQuery): Promise<MapSamplePage> {
     return checkMapSamplePage(await this.start().sendRequest(mapSamplesRequest, { source: run, query }));
+  }
+
+  /** The map closed: a running backend frees the run's table (a stopped one is not started for this). */
+  mapRelease(): void {
+    if (this.connection && this.running) void this.connection.sendNotification(mapReleaseNotification).catch(() => undefined);
   }
 
   /** A backend message checked against its protocol shape; logged and dropped when it is not. */

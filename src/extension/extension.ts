@@ -29,6 +29,7 @@ function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: 
   return {
     overview: (source) => s.backend.mapOverview(source),
     samples: (source, query) => s.backend.mapSamples(source, query),
+    release: () => s.backend.mapRelease(),
     reselect: (budget) => void reselect(s, log, budget),
     strategies: () => strategyItems(context),
     quality: (source, token, progress) => {

@@ -1,7 +1,7 @@
 // The extension ↔ backend requests of the Capability Map: the run's overview (with the PCA layout
 // of every sample) and the sample table's pages (sql.js, filtered and sorted in SQL) are computed in
 // the backend process; the host forwards them to the webview. Both directions are checked here.
-import { RequestType } from 'vscode-jsonrpc';
+import { NotificationType0, RequestType } from 'vscode-jsonrpc';
 import type { SchemaObject } from 'ajv';
 import { ajv, check, checkMapMessage } from './guards';
 import type { Check } from './guards';
@@ -27,6 +27,8 @@ export interface MapSamplesParams {
 
 export const mapOverviewRequest = new RequestType<MapRun, MapOverview, void>('cadc/map/overview');
 export const mapSamplesRequest = new RequestType<MapSamplesParams, MapSamplePage, void>('cadc/map/samples');
+/** The map closed: the backend frees the run's table (its memory) until a map asks again. */
+export const mapReleaseNotification = new NotificationType0('cadc/map/release');
 
 const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const runSchema = {

@@ -59,7 +59,9 @@ export class CapabilityMap extends Disposable {
     const panel = new CapabilityMapPanel(webviewPanel, this.extensionUri, this.log, this.services);
     this.panel = panel;
     webviewPanel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.services.release();
     });
     panel.setSource(this.source());
     return panel;

@@ -18,6 +18,8 @@ export interface MapServices {
   overview(source: MapRun): Promise<MapOverview>;
   /** A page of the sample table (read in the backend). */
   samples(source: MapRun, query: SampleQuery): Promise<MapSamplePage>;
+  /** No map is open any more: the backend may free the run's table. */
+  release(): void;
   /** Re-select at a new budget (a cached re-run). */
   reselect(budget: string): void;
   /** Strategies the Compare view offers. */

@@ -131,6 +131,18 @@ describe('the Capability Map’s data from the backend', () => {
     // The backend still serves the next request.
     assert.equal((await client.mapSamples(run, q)).rows.length, 10);
   });
+
+  test('closing the map frees the run’s table in the backend; until then it is served from memory', async () => {
+    const q = { offset: 0, limit: 5, filter: {}, sort: { key: 'line' as const, dir: 'asc' as const } };
+    assert.equal((await client.mapSamples(run, q)).rows.length, 5);
+    // The cache entry goes away (CADC: Clear Cache): the open table still answers…
+    const entry = path.join(run.cacheDir, run.sha256.slice(0, 16));
+    for (const f of ['attributions.bin', 'attributions.json']) rmSync(path.join(entry, f), { force: true });
+    assert.equal((await client.mapSamples(run, q)).rows.length, 5, 'served from the table the backend holds');
+    // …until the map is closed: then the backend has let it go and must read the cache again.
+    client.mapRelease();
+    await assert.rejects(client.mapSamples(run, q), /not in the cache/);
+  });
 });
 
 test('disposing a started client twice does not throw', async () => {
