@@ -4,13 +4,12 @@ import * as vscode from 'vscode';
 import { Annotations } from './annotations';
 import { BackendClient } from './backendClient';
 import { CapabilityMap } from './capabilityMap/map';
-import type { MapServices } from './capabilityMap/panel';
+import { mapServices } from './capabilityMap/services';
 import { registerCommands } from './commands/command';
 import { CompareStrategiesCommand, QualityReportCommand, ShowMapCommand } from './commands/map';
-import { reselect } from './commands/reselect';
 import { CancelCommand, ClearCacheCommand, RevealSampleCommand } from './commands/run';
 import { WriteManifestCommand } from './commands/writeManifest';
-import { CurateCommand, progressText, strategyItems } from './curateCommand';
+import { CurateCommand, strategyItems } from './curateCommand';
 import { CurationSession } from './session';
 
 export interface CadcApi {
@@ -24,37 +23,6 @@ export interface CadcApi {
   capabilityMapMessage(message: unknown): Promise<boolean | undefined>;
 }
 
-/** What the map asks of the rest of the extension: the backend computes, the session knows the run. */
-function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
-  return {
-    overview: (source) => s.backend.mapOverview(source),
-    samples: (source, query) => s.backend.mapSamples(source, query),
-    release: () => s.backend.mapRelease(),
-    reselect: (budget) => void reselect(s, log, budget),
-    strategies: () => strategyItems(context),
-    quality: (source, token, progress) => {
-      const params = s.lastParams(source.dataset);
-      return s.backend.quality(
-        {
-          dataset: source.dataset,
-          manifest: source.manifest,
-          imageRoot: params?.imageRoot,
-          confineTo: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source.dataset))?.uri.fsPath,
-          cacheDir: params?.cache ?? null,
-          sha256: source.sha256,
-        },
-        token,
-        (e) => progress(`Reading every sample… ${Math.round(e.fraction * 100)}%`),
-      );
-    },
-    compare: async (source, strategies, token, progress) => {
-      const params = s.lastParams(source.dataset);
-      if (!params) throw new Error('Curate this dataset in this window first: Compare re-uses that run’s settings and cache.');
-      return s.backend.compare({ ...params, strategies }, token, (e) => progress(progressText(e)));
-    },
-  };
-}
-
 export function activate(context: vscode.ExtensionContext): CadcApi {
   const log = vscode.window.createOutputChannel('CADC', { log: true });
   const diagnostics = vscode.languages.createDiagnosticCollection('cadc');
@@ -64,7 +32,6 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   const s = new CurationSession(new BackendClient(context.asAbsolutePath('dist/backend.js'), log), new Annotations(log));
   const map = s.attachMap(new CapabilityMap(context.extensionUri, log, mapServices(context, s, log), () => s.mapSource()));
   context.subscriptions.push(
-    log,
     s,
     diagnostics,
     status,
@@ -78,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       new WriteManifestCommand(s, log),
       new CancelCommand(s),
     ]),
+    // Last: the session logs while it shuts the backend down.
+    log,
   );
   log.info(`CADC activated (trusted workspace: ${vscode.workspace.isTrusted})`);
   return {
