@@ -15,6 +15,7 @@ import { compareRequest, curateRequest, logNotification, progressType, qualityRe
 import type { JobParams } from '../protocol/backend';
 import type { ProgressFn } from '../core/runtime/progress';
 import { compareForBackend } from './compare';
+import { registerMapData } from './mapData';
 
 configureOrt({ telemetry: false });
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
@@ -85,6 +86,8 @@ connection.onRequest(qualityRequest, ({ progressToken, ...params }, token) =>
 connection.onRequest(compareRequest, ({ progressToken, ...params }, token) =>
   job({ progressToken }, token, (signal, onProgress) => compareForBackend(params, { signal, onProgress, log })),
 );
+
+registerMapData(connection, log);
 
 connection.onRequest(shutdownRequest, () => {
   setTimeout(() => process.exit(0), 10);

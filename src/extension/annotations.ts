@@ -1,12 +1,15 @@
 // Annotated JSONL: a short capability tag before each visible line and a hover with the full
-// attribution. Both are lookups in the run's attribution table (sql.js, O(1) per line), computed
-// only for the visible ranges plus a margin and refreshed debounced on scroll.
+// attribution. Both are lookups in the run's attribution table (sql.js, one primary-key read per
+// line), computed only for the visible ranges plus a margin and refreshed debounced on scroll. They
+// stay in the host (the map's layout and table pages run in the backend): a hover must answer at
+// once, and a backend round trip per scroll would add latency and queue behind a running curation.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttributionRow } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/attributionTable';
 import { hoverImage } from './confine';
+import { Disposable, toDisposable } from './util/dispose';
 
 const MARGIN = 50;
 const MAX_DECORATED = 2000;
@@ -28,28 +31,34 @@ export function tagOf(row: AttributionRow): string {
   return `${row.capability}${row.selected ? ` ✓ ${row.stage}` : ''}`;
 }
 
-export class Annotations implements vscode.Disposable {
+export class Annotations extends Disposable {
   private readonly byFile = new Map<string, Annotated>();
-  private readonly decoration = vscode.window.createTextEditorDecorationType({
+  private readonly decoration = this._register(vscode.window.createTextEditorDecorationType({
     before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly selectedDecoration = vscode.window.createTextEditorDecorationType({
+  }));
+  private readonly selectedDecoration = this._register(vscode.window.createTextEditorDecorationType({
     before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly disposables: vscode.Disposable[] = [];
+  }));
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
     const selector: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.{jsonl,json}' }];
-    this.disposables.push(
-      this.decoration,
-      this.selectedDecoration,
+    for (const d of [
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.schedule(e.textEditor)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('cadc.decorations.enabled') && this.refreshAll()),
+    ])
+      this._register(d);
+    this._register(
+      toDisposable(() => {
+        if (this.timer) clearTimeout(this.timer);
+        for (const e of this.byFile.values()) e.table.close();
+        this.byFile.clear();
+      }),
     );
   }
 
@@ -78,17 +87,9 @@ export class Annotations implements vscode.Disposable {
     this.refreshAll();
   }
 
-  tableFor(file: string): AttributionTable | undefined {
-    return this.byFile.get(file)?.table;
-  }
-
   /** Content hash of the run attached to a file (the cache key of its attribution table). */
   shaFor(file: string): string | undefined {
     return this.byFile.get(file)?.sha256;
-  }
-
-  rowAt(file: string, line: number): AttributionRow | undefined {
-    return this.byFile.get(file)?.table.at(line);
   }
 
   private schedule(editor: vscode.TextEditor): void {
@@ -161,12 +162,5 @@ export class Annotations implements vscode.Disposable {
     if (!raw) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
     return hoverImage(folder, doc.uri.fsPath, raw);
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const e of this.byFile.values()) e.table.close();
-    this.byFile.clear();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -12,13 +12,17 @@ import { BackendError, compareRequest, curateRequest, logNotification, progressT
 import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityParams } from '../protocol/backend';
 import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport } from '../protocol/guards';
 import type { Check } from '../protocol/guards';
+import type { MapOverview, MapSamplePage } from '../protocol/capabilityMap';
+import { checkMapOverview, checkMapSamplePage, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
+import type { MapRun, SampleQuery } from '../protocol/mapData';
+import { Disposable, toDisposable } from './util/dispose';
 
 /** What the client needs of a log (the extension's LogOutputChannel). */
 export type BackendLog = Pick<vscode.LogOutputChannel, 'info' | 'warn' | 'error'>;
 
 export class CancelledByUser extends Error {}
 
-export class BackendClient implements vscode.Disposable {
+export class BackendClient extends Disposable {
   private child: ChildProcess | undefined;
   private connection: MessageConnection | undefined;
   private jobs = 0;
@@ -26,9 +30,22 @@ export class BackendClient implements vscode.Disposable {
   constructor(
     private readonly script: string,
     private readonly log: BackendLog,
-  ) {}
+  ) {
+    super();
+    // Asks the backend to exit, and kills it if it has not after half a second.
+    this._register(
+      toDisposable(() => {
+        const child = this.child;
+        if (this.connection) void this.connection.sendRequest(shutdownRequest).catch(() => undefined);
+        setTimeout(() => child?.kill(), 500);
+        this.connection?.dispose();
+        this.connection = undefined;
+      }),
+    );
+  }
 
   private start(): MessageConnection {
+    if (this.isDisposed) throw new Error('The CADC backend is shut down.');
     if (this.connection && this.child && this.child.exitCode === null && !this.child.killed) return this.connection;
     const child = spawn(process.execPath, [this.script], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ORT_DISABLE_TELEMETRY: '1' },
@@ -72,6 +89,21 @@ export class BackendClient implements vscode.Disposable {
     return this.request(compareRequest, params, checkComparison, token, onProgress);
   }
 
+  /** The Capability Map's overview of a run (the PCA layout is computed in the backend). */
+  async mapOverview(run: MapRun): Promise<MapOverview> {
+    return checkMapOverview(await this.start().sendRequest(mapOverviewRequest, run));
+  }
+
+  /** A page of the map's sample table (read from the run's attribution table in the backend). */
+  async mapSamples(run: MapRun, query: SampleQuery): Promise<MapSamplePage> {
+    return checkMapSamplePage(await this.start().sendRequest(mapSamplesRequest, { source: run, query }));
+  }
+
+  /** The map closed: a running backend frees the run's table (a stopped one is not started for this). */
+  mapRelease(): void {
+    if (this.connection && this.running) void this.connection.sendNotification(mapReleaseNotification).catch(() => undefined);
+  }
+
   /** A backend message checked against its protocol shape; logged and dropped when it is not. */
   private checked<T>(check: Check<T>, raw: unknown): T | undefined {
     try {
@@ -110,12 +142,5 @@ export class BackendClient implements vscode.Disposable {
 
   get running(): boolean {
     return !!this.child && this.child.exitCode === null;
-  }
-
-  dispose(): void {
-    const child = this.child;
-    if (this.connection) void this.connection.sendRequest(shutdownRequest).catch(() => undefined);
-    setTimeout(() => child?.kill(), 500);
-    this.connection?.dispose();
   }
 }

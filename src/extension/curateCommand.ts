@@ -1,16 +1,16 @@
-// CADC: Curate — runs the curation engine (the bundled `cadc` CLI in a child Node process, so the
-// editor never blocks) on a dataset file, with cancellable progress, Problems-panel diagnostics and
-// a confirm before an existing manifest is replaced.
+// CADC: Curate — runs the curation engine in the backend process (so the editor never blocks) on a
+// dataset file, with cancellable progress, Problems-panel diagnostics and a confirm before an
+// existing manifest is replaced. The run it produces becomes the session's current run.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
-import type { Annotations } from './annotations';
 import { parseAlignmentLabel, parseBudget } from '../cli/args';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
 import { confinedDir, confinedFile, OutsideWorkspaceError } from './confine';
-import type { BackendClient } from './backendClient';
+import type { Command } from './commands/command';
+import type { CurationSession } from './session';
 
 export interface CurateOptions {
   budget?: string;
@@ -31,31 +31,20 @@ export interface CurateDeps {
   log: vscode.LogOutputChannel;
   diagnostics: vscode.DiagnosticCollection;
   status: vscode.StatusBarItem;
-  annotations: Annotations;
-  backend: BackendClient;
+  session: CurationSession;
 }
 
-let current: { cancel(): void } | undefined;
-/** The parameters of the last successful curation per dataset: Compare re-uses them (same cache keys). */
-const lastParams = new Map<string, CurateParams>();
-
-export function lastCurateParams(datasetPath: string): CurateParams | undefined {
-  return lastParams.get(datasetPath);
+export class CurateCommand implements Command {
+  readonly id = 'cadc.curate';
+  constructor(private readonly deps: CurateDeps) {}
+  execute(arg?: unknown, options?: CurateOptions): Promise<CurateResult | undefined> {
+    return curate(this.deps, arg, options);
+  }
 }
 
 /** A backend progress event as one line: `trajectories 40% …`. */
 export function progressText(e: ProgressEvent): string {
   return `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
-}
-
-export function isRunning(): boolean {
-  return current !== undefined;
-}
-
-export function cancelCurrent(): boolean {
-  if (!current) return false;
-  current.cancel();
-  return true;
 }
 
 function datasetUri(arg: unknown): vscode.Uri | undefined {
@@ -81,8 +70,29 @@ async function pickStrategy(context: vscode.ExtensionContext, remembered: string
   return (await vscode.window.showQuickPick(items, { title: 'CADC: strategy', ignoreFocusOut: true, matchOnDetail: true }))?.label;
 }
 
+/** Budget, strategy and K from quick picks (remembered per workspace); undefined when the user backs out. */
+async function pickOptions(context: vscode.ExtensionContext, current: { budget: string; strategy: string; capabilities: string }): Promise<{ budget: string; strategy: string; capabilities: string } | undefined> {
+  const state = context.workspaceState;
+  let { budget } = current;
+  const b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…'], state.get('cadc.last.budget') ?? budget);
+  if (!b) return undefined;
+  if (b === 'Custom…') {
+    const custom = await vscode.window.showInputBox({ title: 'CADC: budget', prompt: 'A percentage (5%), a fraction (0.05) or a sample count (2000).', value: budget });
+    if (!custom) return undefined;
+    budget = custom;
+  } else budget = b;
+  const strategy = await pickStrategy(context, state.get('cadc.last.strategy') ?? current.strategy);
+  if (!strategy) return undefined;
+  const capabilities = await pick('CADC: capabilities', ['auto', '2', '3', '4', '5', '6', '8'], state.get('cadc.last.capabilities') ?? current.capabilities);
+  if (!capabilities) return undefined;
+  await state.update('cadc.last.budget', budget);
+  await state.update('cadc.last.strategy', strategy);
+  await state.update('cadc.last.capabilities', capabilities);
+  return { budget, strategy, capabilities };
+}
+
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
-  const { context, log, diagnostics, status, annotations } = deps;
+  const { context, log, session } = deps;
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('CADC does not run curation in an untrusted workspace. Trust the workspace to curate; existing manifests stay readable.');
     return undefined;
@@ -92,32 +102,18 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     void vscode.window.showErrorMessage('CADC: open a .jsonl or .json dataset (or pick one in the Explorer) to curate it.');
     return undefined;
   }
-  if (current) {
+  if (session.isRunning) {
     void vscode.window.showWarningMessage('CADC: a curation is already running. Cancel it first (CADC: Cancel).');
     return undefined;
   }
   const cfg = vscode.workspace.getConfiguration('cadc', uri);
-  const state = context.workspaceState;
   let budget = options.budget ?? String(cfg.get('curation.budget', '5%'));
   let strategy = options.strategy ?? cfg.get<string>('curation.strategy', 'cadc');
   let capabilities = options.capabilities ?? String(cfg.get('curation.capabilities', 'auto'));
   if (!options.noPrompt) {
-    const b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…'], state.get('cadc.last.budget') ?? budget);
-    if (!b) return undefined;
-    if (b === 'Custom…') {
-      const custom = await vscode.window.showInputBox({ title: 'CADC: budget', prompt: 'A percentage (5%), a fraction (0.05) or a sample count (2000).', value: budget });
-      if (!custom) return undefined;
-      budget = custom;
-    } else budget = b;
-    const s = await pickStrategy(context, state.get('cadc.last.strategy') ?? strategy);
-    if (!s) return undefined;
-    strategy = s;
-    const k = await pick('CADC: capabilities', ['auto', '2', '3', '4', '5', '6', '8'], state.get('cadc.last.capabilities') ?? capabilities);
-    if (!k) return undefined;
-    capabilities = k;
-    await state.update('cadc.last.budget', budget);
-    await state.update('cadc.last.strategy', strategy);
-    await state.update('cadc.last.capabilities', capabilities);
+    const picked = await pickOptions(context, { budget, strategy, capabilities });
+    if (!picked) return undefined;
+    ({ budget, strategy, capabilities } = picked);
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
@@ -192,6 +188,20 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     ...(alignmentLabel ? { alignmentLabel } : {}),
   };
   log.info(`curate: ${JSON.stringify(params)}`);
+  const result = await runWithProgress(deps, uri, params);
+  if (!result) return undefined;
+  showDiagnostics(deps.diagnostics, uri, result);
+  announce(deps, result, manifestUri);
+  if (result.cacheDir) {
+    await session.annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages).catch((e: Error) => log.error(`annotations: ${e.message}`));
+  }
+  session.recordRun(result, params);
+  return result;
+}
+
+/** Runs the curation in the backend under a cancellable notification; undefined when cancelled or failed (both reported). */
+async function runWithProgress(deps: CurateDeps, uri: vscode.Uri, params: CurateParams): Promise<CurateSummary | undefined> {
+  const { log, status, session } = deps;
   status.text = '$(sync~spin) CADC: curating…';
   status.show();
   return vscode.window.withProgress(
@@ -199,11 +209,10 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     async (progress, token) => {
       const source = new vscode.CancellationTokenSource();
       const sub = token.onCancellationRequested(() => source.cancel());
-      current = { cancel: () => source.cancel() };
+      const job = session.beginJob(() => source.cancel());
       let lastFraction = 0;
-      let result: CurateSummary;
       try {
-        result = await deps.backend.curate(params, source.token, (e) => {
+        return await session.backend.curate(params, source.token, (e) => {
           const overall = (STAGES.indexOf(e.stage) + e.fraction) / STAGES.length;
           progress.report({ message: progressText(e), increment: Math.max(0, (overall - lastFraction) * 100) });
           lastFraction = Math.max(lastFraction, overall);
@@ -219,40 +228,44 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
         }
         return undefined;
       } finally {
-        current = undefined;
+        job?.dispose();
         sub.dispose();
         source.dispose();
       }
-      diagnostics.set(
-        uri,
-        result.diagnostics.map((d) => {
-          const line = Math.max(0, d.line - 1);
-          const diag = new vscode.Diagnostic(
-            new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
-            d.message,
-            d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
-          );
-          diag.source = 'cadc';
-          diag.code = d.code;
-          return diag;
-        }),
-      );
-      lastParams.set(result.dataset, { ...params, force: false });
-      const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
-      log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
-      status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
-      status.show();
-      for (const note of result.notes) log.info(`curate: ${note}`);
-      // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
-      const noteText = result.notes.length ? ` Note: ${result.notes.join(' ')}` : '';
-      void vscode.window.showInformationMessage(
-        `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
-        'Open Manifest',
-      ).then((a) => a && vscode.window.showTextDocument(manifestUri));
-      if (result.cacheDir) {
-        await annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages).catch((e: Error) => log.error(`annotations: ${e.message}`));
-      }
-      return result;
     },
   );
+}
+
+/** The run's bad lines in the Problems panel, at their line numbers. */
+function showDiagnostics(diagnostics: vscode.DiagnosticCollection, uri: vscode.Uri, result: CurateSummary): void {
+  diagnostics.set(
+    uri,
+    result.diagnostics.map((d) => {
+      const line = Math.max(0, d.line - 1);
+      const diag = new vscode.Diagnostic(
+        new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+        d.message,
+        d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
+      );
+      diag.source = 'cadc';
+      diag.code = d.code;
+      return diag;
+    }),
+  );
+}
+
+/** The result in the log, the status bar and a notification (with the notes that change how to read it). */
+function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummary, manifestUri: vscode.Uri): void {
+  const { log, status } = deps;
+  const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
+  log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
+  status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
+  status.show();
+  for (const note of result.notes) log.info(`curate: ${note}`);
+  // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
+  const noteText = result.notes.length ? ` Note: ${result.notes.join(' ')}` : '';
+  void vscode.window.showInformationMessage(
+    `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
+    'Open Manifest',
+  ).then((a) => a && vscode.window.showTextDocument(manifestUri));
 }

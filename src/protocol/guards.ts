@@ -14,7 +14,7 @@ import type { Comparison, QualityReport } from '../core/report/types';
 import type { CurateSummary } from './backend';
 import type { MapToHost } from './capabilityMap';
 
-const ajv = new Ajv({ strict: true, strictRequired: false, discriminator: true, allErrors: false });
+export const ajv = new Ajv({ strict: true, strictRequired: false, discriminator: true, allErrors: false });
 
 /** A message that does not have its protocol type. */
 export class ProtocolError extends Error {
@@ -24,7 +24,7 @@ export class ProtocolError extends Error {
 /** A checker that returns its input typed, or throws a ProtocolError naming what is wrong (never echoing the input). */
 export type Check<T> = (x: unknown) => T;
 
-function check<T>(what: string, validate: ValidateFunction<T>): Check<T> {
+export function check<T>(what: string, validate: ValidateFunction<T>): Check<T> {
   return (x) => {
     if (validate(x)) return x;
     const e = validate.errors?.[0];

@@ -1,6 +1,8 @@
 // The extension's backend client against the real backend process (dist/backend.js, built here):
-// a second job the backend refuses must neither receive the first job's progress nor silence it.
-import { after, before, test } from 'node:test';
+// a second job the backend refuses must neither receive the first job's progress nor silence it;
+// the Capability Map's overview (PCA layout) and table pages come from the backend, checked both
+// ways; disposing the client twice is harmless.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,10 @@ import { CancellationToken } from 'vscode-jsonrpc/node';
 import type * as vscode from 'vscode';
 import type { ProgressEvent } from '../../../src/core/runtime/progress';
 import { BackendClient } from '../../../src/extension/backendClient';
-import type { CurateParams } from '../../../src/protocol/backend';
+import type { CurateParams, CurateSummary } from '../../../src/protocol/backend';
+import type { MapRun } from '../../../src/protocol/mapData';
+import { pca2d } from '../../../src/core/pipeline/layout';
+import { CurationCache } from '../../../src/core/store/cache';
 
 const REPO = path.resolve(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'cadc-backend-'));
@@ -68,4 +73,82 @@ test('a refused second job gets none of the first job’s progress, and the firs
   assert.ok(first.length > firstCountAtRefusal, `the first job's progress kept arriving after the refusal (${firstCountAtRefusal} → ${first.length})`);
   assert.ok(first.some((e) => e.stage === 'select'), 'the first job saw its late stages');
   assert.ok(!logged.some((l) => l.startsWith('warn backend: ignored')), 'every backend message had its protocol shape');
+});
+
+describe('the Capability Map’s data from the backend', () => {
+  let run: MapRun;
+  let summary: CurateSummary;
+  const none = CancellationToken.None as unknown as vscode.CancellationToken;
+  const lines = () => readFileSync(path.join(dir, 'd.jsonl'), 'utf8').split('\n');
+
+  before(async () => {
+    summary = await client.curate({ ...params('map'), cache: path.join(dir, 'cache') }, none, () => undefined);
+    assert.ok(summary.cacheDir);
+    run = { manifest: summary.manifest, dataset: summary.dataset, cacheDir: summary.cacheDir, sha256: summary.sha256, run: 1 };
+  });
+
+  test('the overview carries the manifest’s capabilities and stages and the PCA layout of every sample', async () => {
+    const o = await client.mapOverview(run);
+    const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as { capabilities: { id: string; size: number }[]; stages: { id: string; samples: unknown[] }[] };
+    assert.deepEqual(o.capabilities.map((c) => c.id), manifest.capabilities.map((c) => c.id));
+    assert.deepEqual(o.stages.map((s) => [s.id, s.size]), manifest.stages.map((s) => [s.id, s.samples.length]));
+    assert.equal(o.points.capability.length, summary.samples);
+    assert.equal(o.points.xy.length, 2 * summary.samples);
+    assert.equal(o.points.selected.reduce((a, b) => a + b, 0), summary.selected);
+    manifest.capabilities.forEach((c, k) => assert.equal(o.points.capability.filter((x) => x === k).length, c.size, `${c.id}: one point per sample`));
+    // The layout is the PCA of the influence vectors in the run's table (what the host used to compute).
+    const table = (await CurationCache.open(run.cacheDir).openAttributions(run.sha256))!;
+    const rows = [...table.scan()];
+    table.close();
+    const K = manifest.capabilities.length;
+    const x = new Float32Array(rows.length * K);
+    rows.forEach((r, i) => x.set(r.influence.subarray(0, K), i * K));
+    const xy = pca2d(x, rows.length, K);
+    assert.deepEqual(o.points.xy, Array.from(xy, (v) => Math.round(v * 1e4) / 1e4 + 0)); // JSON carries -0 as 0
+  });
+
+  test('a table page is filtered and sorted in the backend, with previews read from the dataset', async () => {
+    const page = await client.mapSamples(run, { offset: 0, limit: 50, filter: { selected: true }, sort: { key: 'influence', dir: 'desc' } });
+    assert.equal(page.total, summary.selected);
+    assert.equal(page.rows.length, Math.min(50, summary.selected));
+    assert.ok(page.rows.every((r) => r.selected && r.stage !== null));
+    for (let i = 1; i < page.rows.length; i++) assert.ok(page.rows[i - 1].influence >= page.rows[i].influence, 'sorted by influence, descending');
+    const text = lines();
+    for (const r of page.rows) {
+      const first = (JSON.parse(text[r.line - 1]) as { conversations: { value: string }[] }).conversations[0].value;
+      assert.equal(r.preview, first.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160), `line ${r.line}: its own instruction`);
+    }
+    const cap0 = await client.mapSamples(run, { offset: 0, limit: 10, filter: { capability: 0 }, sort: { key: 'line', dir: 'asc' } });
+    assert.equal(cap0.total, summary.capabilities[0].size);
+  });
+
+  test('the backend refuses malformed map requests without opening anything', async () => {
+    const q = { offset: 0, limit: 10, filter: {}, sort: { key: 'line' as const, dir: 'asc' as const } };
+    await assert.rejects(client.mapSamples(run, { ...q, limit: 5000 }), /limit/);
+    await assert.rejects(client.mapSamples(run, { ...q, sort: { key: 'constructor', dir: 'asc' } } as never), /sort/);
+    await assert.rejects(client.mapOverview({ ...run, sha256: '../../etc' }), /sha256/);
+    await assert.rejects(client.mapOverview({ ...run, sha256: '0'.repeat(64), run: 2 }), /not in the cache/);
+    // The backend still serves the next request.
+    assert.equal((await client.mapSamples(run, q)).rows.length, 10);
+  });
+
+  test('closing the map frees the run’s table in the backend; until then it is served from memory', async () => {
+    const q = { offset: 0, limit: 5, filter: {}, sort: { key: 'line' as const, dir: 'asc' as const } };
+    assert.equal((await client.mapSamples(run, q)).rows.length, 5);
+    // The cache entry goes away (CADC: Clear Cache): the open table still answers…
+    const entry = path.join(run.cacheDir, run.sha256.slice(0, 16));
+    for (const f of ['attributions.bin', 'attributions.json']) rmSync(path.join(entry, f), { force: true });
+    assert.equal((await client.mapSamples(run, q)).rows.length, 5, 'served from the table the backend holds');
+    // …until the map is closed: then the backend has let it go and must read the cache again.
+    client.mapRelease();
+    await assert.rejects(client.mapSamples(run, q), /not in the cache/);
+  });
+});
+
+test('disposing a started client twice does not throw', async () => {
+  const other = new BackendClient(path.join(REPO, 'dist', 'backend.js'), log as unknown as vscode.LogOutputChannel);
+  const none = CancellationToken.None as unknown as vscode.CancellationToken;
+  await assert.rejects(other.curate({ ...params('gone'), dataset: path.join(dir, 'missing.jsonl') }, none, () => undefined));
+  other.dispose();
+  assert.doesNotThrow(() => other.dispose());
 });

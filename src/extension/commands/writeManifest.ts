@@ -1,17 +1,20 @@
 // CADC: Write Curriculum Manifest — takes the last curation's manifest, optionally writes one JSONL
 // subset per stage (lines copied byte-exact from the dataset, in curriculum order), asks before
 // replacing existing subsets, stages everything with the built-in git extension and pre-fills the
-// commit message. The user commits. What it may read and write is decided first by planManifestWrite
+// commit message (git.ts). The user commits. What it may read and write is decided first by planManifestWrite
 // (trusted workspace, valid manifest, every path inside the workspace folder).
 import { createReadStream, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../core/util/atomicFile';
-import { budgetText } from '../core/config';
-import type { BudgetUnit } from '../core/config';
-import { ManifestRefused, planManifestWrite } from './manifestPlan';
-import type { ManifestWritePlan } from './manifestPlan';
+import { writeFileAtomic } from '../../core/util/atomicFile';
+import { budgetText } from '../../core/config';
+import type { BudgetUnit } from '../../core/config';
+import { stageForCommit } from '../git';
+import { ManifestRefused, planManifestWrite } from '../manifestPlan';
+import type { ManifestWritePlan } from '../manifestPlan';
+import type { CurationSession } from '../session';
+import type { Command } from './command';
 
 interface ManifestLike {
   dataset: { path: string; samples: number };
@@ -19,16 +22,6 @@ interface ManifestLike {
   budget: { selected: number };
   capabilities: { id: string; name: string; size: number; selected: number }[];
   stages: { id: string; name: string; kind?: string; samples: { line: number }[] }[];
-}
-
-interface GitRepository {
-  rootUri: vscode.Uri;
-  inputBox: { value: string };
-  add(paths: string[]): Promise<void>;
-}
-interface GitApi {
-  repositories: GitRepository[];
-  getRepository(uri: vscode.Uri): GitRepository | null;
 }
 
 /** The commit message: `datasetRel` and `manifestRel` are workspace-relative, as a reader of the log expects. */
@@ -49,13 +42,6 @@ async function readLines(file: string, wanted: Set<number>): Promise<Map<number,
     if (wanted.has(n)) out.set(n, line);
   }
   return out;
-}
-
-async function gitApi(): Promise<GitApi | undefined> {
-  const ext = vscode.extensions.getExtension<{ getAPI(v: 1): GitApi }>('vscode.git');
-  if (!ext) return undefined;
-  const exports = ext.isActive ? ext.exports : await ext.activate();
-  return exports.getAPI(1);
 }
 
 export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: vscode.Uri | undefined, opts: { stageSubsets?: boolean; confirm?: boolean } = {}): Promise<{ written: string[]; staged: boolean } | undefined> {
@@ -94,15 +80,23 @@ export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: v
       written.push(plan.targets[k].file);
     }
   }
-  const git = await gitApi().catch(() => undefined);
-  const repo = git?.getRepository(manifestUri) ?? undefined;
-  if (!repo) {
+  const staged = await stageForCommit(manifestUri, written, () => commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath)));
+  if (!staged) {
     log.info('writeManifest: no git repository; files written but not staged');
     void vscode.window.showInformationMessage(`CADC: wrote ${written.length} file(s); no git repository to stage them in.`);
     return { written, staged: false };
   }
-  await repo.add(written);
-  repo.inputBox.value = commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath));
   void vscode.window.showInformationMessage(`CADC: staged ${written.length} file(s); the commit message is ready in Source Control.`);
   return { written, staged: true };
+}
+
+export class WriteManifestCommand implements Command {
+  readonly id = 'cadc.writeManifest';
+  constructor(
+    private readonly session: CurationSession,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+  execute(uri?: vscode.Uri, opts?: { stageSubsets?: boolean; confirm?: boolean }): Promise<{ written: string[]; staged: boolean } | undefined> {
+    return writeManifest(this.log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : this.session.manifest, opts);
+  }
 }

@@ -1,0 +1,38 @@
+// What the Capability Map asks of the rest of the extension, wired to the session: the backend
+// computes (overview, table pages, quality, compare), the session knows the run and its parameters.
+import * as vscode from 'vscode';
+import { reselect } from '../commands/reselect';
+import { progressText, strategyItems } from '../curateCommand';
+import type { CurationSession } from '../session';
+import type { MapServices } from './panel';
+
+/** What the map asks of the rest of the extension: the backend computes, the session knows the run. */
+export function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
+  return {
+    overview: (source) => s.backend.mapOverview(source),
+    samples: (source, query) => s.backend.mapSamples(source, query),
+    release: () => s.backend.mapRelease(),
+    reselect: (budget) => void reselect(s, log, budget),
+    strategies: () => strategyItems(context),
+    quality: (source, token, progress) => {
+      const params = s.lastParams(source.dataset);
+      return s.backend.quality(
+        {
+          dataset: source.dataset,
+          manifest: source.manifest,
+          imageRoot: params?.imageRoot,
+          confineTo: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source.dataset))?.uri.fsPath,
+          cacheDir: params?.cache ?? null,
+          sha256: source.sha256,
+        },
+        token,
+        (e) => progress(`Reading every sample… ${Math.round(e.fraction * 100)}%`),
+      );
+    },
+    compare: async (source, strategies, token, progress) => {
+      const params = s.lastParams(source.dataset);
+      if (!params) throw new Error('Curate this dataset in this window first: Compare re-uses that run’s settings and cache.');
+      return s.backend.compare({ ...params, strategies }, token, (e) => progress(progressText(e)));
+    },
+  };
+}
