@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 
 const steps = [
   { name: 'build', cmd: ['node', 'esbuild.config.mjs'] },
-  { name: 'typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'typecheck', cmd: ['node', 'scripts/typecheck.mjs'] },
   { name: 'lint', cmd: ['npx', 'eslint', '.'] },
   { name: 'unit', cmd: ['node', 'test/runUnit.mjs'], count: /^ℹ pass (\d+)$|^ℹ fail (\d+)$/ },
   { name: 'integration', cmd: ['node', 'dist/test/integration/runCodeServer.js'], count: /integration: (\d+) passed, (\d+) failed/ },
