@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildQualityReport } from '../../../src/core/report/report';
 import { reportToMarkdown, escapeMd } from '../../../src/core/report/markdown';
 import { jaccard } from '../../../src/core/report/compare';
-import { DistinctCounter, IntHistogram, hash53 } from '../../../src/core/report/aggregate';
+import { DistinctCounter, IntHistogram, hash53 } from '../../../src/core/report/sketches';
 import {
   answersOption,
   instructionTemplate,
