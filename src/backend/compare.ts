@@ -3,7 +3,8 @@
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { compareToFiles } from '../cli/compare';
 import { EXIT } from '../cli/curate';
-import type { Logger, ProgressFn } from '../core/pipeline/types';
+import type { Logger } from '../core/runtime/log';
+import type { ProgressFn } from '../core/runtime/progress';
 import type { Comparison } from '../core/report/types';
 import type { CompareParams } from '../protocol/backend';
 

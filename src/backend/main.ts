@@ -6,14 +6,14 @@ import { createMessageConnection, ResponseError, StreamMessageReader, StreamMess
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import { curateToFiles, EXIT, failureOutcome } from '../cli/curate';
 import { configureOrt } from '../core/ort/session';
-import { CancelledError } from '../core/pipeline/types';
-import type { Logger } from '../core/pipeline/types';
+import { CancelledError } from '../core/runtime/cancel';
+import type { Logger } from '../core/runtime/log';
 import { buildQualityReport } from '../core/report/report';
 import { openCurationCache } from '../core/store/cache';
 import { capabilityId } from '../core/pipeline/run';
 import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
 import type { JobParams } from '../protocol/backend';
-import type { ProgressFn } from '../core/pipeline/types';
+import type { ProgressFn } from '../core/runtime/progress';
 import { compareForBackend } from './compare';
 
 configureOrt({ telemetry: false });

@@ -1,7 +1,8 @@
 // What the `cadc` commands print: the logger and progress lines on stderr, and failures (one line on
 // stderr; with --json also an error object on stdout; the stack only with --verbose).
-import { STAGES } from '../core/pipeline/types';
-import type { Logger, ProgressEvent } from '../core/pipeline/types';
+import { STAGES } from '../core/runtime/progress';
+import type { Logger } from '../core/runtime/log';
+import type { ProgressEvent } from '../core/runtime/progress';
 import { reasonOf } from './curate';
 import type { Failure } from './curate';
 

@@ -3,7 +3,7 @@
 // only for the visible ranges plus a margin and refreshed debounced on scroll.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttributionRow } from '../core/pipeline/api';
+import type { AttributionRow } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/cache';
 import { hoverImage } from './confine';

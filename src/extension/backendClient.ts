@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import type * as vscode from 'vscode';
 import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
-import type { ProgressEvent } from '../core/pipeline/types';
+import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
 import { BackendError, compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
 import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityParams } from '../protocol/backend';

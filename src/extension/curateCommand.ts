@@ -3,8 +3,8 @@
 // a confirm before an existing manifest is replaced.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { STAGES } from '../core/pipeline/types';
-import type { ProgressEvent } from '../core/pipeline/types';
+import { STAGES } from '../core/runtime/progress';
+import type { ProgressEvent } from '../core/runtime/progress';
 import type { Annotations } from './annotations';
 import { parseAlignmentLabel, parseBudget } from '../cli/args';
 import type { CurateParams, CurateSummary } from '../protocol/backend';

@@ -3,7 +3,7 @@
 // cancellation, which the backend turns into an AbortSignal.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { CurateArgs } from '../cli/args';
-import type { ProgressEvent } from '../core/pipeline/types';
+import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
 
 /** What a curation produced: the CLI's `--json` object and the backend's `curate` result. */

@@ -7,8 +7,8 @@
 import Ajv from 'ajv';
 import type { JSONSchemaType, SchemaObject, ValidateFunction } from 'ajv';
 import { STRATEGIES } from '../cli/args';
-import { STAGES } from '../core/pipeline/types';
-import type { ProgressEvent } from '../core/pipeline/types';
+import { STAGES } from '../core/runtime/progress';
+import type { ProgressEvent } from '../core/runtime/progress';
 import { COMPARISON_SCHEMA, QUALITY_REPORT_SCHEMA } from '../core/report/types';
 import type { Comparison, QualityReport } from '../core/report/types';
 import type { CurateSummary } from './backend';

@@ -4,7 +4,7 @@
 // lines without being loaded. Lines are 1-based and end at '\n' (a preceding '\r' is dropped).
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { throwIfCancelled } from '../pipeline/types';
+import { throwIfCancelled } from '../runtime/cancel';
 
 export interface LineIndex {
   file: string;

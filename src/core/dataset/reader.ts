@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CancelledError } from '../pipeline/types';
+import { CancelledError } from '../runtime/cancel';
 import { boundMessage, describeValue, excerpt } from './describe';
 import { DatasetReadError } from './errors';
 import { detectFormat, normaliseRecord } from './normalise';

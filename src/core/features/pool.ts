@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { CurationConfig } from '../config';
 import { readDataset } from '../dataset/reader';
 import type { DatasetDiagnostic, DatasetSummary, ReadOptions, Sample } from '../dataset/types';
-import { CancelledError } from '../pipeline/types';
+import { CancelledError } from '../runtime/cancel';
 import { forEachLimited, imageFeatures } from './images';
 import { LabelTable } from './labels';
 import { detectStyles, primaryStyle } from './styles';

@@ -4,7 +4,7 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import { batchFeeds, buildTrajectoryGraph, makeProjections, session, weightFeeds } from '../proxy/model';
 import type { WarmupResult } from '../proxy/warmup';
-import { throwIfCancelled } from '../pipeline/types';
+import { throwIfCancelled } from '../runtime/cancel';
 import { Rng } from '../util/rng';
 import type { Trajectories } from './types';
 

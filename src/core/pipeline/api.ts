@@ -9,7 +9,8 @@ import type { Attribution } from '../influence/types';
 import type { Duplicates, GroupInfluence, SelectionResult } from '../selection/types';
 import type { CapabilityScores } from '../selection/scores';
 import type { ManifestV1, Stage } from '../curriculum/types';
-import type { Logger, ProgressFn } from './types';
+import type { Logger } from '../runtime/log';
+import type { ProgressFn } from '../runtime/progress';
 
 export interface CurationInput {
   datasetPath: string;
@@ -54,23 +55,6 @@ export interface CurationRun {
   timingsMs: Record<string, number>;
   /** Whether features/trajectories came from the cache. */
   cacheHit: boolean;
-}
-
-/** One line of the attributions JSONL, also what a hover shows. */
-export interface AttributionRow {
-  line: number;
-  id: string;
-  /** Hard label, as capability id `c<k>`. */
-  capability: string;
-  /** I_k(z) per capability id. */
-  influence: Record<string, number>;
-  selfInfluence: number;
-  /** Loss at the last checkpoint. */
-  loss: number;
-  style: string;
-  selected: boolean;
-  /** Stage id `s<k>` or null when not selected. */
-  stage: string | null;
 }
 
 export interface ReselectOptions {

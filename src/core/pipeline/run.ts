@@ -33,9 +33,10 @@ import { round6 } from '../util/stableJson';
 import { CACHE_SCHEMA, openCurationCache } from '../store/cache';
 import { ImageRefs } from '../store/imageDeps';
 import type { ImageScope } from '../store/imageDeps';
-import type { AttributionRow, CurationInput, CurationRun, ReselectOptions } from './api';
-import { throwIfCancelled } from './types';
-import type { ProgressFn, StageName } from './types';
+import type { AttributionRow } from '../store/attributionTable';
+import type { CurationInput, CurationRun, ReselectOptions } from './api';
+import { throwIfCancelled } from '../runtime/cancel';
+import type { ProgressFn, StageName } from '../runtime/progress';
 
 export const TOOL_VERSION = '0.1.0';
 

@@ -2,7 +2,7 @@
 // checkpoint per epoch, T epochs), with Adam (or SGD) on a linearly decaying learning rate.
 import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
-import { throwIfCancelled } from '../pipeline/types';
+import { throwIfCancelled } from '../runtime/cancel';
 import type { Rng } from '../util/rng';
 import { batchFeeds, buildTrainGraph, initWeights, makeEmbedding, proxyShape, session, weightFeeds } from './model';
 import type { ProxyShape } from './model';

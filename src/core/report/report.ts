@@ -7,7 +7,7 @@ import { readDataset } from '../dataset/reader';
 import type { DatasetFormat, DatasetSummary } from '../dataset/types';
 import { detectStyles, primaryStyle } from '../features/styles';
 import type { ManifestV1 } from '../curriculum/types';
-import { CancelledError } from '../pipeline/types';
+import { CancelledError } from '../runtime/cancel';
 import { QualityAccumulator, headlineDeltas, prepareSample } from './aggregate';
 import { QUALITY_REPORT_SCHEMA } from './types';
 import type { CapabilityQuality, QualityReport, QualitySection } from './types';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CancellationToken } from 'vscode-jsonrpc/node';
 import type * as vscode from 'vscode';
-import type { ProgressEvent } from '../../../src/core/pipeline/types';
+import type { ProgressEvent } from '../../../src/core/runtime/progress';
 import { BackendClient } from '../../../src/extension/backendClient';
 import type { CurateParams } from '../../../src/protocol/backend';
 

@@ -6,7 +6,7 @@ import { batchFeeds, buildTrainGraph, buildTrajectoryGraph, initWeights, makeEmb
 import type { ProxyShape } from '../../../src/core/proxy/model';
 import { warmUp } from '../../../src/core/proxy/warmup';
 import { tensor } from '../../../src/core/ort/session';
-import { CancelledError } from '../../../src/core/pipeline/types';
+import { CancelledError } from '../../../src/core/runtime/cancel';
 import { Rng } from '../../../src/core/util/rng';
 import { tinyPool } from '../helpers';
 

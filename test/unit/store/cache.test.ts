@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
 import { CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
-import type { AttributionRow } from '../../../src/core/pipeline/api';
+import type { AttributionRow } from '../../../src/core/store/attributionTable';
 import { FIXTURES } from '../helpers';
 
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
 import { cacheIo, CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
-import type { Logger } from '../../../src/core/pipeline/types';
+import type { Logger } from '../../../src/core/runtime/log';
 import { stableStringify } from '../../../src/core/util/stableJson';
 
 const DEMO = join(__dirname, '../../../demo/demo.jsonl');

@@ -11,7 +11,7 @@ import type { CurationConfig } from '../../../src/core/config';
 import { serializeManifest } from '../../../src/core/curriculum/manifest';
 import { buildPool } from '../../../src/core/features/pool';
 import type { CurationInput } from '../../../src/core/pipeline/api';
-import type { Logger } from '../../../src/core/pipeline/types';
+import type { Logger } from '../../../src/core/runtime/log';
 import { cacheKeyParts, runCuration } from '../../../src/core/pipeline/run';
 import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import { ImageRefs } from '../../../src/core/store/imageDeps';

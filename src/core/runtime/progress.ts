@@ -1,4 +1,4 @@
-// Progress, cancellation and results of a curation run, shared by the CLI, the backend and tests.
+// Progress of a curation run, shared by the engine, the CLI, the backend and the webview's protocol.
 // Every run reports every stage of STAGES once, in this order: it runs (fraction 0 … 1) or it is
 // reported as cached.
 
@@ -24,22 +24,3 @@ export interface ProgressEvent {
 }
 
 export type ProgressFn = (e: ProgressEvent) => void;
-
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-  debug(msg: string): void;
-}
-
-/** Thrown when an AbortSignal fires; callers treat it as a clean stop, not a failure. */
-export class CancelledError extends Error {
-  constructor() {
-    super('Cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
-export function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
