@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { STYLES } from '../../src/core/features/types';
 import type { Comparison, QualityReport } from '../../src/core/report/types';
 import type { HostToMap, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
 import { renderCompare, renderQuality } from './analysis';
@@ -25,7 +26,6 @@ interface ViewState {
 const state: ViewState = (vscode.getState() as ViewState | undefined) ?? { filter: {}, sort: { key: 'line', dir: 'asc' }, scrollTop: 0 };
 const save = () => vscode.setState(state);
 
-const STYLES = ['multi-choice', 'coordinate', 'yes/no', 'short-answer', 'short-description', 'detailed-description', 'comparison', 'chain-of-thought', 'specified-style'];
 const ROW = 24;
 const PAGE = 100;
 
