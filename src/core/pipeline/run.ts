@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
+import { TASK_LABEL_FIELDS } from '../features/labels';
 import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
@@ -283,7 +284,7 @@ async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResu
   const { pool: probePool } = await buildPool(path.resolve(file), cfg, { imageRoot: undefined, confineTo: input.confineTo, signal });
   const field =
     cfg.capabilities.labelField ??
-    ['task_name', 'task', 'subtask', 'category', 'source', 'dataset', 'ability', 'type'].find((f) => probePool.labels[f] && probePool.labels[f].values.length >= 2) ??
+    TASK_LABEL_FIELDS.find((f) => probePool.labels[f] && probePool.labels[f].values.length >= 2) ??
     labelCandidates(probePool)[0];
   if (!field) throw new Error(`The probe file ${file} has no task-label field (task_name, source, category, …) to group its samples by.`);
   const groups = { ...probeGroupsFromLabels(probePool, field), source: 'file' as const };

@@ -1,6 +1,7 @@
 // Helpers shared by the selection strategies (strategies/): budgets, quota splits, the eligibility
 // rule (one sample per duplicate cluster), seeded draws, and the task groups of task-balanced, LESS, ICONS.
 import type { CapabilityModel } from '../capabilities/types';
+import { TASK_LABEL_FIELDS } from '../features/labels';
 import type { Pool } from '../features/types';
 import type { Rng } from '../util/rng';
 import type { SelectionContext } from './types';
@@ -149,9 +150,6 @@ export function topBy(list: number[], key: (i: number) => number, count: number)
     .slice(0, count);
 }
 
-/** Task-label fields tried in order when config.selection.taskField is unset. */
-export const TASK_FIELDS = ['task_name', 'task', 'source', 'category', 'dataset', 'ability'] as const;
-
 export const NO_LABEL = '(none)';
 
 export interface TaskGroups {
@@ -164,7 +162,7 @@ export interface TaskGroups {
 
 /**
  * The task groups: labels[taskField] when set (an error if the pool has no such field), else the first
- * of TASK_FIELDS the pool has (with at least one labelled sample), else the probe groups.
+ * of TASK_LABEL_FIELDS the pool has (with at least one labelled sample), else the probe groups.
  */
 export function resolveTaskGroups(pool: Pool, config: CurationConfig, capabilities?: CapabilityModel): TaskGroups {
   const want = config.selection.taskField;
@@ -173,11 +171,11 @@ export function resolveTaskGroups(pool: Pool, config: CurationConfig, capabiliti
     if (!col) throw new Error(`No label field '${want}' in the dataset (fields: ${Object.keys(pool.labels).join(', ') || 'none'}).`);
     return { source: 'label', field: want, names: col.values.slice(), of: col.codes };
   }
-  for (const f of TASK_FIELDS) {
+  for (const f of TASK_LABEL_FIELDS) {
     const col = pool.labels[f];
     if (col && col.codes.some((c) => c >= 0)) return { source: 'label', field: f, names: col.values.slice(), of: col.codes };
   }
-  if (!capabilities) throw new Error(`The dataset has no task-label field (${TASK_FIELDS.join(', ')}) and no probe groups are known.`);
+  if (!capabilities) throw new Error(`The dataset has no task-label field (${TASK_LABEL_FIELDS.join(', ')}) and no probe groups are known.`);
   return { source: 'probe', names: capabilities.probe.names.slice(), of: capabilities.probe.of };
 }
 
