@@ -1,7 +1,7 @@
 // `cadc` command-line entry: curate a dataset headless, with the same results as the extension for
 // the same dataset, config and seed.
 import * as path from 'node:path';
-import { TOOL_VERSION } from '../core/pipeline/run';
+import { TOOL_VERSION } from '../core/runtime/version';
 import { COMMANDS, helpText, parseArgs, UsageError } from './args';
 import type { CurateArgs, HelpTopic } from './args';
 import { curateToFiles, EXIT } from './curate';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttributionRow } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
-import type { AttributionTable } from '../core/store/cache';
+import type { AttributionTable } from '../core/store/attributionTable';
 import { hoverImage } from './confine';
 
 const MARGIN = 50;

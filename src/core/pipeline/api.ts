@@ -1,5 +1,5 @@
 // The public face of the core: what the CLI, the backend process and tests call.
-// Implementation: run.ts (runCuration, reselect, attributionRows).
+// Implementation: run.ts (runCuration), reselect.ts (reselect, reselectAsync), attribution.ts (attributionOf).
 import type { CurationConfig } from '../config';
 import type { DatasetFormat, DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';

@@ -1,12 +1,10 @@
 // The CADC pipeline end to end: read → featurise → warm-up → trajectories → capabilities →
-// influence → select → sequence, with progress, cancellation, a cache, and cheap re-selection.
-import { createHash } from 'node:crypto';
-import { createReadStream, realpathSync } from 'node:fs';
+// influence → select → sequence, with progress, cancellation and a cache. Selection and sequencing:
+// reselect.ts; cache keys: cacheKey.ts; attribution rows: attribution.ts.
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
 import { TASK_LABEL_FIELDS } from '../features/labels';
-import { buildPool, labelCandidates, sampleAtLine } from '../features/pool';
-import { STYLES } from '../features/types';
+import { buildPool, labelCandidates } from '../features/pool';
 import type { Pool } from '../features/types';
 import { DatasetReadError } from '../dataset/errors';
 import { readErrorMessage } from '../dataset/sniff';
@@ -17,117 +15,21 @@ import { computeTrajectories } from '../gradients/trajectories';
 import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
-import type { CapabilityModel } from '../capabilities/types';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { findDuplicates } from '../selection/dedup';
-import { budgetCount, budgetShortNote } from '../selection/helpers';
 import { getStrategy } from '../selection/strategies';
 import { prepareSelection } from '../selection/strategies/groupInfluence';
 import { loadScoresFile } from '../selection/scores';
-import type { SelectionResult } from '../selection/types';
-import { buildStages } from '../curriculum/stages';
-import { appendAlignmentStage, combinedSelection, selectWithAlignment } from '../curriculum/alignment';
-import { buildManifest } from '../curriculum/manifest';
-import type { Stage } from '../curriculum/types';
 import { Rng } from '../util/rng';
-import { round6 } from '../util/stableJson';
-import { CACHE_SCHEMA, openCurationCache } from '../store/cache';
+import { openCurationCache } from '../store/cache';
 import { ImageRefs } from '../store/imageDeps';
-import type { ImageScope } from '../store/imageDeps';
-import type { AttributionRow } from '../store/attributionTable';
-import type { CurationInput, CurationRun, ReselectOptions } from './api';
 import { throwIfCancelled } from '../runtime/cancel';
-import type { ProgressFn, StageName } from '../runtime/progress';
-
-export const TOOL_VERSION = '0.1.0';
-
-/** sha256 of a file, streamed. */
-export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    throwIfCancelled(signal);
-    hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
-}
-
-/**
- * Stage progress and timings. Every stage of STAGES is reported once, in order: `begin` … `end`
- * (fraction 0 … 1) when it runs, `cached` (fraction 1, cached: true) when its result came from the cache.
- */
-class StageClock {
-  readonly timings: Record<string, number> = {};
-  private readonly start = performance.now();
-  private open: { stage: StageName; t: number } | undefined;
-  constructor(private readonly progress: ProgressFn) {}
-
-  begin(stage: StageName): void {
-    if (this.open) this.end(this.open.stage);
-    this.open = { stage, t: performance.now() };
-    this.progress({ stage, fraction: 0 });
-  }
-
-  report(stage: StageName, fraction: number, message?: string): void {
-    if (this.open?.stage === stage) this.progress({ stage, fraction: Math.max(0, Math.min(1, fraction)), ...(message ? { message } : {}) });
-  }
-
-  end(stage: StageName): void {
-    if (this.open?.stage !== stage) return;
-    this.timings[stage] = Math.round((performance.now() - this.open.t) * 10) / 10 + (this.timings[stage] ?? 0);
-    this.open = undefined;
-    this.progress({ stage, fraction: 1 });
-  }
-
-  cached(stage: StageName): void {
-    this.progress({ stage, fraction: 1, cached: true });
-  }
-
-  async run<T>(stage: StageName, fn: (report: (fraction: number, message?: string) => void) => Promise<T> | T): Promise<T> {
-    this.begin(stage);
-    const result = await fn((fraction, message) => this.report(stage, fraction, message));
-    this.end(stage);
-    return result;
-  }
-
-  total(): number {
-    return Math.round((performance.now() - this.start) * 10) / 10;
-  }
-}
-
-/**
- * Everything a cached stage's result depends on, in one place (a change to any of it is a miss).
- * Features: the dataset's content (its sha256 names the cache folder), the cache format and tool
- * version, the feature config, the record format, where images resolve (the image root, by default
- * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
- * entry loads, which image files those references found (path, size, mtime: `images`).
- * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Probe and
- * scores files are read on every run, after the cached stages.
- */
-export function cacheKeyParts(input: CurationInput) {
-  const datasetPath = path.resolve(input.datasetPath);
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  const scope: ImageScope = { root: path.resolve(input.imageRoot ?? path.dirname(datasetPath)), ...(input.confineTo ? { confineTo: path.resolve(input.confineTo) } : {}) };
-  const c = input.config;
-  const features = {
-    cache: CACHE_SCHEMA,
-    tool: TOOL_VERSION,
-    features: c.features,
-    format: input.format ?? 'auto',
-    imageRoot: [scope.root, real(scope.root)],
-    confineTo: scope.confineTo ? [scope.confineTo, real(scope.confineTo)] : null,
-  };
-  return {
-    scope,
-    features,
-    trajectories: (images: string | undefined) => ({ features, images: images ?? null, proxy: c.proxy, gradients: c.gradients, seed: c.seed }),
-  };
-}
+import type { CurationInput, CurationRun } from './api';
+import { attributionOf } from './attribution';
+import { cacheKeyParts } from './cacheKey';
+import { fileSha256 } from './fileHash';
+import { selectFor, sequenceFor } from './reselect';
+import { StageClock } from './stageClock';
 
 export async function runCuration(input: CurationInput): Promise<CurationRun> {
   const cfg = input.config;
@@ -262,7 +164,6 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
           for (let i = 0; i < r.pool.n; i++) yield attributionOf(r, i);
         })(),
       );
-      await cache.flush();
     }
     return run;
   } finally {
@@ -291,196 +192,3 @@ async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResu
   const traj = await computeTrajectories(probePool, warm, cfg, { signal });
   return { groups, traj };
 }
-
-type RunBase = Omit<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest' | 'timingsMs'>;
-
-/** Selection, stages and manifest for a run's fixed trajectories/capabilities and a config. */
-function selectAndSequence(base: RunBase, cfg: CurationConfig): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
-  return sequenceFor(base, cfg, selectFor(base, cfg));
-}
-
-interface Picked {
-  rng: Rng;
-  aligned: ReturnType<typeof selectWithAlignment>;
-  selection: SelectionResult;
-}
-
-/** The selection for a config: the strategy's picks (and the alignment stage's), with a note when the budget was not met. */
-function selectFor(base: RunBase, cfg: CurationConfig): Picked {
-  const rng = new Rng(cfg.seed);
-  const strategy = getStrategy(cfg.strategy);
-  // The strategy gets B − A; the alignment stage (if enabled) takes A of the samples it left.
-  const aligned = selectWithAlignment({
-    pool: base.pool,
-    duplicates: base.duplicates,
-    attribution: base.attribution,
-    config: cfg,
-    budget: budgetCount(cfg.budget, base.pool.n, cfg.budgetUnit),
-    rng: rng.fork('alignment'),
-    select: (budget): SelectionResult =>
-      strategy.select(
-        {
-          pool: base.pool,
-          config: cfg,
-          rng: rng.fork(`select:${cfg.strategy}`),
-          duplicates: base.duplicates,
-          trajectories: base.trajectories,
-          capabilities: base.capabilities,
-          attribution: base.attribution,
-          scores: base.scores,
-          groupInfluence: base.groupInfluence,
-        },
-        budget,
-      ),
-  });
-  const combined = combinedSelection(aligned);
-  const short = budgetShortNote({ pool: base.pool, duplicates: base.duplicates, config: cfg, attribution: base.attribution }, cfg.strategy, combined.selected.length);
-  const selection = short.length ? { ...combined, notes: [...combined.notes, ...short] } : combined;
-  return { rng, aligned, selection };
-}
-
-/** The curriculum stages and the manifest of a selection. */
-function sequenceFor(base: RunBase, cfg: CurationConfig, { rng, aligned, selection }: Picked): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
-  const stages: Stage[] = appendAlignmentStage(
-    buildStages(aligned.capability, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence')),
-    aligned,
-    base.attribution,
-  );
-  const stageOf = new Int32Array(base.pool.n).fill(-1);
-  for (const s of stages) for (const i of s.samples) stageOf[i] = s.index;
-  const manifest = buildManifest({
-    toolVersion: TOOL_VERSION,
-    summary: base.summary,
-    datasetPath: manifestDatasetPath(base.input),
-    config: cfg,
-    pool: base.pool,
-    warmup: base.warmup,
-    trajectories: base.trajectories,
-    capabilities: base.capabilities,
-    attribution: base.attribution,
-    selection,
-    stages,
-    probeFile: base.input.probeFile ? relativeTo(base.input, base.input.probeFile) : undefined,
-    scoresFile:
-      base.scores && base.input.scoresFile ? { file: relativeTo(base.input, base.input.scoresFile), sha256: base.scores.sha256, samples: base.scores.scored } : undefined,
-  });
-  return { selection, stages, stageOf, manifest };
-}
-
-function relativeTo(input: CurationInput, file: string): string {
-  const base = input.manifestBase ? path.resolve(input.manifestBase) : path.dirname(path.resolve(input.datasetPath));
-  return path.relative(base, path.resolve(file)).split(path.sep).join('/');
-}
-
-function manifestDatasetPath(input: CurationInput): string {
-  return relativeTo(input, input.datasetPath);
-}
-
-/**
- * New selection at another budget/strategy without recomputing features or trajectories. Synchronous:
- * LESS / ICONS need per-group influence (ORT GEMMs, asynchronous), which the run carries when it was
- * curated with one of them; otherwise use `reselectAsync`, which computes it first. Imported scores are reused.
- */
-export function reselect(run: CurationRun, opts: ReselectOptions): CurationRun {
-  const cfg: CurationConfig = structuredClone(run.manifest.config);
-  cfg.budget = opts.budget;
-  // The unit given; the run's own for the run's own budget; otherwise none (≤ 1 a share, above a count).
-  if (opts.budgetUnit) cfg.budgetUnit = opts.budgetUnit;
-  else if (opts.budget !== run.manifest.config.budget) delete cfg.budgetUnit;
-  if (opts.strategy) cfg.strategy = opts.strategy;
-  if (opts.within) cfg.selection.within = opts.within;
-  if (opts.balance) cfg.selection.balance = opts.balance;
-  const t = performance.now();
-  const names = run.capabilities.capabilities.map((c) => c.name);
-  const chosen = selectAndSequence(run, cfg);
-  // Names may have been edited by the user; keep them.
-  names.forEach((n, k) => (run.capabilities.capabilities[k].name = n));
-  return { ...run, ...chosen, timingsMs: { ...run.timingsMs, reselect: Math.round(performance.now() - t) } };
-}
-
-/** `reselect` for any strategy: computes (and keeps on the run) the per-group influence LESS / ICONS need. */
-export async function reselectAsync(run: CurationRun, opts: ReselectOptions): Promise<CurationRun> {
-  const cfg: CurationConfig = structuredClone(run.manifest.config);
-  if (opts.strategy) cfg.strategy = opts.strategy;
-  const groupInfluence = await prepareSelection({
-    pool: run.pool,
-    config: cfg,
-    strategy: getStrategy(cfg.strategy),
-    trajectories: run.trajectories,
-    capabilities: run.capabilities,
-    existing: run.groupInfluence,
-  });
-  return reselect({ ...run, groupInfluence }, opts);
-}
-
-/** Renames a capability; the manifest is rebuilt so the name persists into it. */
-export function renameCapability(run: CurationRun, id: string, name: string): CurationRun {
-  const k = capabilityIndex(id);
-  const cap = run.capabilities.capabilities[k];
-  if (!cap) throw new Error(`No capability ${id}.`);
-  const clean = name.replace(/\s+/g, ' ').trim().slice(0, 120);
-  if (!clean) throw new Error('A capability name cannot be empty.');
-  cap.name = clean;
-  return { ...run, ...selectAndSequence(run, run.manifest.config) };
-}
-
-export function capabilityId(k: number): string {
-  return `c${k + 1}`;
-}
-
-export function capabilityIndex(id: string): number {
-  const m = /^c(\d+)$/.exec(id);
-  return m ? Number(m[1]) - 1 : -1;
-}
-
-export function stageId(s: number): string {
-  return `s${s + 1}`;
-}
-
-
-export function attributionOf(run: CurationRun, i: number): AttributionRow {
-  const { pool, attribution, trajectories } = run;
-  const K = attribution.K;
-  const influence: Record<string, number> = {};
-  for (let k = 0; k < K; k++) influence[capabilityId(k)] = round6(attribution.influence[i * K + k]);
-  const T = trajectories.T;
-  const stage = run.stageOf[i];
-  return {
-    line: pool.lines[i],
-    id: pool.ids[i],
-    capability: capabilityId(attribution.hard[i]),
-    influence,
-    selfInfluence: round6(attribution.selfInfluence[i]),
-    loss: round6(trajectories.loss[i * T + T - 1]),
-    style: STYLES[pool.primaryStyle[i]] ?? 'unknown',
-    selected: stage >= 0,
-    stage: stage >= 0 ? stageId(stage) : null,
-  };
-}
-
-export function attributionAt(run: CurationRun, line: number): AttributionRow | undefined {
-  const i = sampleAtLine(run.pool, line);
-  return i < 0 ? undefined : attributionOf(run, i);
-}
-
-export function attributionsInRange(run: CurationRun, startLine: number, endLine: number): AttributionRow[] {
-  const out: AttributionRow[] = [];
-  const { lines, n } = run.pool;
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (lines[mid] < startLine) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < n && lines[i] <= endLine; i++) out.push(attributionOf(run, i));
-  return out;
-}
-
-export function attributionRows(run: CurationRun): AttributionRow[] {
-  const rows: AttributionRow[] = new Array(run.pool.n);
-  for (let i = 0; i < run.pool.n; i++) rows[i] = attributionOf(run, i);
-  return rows;
-}
-
-export type { CapabilityModel };

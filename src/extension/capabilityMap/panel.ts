@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { pca2d } from '../../core/pipeline/layout';
-import type { AttributionTable } from '../../core/store/cache';
+import type { AttributionTable } from '../../core/store/attributionTable';
 import type { HostToMap, MapOverview, MapSamplePage, MapStage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
 import type { Comparison, QualityReport } from '../../core/report/types';
 import { comparisonToMarkdown, reportToMarkdown } from '../../core/report/markdown';

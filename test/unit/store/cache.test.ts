@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
-import { CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
+import { loadArrays, saveArrays } from '../../../src/core/store/arrays';
+import { CurationCache } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/store/attributionTable';
 import { FIXTURES } from '../helpers';
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
-import { cacheIo, CurationCache, loadArrays, saveArrays } from '../../../src/core/store/cache';
+import { cacheIo, loadArrays, saveArrays } from '../../../src/core/store/arrays';
+import { CurationCache } from '../../../src/core/store/cache';
 import type { Logger } from '../../../src/core/runtime/log';
 import { stableStringify } from '../../../src/core/util/stableJson';
 

@@ -12,7 +12,8 @@ import { serializeManifest } from '../../../src/core/curriculum/manifest';
 import { buildPool } from '../../../src/core/features/pool';
 import type { CurationInput } from '../../../src/core/pipeline/api';
 import type { Logger } from '../../../src/core/runtime/log';
-import { cacheKeyParts, runCuration } from '../../../src/core/pipeline/run';
+import { cacheKeyParts } from '../../../src/core/pipeline/cacheKey';
+import { runCuration } from '../../../src/core/pipeline/run';
 import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import { ImageRefs } from '../../../src/core/store/imageDeps';
 

@@ -1,0 +1,42 @@
+// The cache keys of a curation run: everything the cached stages' results depend on.
+import { realpathSync } from 'node:fs';
+import * as path from 'node:path';
+import { CACHE_SCHEMA } from '../store/arrays';
+import type { ImageScope } from '../store/imageDeps';
+import { TOOL_VERSION } from '../runtime/version';
+import type { CurationInput } from './api';
+
+/**
+ * Everything a cached stage's result depends on, in one place (a change to any of it is a miss).
+ * Features: the dataset's content (its sha256 names the cache folder), the cache format and tool
+ * version, the feature config, the record format, where images resolve (the image root, by default
+ * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
+ * entry loads, which image files those references found (path, size, mtime: `images`).
+ * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Probe and
+ * scores files are read on every run, after the cached stages.
+ */
+export function cacheKeyParts(input: CurationInput) {
+  const datasetPath = path.resolve(input.datasetPath);
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const scope: ImageScope = { root: path.resolve(input.imageRoot ?? path.dirname(datasetPath)), ...(input.confineTo ? { confineTo: path.resolve(input.confineTo) } : {}) };
+  const c = input.config;
+  const features = {
+    cache: CACHE_SCHEMA,
+    tool: TOOL_VERSION,
+    features: c.features,
+    format: input.format ?? 'auto',
+    imageRoot: [scope.root, real(scope.root)],
+    confineTo: scope.confineTo ? [scope.confineTo, real(scope.confineTo)] : null,
+  };
+  return {
+    scope,
+    features,
+    trajectories: (images: string | undefined) => ({ features, images: images ?? null, proxy: c.proxy, gradients: c.gradients, seed: c.seed }),
+  };
+}
