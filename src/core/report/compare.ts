@@ -5,7 +5,7 @@ import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
 import { labelCandidates } from '../features/pool';
 import type { CurationRun } from '../pipeline/api';
-import { capabilityId } from '../pipeline/attribution';
+import { capabilityId } from '../capabilities/ids';
 import { reselectAsync } from '../pipeline/reselect';
 import { budgetCount } from '../selection/helpers';
 import { getStrategy } from '../selection/strategies';

@@ -4,6 +4,7 @@
 // rows, paged and filtered in SQL), so the panel works for datasets of any size from disk.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { capabilityNumber, cleanCapabilityName } from '../../core/capabilities/ids';
 import { pca2d } from '../../core/pipeline/layout';
 import type { AttributionTable } from '../../core/store/attributionTable';
 import type { HostToMap, MapOverview, MapSamplePage, MapStage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
@@ -296,7 +297,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
               i: r.line,
               line: r.line,
               id: r.id,
-              capability: Number(r.capability.slice(1)) - 1,
+              capability: capabilityNumber(r.capability) - 1,
               style: r.style,
               selected: r.selected,
               stage: r.stage,
@@ -337,7 +338,7 @@ export class CapabilityMapPanel implements vscode.Disposable {
       }
       case 'rename': {
         if (!this.source) return;
-        const name = m.name.replace(/\s+/g, ' ').trim().slice(0, 120);
+        const name = cleanCapabilityName(m.name);
         if (!name) return;
         await renameInManifest(this.source.manifestUri, new Map([[m.capability, name]]));
         this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);
