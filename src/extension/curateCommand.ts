@@ -3,6 +3,7 @@
 // a confirm before an existing manifest is replaced.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { manifestPathFor } from '../core/curriculum/manifest';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Annotations } from './annotations';
@@ -139,8 +140,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     void vscode.window.showErrorMessage(`CADC: ${e.message}; nothing was run.`);
     return undefined;
   }
-  const stem = path.basename(uri.fsPath).replace(/\.(jsonl|json)$/i, '');
-  const manifestUri = vscode.Uri.file(path.join(outDir, `${stem}.cadc.json`));
+  const manifestUri = vscode.Uri.file(manifestPathFor(outDir, uri.fsPath));
   let force = !!options.force;
   if (!force) {
     try {
