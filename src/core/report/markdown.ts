@@ -1,5 +1,6 @@
 // Markdown renderings of the quality report and of a comparison. Dataset-derived strings (label
 // values, templates, names, paths) are untrusted: escapeMd makes them inert inside a table cell.
+import { budgetText } from '../config';
 import { HEADLINE_FIGURES } from './figures';
 import type { Comparison, HeadlineFigures, QualityReport, QualitySection } from './types';
 
@@ -32,8 +33,8 @@ function signed(x: number, asPct: boolean): string {
 
 /** A comparison's budget as asked: a share (5%) or a count (the legacy number 1 with a count of 1 was a count). */
 function budgetAsked(requested: number, count: number, samples: number): string {
-  if (requested < 1 || (requested === 1 && (count !== 1 || samples === 1))) return pct(requested);
-  return String(requested);
+  const share = requested < 1 || (requested === 1 && (count !== 1 || samples === 1));
+  return budgetText(requested, share ? 'fraction' : 'count');
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
