@@ -1,7 +1,8 @@
 // The quality report's accumulator: one sample prepared once (prepareSample) and added to each
 // section it belongs to (pool, selection, capability), counting with the bounded-memory sketches of
 // sketches.ts. No sample text is kept beyond the sample being added (except the capped maps of label
-// values and template strings, which are what the report shows).
+// values and template strings, which are what the report shows). Over 300 lines: the accumulator is
+// one class whose fields and result() belong together.
 import { STYLES } from '../features/types';
 import type { ImageRef } from '../dataset/types';
 import { REASONING_MARKERS, instructionTemplate, normaliseText, sampleSignals, words } from './signals';
