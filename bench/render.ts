@@ -1,6 +1,6 @@
 // Renders bench/results/*.json into SVG charts and the Markdown tables the README quotes
 // (bench/results/tables.md). Every number comes from a results file; a missing file only skips its
-// charts and tables.
+// charts and tables. The quality section: renderQuality.ts.
 // Run: npx tsx bench/render.ts [--in bench/results] [--out bench/results] [--smoke]
 // (--smoke writes into a temp folder and prints what it wrote.)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,32 +8,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { barChart, grid, lineChart, PALETTE, single } from './plot';
 import type { Chart, Series } from './plot';
-import { aggregate } from './aggregate';
-import type { Aggregate, AggregateRow } from './aggregate';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = any;
+import { quality } from './renderQuality';
+import { int, loadLine, num, sign, table } from './renderText';
+import type { Json } from './renderText';
 
 const REPO = resolve(__dirname, '..');
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select'] as const;
 const STAGE_COLORS: Record<string, string> = { featurise: PALETTE[0], 'warm-up': PALETTE[1], trajectories: PALETTE[2], capabilities: PALETTE[3], influence: PALETTE[4], select: PALETTE[5], read: PALETTE[6], total: '#000000' };
 
-const num = (v: number, d = 1) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const int = (v: number) => Math.round(v).toLocaleString('en-US');
-const sign = (v: number, d = 1) => (v < 0 ? `−${num(-v, d)}` : num(v, d));
-
 function load(dir: string, name: string): Json | undefined {
   const p = join(dir, `${name}.json`);
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : undefined;
-}
-
-function table(head: string[], rows: (string | number)[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-function loadLine(j: Json): string {
-  const l = j.loadavg?.before ?? j.loadavg;
-  return l ? `Load average at start (1/5/15 min): ${l.join(' / ')} on ${j.machine?.cpus ?? 2} cores.${j.loadNote ? ` ${j.loadNote}` : ''}` : '';
 }
 
 // ---------------------------------------------------------------- perf
@@ -294,247 +279,6 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
       table(
         ['model', 'GFLOP per sample per checkpoint', 'CPU s per sample-checkpoint', 'sample-checkpoints per CPU hour', '45K × T=4 on this CPU', '665K × T=4 on this CPU', '45K × T=4 on one A100', '665K × T=4 on one A100'],
         g.models.map((m: Json) => [m.model, int(m.gflopsPerSampleCheckpoint), num(m.cpuSecondsPerSampleCheckpoint, 2), int(m.sampleCheckpointsPerCpuHour), `${num(m.cpuDays45kT4)} days`, `${num(m.cpuDays665kT4)} days`, `${num(m.gpuHours45kT4)} h`, `${num(m.gpuHours665kT4)} h`]),
-      ),
-      '',
-    );
-  }
-}
-
-// ---------------------------------------------------------------- quality
-/** The results as splits + aggregate; a results file from before --splits becomes one split. */
-function qualitySplits(j: Json): { splits: Json[]; agg: Aggregate } {
-  const splits: Json[] = j.splits ?? [{ split: 0, rows: j.rows, heldOut: j.heldOut, trainPool: j.trainPool, capabilities: j.capabilities, nmi: j.nmi, ari: j.ari }];
-  return { splits, agg: j.aggregate ?? aggregate(splits) };
-}
-
-const STRATEGY_COLORS: Record<string, string> = {
-  'cadc (default: proportional, stratified, top-10% self-influence dropped)': '#E41A1C',
-  'cadc (proportional, stratified, no self-influence filter)': '#0072B2',
-  'random (top-10% self-influence dropped)': '#999999',
-  'cadc (even, stratified; paper split)': '#56B4E9',
-  'cadc (even, influence-weighted)': '#009E73',
-  'cadc (even, top-influence; paper literal)': '#003f5c',
-  mmssr: '#E69F00',
-  'task-balanced': '#D55E00',
-  less: '#CC79A7',
-  icons: '#8c564b',
-  length: '#9467bd',
-  'loss-band': '#7a7a00',
-};
-const colorOf = (n: string, i: number) => STRATEGY_COLORS[n.replace(/ \(label: [^)]*\)$/, '')] ?? (/self-influence dropped/.test(n) ? '#E41A1C' : PALETTE[i % PALETTE.length]);
-
-/** Shorter names for chart legends (the tables keep the full ones). */
-function chartName(n: string): string {
-  return n
-    .replace(/^cadc \(default: proportional, stratified, top-(\d+)% self-influence dropped\)$/, 'cadc default (top-$1% self-infl. dropped)')
-    .replace(/^cadc \(proportional, stratified, no self-influence filter\)$/, 'cadc, no self-influence filter')
-    .replace(/^random \(top-(\d+)% self-influence dropped\)$/, 'random, top-$1% self-infl. dropped');
-}
-
-function quality(j: Json, out: Map<string, string>, md: string[]): void {
-  const { splits, agg } = qualitySplits(j);
-  const N = splits.length;
-  const A: AggregateRow[] = agg.rows;
-  const budgets: number[] = [...new Set(A.map((r) => r.budget))].sort((a, b) => a - b);
-  const names: string[] = [...new Set(A.map((r) => r.strategy))];
-  const others = names.filter((n) => n !== 'random');
-  const get = (n: string, b: number) => A.find((r) => r.strategy === n && r.budget === b);
-  const usesLabel = (n: string) => A.some((r) => r.strategy === n && r.usesEvaluationLabel);
-  const blindNames = names.filter((n) => !usesLabel(n));
-  const pct = (b: number) => `${+(100 * b).toFixed(1)}%`;
-  const pm = (m: { mean: number; sd: number | null }, signed = false) => `${signed && m.mean > 0 ? '+' : ''}${sign(m.mean)}${m.sd === null ? '' : ` ± ${num(m.sd)}`}`;
-  const seeds = get('random', budgets[0])?.seedSd?.seeds ?? 0;
-  const overSplits = N > 1 ? `mean ± sd over ${N} splits` : 'one split';
-  const xAxis = {
-    xLabel: 'budget (% of the training pool, log scale)',
-    xLog: true,
-    xTicks: budgets.map((b) => 100 * b),
-    xTickFormat: (v: number) => `${v}%`,
-    yTickFormat: (v: number) => `${Math.round(v)}`,
-  };
-
-  // ---- charts: split-averaged means (full range), the zoom with error bars, the paired differences.
-  const rnd = budgets.map((b) => get('random', b)).filter((r): r is AggregateRow => !!r);
-  const randomSeries: Series[] = rnd.length
-    ? [
-        {
-          name: N > 1 ? `random, ${seeds} seeds: mean ± sd over splits` : `random: mean ± sd (${seeds} seeds)`,
-          color: '#444444',
-          dashed: true,
-          points: rnd.map((r) => [100 * r.budget, r.relative.mean]),
-          // One split: the band is random's seed spread; several: the spread of its mean over splits.
-          band: rnd.map((r) => {
-            const sd = N > 1 ? (r.relative.sd ?? 0) : (r.seedSd?.mean ?? 0);
-            return [100 * r.budget, r.relative.mean - sd, r.relative.mean + sd];
-          }),
-        },
-      ]
-    : [];
-  const series = (n: string, i: number, dx = 0, what: 'relative' | 'vsRandom' = 'relative', bars = false): Series => {
-    const rs = budgets.map((b) => get(n, b)).filter((r): r is AggregateRow => !!r && !!r[what]);
-    return {
-      name: usesLabel(n) ? `${chartName(n)} †` : chartName(n),
-      color: colorOf(n, i),
-      dashed: usesLabel(n),
-      dx,
-      points: rs.map((r) => [100 * r.budget, r[what]!.mean]),
-      ...(bars && N > 1
-        ? {
-            errors: rs.map((r) => [100 * r.budget, r[what]!.mean - (r[what]!.sd ?? 0), r[what]!.mean + (r[what]!.sd ?? 0)] as [number, number, number]),
-            dots: rs.flatMap((r) => r[what]!.perSplit.map((v) => [100 * r.budget, v] as [number, number])),
-          }
-        : {}),
-    };
-  };
-  const strategySeries = others.map((n, i) => series(n, i));
-  const note = `${j.dataset} · ${int(j.trainPool)} training rows, ${int(j.heldOut)} held out by '${j.label}' on each of ${N} split(s) · downstream learner ≠ proxy · 0% = answer-prior baseline, 100% = all training rows. Dashed, †: selected with the evaluation's own label field (training rows only) — not a fair comparison, for reference.`;
-  const all = lineChart({
-    ...xAxis,
-    title: N > 1 ? `All strategies, mean over ${N} splits (full range)` : 'All strategies (full range)',
-    yLabel: 'relative performance (%), macro over label groups',
-    series: [...randomSeries, ...strategySeries],
-    width: 820,
-    height: 560,
-    note,
-  });
-  // Zoom: the strategies within reach of random, so the band and the small differences are visible.
-  const rv = (randomSeries[0]?.band ?? []).flatMap((b) => [b[1], b[2]]);
-  const lo = Math.min(...rv) - 25;
-  const nearNames = others.filter((n) => budgets.every((b) => (get(n, b)?.relative.mean ?? -Infinity) >= lo));
-  const far = others.filter((n) => !nearNames.includes(n)).map((n) => (usesLabel(n) ? `${n} †` : n));
-  const spread = (k: number) => (k - (nearNames.length - 1) / 2) * 10;
-  const near = nearNames.map((n) => series(n, others.indexOf(n), spread(nearNames.indexOf(n)), 'relative', true));
-  const hiNear = Math.max(...[...near, ...randomSeries].flatMap((s) => [...s.points.map((p) => p[1]), ...(s.errors ?? []).map((e) => e[2]), ...(s.dots ?? []).map((d) => d[1]), ...(s.band ?? []).map((e) => e[2])])) + 5;
-  const loNear = Math.min(...[...near, ...randomSeries].flatMap((s) => [...s.points.map((p) => p[1]), ...(s.errors ?? []).map((e) => e[1]), ...(s.dots ?? []).map((d) => d[1]), ...(s.band ?? []).map((e) => e[1])])) - 5;
-  const zoom = lineChart({
-    ...xAxis,
-    title: `Zoom: the strategies near random (${N > 1 ? 'bars ± sd over splits, circles: splits' : "band: random's seed sd"})`,
-    yLabel: 'relative performance (%)',
-    yRange: [loNear, hiNear],
-    series: [...randomSeries, ...near],
-    width: 820,
-    height: 560,
-    note: far.length ? `Below this range at some budget (left panel): ${far.join(', ')}.` : undefined,
-  });
-  const charts = [all, zoom];
-  if (rnd.length) {
-    const diff = nearNames.map((n) => series(n, others.indexOf(n), spread(nearNames.indexOf(n)), 'vsRandom', true));
-    const seedBand: Series = {
-      name: `random ± its seed sd within a split`,
-      color: '#444444',
-      dashed: true,
-      points: rnd.map((r) => [100 * r.budget, 0]),
-      band: rnd.map((r) => [100 * r.budget, -(r.seedSd?.mean ?? 0), r.seedSd?.mean ?? 0]),
-    };
-    charts.push(
-      lineChart({
-        ...xAxis,
-        title: `Paired difference vs random, same split${N > 1 ? ' (bars ± sd over splits, circles: splits)' : ''}`,
-        yLabel: 'strategy − random seed mean (points of relative perf.)',
-        series: [seedBand, ...diff],
-        width: 820,
-        height: 560,
-        note: `Above 0: better than random's mean over its ${seeds} seeds on that split. Wins per strategy (${budgets.map(pct).join(' / ')}): ${nearNames
-          .map((n) => `${n}${usesLabel(n) ? ' †' : ''} ${budgets.map((b) => (get(n, b)?.vsRandom ? `${get(n, b)!.vsRandom!.wins}/${get(n, b)!.vsRandom!.n}` : '—')).join(' / ')}`)
-          .join('; ')}.`,
-      }),
-    );
-  }
-  out.set('quality.svg', grid(charts, 2, `Does the curation help? Held-out relative performance vs budget${N > 1 ? ` (${N} held-out splits)` : ''}`));
-
-  // ---- tables
-  const perSplit = (f: (s: Json) => string) => splits.map(f).join(' / ');
-  md.push('## Quality (`npm run bench:quality` → `quality.json`)', '', loadLine(j), '');
-  md.push(
-    `Dataset ${j.dataset}: ${int(j.trainPool)} training rows, ${int(j.heldOut)} held out (stratified by \`${j.label}\`)${N > 1 ? ` on each of ${N} held-out splits (${String(j.splitMethod ?? '').replace(/\.$/, '')})` : ''}. Probe groups: ${j.probe}. ${j.groupsForSelection ? `${j.groupsForSelection} ` : ''}K = ${perSplit((s) => `${s.capabilities}`)}; capabilities vs \`${j.label}\`: NMI ${perSplit((s) => `${s.nmi.capabilitiesVsLabel}`)} (random partition of the same sizes ${perSplit((s) => `${s.nmi.randomPartitionSameSizes}`)})${splits[0].ari ? `, ARI ${perSplit((s) => `${s.ari.capabilitiesVsLabel}`)} (random ${perSplit((s) => `${s.ari.randomPartitionSameSizes}`)})` : ''}${N > 1 ? ' (per split)' : ''}. Relative performance = share of the full pool's held-out improvement over an answer-prior baseline, macro over the ${j.groups.length} groups (100% = as good as all training rows).`,
-    '',
-  );
-  const best = (b: number) => Math.max(...blindNames.map((m) => get(m, b)?.relative.mean ?? -Infinity));
-  md.push(
-    `Relative performance (%), ${overSplits}${N > 1 ? " (random: its seed mean on each split, then mean ± sd of those over splits; in brackets random's seed sd within a split, averaged)" : ''}:`,
-    '',
-    table(
-      ['strategy', ...budgets.map(pct)],
-      names.map((n) => [
-        n === 'random' ? `random (${seeds} seeds: mean ± sd${N > 1 ? ` over ${N} splits` : ''})` : usesLabel(n) ? `${n} †` : n,
-        ...budgets.map((b) => {
-          const r = get(n, b);
-          if (!r) return '—';
-          let cell = N > 1 ? pm(r.relative) : n === 'random' ? `${sign(r.relative.mean)} ± ${num(r.seedSd?.mean ?? 0)}` : sign(r.relative.mean);
-          if (n === 'random' && N > 1 && r.seedSd?.mean !== null && r.seedSd?.mean !== undefined) cell += ` (seed sd ${num(r.seedSd.mean)})`;
-          return !usesLabel(n) && r.relative.mean === best(b) ? `**${cell}**` : cell;
-        }),
-      ]),
-    ),
-    '',
-    '**Bold**: best mean among rows that did not see the evaluation label. † selected with the evaluation label field (training rows only): not a fair comparison, shown for reference.',
-    '',
-  );
-  if (rnd.length) {
-    md.push(
-      `Paired difference against random on the same split (strategy − random's mean over its ${seeds} seeds on that split), in points of relative performance: ${N > 1 ? `mean ± sd over ${N} splits (wins = splits where the strategy beat random's mean)` : 'one split'}; last columns: the same difference in units of random's seed sd on that split, averaged over splits:`,
-      '',
-      table(
-        ['strategy', ...budgets.map((b) => `${pct(b)}: Δ (wins/N)`), ...budgets.map((b) => `${pct(b)}: Δ / seed sd`)],
-        others.map((n) => [
-          usesLabel(n) ? `${n} †` : n,
-          ...budgets.map((b) => {
-            const v = get(n, b)?.vsRandom;
-            return v ? `${pm(v, true)} (${v.wins}/${v.n})` : '—';
-          }),
-          ...budgets.map((b) => {
-            const z = (get(n, b)?.vsRandom?.perSplitInRandomSd ?? []).filter((x): x is number => x !== null);
-            if (!z.length) return '—';
-            const m = z.reduce((a, c) => a + c, 0) / z.length;
-            return `${m > 0 ? '+' : ''}${sign(m)}`;
-          }),
-        ]),
-      ),
-      '',
-    );
-    if (N > 1) {
-      md.push(
-        'Per split: relative performance of random (seed mean ± seed sd) and each strategy’s difference from it:',
-        '',
-        table(
-          ['strategy', ...budgets.flatMap((b) => splits.map((s) => `${pct(b)} split ${s.split}`))],
-          names.map((n) => [
-            usesLabel(n) ? `${n} †` : n,
-            ...budgets.flatMap((b) => {
-              const r = get(n, b);
-              return splits.map((_, k) => {
-                if (!r) return '—';
-                if (n === 'random') {
-                  const sd = r.seedSd?.perSplit[k];
-                  return `${sign(r.relative.perSplit[k])}${sd === null || sd === undefined ? '' : ` ± ${num(sd)}`}`;
-                }
-                const d = r.vsRandom?.perSplit[k];
-                return d === undefined ? '—' : `${d > 0 ? '+' : ''}${sign(d)}`;
-              });
-            }),
-          ]),
-        ),
-        '',
-      );
-    }
-  }
-  if (j.notes?.length) md.push(...j.notes.map((n: string) => `- ${n}`), '');
-  // Per-group table at the middle budget, averaged over seeds and splits.
-  const mid = budgets[Math.floor(budgets.length / 2)];
-  const allRows: Json[] = splits.flatMap((s) => s.rows);
-  if (j.groups && allRows[0]?.perGroup) {
-    md.push(`Per-group relative performance at ${pct(mid)} (mean over ${N > 1 ? 'splits and random seeds' : 'random seeds'}):`, '');
-    md.push(
-      table(
-        ['strategy', ...j.groups],
-        names.map((n) => {
-          // Mean over splits of each split's mean over rows (seeds), so every split weighs the same.
-          const per = splits.map((s) => s.rows.filter((r: Json) => r.strategy === n && r.budget === mid)).filter((rs: Json[]) => rs.length);
-          return [
-            usesLabel(n) ? `${n} †` : n,
-            ...j.groups.map((_: string, g: number) => (per.length ? sign(per.reduce((a: number, rs: Json[]) => a + rs.reduce((x: number, r: Json) => x + r.perGroup[g], 0) / rs.length, 0) / per.length) : '—')),
-          ];
-        }),
       ),
       '',
     );

@@ -10,7 +10,7 @@ import { CancelledError } from '../core/runtime/cancel';
 import type { Logger } from '../core/runtime/log';
 import { buildQualityReport } from '../core/report/report';
 import { openCurationCache } from '../core/store/cache';
-import { capabilityId } from '../core/pipeline/attribution';
+import { capabilityId } from '../core/capabilities/ids';
 import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
 import type { JobParams } from '../protocol/backend';
 import type { ProgressFn } from '../core/runtime/progress';

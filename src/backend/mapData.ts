@@ -2,6 +2,7 @@
 // the run's overview (manifest figures and the PCA layout of every sample's influence vector) and
 // the sample table's pages (sql.js, filtered and sorted in SQL; instruction previews read from disk
 // through a sparse line index). One run's table stays open, with its layout, until another is asked for.
+import { capabilityNumber } from '../core/capabilities/ids';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
@@ -117,7 +118,7 @@ export class MapData {
         i: r.line,
         line: r.line,
         id: r.id,
-        capability: Number(r.capability.slice(1)) - 1,
+        capability: capabilityNumber(r.capability) - 1,
         style: r.style,
         selected: r.selected,
         stage: r.stage,

@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from '
 import * as path from 'node:path';
 import { resolveConfig } from '../core/config';
 import type { AlignmentConfig, DeepPartial } from '../core/config';
-import { serializeManifest } from '../core/curriculum/manifest';
+import { attributionsPathFor, manifestPathFor, serializeManifest } from '../core/curriculum/manifest';
 import { DatasetReadError } from '../core/dataset/errors';
 import { configureOrt } from '../core/ort/session';
 import type { CurationInput, CurationRun } from '../core/pipeline/api';
@@ -97,10 +97,6 @@ export function writeOutputFiles(files: { path: string; data: Chunk | Iterable<C
   return undefined;
 }
 
-export function stemOf(dataset: string): string {
-  return path.basename(dataset).replace(/\.(jsonl|json)$/i, '');
-}
-
 export async function curateToFiles(
   args: Omit<CurateArgs, 'command' | 'json' | 'quiet'>,
   hooks: { signal?: AbortSignal; onProgress?: ProgressFn; log?: Logger } = {},
@@ -114,9 +110,8 @@ export async function curateToFiles(
     return { code: EXIT.unreadable, reason: 'not-found', message: `cannot read dataset ${args.dataset}: ${(e as Error).message}` };
   }
   const outDir = path.resolve(args.out);
-  const stem = stemOf(dataset);
-  const manifestPath = path.join(outDir, `${stem}.cadc.json`);
-  const attributionsPath = path.join(outDir, `${stem}.cadc.attributions.jsonl`);
+  const manifestPath = manifestPathFor(outDir, dataset);
+  const attributionsPath = attributionsPathFor(outDir, dataset);
   // A fast, friendly exit before the work; the writes themselves refuse to replace (see writeOutputFiles).
   if (!args.force) {
     const there = [manifestPath, ...(args.attributions ? [attributionsPath] : [])].find((f) => existsSync(f));

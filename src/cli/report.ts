@@ -6,7 +6,8 @@ import { reportToMarkdown } from '../core/report/markdown';
 import { attributionsBeside, buildQualityReport, loadManifest } from '../core/report/report';
 import type { QualityReport } from '../core/report/types';
 import type { ReportArgs } from './args';
-import { EXIT, existsFailure, failureOutcome, stemOf, writeOutputFiles } from './curate';
+import { datasetStem } from '../core/curriculum/manifest';
+import { EXIT, existsFailure, failureOutcome, writeOutputFiles } from './curate';
 import type { Failure } from './curate';
 import { printFailure } from './output';
 
@@ -30,7 +31,7 @@ export function unreadable(file: string): string | undefined {
 /** Writes `<out>/<stem>.<kind>.md` and `.json` atomically, refusing to overwrite without force. */
 export function outputPaths(dataset: string, out: string, kind: 'report' | 'compare'): { markdown: string; json: string } {
   const dir = path.resolve(out);
-  const stem = stemOf(dataset);
+  const stem = datasetStem(dataset);
   return { markdown: path.join(dir, `${stem}.cadc.${kind}.md`), json: path.join(dir, `${stem}.cadc.${kind}.json`) };
 }
 

@@ -5,7 +5,7 @@
 // not exist yet, through their nearest existing ancestor's real path.
 import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { ImageResolver } from '../core/dataset/reader';
+import { ImageResolver } from '../core/dataset/images';
 
 /** A path the workspace asked for resolves outside the folder it is confined to (or is unusable). */
 export class OutsideWorkspaceError extends Error {

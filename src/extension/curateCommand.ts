@@ -3,6 +3,7 @@
 // existing manifest is replaced. The run it produces becomes the session's current run.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { manifestPathFor } from '../core/curriculum/manifest';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
 import { parseAlignmentLabel, parseBudget } from '../cli/args';
@@ -135,8 +136,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     void vscode.window.showErrorMessage(`CADC: ${e.message}; nothing was run.`);
     return undefined;
   }
-  const stem = path.basename(uri.fsPath).replace(/\.(jsonl|json)$/i, '');
-  const manifestUri = vscode.Uri.file(path.join(outDir, `${stem}.cadc.json`));
+  const manifestUri = vscode.Uri.file(manifestPathFor(outDir, uri.fsPath));
   let force = !!options.force;
   if (!force) {
     try {

@@ -1,35 +1,15 @@
 // The Capability Map's Quality and Compare views: the VLIT quality report of the pool and of the
 // selection (correctness, diversity, complexity), and strategies compared at the run's budget
 // (overlap, composition, quality deltas). Every dataset-derived string is set as text only.
-import type { Comparison, CompositionEntry, HeadlineFigures, QualityReport } from '../../src/core/report/types';
+import { HEADLINE_FIGURES } from '../../src/core/report/figures';
+import type { Comparison, CompositionEntry, QualityReport } from '../../src/core/report/types';
 import type { MapOverview, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
 
 type Post = (m: MapToHost) => void;
 
-/** How a headline figure reads: its label, format, and which direction is better (for colouring deltas). */
-const FIGURES: { key: keyof HeadlineFigures; label: string; group: string; fmt: 'pct' | 'num' | 'int'; better: 'up' | 'down' | 'none' }[] = [
-  { key: 'samples', label: 'samples', group: '', fmt: 'int', better: 'none' },
-  { key: 'emptyAnswerRate', label: 'empty answers', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'truncatedRate', label: 'truncated answers', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'yesNoMismatchRate', label: 'yes/no question not answered yes/no', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'multipleChoiceMismatchRate', label: 'multiple choice answered without an option', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'imageMissingRate', label: 'image referenced but missing', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'imageTokenMismatchRate', label: '<image> tokens ≠ images', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'conflictingDuplicateRate', label: 'duplicate questions, conflicting answers', group: 'correctness', fmt: 'pct', better: 'down' },
-  { key: 'distinctTemplates', label: 'distinct instruction templates', group: 'diversity', fmt: 'int', better: 'none' },
-  { key: 'templatesPerSample', label: 'templates per sample', group: 'diversity', fmt: 'num', better: 'up' },
-  { key: 'distinctStyles', label: 'interaction styles present', group: 'diversity', fmt: 'int', better: 'up' },
-  { key: 'styleEntropy', label: 'style entropy (bits)', group: 'diversity', fmt: 'num', better: 'up' },
-  { key: 'questionDistinct2', label: 'question distinct-2', group: 'diversity', fmt: 'num', better: 'up' },
-  { key: 'answerDistinct2', label: 'answer distinct-2', group: 'diversity', fmt: 'num', better: 'up' },
-  { key: 'meanRounds', label: 'rounds per sample', group: 'complexity', fmt: 'num', better: 'up' },
-  { key: 'multiTurnRate', label: 'multi-turn samples', group: 'complexity', fmt: 'pct', better: 'up' },
-  { key: 'reasoningRate', label: 'answers with reasoning markers', group: 'complexity', fmt: 'pct', better: 'up' },
-  { key: 'meanAnswerWords', label: 'answer words (mean)', group: 'complexity', fmt: 'num', better: 'none' },
-  { key: 'medianAnswerWords', label: 'answer words (median)', group: 'complexity', fmt: 'num', better: 'none' },
-  { key: 'p90AnswerWords', label: 'answer words (p90)', group: 'complexity', fmt: 'num', better: 'none' },
-];
+/** The headline figures the map shows (labels, formats and better directions: core/report/figures.ts). */
+const FIGURES = HEADLINE_FIGURES.filter((f) => f.inMap);
 
 function fmt(v: number | undefined, f: 'pct' | 'num' | 'int'): string {
   if (v === undefined || !Number.isFinite(v)) return '—';

@@ -1,10 +1,10 @@
 // The Capability Map's sample table: filters, sortable columns, and a virtualised body (only the
 // visible rows exist in the DOM) whose pages the host reads from the run's attribution table.
+import { STYLES } from '../../src/core/features/types';
 import type { MapOverview, MapSamplePage } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
 import type { Host, MapState, ViewState } from './state';
 
-const STYLES = ['multi-choice', 'coordinate', 'yes/no', 'short-answer', 'short-description', 'detailed-description', 'comparison', 'chain-of-thought', 'specified-style'];
 const ROW = 24;
 const PAGE = 100;
 

@@ -1,4 +1,6 @@
-// The cadc.manifest/v1 artefact: built from a run's parts, serialised deterministically.
+// The cadc.manifest/v1 artefact: built from a run's parts, serialised deterministically, and where it
+// is written for a dataset (<out>/<stem>.cadc.json, with <stem>.cadc.attributions.jsonl beside it).
+import * as path from 'node:path';
 import { requestedCount } from '../config';
 import type { CurationConfig } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
@@ -99,4 +101,19 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
 
 export function serializeManifest(m: ManifestV1): string {
   return stableStringify(m);
+}
+
+/** A dataset file's stem: its name without `.jsonl`/`.json`. */
+export function datasetStem(dataset: string): string {
+  return path.basename(dataset).replace(/\.(jsonl|json)$/i, '');
+}
+
+/** Where a curation of `dataset` writes its manifest: `<outDir>/<stem>.cadc.json`. */
+export function manifestPathFor(outDir: string, dataset: string): string {
+  return path.join(outDir, `${datasetStem(dataset)}.cadc.json`);
+}
+
+/** Where a curation of `dataset` writes its attributions: `<outDir>/<stem>.cadc.attributions.jsonl`. */
+export function attributionsPathFor(outDir: string, dataset: string): string {
+  return path.join(outDir, `${datasetStem(dataset)}.cadc.attributions.jsonl`);
 }

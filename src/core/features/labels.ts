@@ -8,6 +8,13 @@ import { excerpt } from '../dataset/describe';
 import type { DatasetDiagnostic } from '../dataset/types';
 import type { LabelColumn } from './types';
 
+/**
+ * Label fields that name a sample's task, best first: the fallback when no field is given for
+ * probe groups (capabilities.labelField), for a probe file, and for task-balanced/LESS/ICONS
+ * (selection.taskField). The order is the one docs/method.md §1.2 and §3 and the README promise.
+ */
+export const TASK_LABEL_FIELDS: readonly string[] = ['task_name', 'task', 'source', 'category', 'dataset', 'ability'];
+
 /** At most this many label columns (the most present first). */
 export const MAX_LABEL_FIELDS = 32;
 /** A label field is present on at least this share of the samples. */

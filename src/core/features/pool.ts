@@ -5,7 +5,7 @@ import { readDataset } from '../dataset/reader';
 import type { DatasetDiagnostic, DatasetSummary, ReadOptions, Sample } from '../dataset/types';
 import { CancelledError } from '../runtime/cancel';
 import { forEachLimited, imageFeatures } from './images';
-import { LabelTable } from './labels';
+import { LabelTable, TASK_LABEL_FIELDS } from './labels';
 import { detectStyles, primaryStyle } from './styles';
 import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './text';
 import { IMAGE_FEATURE_DIM } from './types';
@@ -223,7 +223,6 @@ function addDiagnostic(summary: DatasetSummary, d: DatasetDiagnostic, max = 10_0
 
 /** Fields that look like task labels and are usable as probe groups, best first. */
 export function labelCandidates(pool: Pool): string[] {
-  const preferred = ['task_name', 'task', 'subtask', 'category', 'source', 'dataset', 'ability', 'type'];
   const out: { field: string; score: number }[] = [];
   for (const [field, col] of Object.entries(pool.labels)) {
     if (/^(id|model|image|url|path|split|answer|label_id)$/i.test(field) || /(_id|Id)$/.test(field)) continue;
@@ -235,7 +234,7 @@ export function labelCandidates(pool: Pool): string[] {
     const counts = new Int32Array(distinct);
     for (const c of col.codes) if (c >= 0) counts[c]++;
     if (Math.max(...counts) > 0.5 * present) continue;
-    const rank = preferred.indexOf(field);
+    const rank = TASK_LABEL_FIELDS.indexOf(field);
     out.push({ field, score: rank < 0 ? 100 : rank });
   }
   return out.sort((a, b) => a.score - b.score || a.field.localeCompare(b.field)).map((x) => x.field);

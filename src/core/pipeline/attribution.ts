@@ -1,13 +1,10 @@
 // A run's per-sample attribution row (the attributions JSONL, the cache's table, a hover) and the
-// capability / stage ids (`c<k>`, `s<k>`, 1-based) it is written with.
+// stage ids (`s<k>`, 1-based) it is written with (capability ids: capabilities/ids.ts).
+import { capabilityId } from '../capabilities/ids';
 import { STYLES } from '../features/types';
 import { round6 } from '../util/stableJson';
 import type { AttributionRow } from '../store/attributionTable';
 import type { CurationRun } from './api';
-
-export function capabilityId(k: number): string {
-  return `c${k + 1}`;
-}
 
 function stageId(s: number): string {
   return `s${s + 1}`;

@@ -2,8 +2,9 @@
 // itself and by re-selection at another budget or strategy without recomputing anything else.
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
-import { budgetCount, budgetShortNote, getStrategy } from '../selection/strategies';
-import { prepareSelection } from '../selection/baselines';
+import { budgetCount, budgetShortNote } from '../selection/helpers';
+import { getStrategy } from '../selection/strategies';
+import { prepareSelection } from '../selection/strategies/groupInfluence';
 import type { SelectionResult } from '../selection/types';
 import { buildStages } from '../curriculum/stages';
 import { appendAlignmentStage, combinedSelection, selectWithAlignment } from '../curriculum/alignment';

@@ -3,6 +3,7 @@
 // reselect.ts; cache keys: cacheKey.ts; attribution rows: attribution.ts.
 import * as path from 'node:path';
 import type { CurationConfig } from '../config';
+import { TASK_LABEL_FIELDS } from '../features/labels';
 import { buildPool, labelCandidates } from '../features/pool';
 import type { Pool } from '../features/types';
 import { DatasetReadError } from '../dataset/errors';
@@ -17,7 +18,7 @@ import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { findDuplicates } from '../selection/dedup';
 import { getStrategy } from '../selection/strategies';
-import { prepareSelection } from '../selection/baselines';
+import { prepareSelection } from '../selection/strategies/groupInfluence';
 import { loadScoresFile } from '../selection/scores';
 import { Rng } from '../util/rng';
 import { openCurationCache } from '../store/cache';
@@ -184,7 +185,7 @@ async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResu
   const { pool: probePool } = await buildPool(path.resolve(file), cfg, { imageRoot: undefined, confineTo: input.confineTo, signal });
   const field =
     cfg.capabilities.labelField ??
-    ['task_name', 'task', 'subtask', 'category', 'source', 'dataset', 'ability', 'type'].find((f) => probePool.labels[f] && probePool.labels[f].values.length >= 2) ??
+    TASK_LABEL_FIELDS.find((f) => probePool.labels[f] && probePool.labels[f].values.length >= 2) ??
     labelCandidates(probePool)[0];
   if (!field) throw new Error(`The probe file ${file} has no task-label field (task_name, source, category, …) to group its samples by.`);
   const groups = { ...probeGroupsFromLabels(probePool, field), source: 'file' as const };

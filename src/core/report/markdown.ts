@@ -1,5 +1,7 @@
 // Markdown renderings of the quality report and of a comparison. Dataset-derived strings (label
 // values, templates, names, paths) are untrusted: escapeMd makes them inert inside a table cell.
+import { budgetText } from '../config';
+import { HEADLINE_FIGURES } from './figures';
 import type { Comparison, HeadlineFigures, QualityReport, QualitySection } from './types';
 
 /**
@@ -31,8 +33,8 @@ function signed(x: number, asPct: boolean): string {
 
 /** A comparison's budget as asked: a share (5%) or a count (the legacy number 1 with a count of 1 was a count). */
 function budgetAsked(requested: number, count: number, samples: number): string {
-  if (requested < 1 || (requested === 1 && (count !== 1 || samples === 1))) return pct(requested);
-  return String(requested);
+  const share = requested < 1 || (requested === 1 && (count !== 1 || samples === 1));
+  return budgetText(requested, share ? 'fraction' : 'count');
 }
 
 function table(head: string[], rows: (string | number)[][]): string {
@@ -41,42 +43,16 @@ function table(head: string[], rows: (string | number)[][]): string {
   return `${out.join('\n')}\n`;
 }
 
-const HEADLINE_LABELS: [keyof HeadlineFigures, string, boolean][] = [
-  ['samples', 'samples', false],
-  ['emptyAnswerRate', 'empty answers', true],
-  ['truncatedRate', 'truncated answers', true],
-  ['yesNoMismatchRate', 'yes/no questions not answered yes/no', true],
-  ['multipleChoiceMismatchRate', 'multiple-choice answers without an option', true],
-  ['imageMissingRate', 'image referenced but missing', true],
-  ['imageTokenMismatchRate', '<image> tokens ≠ images', true],
-  ['conflictingDuplicateRate', 'duplicate questions with conflicting answers', true],
-  ['distinctTemplates', 'distinct instruction templates', false],
-  ['templatesPerSample', 'templates per sample', false],
-  ['distinctStyles', 'distinct interaction styles', false],
-  ['styleEntropy', 'style entropy (bits)', false],
-  ['questionDistinct1', 'questions distinct-1', false],
-  ['questionDistinct2', 'questions distinct-2', false],
-  ['answerDistinct1', 'answers distinct-1', false],
-  ['answerDistinct2', 'answers distinct-2', false],
-  ['meanRounds', 'mean rounds per sample', false],
-  ['multiTurnRate', 'multi-turn samples', true],
-  ['reasoningRate', 'answers with reasoning markers', true],
-  ['meanAnswerWords', 'mean answer words', false],
-  ['medianAnswerWords', 'median answer words', false],
-  ['p90AnswerWords', 'p90 answer words', false],
-  ['meanAnswerChars', 'mean answer characters', false],
-];
-
 function cell(h: HeadlineFigures, k: keyof HeadlineFigures, asPct: boolean): string {
   return asPct ? pct(h[k]) : fmt(h[k]);
 }
 
 function headlineTable(columns: { name: string; h: HeadlineFigures }[], deltas?: { name: string; h: HeadlineFigures }[]): string {
   const head = ['figure', ...columns.map((c) => escapeMd(c.name)), ...(deltas ?? []).map((d) => escapeMd(d.name))];
-  const rows = HEADLINE_LABELS.map(([k, label, asPct]) => [
+  const rows = HEADLINE_FIGURES.map(({ key, label, fmt: unit }) => [
     escapeMd(label),
-    ...columns.map((c) => cell(c.h, k, asPct)),
-    ...(deltas ?? []).map((d) => signed(d.h[k], asPct)),
+    ...columns.map((c) => cell(c.h, key, unit === 'pct')),
+    ...(deltas ?? []).map((d) => signed(d.h[key], unit === 'pct')),
   ]);
   return table(head, rows);
 }

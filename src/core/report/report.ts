@@ -3,6 +3,7 @@
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { compareCapabilityIds } from '../capabilities/ids';
 import { readDataset } from '../dataset/reader';
 import type { DatasetFormat, DatasetSummary } from '../dataset/types';
 import { detectStyles, primaryStyle } from '../features/styles';
@@ -103,14 +104,6 @@ export async function scanQuality(
       return { id, ...(c.pool ? { pool: c.pool.result() } : {}), selections: c.sels.map((a) => a.result()) };
     }),
   };
-}
-
-/** c2 < c10; other ids by string. */
-export function compareCapabilityIds(a: string, b: string): number {
-  const ma = /^c(\d+)$/.exec(a);
-  const mb = /^c(\d+)$/.exec(b);
-  if (ma && mb) return Number(ma[1]) - Number(mb[1]);
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Reads a manifest file (JSON) with a clear error. */

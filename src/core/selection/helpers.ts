@@ -1,9 +1,12 @@
-// Helpers shared by every selection strategy (strategies.ts: cadc, random; baselines.ts: the rest):
-// budgets, quota splits, the eligibility rule (one sample per duplicate cluster) and seeded draws.
+// Helpers shared by the selection strategies (strategies/): budgets, quota splits, the eligibility
+// rule (one sample per duplicate cluster), seeded draws, and the task groups of task-balanced, LESS, ICONS.
+import type { CapabilityModel } from '../capabilities/types';
+import { TASK_LABEL_FIELDS } from '../features/labels';
+import type { Pool } from '../features/types';
 import type { Rng } from '../util/rng';
 import type { SelectionContext } from './types';
 import { budgetText, budgetUnitOf, requestedCount, selfInfluenceDrop } from '../config';
-import type { BudgetUnit, StrategyName } from '../config';
+import type { BudgetUnit, CurationConfig, StrategyName } from '../config';
 
 /** The number of samples a budget selects from a pool of n: what it asks for, at most the pool. */
 export function budgetCount(budget: number, n: number, unit?: BudgetUnit): number {
@@ -129,4 +132,53 @@ export function take(members: number[], count: number, rng: Rng): number[] {
   const a = members.slice();
   rng.shuffle(a);
   return a.slice(0, count);
+}
+
+/** Eligible indices, ascending. */
+export function eligibleList(ctx: SelectionContext, strategy: StrategyName): number[] {
+  const ok = eligible(ctx, strategy);
+  const out: number[] = [];
+  for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) out.push(i);
+  return out;
+}
+
+/** Top `count` of the eligible samples by key descending, ties by index. */
+export function topBy(list: number[], key: (i: number) => number, count: number): number[] {
+  return list
+    .slice()
+    .sort((a, b) => key(b) - key(a) || a - b)
+    .slice(0, count);
+}
+
+export const NO_LABEL = '(none)';
+
+export interface TaskGroups {
+  source: 'label' | 'probe';
+  field?: string;
+  names: string[];
+  /** Group of each sample, -1 = no label. */
+  of: Int32Array;
+}
+
+/**
+ * The task groups: labels[taskField] when set (an error if the pool has no such field), else the first
+ * of TASK_LABEL_FIELDS the pool has (with at least one labelled sample), else the probe groups.
+ */
+export function resolveTaskGroups(pool: Pool, config: CurationConfig, capabilities?: CapabilityModel): TaskGroups {
+  const want = config.selection.taskField;
+  if (want !== undefined) {
+    const col = pool.labels[want];
+    if (!col) throw new Error(`No label field '${want}' in the dataset (fields: ${Object.keys(pool.labels).join(', ') || 'none'}).`);
+    return { source: 'label', field: want, names: col.values.slice(), of: col.codes };
+  }
+  for (const f of TASK_LABEL_FIELDS) {
+    const col = pool.labels[f];
+    if (col && col.codes.some((c) => c >= 0)) return { source: 'label', field: f, names: col.values.slice(), of: col.codes };
+  }
+  if (!capabilities) throw new Error(`The dataset has no task-label field (${TASK_LABEL_FIELDS.join(', ')}) and no probe groups are known.`);
+  return { source: 'probe', names: capabilities.probe.names.slice(), of: capabilities.probe.of };
+}
+
+export function describeGroups(g: { source: 'label' | 'probe'; field?: string; names: string[] }): string {
+  return g.source === 'label' ? `the ${g.names.length} values of label field '${g.field}'` : `the ${g.names.length} probe groups (no task-label field in the dataset)`;
 }

@@ -25,7 +25,7 @@ export interface SelectionContext {
   attribution?: Attribution;
   /** Imported per-sample mmSSR capability scores (scores.ts), when the user gave a scores file. */
   scores?: CapabilityScores;
-  /** Per-target-group influence for LESS and ICONS (baselines.ts `computeGroupInfluence`, ORT GEMMs). */
+  /** Per-target-group influence for LESS and ICONS (strategies/groupInfluence.ts `computeGroupInfluence`, ORT GEMMs). */
   groupInfluence?: GroupInfluence;
 }
 
@@ -61,7 +61,7 @@ export interface SelectionStrategy {
   name: StrategyName;
   /**
    * What the strategy needs beyond the pool. 'groupInfluence' must be computed (asynchronously, in
-   * onnxruntime) before select is called: baselines.ts `prepareSelection` does it.
+   * onnxruntime) before select is called: strategies/groupInfluence.ts `prepareSelection` does it.
    */
   needs: ('trajectories' | 'capabilities' | 'attribution' | 'groupInfluence')[];
   select(ctx: SelectionContext, budget: number): SelectionResult;

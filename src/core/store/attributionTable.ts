@@ -1,6 +1,7 @@
 // The attribution table: one row per sample (what the attributions JSONL holds and a hover shows),
 // as a sql.js (SQLite) database for O(1) lookups by line and filtered, sorted pages. The cache stores
 // the database's bytes as a checksummed entry (cache.ts); this file writes and reads the table.
+import { capabilityNumber } from '../capabilities/ids';
 import { CACHE_SCHEMA } from './arrays';
 import type { SqlJs } from './sqlite';
 
@@ -34,7 +35,7 @@ export function attributionsDatabase(SQL: SqlJs, sha: string, rows: Iterable<Att
     const st = db.prepare('INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (const r of rows) {
       const infl = new Float32Array(Object.values(r.influence));
-      st.run([r.line, r.id, Number(r.capability.slice(1)), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0, r.influence[r.capability] ?? 0]);
+      st.run([r.line, r.id, capabilityNumber(r.capability), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0, r.influence[r.capability] ?? 0]);
     }
     st.free();
     db.run('COMMIT');

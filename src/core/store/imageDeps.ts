@@ -5,7 +5,7 @@
 // replaced image is a miss.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { ImageResolver } from '../dataset/reader';
+import { ImageResolver } from '../dataset/images';
 import type { ImageRef } from '../dataset/types';
 
 /** Where image references resolve: the image root and the outermost folder they may come from. */

@@ -3,6 +3,7 @@
 // backend (MapServices.overview/samples); HTML in html.ts, renames in manifestEdits.ts, the long
 // jobs in jobs.ts.
 import * as vscode from 'vscode';
+import { cleanCapabilityName } from '../../core/capabilities/ids';
 import type { Comparison, QualityReport } from '../../core/report/types';
 import type { HostToMap, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
 import { checkMapMessage } from '../../protocol/guards';
@@ -149,7 +150,7 @@ export class CapabilityMapPanel extends Disposable {
       }
       case 'rename': {
         if (!this.source) return;
-        const name = m.name.replace(/\s+/g, ' ').trim().slice(0, 120);
+        const name = cleanCapabilityName(m.name);
         if (!name) return;
         await renameInManifest(vscode.Uri.file(this.source.manifest), new Map([[m.capability, name]]));
         this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
-import { buildPool, MAX_FEATURE_CHARS } from '../../../src/core/features/pool';
+import { TASK_LABEL_FIELDS } from '../../../src/core/features/labels';
+import { buildPool, labelCandidates, MAX_FEATURE_CHARS } from '../../../src/core/features/pool';
+import { resolveTaskGroups } from '../../../src/core/selection/helpers';
 
 test('a 2 MB answer: answer tokens and styles from its first MAX_FEATURE_CHARS characters, its length whole', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-pool-'));
@@ -21,6 +23,27 @@ test('a 2 MB answer: answer tokens and styles from its first MAX_FEATURE_CHARS c
     assert.equal(pool.answerPtr[1] - pool.answerPtr[0], MAX_FEATURE_CHARS / 'word '.length);
     assert.equal(pool.answerPtr[2] - pool.answerPtr[1], 3);
     assert.ok(pool.questionChars[0] > MAX_FEATURE_CHARS);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one task-field order for probe groups and for tasks: source before category, as the docs say', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-pool-'));
+  try {
+    const file = join(dir, 'd.jsonl');
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ id: `r${i}`, category: `cat${i % 4}`, source: `src${i % 5}`, subtask: `sub${i % 3}`, conversations: [{ from: 'human', value: `Question ${i}?` }, { from: 'gpt', value: `Answer ${i}.` }] }),
+    );
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const config = resolveConfig({ features: { images: false } });
+    const { pool } = await buildPool(file, config, { checkImages: false });
+    assert.deepEqual(TASK_LABEL_FIELDS, ['task_name', 'task', 'source', 'category', 'dataset', 'ability']);
+    // Probe groups (labelCandidates) and task groups (resolveTaskGroups) agree on the field.
+    assert.deepEqual(labelCandidates(pool), ['source', 'category', 'subtask']);
+    const groups = resolveTaskGroups(pool, config);
+    assert.equal(groups.field, 'source');
+    assert.equal(groups.names.length, 5);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

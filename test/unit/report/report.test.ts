@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildQualityReport } from '../../../src/core/report/report';
 import { reportToMarkdown, escapeMd } from '../../../src/core/report/markdown';
+import { HEADLINE_FIGURES } from '../../../src/core/report/figures';
 import { jaccard } from '../../../src/core/report/compare';
-import { DistinctCounter, IntHistogram, hash53 } from '../../../src/core/report/aggregate';
+import { DistinctCounter, IntHistogram, hash53 } from '../../../src/core/report/sketches';
 import {
   answersOption,
   instructionTemplate,
@@ -269,6 +270,17 @@ test('Markdown: tables, and dataset text escaped', async () => {
   assert.ok(md.includes('| `<image>` tokens ≠ images |'), 'the literal <image> in a code span');
   assert.ok(md.includes('sel\\|\\`x\\`'));
   assert.equal(escapeMd('a|b`c`\n<d> &lt;'), 'a\\|b\\`c\\` ⏎ \\<d\\> \\&lt;');
+});
+
+test('headline figures: one table names every figure the report computes, once, and the Markdown shows each', async () => {
+  const f = join(dir, 'figures.jsonl');
+  writeFileSync(f, `${row('1', [['Is it red?', 'yes']])}\n${row('2', [['Describe the scene.', 'A red car on a road.']])}\n`);
+  const r = await buildQualityReport(f);
+  const keys = HEADLINE_FIGURES.map((x) => x.key);
+  assert.deepEqual([...keys].sort(), Object.keys(r.pool.headline).sort());
+  assert.equal(new Set(keys).size, keys.length);
+  const md = reportToMarkdown(r);
+  for (const { label } of HEADLINE_FIGURES) assert.ok(md.includes(`| ${escapeMd(label)} |`), label);
 });
 
 test('Jaccard on known sets', () => {

@@ -1,13 +1,9 @@
-// Selection strategies behind one interface. CADC: a budget split evenly over capabilities with
-// carry-over (water-filling), and inside each capability a coverage-protecting rule (docs/method.md §7:
-// ranking by influence alone collapses coverage, so stratified sampling is the default).
-import type { StrategyName } from '../config';
-import type { Rng } from '../util/rng';
-import type { SelectionStrategy } from './types';
-import { eligible, proportionalQuotas, stratify, take, waterFill } from './helpers';
-import { BASELINES } from './baselines';
-
-export { budgetCount, budgetShortNote, proportionalQuotas, waterFill } from './helpers';
+// CADC: a budget split over capabilities (in proportion to their size, or evenly with carry-over by
+// water-filling), and inside each capability a coverage-protecting rule (docs/method.md §7: ranking by
+// influence alone collapses coverage, so stratified sampling is the default).
+import type { Rng } from '../../util/rng';
+import { eligible, proportionalQuotas, stratify, take, waterFill } from '../helpers';
+import type { SelectionStrategy } from '../types';
 
 /** Efraimidis–Spirakis weighted sampling without replacement: top `count` keys u^(1/w). */
 function weightedTake(members: number[], weights: number[], count: number, rng: Rng): number[] {
@@ -16,19 +12,7 @@ function weightedTake(members: number[], weights: number[], count: number, rng: 
   return keyed.slice(0, count).map(([, m]) => m);
 }
 
-const random: SelectionStrategy = {
-  name: 'random',
-  needs: [],
-  select(ctx, budget) {
-    const ok = eligible(ctx, 'random');
-    const pool: number[] = [];
-    for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) pool.push(i);
-    // A budget above the unique samples: the pipeline's budget note says so (budgetShortNote).
-    return { strategy: 'random', selected: Int32Array.from(take(pool, budget, ctx.rng)), notes: [] };
-  },
-};
-
-const cadc: SelectionStrategy = {
+export const cadc: SelectionStrategy = {
   name: 'cadc',
   needs: ['trajectories', 'capabilities', 'attribution'],
   select(ctx, budget) {
@@ -71,19 +55,3 @@ const cadc: SelectionStrategy = {
     return { strategy: 'cadc', selected: Int32Array.from(chosen), perCapability, notes };
   },
 };
-
-const registry = new Map<StrategyName, SelectionStrategy>([
-  ['cadc', cadc],
-  ['random', random],
-  ...BASELINES.map((b): [StrategyName, SelectionStrategy] => [b.name, b]),
-]);
-
-export function registerStrategy(s: SelectionStrategy): void {
-  registry.set(s.name, s);
-}
-
-export function getStrategy(name: StrategyName): SelectionStrategy {
-  const s = registry.get(name);
-  if (!s) throw new Error(`The '${name}' strategy is not available yet; available: ${[...registry.keys()].join(', ')}.`);
-  return s;
-}

@@ -1,0 +1,69 @@
+// Image references of a record resolved to files: against the image root, confined to it (or to
+// confineTo) through real paths, remote and malformed references flagged, with a resolution cache.
+import { realpathSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ImageRef } from './types';
+
+/** Resolves image references against a root, confined to it (or to confineTo), with a stat cache. */
+export class ImageResolver {
+  private readonly roots: string[];
+  private readonly cache = new Map<string, ImageRef>();
+
+  constructor(
+    private readonly imageRoot: string,
+    confineTo: string | undefined,
+    private readonly checkExists: boolean,
+  ) {
+    const real = (p: string) => {
+      try {
+        return realpathSync(p);
+      } catch {
+        return path.resolve(p);
+      }
+    };
+    // Both the paths as given and their real paths: a root reached through a symlink still counts.
+    const given = [imageRoot, ...(confineTo ? [confineTo] : [])];
+    this.roots = [...new Set([...given.map((p) => path.resolve(p)), ...given.map(real)])];
+  }
+
+  private inside(p: string): boolean {
+    return this.roots.some((r) => {
+      const rel = path.relative(r, p);
+      return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+    });
+  }
+
+  resolve(raw: string): ImageRef {
+    const hit = this.cache.get(raw);
+    if (hit) return hit;
+    let ref: ImageRef;
+    if (/^(https?|data|ftp|file):/i.test(raw)) ref = { raw, problem: 'remote' };
+    else if (raw.trim() === '' || raw.includes('\0')) ref = { raw, problem: 'invalid-path' };
+    else {
+      const abs = path.resolve(this.imageRoot, raw);
+      if (!this.inside(abs)) ref = { raw, problem: 'outside-root' };
+      else if (!this.checkExists) ref = { raw, path: abs };
+      else {
+        let real: string | undefined;
+        try {
+          real = realpathSync(abs);
+        } catch {
+          real = undefined;
+        }
+        if (real === undefined) ref = { raw, path: abs, problem: 'missing' };
+        else if (!this.inside(real)) ref = { raw, problem: 'outside-root' };
+        else {
+          let isFile = false;
+          try {
+            isFile = statSync(real).isFile();
+          } catch {
+            isFile = false;
+          }
+          ref = isFile ? { raw, path: real } : { raw, path: abs, problem: 'missing' };
+        }
+      }
+    }
+    if (this.cache.size < 200_000) this.cache.set(raw, ref);
+    return ref;
+  }
+}
