@@ -130,12 +130,16 @@ test('kill -9 of the backend (JSON-RPC) inside a cache write: the next run clean
   connection.onError(() => undefined);
   connection.listen();
   const { command: _c, json: _j, quiet: _q, ...params } = parseArgs(['curate', dataset, '--out', out, '--cache', cache, '--force']) as CurateArgs;
-  const reply = connection.sendRequest(curateRequest, params).then(
+  // Never hang the suite: if the kill point is not reached in time, end the backend (the assertions below then fail).
+  const guard = setTimeout(() => child.kill('SIGTERM'), 120_000);
+  const reply = connection.sendRequest(curateRequest, { ...params, progressToken: 'fault-suite' }).then(
     () => 'answered',
     () => 'no answer',
   );
-  assert.equal(await exited, 'SIGKILL');
+  const signal = await exited;
+  clearTimeout(guard);
   connection.dispose();
+  assert.equal(signal, 'SIGKILL', 'the backend was killed at its kill point (not by the time guard)');
   assert.equal(await Promise.race([reply, exited.then(() => 'no answer')]), 'no answer');
   assert.ok(temps().some((f) => /trajectories-\w+\.bin\.cadc-/.test(f)), 'the backend died inside the trajectories write');
   assert.ok(readFileSync(join(out, 'demo.cadc.json')).equals(refManifest), 'the existing manifest is intact');
