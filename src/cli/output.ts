@@ -2,8 +2,8 @@
 // stderr; with --json also an error object on stdout; the stack only with --verbose).
 import { STAGES } from '../core/pipeline/types';
 import type { Logger, ProgressEvent } from '../core/pipeline/types';
-import { reasonOf } from './curate';
-import type { Failure } from './curate';
+import { reasonOf } from '../app/outcome';
+import type { Failure } from '../app/outcome';
 
 export function makeLogger(quiet: boolean): Logger {
   const w = (level: string) => (msg: string) => {

@@ -10,7 +10,7 @@ import { writeManifest } from './manifestCommand';
 import { CapabilityMapPanel, carryCapabilityNames, readCapabilityNames } from './capabilityMap/panel';
 import type { CurateSummary } from '../protocol/backend';
 import { budgetText } from '../core/config';
-import { parseBudget } from '../cli/args';
+import { parseBudget } from '../app/optionValues';
 import type { MapServices, MapSource } from './capabilityMap/panel';
 import type { CurateOptions } from './curateCommand';
 

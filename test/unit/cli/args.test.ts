@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, parseBudget, UsageError } from '../../../src/cli/args';
+import { parseArgs } from '../../../src/cli/args';
+import { parseBudget } from '../../../src/app/optionValues';
+import { UsageError } from '../../../src/app/outcome';
 
 test('parseBudget: a bare whole number is a count (1 is one sample); 100% and 1.0 are the whole pool', () => {
   assert.deepEqual(parseBudget('5%'), { budget: 0.05, budgetUnit: 'fraction' });
@@ -51,7 +53,7 @@ test('parseArgs defaults and help/version', () => {
 });
 
 test('--self-influence-drop takes auto or a fraction in [0, 1) and reaches the config', async () => {
-  const { configFromArgs } = await import('../../../src/cli/curate');
+  const { configFromArgs } = await import('../../../src/app/curate');
   const a = parseArgs(['curate', 'd.jsonl', '--self-influence-drop', '0']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
   assert.equal(a.selfInfluenceDrop, 0);
   assert.equal(configFromArgs(a).selection.dropTopSelfInfluence, 0);
