@@ -3,10 +3,10 @@
 // the CLI's parsing and usage text (src/cli/args.ts, src/cli/usage.ts), the extension's settings →
 // request mapping (settingsToCurateParams) and the package.json agreement test. Over 300 lines
 // because it is one table: splitting it would bring back the copies it replaces.
+import { STRATEGIES } from '../core/config';
 import type { WithinCapabilityRule } from '../core/config';
 import type { DatasetFormat } from '../core/dataset/types';
 import { STYLES } from '../core/features/types';
-import { STRATEGIES } from '../protocol/backend';
 import type { CurateParams } from '../protocol/backend';
 import { UsageError } from './outcome';
 import {

@@ -28,9 +28,6 @@ export interface CurateSummary {
   diagnostics: { line: number; severity: string; code: string; message: string }[];
 }
 
-/** Every selection strategy a request may name, in the order the CLI's help and the settings list them. */
-export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
-
 /**
  * A curation request: what `cadc curate`'s options and the extension's settings describe (the
  * option table in src/app/options.ts says which option fills which field).

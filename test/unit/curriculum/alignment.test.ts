@@ -23,7 +23,7 @@ import type { CurationRun } from '../../../src/core/pipeline/api';
 import { attributionOf, reselect } from '../../../src/core/pipeline/run';
 import { getStrategy } from '../../../src/core/selection/strategies';
 import type { Duplicates, SelectionResult } from '../../../src/core/selection/types';
-import { STRATEGIES } from '../../../src/protocol/backend';
+import { STRATEGIES } from '../../../src/core/config';
 import { Rng } from '../../../src/core/util/rng';
 import { plantedTrajectories, tinyPool } from '../helpers';
 
