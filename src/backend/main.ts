@@ -1,20 +1,20 @@
-// The curation backend: a child Node process the extension talks to over JSON-RPC on stdio. It runs
-// one job at a time (curate, quality, compare), turns JSON-RPC cancellation into an AbortSignal,
-// streams progress, and never dies of a job's error (the error goes back as a ResponseError with the
-// CLI's exit code).
+// The curation backend: a child Node process the extension talks to over JSON-RPC on stdio. A thin
+// adapter over the application layer (src/app): it runs one job at a time, turns JSON-RPC
+// cancellation into an AbortSignal, streams progress, and never dies of a job's error (the error
+// goes back as a ResponseError whose code is the app's exit code, src/app/outcome.ts).
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import type { CancellationToken } from 'vscode-jsonrpc/node';
-import { curateToFiles, EXIT, failureOutcome } from '../cli/curate';
+import type { CancellationToken, RequestType } from 'vscode-jsonrpc/node';
+import { compareToFiles } from '../app/compare';
+import { curateToFiles } from '../app/curate';
+import type { RunHooks } from '../app/curate';
+import { EXIT, failureOutcome } from '../app/outcome';
+import type { Failure } from '../app/outcome';
+import { qualityReport } from '../app/quality';
 import { configureOrt } from '../core/ort/session';
 import { CancelledError } from '../core/runtime/cancel';
 import type { Logger } from '../core/runtime/log';
-import { buildQualityReport } from '../core/report/report';
-import { openCurationCache } from '../core/store/cache';
-import { capabilityId } from '../core/capabilities/ids';
 import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
 import type { JobParams } from '../protocol/backend';
-import type { ProgressFn } from '../core/runtime/progress';
-import { compareForBackend } from './compare';
 import { registerMapData } from './mapData';
 
 configureOrt({ telemetry: false });
@@ -27,15 +27,20 @@ const log: Logger = {
 };
 let busy = false;
 
+/** A use case's failed outcome as the JSON-RPC error the extension receives. */
+function replyError(outcome: Partial<Failure> & { code: number }): ResponseError<void> {
+  return new ResponseError(outcome.code, outcome.message ?? `failed with ${outcome.code}`);
+}
+
 /** Runs one job: refuses a second, maps cancellation to an AbortSignal and errors to ResponseErrors. */
-async function job<T>(params: JobParams, token: CancellationToken, work: (signal: AbortSignal, onProgress: ProgressFn) => Promise<T>): Promise<T> {
+async function job<T>(params: JobParams, token: CancellationToken, work: (hooks: Required<RunHooks>) => Promise<T>): Promise<T> {
   if (typeof params?.progressToken !== 'string') throw new ResponseError(EXIT.failed, 'A job request needs a progressToken.');
   if (busy) throw new ResponseError(EXIT.failed, 'The backend is busy with another job; cancel it first.');
   busy = true;
   const controller = new AbortController();
   const sub = token.onCancellationRequested(() => controller.abort());
   try {
-    return await work(controller.signal, (e) => void connection.sendProgress(progressType, params.progressToken, e));
+    return await work({ signal: controller.signal, onProgress: (e) => void connection.sendProgress(progressType, params.progressToken, e), log });
   } catch (e) {
     if (e instanceof ResponseError) throw e;
     if (e instanceof CancelledError || controller.signal.aborted) throw new ResponseError(EXIT.cancelled, 'cancelled');
@@ -47,45 +52,23 @@ async function job<T>(params: JobParams, token: CancellationToken, work: (signal
   }
 }
 
-connection.onRequest(curateRequest, ({ progressToken, ...params }, token) =>
-  job({ progressToken }, token, async (signal, onProgress) => {
-    const outcome = await curateToFiles(params, { signal, onProgress, log });
-    if (outcome.code !== EXIT.ok || !outcome.result) throw new ResponseError(outcome.code, outcome.message ?? `failed with ${outcome.code}`);
-    return outcome.result;
-  }),
-);
+/** Registers a job request: its parameters (without the progress token) and the job's hooks go to `run`. */
+function onJob<P, R>(type: RequestType<P & JobParams, R, void>, run: (params: P, hooks: Required<RunHooks>) => Promise<R>): void {
+  connection.onRequest(type, ({ progressToken, ...params }, token) => job({ progressToken }, token, (hooks) => run(params as P, hooks)));
+}
 
-connection.onRequest(qualityRequest, ({ progressToken, ...params }, token) =>
-  job({ progressToken }, token, async (signal, onProgress) => {
-    // Per-capability figures over the whole pool need every sample's capability: the run's table.
-    let capabilities: { ofLine: Map<number, string> } | undefined;
-    if (params.cacheDir && params.sha256) {
-      const cache = await openCurationCache(params.cacheDir, log);
-      try {
-        const table = await cache.openAttributions(params.sha256);
-        if (table) {
-          const ofLine = new Map<number, string>();
-          for (const r of table.scan()) ofLine.set(r.line, capabilityId(r.cap));
-          capabilities = { ofLine };
-        }
-      } finally {
-        cache.close();
-      }
-    }
-    return buildQualityReport(params.dataset, {
-      manifest: params.manifest,
-      imageRoot: params.imageRoot,
-      confineTo: params.confineTo,
-      ...(capabilities ? { capabilities } : {}),
-      signal,
-      onProgress: (read, totalBytes) => onProgress({ stage: 'read', fraction: totalBytes ? read / totalBytes : 0 }),
-    });
-  }),
-);
-
-connection.onRequest(compareRequest, ({ progressToken, ...params }, token) =>
-  job({ progressToken }, token, (signal, onProgress) => compareForBackend(params, { signal, onProgress, log })),
-);
+// The jobs: one line each, a use case of src/app and how its outcome becomes the reply.
+onJob(curateRequest, async (params, hooks) => {
+  const outcome = await curateToFiles(params, hooks);
+  if (outcome.code !== EXIT.ok || !outcome.result) throw replyError(outcome);
+  return outcome.result;
+});
+onJob(qualityRequest, (params, hooks) => qualityReport(params, hooks));
+onJob(compareRequest, async ({ strategies, ...curate }, hooks) => {
+  const outcome = await compareToFiles({ strategies, curate, json: true }, hooks);
+  if (outcome.code !== EXIT.ok || !outcome.comparison) throw replyError(outcome);
+  return outcome.comparison;
+});
 
 registerMapData(connection, log);
 

@@ -1,19 +1,32 @@
-// `cadc` command-line entry: curate a dataset headless, with the same results as the extension for
+// `cadc` command-line entry: a thin adapter over the application layer (src/app) — parse the
+// command line, run the use case, print its outcome — with the same results as the extension for
 // the same dataset, config and seed.
 import * as path from 'node:path';
+import { compareToFiles } from '../app/compare';
+import { curateToFiles } from '../app/curate';
+import type { RunHooks } from '../app/curate';
+import { COMMANDS } from '../app/options';
+import { EXIT, UsageError } from '../app/outcome';
+import type { Failure } from '../app/outcome';
+import { reportToFiles } from '../app/report';
 import { TOOL_VERSION } from '../core/runtime/version';
-import { COMMANDS, helpText, parseArgs, UsageError } from './args';
-import type { CurateArgs, HelpTopic } from './args';
-import { curateToFiles, EXIT } from './curate';
-import { compare } from './compare';
+import { parseArgs } from './args';
+import type { CompareArgs, CurateArgs, HelpTopic, ReportArgs } from './args';
 import { makeLogger, printFailure, progressPrinter } from './output';
-import { report } from './report';
+import { helpText } from './usage';
 
-export { EXIT };
+/** Prints a use case's failed outcome (exit code ≠ 0) and returns its exit code. */
+function printOutcomeFailure(outcome: Partial<Failure> & { code: number }, opts: { json?: boolean; verbose?: boolean }): number {
+  return printFailure({ ...outcome, message: outcome.message ?? `failed with exit ${outcome.code}` }, opts);
+}
+
+function hooksOf(quiet: boolean, signal?: AbortSignal): RunHooks {
+  return { signal, onProgress: progressPrinter(quiet), log: makeLogger(quiet) };
+}
 
 export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<number> {
-  const outcome = await curateToFiles(args, { signal, onProgress: progressPrinter(args.quiet), log: makeLogger(args.quiet) });
-  if (outcome.code !== EXIT.ok || !outcome.result) return printFailure({ ...outcome, message: outcome.message ?? `failed with exit ${outcome.code}` }, args);
+  const outcome = await curateToFiles(args, hooksOf(args.quiet, signal));
+  if (outcome.code !== EXIT.ok || !outcome.result) return printOutcomeFailure(outcome, args);
   const r = outcome.result;
   if (!args.quiet) {
     for (const d of r.diagnostics.slice(0, 20)) process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
@@ -30,6 +43,34 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
     );
   }
   if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  return EXIT.ok;
+}
+
+export async function report(args: ReportArgs, signal?: AbortSignal): Promise<number> {
+  const outcome = await reportToFiles(args, { signal });
+  if (outcome.code !== EXIT.ok || !outcome.report) return printOutcomeFailure(outcome, args);
+  const r = outcome.report;
+  if (!args.quiet) {
+    for (const w of r.warnings) process.stderr.write(`[warn] ${w}\n`);
+    const sel = r.selection ? `, selection ${r.selection.samples}` : '';
+    const where = outcome.files ? ` → ${path.relative(process.cwd(), outcome.files.markdown)}` : '';
+    process.stderr.write(`cadc: quality report of ${r.pool.samples} samples${sel}${where} (${(r.timingsMs.total / 1000).toFixed(1)} s)\n`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  return EXIT.ok;
+}
+
+export async function compare(args: CompareArgs, signal?: AbortSignal): Promise<number> {
+  const a = args.curate;
+  const outcome = await compareToFiles({ strategies: args.strategies, curate: a, json: a.json }, hooksOf(a.quiet, signal));
+  if (outcome.code !== EXIT.ok || !outcome.comparison) return printOutcomeFailure(outcome, a);
+  const c = outcome.comparison;
+  if (!a.quiet) {
+    const counts = c.strategies.map((s) => `${s.strategy} ${s.selected}`).join(', ');
+    const where = outcome.files ? ` → ${path.relative(process.cwd(), outcome.files.markdown)}` : '';
+    process.stderr.write(`cadc: compared ${c.strategies.length} strategies on ${c.dataset.samples} samples (${counts})${where}\n`);
+  }
+  if (a.json) process.stdout.write(`${JSON.stringify(c)}\n`);
   return EXIT.ok;
 }
 
@@ -70,9 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     if (args.command === 'report') return await report(args, controller.signal);
-    if (args.command === 'compare') {
-      return await compare(args, { signal: controller.signal, onProgress: progressPrinter(args.curate.quiet), log: makeLogger(args.curate.quiet) });
-    }
+    if (args.command === 'compare') return await compare(args, controller.signal);
     return await curate(args, controller.signal);
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,8 +3,8 @@
 import { STAGES } from '../core/runtime/progress';
 import type { Logger } from '../core/runtime/log';
 import type { ProgressEvent } from '../core/runtime/progress';
-import { reasonOf } from './curate';
-import type { Failure } from './curate';
+import { reasonOf } from '../app/outcome';
+import type { Failure } from '../app/outcome';
 
 export function makeLogger(quiet: boolean): Logger {
   const w = (level: string) => (msg: string) => {

@@ -11,6 +11,9 @@ export type StrategyName =
   | 'length'
   | 'loss-band';
 
+/** Every selection strategy, in the order the CLI's help and the settings list them. */
+export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
+
 /** How CADC picks samples inside one capability's quota (docs/method.md §1.4, §7). */
 export type WithinCapabilityRule =
   | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)

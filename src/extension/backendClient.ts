@@ -8,7 +8,8 @@ import { CancellationTokenSource, createMessageConnection, ResponseError, Stream
 import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
-import { BackendError, compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
+import { EXIT } from '../app/outcome';
+import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
 import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityParams } from '../protocol/backend';
 import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport } from '../protocol/guards';
 import type { Check } from '../protocol/guards';
@@ -131,7 +132,7 @@ export class BackendClient extends Disposable {
       // A reply that lacks what the extension relies on fails the job (ProtocolError).
       return check(await connection.sendRequest(type, { ...params, progressToken }, source.token));
     } catch (e) {
-      if (token.isCancellationRequested || (e instanceof ResponseError && e.code === BackendError.cancelled)) throw new CancelledByUser('cancelled');
+      if (token.isCancellationRequested || (e instanceof ResponseError && e.code === EXIT.cancelled)) throw new CancelledByUser('cancelled');
       throw e;
     } finally {
       sub.dispose();

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { manifestPathFor } from '../core/curriculum/manifest';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
-import { parseAlignmentLabel, parseBudget } from '../cli/args';
+import { settingsToCurateParams } from '../app/options';
+import { UsageError } from '../app/outcome';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
 import { confinedDir, confinedFile, OutsideWorkspaceError } from './confine';
@@ -152,41 +153,25 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
       // No manifest yet.
     }
   }
-  const taskField = cfg.get<string>('curation.taskField', '').trim();
-  const dropSetting = cfg.get<string>('curation.selfInfluenceDrop', 'auto').trim();
-  const selfInfluenceDrop: number | 'auto' = dropSetting === 'auto' || !(Number(dropSetting) >= 0 && Number(dropSetting) < 1) ? 'auto' : Number(dropSetting);
-  let budgetValue: ReturnType<typeof parseBudget>;
-  let k: number | 'auto';
-  let alignmentLabel: { field: string; values: string[] } | undefined;
+  let params: CurateParams;
   try {
-    const label = cfg.get<string>('curriculum.alignmentLabel', '').trim();
-    if (label) alignmentLabel = parseAlignmentLabel(label, 'setting cadc.curriculum.alignmentLabel');
-    budgetValue = parseBudget(budget);
-    k = capabilities === 'auto' ? 'auto' : Number(capabilities);
-    if (k !== 'auto' && !(Number.isInteger(k) && k >= 2 && k <= 64)) throw new Error(`capabilities ${capabilities}: expected auto or 2–64`);
+    params = settingsToCurateParams(
+      (key) => cfg.get(key.replace(/^cadc\./, '')),
+      {
+        dataset: uri.fsPath,
+        out: outDir,
+        force,
+        cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
+        ...(imageRoot ? { imageRoot } : {}),
+        ...(scores ? { scores } : {}),
+      },
+      { 'cadc.curation.budget': budget, 'cadc.curation.strategy': strategy, 'cadc.curation.capabilities': capabilities },
+    );
   } catch (e) {
-    void vscode.window.showErrorMessage(`CADC: ${(e as Error).message}`);
+    if (!(e instanceof UsageError)) throw e;
+    void vscode.window.showErrorMessage(`CADC: ${e.message}`);
     return undefined;
   }
-  const params: CurateParams = {
-    dataset: uri.fsPath,
-    out: outDir,
-    ...budgetValue,
-    strategy: strategy as CurateParams['strategy'],
-    capabilities: k,
-    seed: cfg.get<number>('curation.seed', 42),
-    format: 'auto',
-    attributions: false,
-    force,
-    cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
-    ...(imageRoot ? { imageRoot } : {}),
-    ...(scores ? { scores } : {}),
-    ...(taskField ? { taskField } : {}),
-    selfInfluenceDrop,
-    alignment: cfg.get<'auto' | 'on' | 'off'>('curriculum.alignment', 'auto'),
-    alignmentSize: cfg.get<number>('curriculum.alignmentSize', 1000),
-    ...(alignmentLabel ? { alignmentLabel } : {}),
-  };
   log.info(`curate: ${JSON.stringify(params)}`);
   const result = await runWithProgress(deps, uri, params);
   if (!result) return undefined;

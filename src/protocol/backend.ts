@@ -1,8 +1,10 @@
 // The extension ↔ curation backend protocol (JSON-RPC over the backend's stdio, vscode-jsonrpc).
 // The backend is a child Node process; every request can be cancelled through JSON-RPC's
-// cancellation, which the backend turns into an AbortSignal.
+// cancellation, which the backend turns into an AbortSignal. Depends only on core types: the
+// application layer (src/app) and the CLI take their request and result types from here.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { CurateArgs } from '../cli/args';
+import type { BudgetUnit, StrategyName, WithinCapabilityRule } from '../core/config';
+import type { DatasetFormat } from '../core/dataset/types';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
 
@@ -26,10 +28,46 @@ export interface CurateSummary {
   diagnostics: { line: number; severity: string; code: string; message: string }[];
 }
 
-export type CurateParams = Omit<CurateArgs, 'command' | 'json' | 'quiet'>;
+/**
+ * A curation request: what `cadc curate`'s options and the extension's settings describe (the
+ * option table in src/app/options.ts says which option fills which field).
+ */
+export interface CurateParams {
+  dataset: string;
+  budget: number;
+  /** How `budget` reads ('count' for `--budget 1`, 'fraction' for `5%`, `0.05`, `1.0`). */
+  budgetUnit?: BudgetUnit;
+  out: string;
+  seed: number;
+  capabilities: number | 'auto';
+  strategy: StrategyName;
+  within?: WithinCapabilityRule;
+  balance?: 'even' | 'proportional';
+  /** Final alignment stage: auto (on for task-balanced), on or off; the rest shape it. */
+  alignment?: 'auto' | 'on' | 'off';
+  alignmentSize?: number;
+  alignmentLabel?: { field: string; values: string[] };
+  alignmentMinChars?: number;
+  imageRoot?: string;
+  probe?: string;
+  /** mmSSR capability scores file (JSONL or CSV). */
+  scores?: string;
+  taskField?: string;
+  styleField?: string;
+  lossBand?: [number, number];
+  iconsPercentile?: number;
+  /** Top share of self-influence left out: 'auto' (cadc 10%, others 0) or a fraction in [0, 1). */
+  selfInfluenceDrop?: number | 'auto';
+  format: DatasetFormat | 'auto';
+  attributions: boolean;
+  force: boolean;
+  cache: string | null | undefined; // undefined = default user cache; null = no cache
+}
 
-/** Error codes of a failed `curate` request (ResponseError.code); the CLI's exit codes, offset. */
-export const BackendError = { unreadable: 3, exists: 4, failed: 5, cancelled: 130 } as const;
+/*
+ * A failed job request is a ResponseError whose code is the exit code of the same failure in the
+ * CLI: the EXIT table of src/app/outcome.ts (3 unreadable, 4 exists, 5 failed, 130 cancelled).
+ */
 
 /**
  * Every job request names the token its progress is reported under (JSON-RPC `$/progress`), so

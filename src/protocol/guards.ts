@@ -6,7 +6,7 @@
 // fails the typecheck; one compiled validator (a discriminated oneOf on `type`) guards them all.
 import Ajv from 'ajv';
 import type { JSONSchemaType, SchemaObject, ValidateFunction } from 'ajv';
-import { STRATEGIES } from '../cli/args';
+import { STRATEGIES } from '../core/config';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
 import { COMPARISON_SCHEMA, QUALITY_REPORT_SCHEMA } from '../core/report/types';

@@ -2,7 +2,7 @@
 // are reused). Names the user gave capabilities are carried into the re-selected manifest; a
 // manifest that is committed and unmodified is not rewritten without asking (its version stays in git).
 import * as vscode from 'vscode';
-import { parseBudget } from '../../cli/args';
+import { parseBudget } from '../../app/optionValues';
 import { budgetText } from '../../core/config';
 import type { CurateSummary } from '../../protocol/backend';
 import { carryCapabilityNames, readCapabilityNames } from '../capabilityMap/manifestEdits';

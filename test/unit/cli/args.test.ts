@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, parseBudget, UsageError } from '../../../src/cli/args';
+import { parseArgs } from '../../../src/cli/args';
+import { parseBudget } from '../../../src/app/optionValues';
+import { UsageError } from '../../../src/app/outcome';
 
 test('parseBudget: a bare whole number is a count (1 is one sample); 100% and 1.0 are the whole pool', () => {
   assert.deepEqual(parseBudget('5%'), { budget: 0.05, budgetUnit: 'fraction' });
@@ -51,7 +53,7 @@ test('parseArgs defaults and help/version', () => {
 });
 
 test('--self-influence-drop takes auto or a fraction in [0, 1) and reaches the config', async () => {
-  const { configFromArgs } = await import('../../../src/cli/curate');
+  const { configFromArgs } = await import('../../../src/app/curate');
   const a = parseArgs(['curate', 'd.jsonl', '--self-influence-drop', '0']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
   assert.equal(a.selfInfluenceDrop, 0);
   assert.equal(configFromArgs(a).selection.dropTopSelfInfluence, 0);
@@ -60,4 +62,27 @@ test('--self-influence-drop takes auto or a fraction in [0, 1) and reaches the c
   const c = parseArgs(['curate', 'd.jsonl']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
   assert.equal(configFromArgs(c).selection.dropTopSelfInfluence, 'auto', 'the default');
   for (const bad of ['1', '-0.1', 'some', '1.5']) assert.throws(() => parseArgs(['curate', 'd.jsonl', '--self-influence-drop', bad]), UsageError, bad);
+});
+
+test('util.parseArgs reading: -h is help anywhere; a switch takes no value; a missing value says so (with an example where there is one)', () => {
+  assert.deepEqual(parseArgs(['curate', 'a', '-h']), { command: 'help', topic: 'curate' });
+  assert.deepEqual(parseArgs(['compare', '--help', '--what']), { command: 'help', topic: 'compare' });
+  assert.throws(() => parseArgs(['curate', 'a', '--what', '--help']), /Unknown option --what for curate/, 'the first bad option is reported before a later --help');
+  assert.throws(() => parseArgs(['curate', 'a', '--json=1']), /--json takes no value/);
+  assert.throws(() => parseArgs(['curate', 'a', '--budget', '--json']), /^UsageError: --budget needs a value\.$/);
+  assert.throws(() => parseArgs(['compare', 'a', '--strategies']), /--strategies needs a value, e.g. cadc,random\./);
+  assert.throws(() => parseArgs(['compare', 'a', '--strategy', 'cadc']), /compare takes --strategies a,b,… \(a list\), not --strategy\./);
+  assert.throws(() => parseArgs(['compare', 'a', '--attributions']), /compare does not write attributions/);
+  assert.throws(() => parseArgs(['compare', '--strategies', 'cadc']), /compare needs a dataset path/);
+  assert.throws(() => parseArgs(['report', 'a', '--strategy', 'cadc']), /Unknown option --strategy for report/);
+  assert.deepEqual(parseArgs(['curate', '--', '--odd-name.jsonl']).command === 'curate' && (parseArgs(['curate', '--', '--odd-name.jsonl']) as { dataset: string }).dataset, '--odd-name.jsonl', 'after --, a dataset may start with dashes');
+});
+
+test('compare reads curate options with curate defaults (the base run hits the same cache as curate)', () => {
+  const c = parseArgs(['compare', 'd.jsonl', '--strategies', 'cadc, random', '--seed', '3', '--json']);
+  assert.equal(c.command, 'compare');
+  if (c.command !== 'compare') return;
+  assert.deepEqual(c.strategies, ['cadc', 'random']);
+  const { command: _c, ...curate } = parseArgs(['curate', 'd.jsonl', '--seed', '3', '--json']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
+  assert.deepEqual({ ...c.curate, command: undefined }, { ...curate, command: undefined });
 });

@@ -8,9 +8,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateManifest } from '../../../src/core/curriculum/validate';
 import { MMSSR_CAPABILITIES } from '../../../src/core/selection/scores';
-import { CURATE_USAGE as USAGE, parseArgs, UsageError } from '../../../src/cli/args';
+import { parseArgs } from '../../../src/cli/args';
+import { CURATE_USAGE as USAGE } from '../../../src/cli/usage';
+import { UsageError } from '../../../src/app/outcome';
 import type { CurateArgs } from '../../../src/cli/args';
-import { configFromArgs } from '../../../src/cli/curate';
+import { configFromArgs } from '../../../src/app/curate';
 import { cliSandbox, FIXTURES } from './sandbox';
 
 const DATASET = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');

@@ -24,7 +24,7 @@ import { attributionOf } from '../../../src/core/pipeline/attribution';
 import { reselect } from '../../../src/core/pipeline/reselect';
 import { getStrategy } from '../../../src/core/selection/strategies';
 import type { Duplicates, SelectionResult } from '../../../src/core/selection/types';
-import { STRATEGIES } from '../../../src/cli/args';
+import { STRATEGIES } from '../../../src/core/config';
 import { Rng } from '../../../src/core/util/rng';
 import { plantedTrajectories, tinyPool } from '../helpers';
 
