@@ -6,14 +6,18 @@ import { stableStringify } from '../../core/util/stableJson';
 
 /** Renames capabilities (id → new name) in the manifest file itself: one read, one write, same deterministic serialisation. */
 export async function renameInManifest(uri: vscode.Uri, names: ReadonlyMap<string, string>): Promise<void> {
-  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { capabilities: { id: string; name: string }[]; stages: { capabilities: string[]; name: string; kind?: string }[] };
+  const m = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as {
+    capabilities: { id: string; name: string }[];
+    stages: { capabilities: string[]; name: string; kind?: string }[];
+  };
   for (const [id, name] of names) {
     const cap = m.capabilities.find((c) => c.id === id);
     if (!cap) throw new Error(`No capability ${id} in the manifest.`);
     const old = cap.name;
     cap.name = name;
     // A stage named after its single capability follows the rename.
-    for (const st of m.stages) if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
+    for (const st of m.stages)
+      if (st.kind !== 'alignment' && st.capabilities.length === 1 && st.capabilities[0] === id && st.name === old) st.name = name;
   }
   // Atomic: a crash mid-write leaves the old manifest, never a truncated one (the extension host is Node; files are local).
   writeFileAtomic(uri.fsPath, stableStringify(m));

@@ -103,7 +103,11 @@ export class CapabilityMapPanel extends Disposable {
       await this.handle(m);
     } catch (e) {
       this.log.error(`capability map ${m.type}: ${(e as Error).message}`);
-      this.post({ type: 'error', ...(m.type === 'getSamples' ? { requestId: m.requestId } : {}), message: (e as Error).message.split('\n')[0] });
+      this.post({
+        type: 'error',
+        ...(m.type === 'getSamples' ? { requestId: m.requestId } : {}),
+        message: (e as Error).message.split('\n')[0],
+      });
     }
     return true;
   }
@@ -124,7 +128,10 @@ export class CapabilityMapPanel extends Disposable {
       }
       case 'reveal': {
         if (!this.source) return;
-        const editor = await vscode.window.showTextDocument(vscode.Uri.file(this.source.dataset), { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+        const editor = await vscode.window.showTextDocument(vscode.Uri.file(this.source.dataset), {
+          viewColumn: vscode.ViewColumn.One,
+          preserveFocus: false,
+        });
         const pos = editor.document.validatePosition(new vscode.Position(m.line - 1, 0));
         editor.selection = new vscode.Selection(pos, pos);
         editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
@@ -145,7 +152,11 @@ export class CapabilityMapPanel extends Disposable {
       case 'openMarkdown': {
         // An untitled document: nothing is written until the user saves it where they choose.
         const content = this.jobs.markdown(m.what);
-        if (content) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content }), vscode.ViewColumn.One);
+        if (content)
+          await vscode.window.showTextDocument(
+            await vscode.workspace.openTextDocument({ language: 'markdown', content }),
+            vscode.ViewColumn.One,
+          );
         return;
       }
       case 'rename': {
