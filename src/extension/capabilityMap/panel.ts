@@ -1,6 +1,6 @@
 // The Capability Map panel (host side): one webview panel, its lifecycle and the dispatch of the
 // webview's messages (checked against the protocol's schema first). The data comes from the
-// backend (MapServices.overview/samples); HTML in html.ts, renames in manifestEdits.ts, the long
+// backend (MapServices.overview/samples); HTML in html.ts, renames in src/app/rename.ts, the long
 // jobs in jobs.ts.
 import * as vscode from 'vscode';
 import { cleanCapabilityName } from '../../core/capabilities/ids';
@@ -11,7 +11,7 @@ import type { MapRun, SampleQuery } from '../../protocol/mapData';
 import { Disposable } from '../util/dispose';
 import { mapHtml } from './html';
 import { MapJobs } from './jobs';
-import { renameInManifest } from './manifestEdits';
+import { renameInManifest } from '../../app/rename';
 
 /** What the panel asks of the rest of the extension (the backend does the work). */
 export interface MapServices {
@@ -163,7 +163,7 @@ export class CapabilityMapPanel extends Disposable {
         if (!this.source) return;
         const name = cleanCapabilityName(m.name);
         if (!name) return;
-        await renameInManifest(vscode.Uri.file(this.source.manifest), new Map([[m.capability, name]]));
+        await renameInManifest(this.source.manifest, new Map([[m.capability, name]]));
         this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);
         await this.sendOverview();
         return;

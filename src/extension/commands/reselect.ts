@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { parseBudget } from '../../app/optionValues';
 import { budgetText } from '../../core/config';
 import type { CurateSummary } from '../../protocol/backend';
-import { carryCapabilityNames, readCapabilityNames } from '../capabilityMap/manifestEdits';
+import { carryCapabilityNames, readCapabilityNames } from '../../app/rename';
 import { committedAndClean } from '../git';
 import type { CurationSession } from '../session';
 
@@ -30,14 +30,14 @@ export async function reselect(session: CurationSession, log: vscode.LogOutputCh
     );
     if (ok !== 'Re-select') return;
   }
-  const names = manifest ? await readCapabilityNames(manifest).catch(() => []) : [];
+  const names = manifest ? await readCapabilityNames(manifest.fsPath).catch(() => []) : [];
   const result = await vscode.commands.executeCommand<CurateSummary | undefined>('cadc.curate', session.dataset, {
     noPrompt: true,
     force: true,
     budget,
   });
   if (!result || names.length === 0) return;
-  const kept = await carryCapabilityNames(vscode.Uri.file(result.manifest), names);
+  const kept = await carryCapabilityNames(result.manifest, names);
   if (kept.length) {
     log.info(`re-select: kept the names of ${kept.join(', ')}`);
     session.map?.refresh();
