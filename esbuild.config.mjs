@@ -67,9 +67,7 @@ const targets = {
     sourcemap: production ? false : 'inline',
     minify: production,
     logLevel: 'info',
-    entryPoints: Object.fromEntries(
-      files('webview', /^main\.ts$/).map((f) => [relative('webview', dirname(f)), f]),
-    ),
+    entryPoints: Object.fromEntries(files('webview', /^main\.ts$/).map((f) => [relative('webview', dirname(f)), f])),
     outdir: 'dist/webview',
     loader: { '.css': 'css' },
   },
@@ -77,9 +75,10 @@ const targets = {
     ...nodeBase,
     sourcemap: 'inline',
     minify: false,
-    entryPoints: [...files('test/integration', /\.ts$/), ...files('test/e2e', /\.ts$/), ...files('test/harness', /\.ts$/)].map(
-      (f) => ({ in: f, out: relative('.', f).replace(/\.ts$/, '') }),
-    ),
+    entryPoints: [...files('test/integration', /\.ts$/), ...files('test/e2e', /\.ts$/), ...files('test/harness', /\.ts$/)].map((f) => ({
+      in: f,
+      out: relative('.', f).replace(/\.ts$/, ''),
+    })),
     outdir: 'dist',
     external: [...nativeExternals, 'vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
   },

@@ -22,43 +22,66 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: layer('app', 'cli', 'backend', 'extension', 'protocol', 'webview'), message: 'The core imports nothing above it.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: layer('app', 'cli', 'backend', 'extension', 'protocol', 'webview'), message: 'The core imports nothing above it.' },
+      ]),
     },
   },
   {
     files: ['src/core/runtime/**/*.ts', 'src/core/util/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: '^\\.\\./', message: 'runtime and util are the bottom of the core: they import nothing else of it.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: '^\\.\\./', message: 'runtime and util are the bottom of the core: they import nothing else of it.' },
+      ]),
     },
   },
   {
     files: ['src/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: layer('app', 'cli', 'backend', 'extension', 'webview'), message: 'The protocol depends only on core types.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: layer('app', 'cli', 'backend', 'extension', 'webview'), message: 'The protocol depends only on core types.' },
+      ]),
     },
   },
   {
     files: ['src/app/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: layer('cli', 'backend', 'extension', 'webview'), message: 'The application layer imports no adapter.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: layer('cli', 'backend', 'extension', 'webview'), message: 'The application layer imports no adapter.' },
+      ]),
     },
   },
   {
     files: ['src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: layer('backend', 'extension', 'webview'), message: 'The CLI is an adapter over src/app.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: layer('backend', 'extension', 'webview'), message: 'The CLI is an adapter over src/app.' },
+      ]),
     },
   },
   {
     files: ['src/backend/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([noVscode, { regex: layer('cli', 'extension', 'webview'), message: 'The backend is an adapter over src/app.' }]),
+      'no-restricted-imports': rule([
+        noVscode,
+        { regex: layer('cli', 'extension', 'webview'), message: 'The backend is an adapter over src/app.' },
+      ]),
     },
   },
   {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': rule([{ regex: layer('cli', 'backend', 'webview'), message: 'The extension reaches the engine through src/app and the backend protocol.' }]),
+      'no-restricted-imports': rule([
+        {
+          regex: layer('cli', 'backend', 'webview'),
+          message: 'The extension reaches the engine through src/app and the backend protocol.',
+        },
+      ]),
     },
   },
   {
@@ -69,7 +92,10 @@ export default tseslint.config(
         {
           patterns: [
             noVscode,
-            { regex: '^(\\.\\./)+src/(app|cli|backend|extension)(/|$)', message: 'The webview talks to the host only through src/protocol.' },
+            {
+              regex: '^(\\.\\./)+src/(app|cli|backend|extension)(/|$)',
+              message: 'The webview talks to the host only through src/protocol.',
+            },
             {
               regex: '^(\\.\\./)+src/core/(?!report/figures$|features/types$)',
               allowTypeImports: true,

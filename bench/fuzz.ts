@@ -40,12 +40,32 @@ function main(): void {
     t0 = performance.now();
     const r = spawnSync(
       process.execPath,
-      ['--require', preload, CLI, 'curate', file, '--out', join(dir, 'curation'), '--json', '--attributions', '--quiet', '--no-cache', '--seed', '1'],
+      [
+        '--require',
+        preload,
+        CLI,
+        'curate',
+        file,
+        '--out',
+        join(dir, 'curation'),
+        '--json',
+        '--attributions',
+        '--quiet',
+        '--no-cache',
+        '--seed',
+        '1',
+      ],
       { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CADC_BENCH_RSS_FILE: rssFile } },
     );
     const wallMs = Math.round(performance.now() - t0);
     if (r.status !== 0) throw new Error(`cadc curate exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
-    const out = JSON.parse(r.stdout) as { samples: number; invalidLines: number; selected: number; timingsMs: Record<string, number>; diagnosticCounts: Record<string, number> };
+    const out = JSON.parse(r.stdout) as {
+      samples: number;
+      invalidLines: number;
+      selected: number;
+      timingsMs: Record<string, number>;
+      diagnosticCounts: Record<string, number>;
+    };
     const peakKiB = Number(readFileSync(rssFile, 'utf8'));
     const report = {
       benchmark: 'fuzz',

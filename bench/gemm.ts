@@ -53,7 +53,13 @@ async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
   const load0 = loadavg();
   const t0 = performance.now();
-  const shapes: [number, number, number][] = smoke ? [[256, 64, 64]] : [[4096, 256, 256], [2048, 129, 1024], [16384, 128, 5]];
+  const shapes: [number, number, number][] = smoke
+    ? [[256, 64, 64]]
+    : [
+        [4096, 256, 256],
+        [2048, 129, 1024],
+        [16384, 128, 5],
+      ];
   const names = smoke ? ['smoke'] : ['square-ish', 'proxy output layer', 'influence'];
   const seconds = smoke ? 0.05 : 2;
   // Rounds: every measurement is repeated and the best kept (other processes only ever slow it down).
@@ -70,8 +76,15 @@ async function main(): Promise<void> {
       else if (np2.ok) np = np2;
       const p2 = fmaPeak(200_000_000);
       if (peak.ok && p2.ok) {
-        peak.avx2Fma = { thread1: Math.max(peak.avx2Fma.thread1, p2.avx2Fma.thread1), threads2: Math.max(peak.avx2Fma.threads2, p2.avx2Fma.threads2) };
-        if (peak.avx512Fma && p2.avx512Fma) peak.avx512Fma = { thread1: Math.max(peak.avx512Fma.thread1, p2.avx512Fma.thread1), threads2: Math.max(peak.avx512Fma.threads2, p2.avx512Fma.threads2) };
+        peak.avx2Fma = {
+          thread1: Math.max(peak.avx2Fma.thread1, p2.avx2Fma.thread1),
+          threads2: Math.max(peak.avx2Fma.threads2, p2.avx2Fma.threads2),
+        };
+        if (peak.avx512Fma && p2.avx512Fma)
+          peak.avx512Fma = {
+            thread1: Math.max(peak.avx512Fma.thread1, p2.avx512Fma.thread1),
+            threads2: Math.max(peak.avx512Fma.threads2, p2.avx512Fma.threads2),
+          };
       } else if (p2.ok) peak = p2;
     }
     for (const [idx, [m, k, n]] of shapes.entries()) {
@@ -111,8 +124,7 @@ async function main(): Promise<void> {
     unit: 'GFLOP/s',
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     loadavg: { before: load0.map((x) => +x.toFixed(2)), after: loadavg().map((x) => +x.toFixed(2)) },
-    method:
-      `Best of ${rounds} round(s). Each GEMM is y = a·bᵀ in float32, timed for ≥ 2 s (≥ 3 runs) after one warm run; 2·m·k·n FLOPs per run. numpy: the same shapes, a @ b.T with OPENBLAS_NUM_THREADS = 1 and 2. FMA peak: best of 3 runs of independent register-resident FMA chains (no memory traffic) on 1 and 2 threads — the arithmetic ceiling no GEMM can pass.`,
+    method: `Best of ${rounds} round(s). Each GEMM is y = a·bᵀ in float32, timed for ≥ 2 s (≥ 3 runs) after one warm run; 2·m·k·n FLOPs per run. numpy: the same shapes, a @ b.T with OPENBLAS_NUM_THREADS = 1 and 2. FMA peak: best of 3 runs of independent register-resident FMA chains (no memory traffic) on 1 and 2 threads — the arithmetic ceiling no GEMM can pass.`,
     numpy: np.ok ? { version: np.version, blas: np.blas } : { error: np.error },
     fmaPeak: peak,
     rows,

@@ -11,7 +11,9 @@ export interface NumpyRow {
   gflops: number;
 }
 
-export type NumpyResult = { ok: true; version: string; blas: string; rows: { shape: [number, number, number]; byThreads: NumpyRow[] }[] } | { ok: false; error: string };
+export type NumpyResult =
+  | { ok: true; version: string; blas: string; rows: { shape: [number, number, number]; byThreads: NumpyRow[] }[] }
+  | { ok: false; error: string };
 
 const NUMPY_SCRIPT = String.raw`
 import json, sys, time
@@ -39,7 +41,11 @@ export function numpyGemm(shapes: [number, number, number][], threads: number[],
   const per: Record<number, { version: string; blas: string; rows: { shape: [number, number, number]; gflops: number }[] }> = {};
   for (const t of threads) {
     const env = { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
-    const r = spawnSync('python3', ['-c', NUMPY_SCRIPT, JSON.stringify(shapes), String(seconds)], { encoding: 'utf8', env, timeout: 600_000 });
+    const r = spawnSync('python3', ['-c', NUMPY_SCRIPT, JSON.stringify(shapes), String(seconds)], {
+      encoding: 'utf8',
+      env,
+      timeout: 600_000,
+    });
     if (r.status !== 0) return { ok: false, error: `python3/numpy failed: ${(r.error?.message ?? r.stderr ?? '').trim().slice(0, 400)}` };
     per[t] = JSON.parse(r.stdout.trim().split('\n').pop()!);
   }
@@ -109,7 +115,13 @@ int main(int argc, char **argv) {
 `;
 
 export type FmaPeak =
-  | { ok: true; compiler: string; flags: string; avx2Fma: { thread1: number; threads2: number }; avx512Fma: { thread1: number; threads2: number } | null }
+  | {
+      ok: true;
+      compiler: string;
+      flags: string;
+      avx2Fma: { thread1: number; threads2: number };
+      avx512Fma: { thread1: number; threads2: number } | null;
+    }
   | { ok: false; error: string };
 
 /** Compiles and runs the FMA peak program; never throws (a failure is reported in the result). */
@@ -121,10 +133,12 @@ export function fmaPeak(iters: number): FmaPeak {
     writeFileSync(src, FMA_SOURCE);
     const flags = ['-O3', '-march=native', '-pthread'];
     const c = spawnSync('g++', [...flags, '-o', exe, src], { encoding: 'utf8' });
-    if (c.status !== 0) return { ok: false, error: `g++ could not build the FMA peak program: ${(c.error?.message ?? c.stderr ?? '').trim().slice(0, 400)}` };
+    if (c.status !== 0)
+      return { ok: false, error: `g++ could not build the FMA peak program: ${(c.error?.message ?? c.stderr ?? '').trim().slice(0, 400)}` };
     const v = spawnSync('g++', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
     const r = spawnSync(exe, [String(iters)], { encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0) return { ok: false, error: `FMA peak program failed: ${(r.error?.message ?? r.stderr ?? '').trim().slice(0, 400)}` };
+    if (r.status !== 0)
+      return { ok: false, error: `FMA peak program failed: ${(r.error?.message ?? r.stderr ?? '').trim().slice(0, 400)}` };
     return { ok: true, compiler: v, flags: flags.join(' '), ...JSON.parse(r.stdout) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

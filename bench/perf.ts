@@ -48,7 +48,6 @@ async function makePool(lines: string[], n: number, file: string, seed: number):
 
 const la = () => loadavg().map((x) => +x.toFixed(2));
 
-
 /** Hover and visible-range lookup latency on the attribution table of a cached run. */
 async function hoverLatency(cacheDir: string, sha: string, n: number, singles: number, windows: number) {
   const rss0 = process.memoryUsage().rss;
@@ -86,8 +85,24 @@ async function hoverLatency(cacheDir: string, sha: string, n: number, singles: n
     tableFileMB: +(statSync(join(cacheDir, sha.slice(0, 16), 'attributions.bin')).size / 1e6).toFixed(1),
     openMs: +openMs.toFixed(1),
     openRssMB: Math.round(rssOpen / 1e6),
-    singleLine: { lookups: singles, found, unit: 'µs', p50: +nearestRank(one, 0.5).toFixed(1), p99: +nearestRank(one, 0.99).toFixed(1), max: +one[one.length - 1].toFixed(1) },
-    visibleWindow: { windows, visibleLines: VISIBLE, marginLines: MARGIN, lookupsPerWindow: VISIBLE + 2 * MARGIN, unit: 'ms', p50: +nearestRank(win, 0.5).toFixed(2), p99: +nearestRank(win, 0.99).toFixed(2), max: +win[win.length - 1].toFixed(2) },
+    singleLine: {
+      lookups: singles,
+      found,
+      unit: 'µs',
+      p50: +nearestRank(one, 0.5).toFixed(1),
+      p99: +nearestRank(one, 0.99).toFixed(1),
+      max: +one[one.length - 1].toFixed(1),
+    },
+    visibleWindow: {
+      windows,
+      visibleLines: VISIBLE,
+      marginLines: MARGIN,
+      lookupsPerWindow: VISIBLE + 2 * MARGIN,
+      unit: 'ms',
+      p50: +nearestRank(win, 0.5).toFixed(2),
+      p99: +nearestRank(win, 0.99).toFixed(2),
+      max: +win[win.length - 1].toFixed(2),
+    },
   };
 }
 
@@ -113,7 +128,15 @@ async function previewLatency(file: string, n: number, pages: number) {
   return {
     indexBuildMs: Math.round(buildMs),
     indexEntries: index.offsets.length,
-    page: { pages, rowsPerPage: 100, linesRead: read, unit: 'ms', p50: +nearestRank(times, 0.5).toFixed(2), p99: +nearestRank(times, 0.99).toFixed(2), max: +times[times.length - 1].toFixed(2) },
+    page: {
+      pages,
+      rowsPerPage: 100,
+      linesRead: read,
+      unit: 'ms',
+      p50: +nearestRank(times, 0.5).toFixed(2),
+      p99: +nearestRank(times, 0.99).toFixed(2),
+      max: +times[times.length - 1].toFixed(2),
+    },
   };
 }
 
@@ -126,7 +149,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const si = args.indexOf('--sizes');
-  const source = benchDataset(args.find((x, i) => !x.startsWith('--') && args[i - 1] !== '--sizes'), smoke);
+  const source = benchDataset(
+    args.find((x, i) => !x.startsWith('--') && args[i - 1] !== '--sizes'),
+    smoke,
+  );
   const lines = await sourceLines(source);
   const sizes = smoke ? [2000] : si >= 0 ? args[si + 1].split(',').map(Number) : [4548, 45480, 665000];
   const dir = join(tmpdir(), `cadc-bench-${process.pid}`);
@@ -185,7 +211,10 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     note: `Pools larger than the source (${lines.length.toLocaleString('en-US')} rows) replicate it with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attribution table (attributions.bin, an sql.js database; what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).`,
     loadavg: { before: load0, after: la() },
-    loadNote: load0[0] > 1 ? `The 1-minute load average was ${load0[0]} on 2 cores at the start: other work on the machine makes timings noisy (likely pessimistic).` : 'Load was low at the start.',
+    loadNote:
+      load0[0] > 1
+        ? `The 1-minute load average was ${load0[0]} on 2 cores at the start: other work on the machine makes timings noisy (likely pessimistic).`
+        : 'Load was low at the start.',
     results,
     seconds: Math.round((performance.now() - t00) / 1000),
   };

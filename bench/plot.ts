@@ -2,7 +2,20 @@
 // axes, optional shaded bands, clipping with a note for points off the chart), stacked and grouped
 // bar charts with optional reference lines, and a grid to put several charts in one file.
 
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7f7f7f', '#000000', '#9467bd', '#8c564b', '#bcbd22', '#17becf'];
+export const PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#7f7f7f',
+  '#000000',
+  '#9467bd',
+  '#8c564b',
+  '#bcbd22',
+  '#17becf',
+];
 
 export interface Chart {
   svg: string;
@@ -45,7 +58,8 @@ function axis(lo: number, hi: number, log: boolean, count = 6, includeZero = fal
     const b = Math.ceil(Math.log10(hi));
     const ticks: number[] = [];
     const span = b - a;
-    for (let e = a; e <= b; e++) for (const m of span <= 2 ? [1, 2, 5] : [1]) if (m * 10 ** e >= 10 ** a && m * 10 ** e <= 10 ** b) ticks.push(m * 10 ** e);
+    for (let e = a; e <= b; e++)
+      for (const m of span <= 2 ? [1, 2, 5] : [1]) if (m * 10 ** e >= 10 ** a && m * 10 ** e <= 10 ** b) ticks.push(m * 10 ** e);
     return { min: 10 ** a, max: 10 ** b, log, ticks };
   }
   if (includeZero) {
@@ -116,7 +130,13 @@ function frame(title: string, w: number, h: number, body: string): Chart {
   };
 }
 
-function legendBlock(items: { name: string; color: string; dashed?: boolean; kind: 'line' | 'box' | 'band' }[], x: number, y: number, maxWidth: number, rowWise: boolean): { svg: string; height: number } {
+function legendBlock(
+  items: { name: string; color: string; dashed?: boolean; kind: 'line' | 'box' | 'band' }[],
+  x: number,
+  y: number,
+  maxWidth: number,
+  rowWise: boolean,
+): { svg: string; height: number } {
   let out = '';
   let cx = x;
   let cy = y;
@@ -127,8 +147,10 @@ function legendBlock(items: { name: string; color: string; dashed?: boolean; kin
       cx = x;
       cy += lineH;
     }
-    if (it.kind === 'line') out += `<line x1="${f(cx)}" y1="${f(cy)}" x2="${f(cx + 22)}" y2="${f(cy)}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5,3"' : ''}/>`;
-    else out += `<rect x="${f(cx)}" y="${f(cy - 6)}" width="22" height="12" fill="${it.color}"${it.kind === 'band' ? ' fill-opacity="0.25"' : ''}/>`;
+    if (it.kind === 'line')
+      out += `<line x1="${f(cx)}" y1="${f(cy)}" x2="${f(cx + 22)}" y2="${f(cy)}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5,3"' : ''}/>`;
+    else
+      out += `<rect x="${f(cx)}" y="${f(cy - 6)}" width="22" height="12" fill="${it.color}"${it.kind === 'band' ? ' fill-opacity="0.25"' : ''}/>`;
     out += `<text x="${f(cx + 28)}" y="${f(cy + 4)}" fill="#222">${esc(it.name)}</text>`;
     if (rowWise) cx += 30 + textW + 14;
     else cy += lineH;
@@ -143,7 +165,12 @@ export function lineChart(o: LineOptions): Chart {
   const ml = 70;
   const mr = 20 + legendW;
   const mt = 40;
-  const all = o.series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]]), ...(s.errors ?? []).flatMap((b) => [b[1], b[2]]), ...(s.dots ?? []).map((d) => d[1])]);
+  const all = o.series.flatMap((s) => [
+    ...s.points.map((p) => p[1]),
+    ...(s.band ?? []).flatMap((b) => [b[1], b[2]]),
+    ...(s.errors ?? []).flatMap((b) => [b[1], b[2]]),
+    ...(s.dots ?? []).map((d) => d[1]),
+  ]);
   const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
   const ya = o.yRange ? axis(o.yRange[0], o.yRange[1], !!o.yLog) : axis(Math.min(...all), Math.max(...all), !!o.yLog, 6, false);
   const xa = o.xLog ? axis(Math.min(...xs), Math.max(...xs), true) : axis(Math.min(...xs), Math.max(...xs), false);
@@ -185,7 +212,8 @@ export function lineChart(o: LineOptions): Chart {
     if (t < xa.min || t > xa.max) continue;
     b += `<line y1="${y0}" y2="${y1}" x1="${f(sx(t))}" x2="${f(sx(t))}" stroke="#e3e3e3"/><text y="${y0 + 16}" x="${f(sx(t))}" text-anchor="middle" fill="#444">${esc(fx(t))}</text>`;
   }
-  if (!ya.log && ya.min < 0 && ya.max > 0) b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(0))}" y2="${f(sy(0))}" stroke="#888" stroke-width="1"/>`;
+  if (!ya.log && ya.min < 0 && ya.max > 0)
+    b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(0))}" y2="${f(sy(0))}" stroke="#888" stroke-width="1"/>`;
   for (const hl of o.hlines ?? []) {
     if (hl.y < ya.min || hl.y > ya.max) continue;
     b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(hl.y))}" y2="${f(sy(hl.y))}" stroke="${hl.color ?? '#555'}" stroke-dasharray="6,4" stroke-width="1.5"/><text x="${x1 - 4}" y="${f(sy(hl.y) - 4)}" text-anchor="end" fill="${hl.color ?? '#555'}">${esc(hl.label)}</text>`;
@@ -205,7 +233,8 @@ export function lineChart(o: LineOptions): Chart {
     }
     const pts = s.points.filter((p) => Number.isFinite(p[1])).sort((a, c2) => a[0] - c2[0]);
     const px = (x: number) => sx(x) + (s.dx ?? 0);
-    if (pts.length > 1) g += `<polyline points="${pts.map(([x, y]) => `${f(px(x))},${f(sy(y))}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6,4"' : ''}/>`;
+    if (pts.length > 1)
+      g += `<polyline points="${pts.map(([x, y]) => `${f(px(x))},${f(sy(y))}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6,4"' : ''}/>`;
     for (const [x, lo, hi] of s.errors ?? []) {
       if (!Number.isFinite(lo) || !Number.isFinite(hi)) continue;
       const a = sy(Math.max(lo, ya.min));
@@ -296,7 +325,8 @@ export function barChart(o: BarOptions): Chart {
   const sy = scale(ya, y0, y1);
   const fy = o.yTickFormat ?? fmt;
   let b = `<rect x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" fill="#fafafa" stroke="#bbb"/>`;
-  for (const t of ya.ticks) b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e3e3e3"/><text x="${x0 - 6}" y="${f(sy(t) + 4)}" text-anchor="end" fill="#444">${esc(fy(t))}</text>`;
+  for (const t of ya.ticks)
+    b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e3e3e3"/><text x="${x0 - 6}" y="${f(sy(t) + 4)}" text-anchor="end" fill="#444">${esc(fy(t))}</text>`;
   b += `<text transform="translate(16,${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" fill="#222">${esc(o.yLabel)}</text>`;
   const groupW = (x1 - x0) / o.categories.length;
   const inner = groupW * 0.78;
@@ -314,18 +344,24 @@ export function barChart(o: BarOptions): Chart {
         const ya0 = sy(base + acc);
         const ya1 = sy(base + acc + v);
         b += `<rect x="${f(bx)}" y="${f(ya1)}" width="${f(barW)}" height="${f(Math.max(0, ya0 - ya1))}" fill="${color}"><title>${esc(`${s.name}: ${fmt(v)}`)}</title></rect>`;
-        if (o.valueLabels && ya0 - ya1 > 13) b += `<text x="${f(bx + barW / 2)}" y="${f((ya0 + ya1) / 2 + 4)}" text-anchor="middle" fill="#fff" font-size="10.5">${esc(fy(v))}</text>`;
+        if (o.valueLabels && ya0 - ya1 > 13)
+          b += `<text x="${f(bx + barW / 2)}" y="${f((ya0 + ya1) / 2 + 4)}" text-anchor="middle" fill="#fff" font-size="10.5">${esc(fy(v))}</text>`;
         acc += v;
       } else {
         const bx = gx + i * barW;
         const top = sy(Math.max(v, base));
         b += `<rect x="${f(bx + 1)}" y="${f(top)}" width="${f(barW - 2)}" height="${f(Math.max(0, y0 - top))}" fill="${color}"><title>${esc(`${s.name}: ${fmt(v)}`)}</title></rect>`;
-        if (o.valueLabels) b += `<text x="${f(bx + barW / 2)}" y="${f(top - 4)}" text-anchor="middle" fill="#333" font-size="10">${esc(fy(v))}</text>`;
+        if (o.valueLabels)
+          b += `<text x="${f(bx + barW / 2)}" y="${f(top - 4)}" text-anchor="middle" fill="#333" font-size="10">${esc(fy(v))}</text>`;
       }
     });
-    if (o.totals?.[c]) b += `<text x="${f(gx + inner / 2)}" y="${f(sy(base + acc) - 6)}" text-anchor="middle" fill="#222" font-size="11">${esc(o.totals[c])}</text>`;
+    if (o.totals?.[c])
+      b += `<text x="${f(gx + inner / 2)}" y="${f(sy(base + acc) - 6)}" text-anchor="middle" fill="#222" font-size="11">${esc(o.totals[c])}</text>`;
     const words = wrap(cat, Math.max(8, Math.floor(groupW / 6.6)));
-    words.forEach((w, j) => (b += `<text x="${f(x0 + c * groupW + groupW / 2)}" y="${y0 + 16 + j * 14}" text-anchor="middle" fill="#333">${esc(w)}</text>`));
+    words.forEach(
+      (w, j) =>
+        (b += `<text x="${f(x0 + c * groupW + groupW / 2)}" y="${y0 + 16 + j * 14}" text-anchor="middle" fill="#333">${esc(w)}</text>`),
+    );
   });
   for (const hl of o.hlines ?? []) {
     b += `<line x1="${x0}" x2="${x1}" y1="${f(sy(hl.y))}" y2="${f(sy(hl.y))}" stroke="${hl.color ?? '#555'}" stroke-dasharray="6,4" stroke-width="1.5"/><text x="${x1 - 4}" y="${f(sy(hl.y) - 4)}" text-anchor="end" fill="${hl.color ?? '#555'}" font-size="11">${esc(hl.label)}</text>`;
@@ -359,10 +395,15 @@ export function grid(charts: Chart[], cols: number, title?: string): string {
     const r = Math.floor(i / cols);
     const x = (i % cols) * colW;
     const y = top + rowH.slice(0, r).reduce((a, b) => a + b, 0);
-    const inner = c.svg.replace(/id="plot"/g, `id="plot${i}"`).replace(/url\(#plot\)/g, `url(#plot${i})`).replace('<svg ', `<svg x="${x}" y="${y}" `);
+    const inner = c.svg
+      .replace(/id="plot"/g, `id="plot${i}"`)
+      .replace(/url\(#plot\)/g, `url(#plot${i})`)
+      .replace('<svg ', `<svg x="${x}" y="${y}" `);
     body += inner;
   });
-  const head = title ? `<text x="${W / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold" fill="#111">${esc(title)}</text>` : '';
+  const head = title
+    ? `<text x="${W / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold" fill="#111">${esc(title)}</text>`
+    : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT}><rect width="${W}" height="${H}" fill="#fff"/>${head}${body}</svg>\n`;
 }
 

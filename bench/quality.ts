@@ -129,7 +129,8 @@ function priorLoss(pool: Pool, train: Int32Array, heldOut: Int32Array): Float64A
   const total = counts.reduce((a, b) => a + b, 0);
   return Float64Array.from(heldOut, (i) => {
     let l = 0;
-    const a0 = pool.answerPtr[i], a1 = pool.answerPtr[i + 1];
+    const a0 = pool.answerPtr[i],
+      a1 = pool.answerPtr[i + 1];
     for (let j = a0; j < a1; j++) l -= Math.log(counts[pool.answerTokens[j]] / total) / (a1 - a0);
     return l;
   });
@@ -157,10 +158,25 @@ type Row = {
   perGroupLoss: number[];
   notes?: string[];
 };
-type Variant = { strategy: string; name: StrategyName; within?: WithinCapabilityRule; balance?: 'even' | 'proportional'; seed?: number; taskField?: string; dropTopSelfInfluence?: number };
+type Variant = {
+  strategy: string;
+  name: StrategyName;
+  within?: WithinCapabilityRule;
+  balance?: 'even' | 'proportional';
+  seed?: number;
+  taskField?: string;
+  dropTopSelfInfluence?: number;
+};
 
 /** One held-out split: hold out, curate the rest, select with every strategy and budget, train the downstream learner. */
-async function runSplit(args: Args, pool: Pool, lines: string[], s: number, available: StrategyName[], missing: { strategy: StrategyName; error: string }[]) {
+async function runSplit(
+  args: Args,
+  pool: Pool,
+  lines: string[],
+  s: number,
+  available: StrategyName[],
+  missing: { strategy: StrategyName; error: string }[],
+) {
   const t0 = performance.now();
   const seed = splitSeed(args.splitSeed, s);
   const col = pool.labels[args.label];
@@ -193,7 +209,10 @@ async function runSplit(args: Args, pool: Pool, lines: string[], s: number, avai
   const full = perGroup(await downstreamLoss(pool, trainAll, heldOut), heldGroups, G);
   // What the selection sees: the run with its pool's label columns removed (see the header).
   const blind: CurationRun = { ...run, pool: { ...run.pool, labels: {} } };
-  const withSeed = (r: CurationRun, seed: number): CurationRun => ({ ...r, manifest: { ...r.manifest, config: { ...r.manifest.config, seed } } });
+  const withSeed = (r: CurationRun, seed: number): CurationRun => ({
+    ...r,
+    manifest: { ...r.manifest, config: { ...r.manifest.config, seed } },
+  });
   const withSelection = (r: CurationRun, sel: Partial<CurationRun['manifest']['config']['selection']>): CurationRun => ({
     ...r,
     manifest: { ...r.manifest, config: { ...r.manifest.config, selection: { ...r.manifest.config.selection, ...sel } } },
@@ -209,30 +228,43 @@ async function runSplit(args: Args, pool: Pool, lines: string[], s: number, avai
     const variants: Variant[] = [
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
       // the filter gets its control: random with the same top-self-influence samples dropped.
-      ...cadcSeeds.map(
-        (seed): Variant => ({ strategy: 'cadc (proportional, stratified, no self-influence filter)', name: 'cadc', within: 'stratified', balance: 'proportional', dropTopSelfInfluence: 0, seed }),
-      ),
+      ...cadcSeeds.map((seed): Variant => ({
+        strategy: 'cadc (proportional, stratified, no self-influence filter)',
+        name: 'cadc',
+        within: 'stratified',
+        balance: 'proportional',
+        dropTopSelfInfluence: 0,
+        seed,
+      })),
       // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
-      ...cadcSeeds.map(
-        (seed): Variant => ({
-          strategy: `cadc (default: proportional, stratified, top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
-          name: 'cadc',
-          within: 'stratified',
-          balance: 'proportional',
-          seed,
-        }),
-      ),
-      ...Array.from(
-        { length: args.randomSeeds },
-        (_, k): Variant => ({ strategy: `random (top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`, name: 'random', dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP, seed: 100 + k }),
-      ),
+      ...cadcSeeds.map((seed): Variant => ({
+        strategy: `cadc (default: proportional, stratified, top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        name: 'cadc',
+        within: 'stratified',
+        balance: 'proportional',
+        seed,
+      })),
+      ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({
+        strategy: `random (top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        name: 'random',
+        dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP,
+        seed: 100 + k,
+      })),
       // The paper's rules as written: no self-influence filter.
       { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even', dropTopSelfInfluence: 0 },
       { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even', dropTopSelfInfluence: 0 },
-      { strategy: 'cadc (even, top-influence; paper literal)', name: 'cadc', within: 'top-influence', balance: 'even', dropTopSelfInfluence: 0 },
+      {
+        strategy: 'cadc (even, top-influence; paper literal)',
+        name: 'cadc',
+        within: 'top-influence',
+        balance: 'even',
+        dropTopSelfInfluence: 0,
+      },
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({ strategy: 'random', name: 'random', seed: 100 + k })),
       ...available.map((name): Variant => ({ strategy: name, name })),
-      ...available.filter((n) => LABEL_USERS.includes(n)).map((name): Variant => ({ strategy: `${name} (label: ${args.label})`, name, taskField: args.label })),
+      ...available
+        .filter((n) => LABEL_USERS.includes(n))
+        .map((name): Variant => ({ strategy: `${name} (label: ${args.label})`, name, taskField: args.label })),
     ];
     for (const v of variants) {
       let r = v.taskField ? withSelection(run, { taskField: v.taskField }) : blind;
@@ -240,7 +272,12 @@ async function runSplit(args: Args, pool: Pool, lines: string[], s: number, avai
       if (v.seed !== undefined) r = withSeed(r, v.seed);
       let chosen: CurationRun;
       try {
-        chosen = await reselect(r, { budget, strategy: v.name, ...(v.within ? { within: v.within } : {}), ...(v.balance ? { balance: v.balance } : {}) });
+        chosen = await reselect(r, {
+          budget,
+          strategy: v.name,
+          ...(v.within ? { within: v.within } : {}),
+          ...(v.balance ? { balance: v.balance } : {}),
+        });
       } catch (e) {
         missing.push({ strategy: v.name, error: `split ${s}, budget ${budget}: ${(e as Error).message}` });
         process.stderr.write(`split ${s}: ${v.strategy} @ ${budget}: ${(e as Error).message}\n`);
@@ -278,8 +315,15 @@ async function runSplit(args: Args, pool: Pool, lines: string[], s: number, avai
     probeGroups: run.capabilities.probe.names.length,
     nmi: { capabilitiesVsLabel: +nmi(hard, src).toFixed(4), randomPartitionSameSizes: +nmi(shuffled, src).toFixed(4) },
     ari: { capabilitiesVsLabel: +ari(hard, src).toFixed(4), randomPartitionSameSizes: +ari(shuffled, src).toFixed(4) },
-    probeGroupsVsLabel: { groups: run.capabilities.probe.names.length, nmi: +nmi(run.capabilities.probe.of, src).toFixed(4), ari: +ari(run.capabilities.probe.of, src).toFixed(4) },
-    baselines: { answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4), fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4) },
+    probeGroupsVsLabel: {
+      groups: run.capabilities.probe.names.length,
+      nmi: +nmi(run.capabilities.probe.of, src).toFixed(4),
+      ari: +ari(run.capabilities.probe.of, src).toFixed(4),
+    },
+    baselines: {
+      answerPriorMacroLoss: +(prior.reduce((a, b) => a + b, 0) / G).toFixed(4),
+      fullPoolMacroLoss: +(full.reduce((a, b) => a + b, 0) / G).toFixed(4),
+    },
     rows,
     seconds: Math.round((performance.now() - t0) / 1000),
   };
@@ -294,7 +338,9 @@ async function main(): Promise<void> {
   if (args.smoke && args.datasetGiven) {
     // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows). Without a
     // dataset, the smoke run reads the in-repo fixture, which is already that sample.
-    const all = readFileSync(args.dataset, 'utf8').split('\n').filter((l) => l.trim());
+    const all = readFileSync(args.dataset, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const small = join(dir, 'smoke.jsonl');
     writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
     args.dataset = small;

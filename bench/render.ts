@@ -14,7 +14,16 @@ import type { Json } from './renderText';
 
 const REPO = resolve(__dirname, '..');
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select'] as const;
-const STAGE_COLORS: Record<string, string> = { featurise: PALETTE[0], 'warm-up': PALETTE[1], trajectories: PALETTE[2], capabilities: PALETTE[3], influence: PALETTE[4], select: PALETTE[5], read: PALETTE[6], total: '#000000' };
+const STAGE_COLORS: Record<string, string> = {
+  featurise: PALETTE[0],
+  'warm-up': PALETTE[1],
+  trajectories: PALETTE[2],
+  capabilities: PALETTE[3],
+  influence: PALETTE[4],
+  select: PALETTE[5],
+  read: PALETTE[6],
+  total: '#000000',
+};
 
 function load(dir: string, name: string): Json | undefined {
   const p = join(dir, `${name}.json`);
@@ -47,7 +56,13 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
     xTicks: x,
     series: [
       { name: 'peak RSS (one run)', points: rs.map((r) => [r.samples, r.peakRssMB]), labels: true, color: PALETTE[1] },
-      { name: 'trajectories (n × bytes/sample)', points: rs.map((r) => [r.samples, (r.samples * r.trajectoryBytesPerSample) / 1e6]), dashed: true, labels: true, color: PALETTE[2] },
+      {
+        name: 'trajectories (n × bytes/sample)',
+        points: rs.map((r) => [r.samples, (r.samples * r.trajectoryBytesPerSample) / 1e6]),
+        dashed: true,
+        labels: true,
+        color: PALETTE[2],
+      },
     ],
   });
   out.set('perf-scaling.svg', grid([time, mem], 2));
@@ -60,7 +75,10 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
       {
         name: 'other (cache writes)',
         color: '#cccccc',
-        values: rs.map((r) => (100 * Math.max(0, r.stagesMs.total - ['read', ...STAGES].reduce((a, s) => a + (r.stagesMs[s] ?? 0), 0))) / r.stagesMs.total),
+        values: rs.map(
+          (r) =>
+            (100 * Math.max(0, r.stagesMs.total - ['read', ...STAGES].reduce((a, s) => a + (r.stagesMs[s] ?? 0), 0))) / r.stagesMs.total,
+        ),
       },
     ],
     stacked: true,
@@ -74,7 +92,18 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
   md.push('## Speed and memory (`npm run bench:perf` → `perf.json`)', '', loadLine(j), '');
   md.push(
     table(
-      ['pool', 'wall time', 'samples/s', 'featurise', 'warm-up', 'trajectories', 'capabilities + influence + select', 're-run (cache hit)', 'peak RSS (one run)', 'peak RSS, re-run loaded too'],
+      [
+        'pool',
+        'wall time',
+        'samples/s',
+        'featurise',
+        'warm-up',
+        'trajectories',
+        'capabilities + influence + select',
+        're-run (cache hit)',
+        'peak RSS (one run)',
+        'peak RSS, re-run loaded too',
+      ],
       rs.map((r) => [
         `${int(r.samples)}${r.replicated ? ' (replicated)' : ' (real)'}`,
         `${num(r.wallSeconds, 2)} s`,
@@ -114,7 +143,12 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
       md.push(
         table(
           ['pool', 'index build (once per file)', 'index entries', 'page of 100 random lines p50 / p99 / max'],
-          pv.map((r) => [int(r.samples), `${int(r.previews.indexBuildMs)} ms`, int(r.previews.indexEntries), `${num(r.previews.page.p50, 2)} / ${num(r.previews.page.p99, 2)} / ${num(r.previews.page.max, 2)} ms`]),
+          pv.map((r) => [
+            int(r.samples),
+            `${int(r.previews.indexBuildMs)} ms`,
+            int(r.previews.indexEntries),
+            `${num(r.previews.page.p50, 2)} / ${num(r.previews.page.p99, 2)} / ${num(r.previews.page.max, 2)} ms`,
+          ]),
         ),
         '',
         `${pv[0].previews.page.pages} pages of ${pv[0].previews.page.rowsPerPage} random lines per pool (the table sorted by influence jumps anywhere in the file).`,
@@ -162,7 +196,8 @@ function gemm(j: Json, out: Map<string, string>, md: string[]): void {
   const hl: { y: number; label: string; color?: string }[] = [];
   if (pk?.ok) {
     hl.push({ y: pk.avx2Fma.threads2, label: `AVX2 FMA peak, 2 threads: ${num(pk.avx2Fma.threads2)}`, color: '#444' });
-    if (pk.avx512Fma) hl.push({ y: pk.avx512Fma.threads2, label: `AVX-512 FMA peak, 2 threads: ${num(pk.avx512Fma.threads2)}`, color: '#a00' });
+    if (pk.avx512Fma)
+      hl.push({ y: pk.avx512Fma.threads2, label: `AVX-512 FMA peak, 2 threads: ${num(pk.avx512Fma.threads2)}`, color: '#a00' });
   }
   const c = barChart({
     title: 'GEMM throughput vs this machine’s measured peak (float32)',
@@ -178,13 +213,25 @@ function gemm(j: Json, out: Map<string, string>, md: string[]): void {
     hlines: hl,
     width: 900,
     height: 460,
-    note: pk?.ok ? `Peak: register-resident FMA loop compiled with ${pk.compiler} ${pk.flags}; 1-thread AVX2 ${num(pk.avx2Fma.thread1)}${pk.avx512Fma ? `, AVX-512 ${num(pk.avx512Fma.thread1)}` : ''} GFLOP/s.` : `FMA peak not measured: ${pk?.error ?? 'unknown'}`,
+    note: pk?.ok
+      ? `Peak: register-resident FMA loop compiled with ${pk.compiler} ${pk.flags}; 1-thread AVX2 ${num(pk.avx2Fma.thread1)}${pk.avx512Fma ? `, AVX-512 ${num(pk.avx512Fma.thread1)}` : ''} GFLOP/s.`
+      : `FMA peak not measured: ${pk?.error ?? 'unknown'}`,
   });
   out.set('gemm.svg', single(c));
   md.push('## GEMM throughput (`npm run bench:gemm` → `gemm.json`), GFLOP/s', '', loadLine(j), '');
   md.push(
     table(
-      ['shape', 'ORT 1 thread', 'ORT 2 threads', 'numpy 1 thread', 'numpy 2 threads', 'naive JS', 'ORT ÷ numpy (1 / 2 threads)', 'ORT ÷ AVX2 FMA peak (1 / 2)', 'ORT ÷ AVX-512 FMA peak (1 / 2)'],
+      [
+        'shape',
+        'ORT 1 thread',
+        'ORT 2 threads',
+        'numpy 1 thread',
+        'numpy 2 threads',
+        'naive JS',
+        'ORT ÷ numpy (1 / 2 threads)',
+        'ORT ÷ AVX2 FMA peak (1 / 2)',
+        'ORT ÷ AVX-512 FMA peak (1 / 2)',
+      ],
       rows.map((r) => [
         `${r.shape} (${r.role})`,
         num(r.ort1Thread),
@@ -208,7 +255,12 @@ function gemm(j: Json, out: Map<string, string>, md: string[]): void {
 }
 
 // ---------------------------------------------------------------- scaling
-const KNOB_LABEL: Record<string, string> = { n: 'pool size n (samples)', T: 'checkpoints T', d: 'projection dim d (gradients.projectionDim)', K: 'forced capabilities K (capabilities.k)' };
+const KNOB_LABEL: Record<string, string> = {
+  n: 'pool size n (samples)',
+  T: 'checkpoints T',
+  d: 'projection dim d (gradients.projectionDim)',
+  K: 'forced capabilities K (capabilities.k)',
+};
 
 function scaling(j: Json, out: Map<string, string>, md: string[]): void {
   const pts: Json[] = j.points;
@@ -217,9 +269,19 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
     const ps = pts.filter((p) => p.knob === knob).sort((a, b) => a.value - b.value);
     if (ps.length < 2) continue;
     const stages = ['total', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select'];
-    const series: Series[] = stages.map((s) => ({ name: s, color: STAGE_COLORS[s], dashed: s === 'total', points: ps.map((p) => [p.value, Math.max(1, p.stagesMs[s])] as [number, number]) }));
+    const series: Series[] = stages.map((s) => ({
+      name: s,
+      color: STAGE_COLORS[s],
+      dashed: s === 'total',
+      points: ps.map((p) => [p.value, Math.max(1, p.stagesMs[s])] as [number, number]),
+    }));
     const fit = j.fits?.[knob];
-    const expo = fit ? stages.filter((s) => fit[s]).map((s) => `${s} ${fit[s].power.exponent.toFixed(2)}`).join(', ') : '';
+    const expo = fit
+      ? stages
+          .filter((s) => fit[s])
+          .map((s) => `${s} ${fit[s].power.exponent.toFixed(2)}`)
+          .join(', ')
+      : '';
     charts.push(
       lineChart({
         title: `Cost vs ${KNOB_LABEL[knob]}`,
@@ -233,17 +295,46 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
         height: 400,
         note:
           `Log-log slopes (cost ∝ x^p): ${expo}. Bytes/sample: ${ps.map((p) => int(p.trajectoryBytesPerSample)).join(' → ')}.` +
-          (knob === 'n' && fit ? ` Linear fit: total ≈ ${num(fit.total.linear.intercept / 1000, 2)} s + ${num(fit.total.linear.slope * 1000, 0)} µs × n (R² ${fit.total.linear.r2.toFixed(3)}); slopes < 1 above come from fixed costs.` : '') +
+          (knob === 'n' && fit
+            ? ` Linear fit: total ≈ ${num(fit.total.linear.intercept / 1000, 2)} s + ${num(fit.total.linear.slope * 1000, 0)} µs × n (R² ${fit.total.linear.r2.toFixed(3)}); slopes < 1 above come from fixed costs.`
+            : '') +
           (knob === 'K' ? ` K found: ${ps.map((p) => p.capabilitiesFound).join(', ')}.` : ''),
       }),
     );
   }
-  if (charts.length) out.set('scaling.svg', grid(charts, 2, `Scaling on ${j.dataset.split('/').pop()} (${int(j.samples)} rows), one knob at a time`));
+  if (charts.length)
+    out.set('scaling.svg', grid(charts, 2, `Scaling on ${j.dataset.split('/').pop()} (${int(j.samples)} rows), one knob at a time`));
   md.push('## Scaling (`npm run bench:scaling` → `scaling.json`)', '', loadLine(j), '', j.method, '');
   md.push(
     table(
-      ['knob', 'value', 'n', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'bytes/sample', 'trajectories (MB)', 'K found'],
-      [...pts].sort((a, b) => 'nTdK'.indexOf(a.knob) - 'nTdK'.indexOf(b.knob) || a.value - b.value).map((p) => [p.knob, p.value, int(p.samples), ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map((s) => `${int(p.stagesMs[s])} ms`), int(p.trajectoryBytesPerSample), num(p.trajectoryMB), p.capabilitiesFound]),
+      [
+        'knob',
+        'value',
+        'n',
+        'featurise',
+        'warm-up',
+        'trajectories',
+        'capabilities',
+        'influence',
+        'select',
+        'total',
+        'bytes/sample',
+        'trajectories (MB)',
+        'K found',
+      ],
+      [...pts]
+        .sort((a, b) => 'nTdK'.indexOf(a.knob) - 'nTdK'.indexOf(b.knob) || a.value - b.value)
+        .map((p) => [
+          p.knob,
+          p.value,
+          int(p.samples),
+          ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map(
+            (s) => `${int(p.stagesMs[s])} ms`,
+          ),
+          int(p.trajectoryBytesPerSample),
+          num(p.trajectoryMB),
+          p.capabilitiesFound,
+        ]),
     ),
     '',
     'Fitted growth, power-law exponent p of cost ∝ x^p (R² in brackets):',
@@ -254,9 +345,15 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
     const fit = j.fits?.[knob];
     if (!fit) continue;
     const cell = (s: string) => (fit[s] ? `${fit[s].power.exponent.toFixed(2)} (${fit[s].power.r2.toFixed(2)})` : '—');
-    fitRows.push([knob, ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'trajectoryBytesPerSample'].map(cell)]);
+    fitRows.push([
+      knob,
+      ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'trajectoryBytesPerSample'].map(cell),
+    ]);
   }
-  md.push(table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'bytes/sample'], fitRows), '');
+  md.push(
+    table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total', 'bytes/sample'], fitRows),
+    '',
+  );
   const lin: (string | number)[][] = [];
   for (const [knob, unit, scaleBy] of [
     ['n', 'ms per 1,000 samples', 1000],
@@ -266,9 +363,20 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
   ] as const) {
     const fit = j.fits?.[knob];
     if (!fit) continue;
-    lin.push([`${knob} (${unit})`, ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map((s) => `${sign(fit[s].linear.slope * scaleBy, 1)} (${fit[s].linear.intercept < 0 ? '−' : '+'}${int(Math.abs(fit[s].linear.intercept))}; R² ${fit[s].linear.r2.toFixed(2)})`)]);
+    lin.push([
+      `${knob} (${unit})`,
+      ...['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'].map(
+        (s) =>
+          `${sign(fit[s].linear.slope * scaleBy, 1)} (${fit[s].linear.intercept < 0 ? '−' : '+'}${int(Math.abs(fit[s].linear.intercept))}; R² ${fit[s].linear.r2.toFixed(2)})`,
+      ),
+    ]);
   }
-  md.push('Straight-line fits, slope (+ intercept in ms; R²):', '', table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'], lin), '');
+  md.push(
+    'Straight-line fits, slope (+ intercept in ms; R²):',
+    '',
+    table(['knob', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'], lin),
+    '',
+  );
   const g = j.gpuCrossover;
   if (g?.models) {
     md.push(
@@ -277,8 +385,26 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
       `Measured: CPU GEMM ${num(g.measured.cpuGemmGflops)} GFLOP/s (${g.measured.cpuGemmSource}); FMA peak ${num(g.measured.cpuFmaPeakGflops)} GFLOP/s; our proxy computes ${int(g.measured.proxySampleCheckpointsPerSecond ?? 0)} sample-checkpoints/s. Assumed: ${g.assumptions.tokensPerSample} tokens/sample, ${g.assumptions.flopsPerSampleGradient}; GPU ${g.assumptions.gpu}.`,
       '',
       table(
-        ['model', 'GFLOP per sample per checkpoint', 'CPU s per sample-checkpoint', 'sample-checkpoints per CPU hour', '45K × T=4 on this CPU', '665K × T=4 on this CPU', '45K × T=4 on one A100', '665K × T=4 on one A100'],
-        g.models.map((m: Json) => [m.model, int(m.gflopsPerSampleCheckpoint), num(m.cpuSecondsPerSampleCheckpoint, 2), int(m.sampleCheckpointsPerCpuHour), `${num(m.cpuDays45kT4)} days`, `${num(m.cpuDays665kT4)} days`, `${num(m.gpuHours45kT4)} h`, `${num(m.gpuHours665kT4)} h`]),
+        [
+          'model',
+          'GFLOP per sample per checkpoint',
+          'CPU s per sample-checkpoint',
+          'sample-checkpoints per CPU hour',
+          '45K × T=4 on this CPU',
+          '665K × T=4 on this CPU',
+          '45K × T=4 on one A100',
+          '665K × T=4 on one A100',
+        ],
+        g.models.map((m: Json) => [
+          m.model,
+          int(m.gflopsPerSampleCheckpoint),
+          num(m.cpuSecondsPerSampleCheckpoint, 2),
+          int(m.sampleCheckpointsPerCpuHour),
+          `${num(m.cpuDays45kT4)} days`,
+          `${num(m.cpuDays665kT4)} days`,
+          `${num(m.gpuHours45kT4)} h`,
+          `${num(m.gpuHours665kT4)} h`,
+        ]),
       ),
       '',
     );
@@ -293,7 +419,12 @@ function main(): void {
   const outDir = smoke ? mkdtempSync(join(tmpdir(), 'cadc-render-')) : resolve(get('--out') ?? inDir);
   mkdirSync(outDir, { recursive: true });
   const svgs = new Map<string, string>();
-  const md: string[] = ['# Benchmark tables', '', 'Generated by `npm run bench:render` from `bench/results/*.json`; do not edit by hand.', ''];
+  const md: string[] = [
+    '# Benchmark tables',
+    '',
+    'Generated by `npm run bench:render` from `bench/results/*.json`; do not edit by hand.',
+    '',
+  ];
   const found: string[] = [];
   for (const [name, fn] of [
     ['perf', perf],
@@ -308,7 +439,9 @@ function main(): void {
   }
   for (const [file, svg] of svgs) writeFileSync(join(outDir, file), svg);
   writeFileSync(join(outDir, 'tables.md'), `${md.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'render', inputs: found, outDir, svgs: [...svgs.keys()], tables: join(outDir, 'tables.md') })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: 'render', inputs: found, outDir, svgs: [...svgs.keys()], tables: join(outDir, 'tables.md') })}\n`,
+  );
 }
 
 main();

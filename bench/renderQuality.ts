@@ -9,7 +9,9 @@ import { qualityCharts } from './renderQualityCharts';
 
 /** The results as splits + aggregate; a results file from before --splits becomes one split. */
 function qualitySplits(j: Json): { splits: Json[]; agg: Aggregate } {
-  const splits: Json[] = j.splits ?? [{ split: 0, rows: j.rows, heldOut: j.heldOut, trainPool: j.trainPool, capabilities: j.capabilities, nmi: j.nmi, ari: j.ari }];
+  const splits: Json[] = j.splits ?? [
+    { split: 0, rows: j.rows, heldOut: j.heldOut, trainPool: j.trainPool, capabilities: j.capabilities, nmi: j.nmi, ari: j.ari },
+  ];
   return { splits, agg: j.aggregate ?? aggregate(splits) };
 }
 
@@ -56,7 +58,8 @@ function qualityView(j: Json): QualityView {
   };
 }
 
-const pm = (m: { mean: number; sd: number | null }, signed = false) => `${signed && m.mean > 0 ? '+' : ''}${sign(m.mean)}${m.sd === null ? '' : ` ± ${num(m.sd)}`}`;
+const pm = (m: { mean: number; sd: number | null }, signed = false) =>
+  `${signed && m.mean > 0 ? '+' : ''}${sign(m.mean)}${m.sd === null ? '' : ` ± ${num(m.sd)}`}`;
 
 // ---------------------------------------------------------------- tables
 
@@ -92,7 +95,10 @@ function relativeTable(v: QualityView): string[] {
     '',
     table(
       ['strategy', ...budgets.map(pct)],
-      names.map((n) => [n === 'random' ? `random (${seeds} seeds: mean ± sd${N > 1 ? ` over ${N} splits` : ''})` : v.rowName(n), ...budgets.map((b) => cell(n, b))]),
+      names.map((n) => [
+        n === 'random' ? `random (${seeds} seeds: mean ± sd${N > 1 ? ` over ${N} splits` : ''})` : v.rowName(n),
+        ...budgets.map((b) => cell(n, b)),
+      ]),
     ),
     '',
     '**Bold**: best mean among rows that did not see the evaluation label. † selected with the evaluation label field (training rows only): not a fair comparison, shown for reference.',
@@ -166,7 +172,14 @@ function perGroupTable(v: QualityView): string[] {
         const per = splits.map((s) => s.rows.filter((r: Json) => r.strategy === n && r.budget === mid)).filter((rs: Json[]) => rs.length);
         return [
           v.rowName(n),
-          ...j.groups.map((_: string, g: number) => (per.length ? sign(per.reduce((a: number, rs: Json[]) => a + rs.reduce((x: number, r: Json) => x + r.perGroup[g], 0) / rs.length, 0) / per.length) : '—')),
+          ...j.groups.map((_: string, g: number) =>
+            per.length
+              ? sign(
+                  per.reduce((a: number, rs: Json[]) => a + rs.reduce((x: number, r: Json) => x + r.perGroup[g], 0) / rs.length, 0) /
+                    per.length,
+                )
+              : '—',
+          ),
         ];
       }),
     ),

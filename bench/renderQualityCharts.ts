@@ -20,7 +20,8 @@ const STRATEGY_COLORS: Record<string, string> = {
   length: '#9467bd',
   'loss-band': '#7a7a00',
 };
-const colorOf = (n: string, i: number) => STRATEGY_COLORS[n.replace(/ \(label: [^)]*\)$/, '')] ?? (/self-influence dropped/.test(n) ? '#E41A1C' : PALETTE[i % PALETTE.length]);
+const colorOf = (n: string, i: number) =>
+  STRATEGY_COLORS[n.replace(/ \(label: [^)]*\)$/, '')] ?? (/self-influence dropped/.test(n) ? '#E41A1C' : PALETTE[i % PALETTE.length]);
 
 /** Shorter names for chart legends (the tables keep the full ones). */
 function chartName(n: string): string {
@@ -69,7 +70,9 @@ function strategySeries(v: QualityView, n: string, i: number, dx = 0, what: 'rel
     points: rs.map((r) => [100 * r.budget, r[what]!.mean]),
     ...(bars && v.N > 1
       ? {
-          errors: rs.map((r) => [100 * r.budget, r[what]!.mean - (r[what]!.sd ?? 0), r[what]!.mean + (r[what]!.sd ?? 0)] as [number, number, number]),
+          errors: rs.map(
+            (r) => [100 * r.budget, r[what]!.mean - (r[what]!.sd ?? 0), r[what]!.mean + (r[what]!.sd ?? 0)] as [number, number, number],
+          ),
           dots: rs.flatMap((r) => r[what]!.perSplit.map((x) => [100 * r.budget, x] as [number, number])),
         }
       : {}),
@@ -109,8 +112,24 @@ function splitNearFar(v: QualityView, random: Series[]): { nearNames: string[]; 
 function zoomChart(v: QualityView, random: Series[], nearNames: string[], far: string[]): Chart {
   const near = nearSeries(v, nearNames, 'relative');
   const shown = [...near, ...random];
-  const hiNear = Math.max(...shown.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.errors ?? []).map((e) => e[2]), ...(s.dots ?? []).map((d) => d[1]), ...(s.band ?? []).map((e) => e[2])])) + 5;
-  const loNear = Math.min(...shown.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.errors ?? []).map((e) => e[1]), ...(s.dots ?? []).map((d) => d[1]), ...(s.band ?? []).map((e) => e[1])])) - 5;
+  const hiNear =
+    Math.max(
+      ...shown.flatMap((s) => [
+        ...s.points.map((p) => p[1]),
+        ...(s.errors ?? []).map((e) => e[2]),
+        ...(s.dots ?? []).map((d) => d[1]),
+        ...(s.band ?? []).map((e) => e[2]),
+      ]),
+    ) + 5;
+  const loNear =
+    Math.min(
+      ...shown.flatMap((s) => [
+        ...s.points.map((p) => p[1]),
+        ...(s.errors ?? []).map((e) => e[1]),
+        ...(s.dots ?? []).map((d) => d[1]),
+        ...(s.band ?? []).map((e) => e[1]),
+      ]),
+    ) - 5;
   return lineChart({
     ...xAxis(v),
     title: `Zoom: the strategies near random (${v.N > 1 ? 'bars ± sd over splits, circles: splits' : "band: random's seed sd"})`,
@@ -133,7 +152,8 @@ function pairedChart(v: QualityView, nearNames: string[]): Chart {
     points: rnd.map((r) => [100 * r.budget, 0]),
     band: rnd.map((r) => [100 * r.budget, -(r.seedSd?.mean ?? 0), r.seedSd?.mean ?? 0]),
   };
-  const wins = (n: string) => budgets.map((b) => (get(n, b)?.vsRandom ? `${get(n, b)!.vsRandom!.wins}/${get(n, b)!.vsRandom!.n}` : '—')).join(' / ');
+  const wins = (n: string) =>
+    budgets.map((b) => (get(n, b)?.vsRandom ? `${get(n, b)!.vsRandom!.wins}/${get(n, b)!.vsRandom!.n}` : '—')).join(' / ');
   return lineChart({
     ...xAxis(v),
     title: `Paired difference vs random, same split${N > 1 ? ' (bars ± sd over splits, circles: splits)' : ''}`,

@@ -17,5 +17,7 @@ export function table(head: string[], rows: (string | number)[][]): string {
 
 export function loadLine(j: Json): string {
   const l = j.loadavg?.before ?? j.loadavg;
-  return l ? `Load average at start (1/5/15 min): ${l.join(' / ')} on ${j.machine?.cpus ?? 2} cores.${j.loadNote ? ` ${j.loadNote}` : ''}` : '';
+  return l
+    ? `Load average at start (1/5/15 min): ${l.join(' / ')} on ${j.machine?.cpus ?? 2} cores.${j.loadNote ? ` ${j.loadNote}` : ''}`
+    : '';
 }

@@ -93,7 +93,20 @@ function fitsFor(points: Point[], knob: Point['knob']) {
     const y = ps.map((p) => p.stagesMs[s]);
     out[s] = { power: roundFit(powerFit(x, y)), linear: roundFit(linearFit(x, y)) };
   }
-  out.trajectoryBytesPerSample = { power: roundFit(powerFit(x, ps.map((p) => p.trajectoryBytesPerSample))), linear: roundFit(linearFit(x, ps.map((p) => p.trajectoryBytesPerSample))) };
+  out.trajectoryBytesPerSample = {
+    power: roundFit(
+      powerFit(
+        x,
+        ps.map((p) => p.trajectoryBytesPerSample),
+      ),
+    ),
+    linear: roundFit(
+      linearFit(
+        x,
+        ps.map((p) => p.trajectoryBytesPerSample),
+      ),
+    ),
+  };
   return out;
 }
 
@@ -101,7 +114,10 @@ function fitsFor(points: Point[], knob: Point['knob']) {
 function gpuCrossover(points: Point[], smoke: boolean) {
   const gemmFile = join(REPO, 'bench/results/gemm.json');
   if (!existsSync(gemmFile)) return { error: 'bench/results/gemm.json missing: run npm run bench:gemm first' };
-  const gemm = JSON.parse(readFileSync(gemmFile, 'utf8')) as { rows: { role: string; ort1Thread: number; ort2Threads: number; numpy1Thread: number | null; numpy2Threads: number | null }[]; fmaPeak: { ok: boolean; avx512Fma?: { threads2: number } | null; avx2Fma?: { threads2: number } } };
+  const gemm = JSON.parse(readFileSync(gemmFile, 'utf8')) as {
+    rows: { role: string; ort1Thread: number; ort2Threads: number; numpy1Thread: number | null; numpy2Threads: number | null }[];
+    fmaPeak: { ok: boolean; avx512Fma?: { threads2: number } | null; avx2Fma?: { threads2: number } };
+  };
   const best = Math.max(...gemm.rows.map((r) => Math.max(r.ort1Thread, r.ort2Threads, r.numpy1Thread ?? 0, r.numpy2Threads ?? 0)));
   const peak = gemm.fmaPeak.ok ? (gemm.fmaPeak.avx512Fma?.threads2 ?? gemm.fmaPeak.avx2Fma?.threads2 ?? best) : best;
   const cpuFlops = best * 1e9;
@@ -138,7 +154,9 @@ function gpuCrossover(points: Point[], smoke: boolean) {
   const perfFile = join(REPO, 'bench/results/perf.json');
   let proxyMemory: Record<string, unknown> | null = null;
   if (existsSync(perfFile)) {
-    const perf = JSON.parse(readFileSync(perfFile, 'utf8')) as { results: { samples: number; peakRssMB: number; wallSeconds: number; trajectoryBytesPerSample: number }[] };
+    const perf = JSON.parse(readFileSync(perfFile, 'utf8')) as {
+      results: { samples: number; peakRssMB: number; wallSeconds: number; trajectoryBytesPerSample: number }[];
+    };
     // Marginal bytes per sample between the two largest pools (one run's peak each): the fixed
     // part (runtime, ORT, code) does not grow with the pool.
     const big = perf.results[perf.results.length - 1];
@@ -150,8 +168,8 @@ function gpuCrossover(points: Point[], smoke: boolean) {
       marginalRssBytesPerSample: Math.round(perSample),
       machineMemoryGB: +(totalmem() / 1e9).toFixed(1),
       maxSamplesAt75PercentOfMemory: Math.round(usable / perSample),
-      hoursAtMaxSamples: +(((usable / perSample) / (big.samples / big.wallSeconds)) / 3600).toPrecision(3),
-      note: 'One run\'s peak RSS grows about linearly with n (perf.json): marginal bytes per sample between the two largest pools, after the fixed part; the trajectories are T·(2d²·4 + 8) bytes per sample of it, so larger T or d lower this limit proportionally; float16 storage halves the vectors.',
+      hoursAtMaxSamples: +(usable / perSample / (big.samples / big.wallSeconds) / 3600).toPrecision(3),
+      note: "One run's peak RSS grows about linearly with n (perf.json): marginal bytes per sample between the two largest pools, after the fixed part; the trajectories are T·(2d²·4 + 8) bytes per sample of it, so larger T or d lower this limit proportionally; float16 storage halves the vectors.",
     };
   }
   return {
@@ -159,14 +177,16 @@ function gpuCrossover(points: Point[], smoke: boolean) {
     proxyMemory,
     measured: {
       cpuGemmGflops: best,
-      cpuGemmSource: 'best GFLOP/s of ORT or numpy (1 or 2 threads) over the shapes in bench/results/gemm.json: an optimistic bound for a real VLM on this CPU',
+      cpuGemmSource:
+        'best GFLOP/s of ORT or numpy (1 or 2 threads) over the shapes in bench/results/gemm.json: an optimistic bound for a real VLM on this CPU',
       cpuFmaPeakGflops: peak,
       proxySampleCheckpointsPerSecond: proxyRate ? Math.round(proxyRate) : null,
       proxyNote: 'our proxy: per-sample projected gradients at the default T, from the trajectories stage of the largest n point',
     },
     assumptions: {
       tokensPerSample: tokens,
-      flopsPerSampleGradient: '6·P·S (forward 2·P·S + backward ≈ 2× forward: a per-sample gradient ≈ 3 forward passes); projection of the gradient not counted',
+      flopsPerSampleGradient:
+        '6·P·S (forward 2·P·S + backward ≈ 2× forward: a per-sample gradient ≈ 3 forward passes); projection of the gradient not counted',
       gpu: 'one A100: 312 TFLOP/s dense bf16 × 40% utilisation = 125 TFLOP/s',
       cpuBudget: 'one hour of this machine',
     },
@@ -179,7 +199,10 @@ async function main(): Promise<void> {
   const smoke = a.includes('--smoke');
   const ri = a.indexOf('--reps');
   const reps = smoke ? 1 : ri >= 0 ? Number(a[ri + 1]) : 3;
-  const dataset = benchDataset(a.find((x, i) => !x.startsWith('--') && a[i - 1] !== '--reps'), smoke);
+  const dataset = benchDataset(
+    a.find((x, i) => !x.startsWith('--') && a[i - 1] !== '--reps'),
+    smoke,
+  );
   const t0 = performance.now();
   const load0 = la();
   const dir = join(tmpdir(), `cadc-scaling-${process.pid}`);
@@ -239,7 +262,10 @@ async function main(): Promise<void> {
     defaults: { T: def.proxy.checkpoints, d: def.gradients.projectionDim, K: def.capabilities.k, storage: def.gradients.storage },
     method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the label mix stays the same). d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
     loadavg: { before: load0, after: la() },
-    loadNote: load0[0] > 1 ? `1-minute load ${load0[0]} on 2 cores at the start: other work on the machine makes times noisy; the fastest of the repetitions is kept.` : 'Load was low at the start.',
+    loadNote:
+      load0[0] > 1
+        ? `1-minute load ${load0[0]} on 2 cores at the start: other work on the machine makes times noisy; the fastest of the repetitions is kept.`
+        : 'Load was low at the start.',
     points: points.sort((x, y) => x.knob.localeCompare(y.knob) || x.value - y.value),
     fits: { n: fitsFor(points, 'n'), T: fitsFor(points, 'T'), d: fitsFor(points, 'd'), K: fitsFor(points, 'K') },
     gpuCrossover: gpuCrossover(points, smoke),

@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 
 if (!process.argv[2]) {
-  console.error('usage: node scripts/makeFixtures.mjs <datasets-folder>  (the folder holding vision-flan-205/, owleval/, llava-eval-pool/, format-fixtures/)');
+  console.error(
+    'usage: node scripts/makeFixtures.mjs <datasets-folder>  (the folder holding vision-flan-205/, owleval/, llava-eval-pool/, format-fixtures/)',
+  );
   process.exit(2);
 }
 const src = resolve(process.argv[2]);
@@ -19,7 +21,10 @@ const POOL_STRIDE = 12;
 /** Alpaca records kept (the reader test needs a real Alpaca file, not a thousand rows of it). */
 const ALPACA_ROWS = 100;
 
-const lines = (file) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = (file) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 
 async function shrink(from, to) {
   mkdirSync(dirname(to), { recursive: true });
@@ -55,4 +60,6 @@ const mllm = JSON.parse(readFileSync(join(ff, 'mllm_demo.json'), 'utf8'));
 for (const image of new Set(mllm.flatMap((r) => r.images ?? []))) await shrink(join(src, 'format-fixtures', image), join(ff, image));
 const alpaca = JSON.parse(readFileSync(join(src, 'format-fixtures/alpaca_en_demo.json'), 'utf8'));
 writeFileSync(join(ff, 'alpaca_en_demo.json'), JSON.stringify(alpaca.slice(0, ALPACA_ROWS), null, 2) + '\n');
-console.log(`test/fixtures/format-fixtures: mllm_demo.json (${mllm.length} rows), alpaca_en_demo.json (${ALPACA_ROWS} of ${alpaca.length} rows)`);
+console.log(
+  `test/fixtures/format-fixtures: mllm_demo.json (${mllm.length} rows), alpaca_en_demo.json (${ALPACA_ROWS} of ${alpaca.length} rows)`,
+);

@@ -20,14 +20,20 @@ try {
     const copy = join('data', name, file.split('/').pop());
     for (const strategy of strategies) {
       const dir = join(name, strategy);
-      const r = spawnSync(process.execPath, [cli, 'curate', copy, '--strategy', strategy, '--budget', '10%', '--out', dir, '--no-cache', '--attributions', '--quiet'], { encoding: 'utf8', cwd: out });
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'curate', copy, '--strategy', strategy, '--budget', '10%', '--out', dir, '--no-cache', '--attributions', '--quiet'],
+        { encoding: 'utf8', cwd: out },
+      );
       if (r.status !== 0) {
         failed++;
         console.error(`${name}/${strategy}: exit ${r.status}: ${r.stderr.trim()}`);
         continue;
       }
       for (const f of readdirSync(join(out, dir)).sort()) {
-        const sha = createHash('sha256').update(readFileSync(join(out, dir, f))).digest('hex');
+        const sha = createHash('sha256')
+          .update(readFileSync(join(out, dir, f)))
+          .digest('hex');
         console.log(`${sha}  ${name}/${strategy}/${f}`);
       }
     }

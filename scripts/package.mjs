@@ -57,7 +57,10 @@ function ortMissing(platform, arch) {
 function productionPackages() {
   const r = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm ls --omit=dev failed:\n${r.stderr}`);
-  return r.stdout.split('\n').filter((p) => path.isAbsolute(p) && p !== ROOT).map((p) => path.relative(ROOT, p));
+  return r.stdout
+    .split('\n')
+    .filter((p) => path.isAbsolute(p) && p !== ROOT)
+    .map((p) => path.relative(ROOT, p));
 }
 
 // Nothing a user does not run: types, sources, maps, docs, build scripts, ES-module copies (the
@@ -75,7 +78,8 @@ function copyPackage(from, to, skip = () => false) {
       if (rel === '') return true;
       if (skip(rel)) return false;
       const base = path.basename(src);
-      if (statSync(src).isDirectory()) return base !== 'node_modules' && rel !== 'dist/esm' && !(DROP_TOP_DIR.has(base) && !rel.includes('/'));
+      if (statSync(src).isDirectory())
+        return base !== 'node_modules' && rel !== 'dist/esm' && !(DROP_TOP_DIR.has(base) && !rel.includes('/'));
       return KEEP_FILE.test(base) || !DROP_FILE.test(base);
     },
   });
@@ -108,7 +112,8 @@ function sharpNativePackages(target, stagingModules) {
     if (target === host && existsSync(local)) copyPackage(local, dest);
     else extractFromRegistry(name, version, dest);
     const pkg = JSON.parse(readFileSync(path.join(dest, 'package.json'), 'utf8'));
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) if (dep.startsWith('@img/sharp-') && !done.includes(dep) && !queue.includes(dep)) queue.push(dep);
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+      if (dep.startsWith('@img/sharp-') && !done.includes(dep) && !queue.includes(dep)) queue.push(dep);
     done.push(name);
   }
   return done;
@@ -120,7 +125,10 @@ function extractFromRegistry(name, version, dest) {
   const tgz = path.join(PACKS, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
   if (!existsSync(tgz)) {
     console.log(`package: fetching ${name}@${version} from the npm registry`);
-    run('npm', ['pack', `${name}@${version}`, '--pack-destination', PACKS, '--silent'], { cwd: PACKS, stdio: ['ignore', 'ignore', 'inherit'] });
+    run('npm', ['pack', `${name}@${version}`, '--pack-destination', PACKS, '--silent'], {
+      cwd: PACKS,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (!existsSync(tgz)) throw new Error(`npm pack ${name}@${version} did not write ${tgz}`);
   }
   const tmp = `${dest}.unpack`;
@@ -183,7 +191,9 @@ function main() {
       const vsix = path.join(out, `${manifest.name}-${target}-${manifest.version}.vsix`);
       mkdirSync(out, { recursive: true });
       console.log(`package: ${target}: onnxruntime-node bin/napi-v6/${platform}/${arch}, ${natives.join(', ')}`);
-      run(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--target', target, '--out', vsix], { cwd: dir });
+      run(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--target', target, '--out', vsix], {
+        cwd: dir,
+      });
       const mb = statSync(vsix).size / 1024 / 1024;
       built.push(`${path.relative(process.cwd(), vsix) || vsix} (${mb.toFixed(1)} MB, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }

@@ -5,5 +5,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 const media = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'media');
-const info = await sharp(path.join(media, 'icon.svg'), { density: 144 }).resize(128, 128).png({ compressionLevel: 9 }).toFile(path.join(media, 'icon.png'));
+const info = await sharp(path.join(media, 'icon.svg'), { density: 144 })
+  .resize(128, 128)
+  .png({ compressionLevel: 9 })
+  .toFile(path.join(media, 'icon.png'));
 console.log(`render-icon: media/icon.png ${info.width} × ${info.height}, ${info.size} bytes`);

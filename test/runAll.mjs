@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 const steps = [
   { name: 'build', cmd: ['node', 'esbuild.config.mjs'] },
   { name: 'typecheck', cmd: ['node', 'scripts/typecheck.mjs'] },
-  { name: 'lint', cmd: ['npx', 'eslint', '.'] },
+  { name: 'lint', cmd: ['npm', 'run', '-s', 'lint'] },
   { name: 'unit', cmd: ['node', 'test/runUnit.mjs'], count: /^ℹ pass (\d+)$|^ℹ fail (\d+)$/ },
   { name: 'integration', cmd: ['node', 'dist/test/integration/runCodeServer.js'], count: /integration: (\d+) passed, (\d+) failed/ },
   // The Python gradient job (jobs/gradients): pytest with Debian's PyTorch, and its benchmark's smoke run.
@@ -60,7 +60,10 @@ const only = process.argv.slice(2);
 const results = [];
 for (const step of steps.filter((s) => only.length === 0 || only.includes(s.name))) results.push(await runStep(step));
 process.stdout.write('\n=== summary\n');
-for (const r of results) process.stdout.write(`${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  (${r.secs} s, exit ${r.code})\n`);
+for (const r of results)
+  process.stdout.write(
+    `${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  (${r.secs} s, exit ${r.code})\n`,
+  );
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);

@@ -83,7 +83,12 @@ export async function curateToFiles(args: CurateParams, hooks: RunHooks = {}): P
     selected: run.selection.selected.length,
     invalidLines: s.invalid,
     capabilities: run.manifest.capabilities.map((c) => ({ id: c.id, name: c.name, size: c.size, selected: c.selected })),
-    stages: run.manifest.stages.map((st) => ({ id: st.id, kind: st.kind ?? 'capability', capabilities: st.capabilities, size: st.samples.length })),
+    stages: run.manifest.stages.map((st) => ({
+      id: st.id,
+      kind: st.kind ?? 'capability',
+      capabilities: st.capabilities,
+      size: st.samples.length,
+    })),
     notes: run.selection.notes,
     timingsMs: run.timingsMs,
     cacheHit: run.cacheHit,
@@ -115,12 +120,16 @@ export function configFromArgs(args: CurateParams): ReturnType<typeof resolveCon
 }
 
 /** --alignment* options as config overrides (absent options keep the defaults). */
-function alignmentOverrides(args: Pick<CurateParams, 'alignment' | 'alignmentSize' | 'alignmentMinChars' | 'alignmentLabel'>): DeepPartial<AlignmentConfig> {
+function alignmentOverrides(
+  args: Pick<CurateParams, 'alignment' | 'alignmentSize' | 'alignmentMinChars' | 'alignmentLabel'>,
+): DeepPartial<AlignmentConfig> {
   return {
     ...(args.alignment ? { enabled: args.alignment === 'auto' ? 'auto' : args.alignment === 'on' } : {}),
     ...(args.alignmentSize !== undefined ? { size: args.alignmentSize } : {}),
     ...(args.alignmentMinChars !== undefined ? { predicate: 'long-answer' as const, minAnswerChars: args.alignmentMinChars } : {}),
-    ...(args.alignmentLabel ? { predicate: 'label' as const, field: args.alignmentLabel.field, values: [...args.alignmentLabel.values] } : {}),
+    ...(args.alignmentLabel
+      ? { predicate: 'label' as const, field: args.alignmentLabel.field, values: [...args.alignmentLabel.values] }
+      : {}),
   };
 }
 

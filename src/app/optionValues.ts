@@ -7,8 +7,15 @@ import { UsageError } from './outcome';
 export function parseAlignmentLabel(v: string, what: string): { field: string; values: string[] } {
   const eq = v.indexOf('=');
   const field = eq > 0 ? v.slice(0, eq).trim() : '';
-  const values = eq > 0 ? v.slice(eq + 1).split(',').map((x) => x.trim()) : [];
-  if (!field || values.length === 0 || values.some((x) => !x)) throw new UsageError(`${what} ${v}: expected FIELD=VALUE[,VALUE…], e.g. task_name=llava+detail.`);
+  const values =
+    eq > 0
+      ? v
+          .slice(eq + 1)
+          .split(',')
+          .map((x) => x.trim())
+      : [];
+  if (!field || values.length === 0 || values.some((x) => !x))
+    throw new UsageError(`${what} ${v}: expected FIELD=VALUE[,VALUE…], e.g. task_name=llava+detail.`);
   return { field, values: [...new Set(values)] };
 }
 
@@ -32,13 +39,15 @@ export function parseBudget(text: string, what = '--budget'): { budget: number; 
   }
   if (!/^\d*\.\d+$/.test(t)) throw new UsageError(`${what} ${text}: expected a share (5% or 0.05) or a count of samples (2000).`);
   const v = Number(t);
-  if (v <= 0 || v > 1) throw new UsageError(`${what} ${text}: a share must be in (0, 1] (1.0 is all of the pool); a count is a whole number such as 2000.`);
+  if (v <= 0 || v > 1)
+    throw new UsageError(`${what} ${text}: a share must be in (0, 1] (1.0 is all of the pool); a count is a whole number such as 2000.`);
   return { budget: v, budgetUnit: 'fraction' };
 }
 
 /** One of `values`, or a UsageError listing them (`either` words a two- or three-value choice). */
 export function parseChoice<T extends string>(v: string, what: string, values: readonly T[], either?: string): T {
-  if (!(values as readonly string[]).includes(v)) throw new UsageError(`${what} ${v}: expected ${either ?? `one of ${values.join(', ')}`}.`);
+  if (!(values as readonly string[]).includes(v))
+    throw new UsageError(`${what} ${v}: expected ${either ?? `one of ${values.join(', ')}`}.`);
   return v as T;
 }
 
@@ -67,7 +76,8 @@ export function parseLossBand(v: string, what: string): [number, number] {
   const m = /^\s*(\d*\.?\d+)\s*,\s*(\d*\.?\d+)\s*$/.exec(v);
   const lo = m ? Number(m[1]) : NaN;
   const hi = m ? Number(m[2]) : NaN;
-  if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new UsageError(`${what} ${v}: expected LOW,HIGH quantiles with 0 ≤ LOW < HIGH ≤ 1, e.g. 0.25,0.75.`);
+  if (!(lo >= 0 && hi <= 1 && lo < hi))
+    throw new UsageError(`${what} ${v}: expected LOW,HIGH quantiles with 0 ≤ LOW < HIGH ≤ 1, e.g. 0.25,0.75.`);
   return [lo, hi];
 }
 
@@ -82,7 +92,8 @@ export function parseOpenQuantile(v: string, what: string): number {
 export function parseSelfInfluenceDrop(text: string, what: string): number | 'auto' {
   const v = text.trim();
   const f = /^\d*\.?\d+$/.test(v) ? Number(v) : NaN;
-  if (v !== 'auto' && !(f >= 0 && f < 1)) throw new UsageError(`${what} ${v}: expected auto or a fraction in [0, 1), e.g. 0.1 (0 keeps every sample).`);
+  if (v !== 'auto' && !(f >= 0 && f < 1))
+    throw new UsageError(`${what} ${v}: expected auto or a fraction in [0, 1), e.g. 0.1 (0 keeps every sample).`);
   return v === 'auto' ? 'auto' : f;
 }
 

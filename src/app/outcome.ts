@@ -106,7 +106,17 @@ export function failureOutcome(e: unknown, doing: string, unreadable: string): F
   }
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
-    return { code: EXIT.unreadable, reason: 'not-found', message: `${unreadable}: ${oneLine(err.message)}`, ...(err.stack ? { stack: err.stack } : {}) };
+    return {
+      code: EXIT.unreadable,
+      reason: 'not-found',
+      message: `${unreadable}: ${oneLine(err.message)}`,
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
   }
-  return { code: EXIT.failed, reason: 'failed', message: `${doing} failed: ${oneLine(String(err?.message ?? err))}`, ...(err?.stack ? { stack: err.stack } : {}) };
+  return {
+    code: EXIT.failed,
+    reason: 'failed',
+    message: `${doing} failed: ${oneLine(String(err?.message ?? err))}`,
+    ...(err?.stack ? { stack: err.stack } : {}),
+  };
 }

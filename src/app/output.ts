@@ -37,7 +37,12 @@ export function writeOutputFiles(files: { path: string; data: Chunk | Iterable<C
       if (!force) for (const w of written) rmSync(w, { force: true });
       if (e instanceof FileExistsError) return existsFailure(f.path, true);
       const err = e as Error;
-      return { code: EXIT.failed, reason: 'failed', message: `cannot write ${path.relative(process.cwd(), f.path)}: ${oneLine(err.message)}`, ...(err.stack ? { stack: err.stack } : {}) };
+      return {
+        code: EXIT.failed,
+        reason: 'failed',
+        message: `cannot write ${path.relative(process.cwd(), f.path)}: ${oneLine(err.message)}`,
+        ...(err.stack ? { stack: err.stack } : {}),
+      };
     }
     written.push(f.path);
   }
@@ -61,7 +66,12 @@ export function outputPaths(dataset: string, out: string, kind: 'report' | 'comp
  * Writes a result as JSON and as Markdown to its two output files, atomically; without `force`
  * neither replaces an existing file (and a refused write leaves neither behind).
  */
-export function writeOutputs(files: { markdown: string; json: string }, value: unknown, markdown: string, force: boolean): Failure | undefined {
+export function writeOutputs(
+  files: { markdown: string; json: string },
+  value: unknown,
+  markdown: string,
+  force: boolean,
+): Failure | undefined {
   return writeOutputFiles(
     [
       { path: files.json, data: `${JSON.stringify(value, null, 2)}\n` },

@@ -25,7 +25,8 @@ async function capabilitiesFromCache(cacheDir: string, sha256: string, log?: Log
 
 export async function qualityReport(params: QualityParams, hooks: RunHooks = {}): Promise<QualityReport> {
   // Per-capability figures over the whole pool need every sample's capability: the run's table.
-  const capabilities = params.cacheDir && params.sha256 ? await capabilitiesFromCache(params.cacheDir, params.sha256, hooks.log) : undefined;
+  const capabilities =
+    params.cacheDir && params.sha256 ? await capabilitiesFromCache(params.cacheDir, params.sha256, hooks.log) : undefined;
   return buildQualityReport(params.dataset, {
     manifest: params.manifest,
     imageRoot: params.imageRoot,

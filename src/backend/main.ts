@@ -40,7 +40,11 @@ async function job<T>(params: JobParams, token: CancellationToken, work: (hooks:
   const controller = new AbortController();
   const sub = token.onCancellationRequested(() => controller.abort());
   try {
-    return await work({ signal: controller.signal, onProgress: (e) => void connection.sendProgress(progressType, params.progressToken, e), log });
+    return await work({
+      signal: controller.signal,
+      onProgress: (e) => void connection.sendProgress(progressType, params.progressToken, e),
+      log,
+    });
   } catch (e) {
     if (e instanceof ResponseError) throw e;
     if (e instanceof CancelledError || controller.signal.aborted) throw new ResponseError(EXIT.cancelled, 'cancelled');

@@ -30,16 +30,37 @@ interface ManifestLike {
   notes?: string[];
   proxy: { checkpoints: MapOverview['checkpoints'] };
   capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
-  stages: { id: string; name: string; kind?: MapStage['kind']; alignment?: MapStage['alignment']; capabilities: string[]; samples: unknown[] }[];
+  stages: {
+    id: string;
+    name: string;
+    kind?: MapStage['kind'];
+    alignment?: MapStage['alignment'];
+    capabilities: string[];
+    samples: unknown[];
+  }[];
 }
 
 /** The first instruction of a JSONL record, flattened for one table cell (untrusted: shown as text). */
 export function previewOf(lineText: string): string {
   try {
-    const rec = JSON.parse(lineText) as { conversations?: { value?: unknown }[]; messages?: { content?: unknown }[]; instruction?: unknown; texts?: { user?: unknown }[] };
+    const rec = JSON.parse(lineText) as {
+      conversations?: { value?: unknown }[];
+      messages?: { content?: unknown }[];
+      instruction?: unknown;
+      texts?: { user?: unknown }[];
+    };
     const first = rec.conversations?.[0]?.value ?? rec.messages?.[0]?.content ?? rec.instruction ?? rec.texts?.[0]?.user;
-    const text = typeof first === 'string' ? first : Array.isArray(first) ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ') : '';
-    return text.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160);
+    const text =
+      typeof first === 'string'
+        ? first
+        : Array.isArray(first)
+          ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
+          : '';
+    return text
+      .replace(/<image>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 160);
   } catch {
     return '';
   }
@@ -97,12 +118,24 @@ export class MapData {
     if (open.points?.K !== K) open.points = { K, points: layoutPoints(open.table, K) };
     return {
       dataset: { name: m.dataset.path, samples: m.dataset.samples, invalid: m.dataset.invalid, sha256: m.dataset.sha256 },
-      budget: { requested: m.budget.requested, requestedCount: m.budget.requestedCount, selected: m.budget.selected, text: budgetText(m.config.budget, m.config.budgetUnit) },
+      budget: {
+        requested: m.budget.requested,
+        requestedCount: m.budget.requestedCount,
+        selected: m.budget.selected,
+        text: budgetText(m.config.budget, m.config.budgetUnit),
+      },
       strategy: m.config.strategy,
       notes: m.notes ?? [],
       checkpoints: m.proxy.checkpoints,
       capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
-      stages: m.stages.map((s) => ({ id: s.id, name: s.name, kind: s.kind ?? 'capability', ...(s.alignment ? { alignment: s.alignment } : {}), capabilities: s.capabilities, size: s.samples.length })),
+      stages: m.stages.map((s) => ({
+        id: s.id,
+        name: s.name,
+        kind: s.kind ?? 'capability',
+        ...(s.alignment ? { alignment: s.alignment } : {}),
+        capabilities: s.capabilities,
+        size: s.samples.length,
+      })),
       points: open.points.points,
     };
   }
@@ -110,7 +143,11 @@ export class MapData {
   async samples(run: MapRun, q: SampleQuery): Promise<MapSamplePage> {
     const open = await this.runOf(run);
     const { total, rows } = open.table.page({ ...q.filter, sort: q.sort.key, dir: q.sort.dir, offset: q.offset, limit: q.limit });
-    const previews = await this.previews(open, run.dataset, rows.map((r) => r.line));
+    const previews = await this.previews(
+      open,
+      run.dataset,
+      rows.map((r) => r.line),
+    );
     return {
       offset: q.offset,
       total,
@@ -168,7 +205,10 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
     try {
       return await work();
     } catch (e) {
-      throw new ResponseError(e instanceof ProtocolError ? ErrorCodes.InvalidParams : ErrorCodes.InternalError, (e as Error).message.split('\n')[0]);
+      throw new ResponseError(
+        e instanceof ProtocolError ? ErrorCodes.InvalidParams : ErrorCodes.InternalError,
+        (e as Error).message.split('\n')[0],
+      );
     }
   };
   connection.onRequest(mapOverviewRequest, (raw: unknown) => reply(() => data.overview(checkMapRun(raw))));

@@ -51,7 +51,9 @@ function readCommand(command: Command, rest: string[]): { values: OptionTarget; 
     applyOption(option, values, valueOf(option, t), t.rawName);
   }
   if (positional.length !== 1) {
-    throw new UsageError(positional.length === 0 ? `${command} needs a dataset path.` : `${command} takes one dataset, got ${positional.length}.`);
+    throw new UsageError(
+      positional.length === 0 ? `${command} needs a dataset path.` : `${command} takes one dataset, got ${positional.length}.`,
+    );
   }
   values.dataset = positional[0];
   return { values, help: false };
@@ -63,19 +65,22 @@ function valueOf(option: OptionSpec, t: { rawName: string; value?: string; inlin
     if (t.inlineValue) throw new UsageError(`${t.rawName} takes no value.`);
     return '';
   }
-  if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw new UsageError(`${t.rawName} needs a value${option.example ? `, e.g. ${option.example}` : ''}.`);
+  if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--')))
+    throw new UsageError(`${t.rawName} needs a value${option.example ? `, e.g. ${option.example}` : ''}.`);
   return t.value;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     const topic = argv[0] === 'help' ? argv[1] : undefined;
-    if (topic !== undefined && !COMMANDS.includes(topic as HelpTopic)) throw new UsageError(`No command '${topic}'; the commands are ${COMMANDS.join(', ')}.`);
+    if (topic !== undefined && !COMMANDS.includes(topic as HelpTopic))
+      throw new UsageError(`No command '${topic}'; the commands are ${COMMANDS.join(', ')}.`);
     return { command: 'help', topic: topic as HelpTopic | undefined };
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
   const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) throw new UsageError(`Unknown command '${command}'; the commands are ${COMMANDS.join(', ')}.`);
+  if (!COMMANDS.includes(command as Command))
+    throw new UsageError(`Unknown command '${command}'; the commands are ${COMMANDS.join(', ')}.`);
   const { values, help } = readCommand(command as Command, rest);
   if (help) return { command: 'help', topic: command as Command };
   if (command === 'report') return { command: 'report', ...(values as unknown as ReportRequest & OutputSwitches) };
@@ -89,14 +94,19 @@ export function parseArgs(argv: string[]): CliArgs {
 
 /** The alignment options must agree with each other and with --alignment / --strategy. */
 function checkAlignmentArgs(a: CurateParams): void {
-  const shaping = [a.alignmentSize !== undefined && '--alignment-size', a.alignmentMinChars !== undefined && '--alignment-min-chars', a.alignmentLabel && '--alignment-label'].filter(
-    (x): x is string => typeof x === 'string',
-  );
-  if (a.alignmentLabel && a.alignmentMinChars !== undefined) throw new UsageError('--alignment-label and --alignment-min-chars are two different predicates: give one.');
+  const shaping = [
+    a.alignmentSize !== undefined && '--alignment-size',
+    a.alignmentMinChars !== undefined && '--alignment-min-chars',
+    a.alignmentLabel && '--alignment-label',
+  ].filter((x): x is string => typeof x === 'string');
+  if (a.alignmentLabel && a.alignmentMinChars !== undefined)
+    throw new UsageError('--alignment-label and --alignment-min-chars are two different predicates: give one.');
   if (shaping.length === 0) return;
   const mode = a.alignment ?? 'auto';
   if (mode === 'off') throw new UsageError(`${shaping.join(', ')} shape the alignment stage, but --alignment is off.`);
   if (mode === 'auto' && a.strategy !== 'task-balanced') {
-    throw new UsageError(`${shaping.join(', ')} shape the alignment stage, which --alignment auto leaves off for --strategy ${a.strategy}; add --alignment on.`);
+    throw new UsageError(
+      `${shaping.join(', ')} shape the alignment stage, which --alignment auto leaves off for --strategy ${a.strategy}; add --alignment on.`,
+    );
   }
 }

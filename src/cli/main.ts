@@ -29,7 +29,8 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
   if (outcome.code !== EXIT.ok || !outcome.result) return printOutcomeFailure(outcome, args);
   const r = outcome.result;
   if (!args.quiet) {
-    for (const d of r.diagnostics.slice(0, 20)) process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
+    for (const d of r.diagnostics.slice(0, 20))
+      process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
     const more = r.diagnostics.length - 20;
     if (more > 0) process.stderr.write(`… and ${more} more diagnostics (counts: ${JSON.stringify(r.diagnosticCounts)})\n`);
   }
@@ -88,7 +89,10 @@ export async function main(argv: string[]): Promise<number> {
       const command = commandOf(argv);
       return printFailure(
         { code: EXIT.usage, reason: 'usage', message: e.message },
-        { json: argv.includes('--json'), hint: `Run 'cadc ${command ?? '<command>'} --help' for usage${command ? '' : ", or 'cadc --help' for the commands"}.` },
+        {
+          json: argv.includes('--json'),
+          hint: `Run 'cadc ${command ?? '<command>'} --help' for usage${command ? '' : ", or 'cadc --help' for the commands"}.`,
+        },
       );
     }
     throw e;
@@ -130,7 +134,12 @@ if (require.main === module) {
       // Not expected: one line (the stack with --verbose), and the error object with --json.
       const err = e as Error;
       const message = `failed: ${String(err?.message ?? e).replace(/\s*\n\s*/g, ' ')}`;
-      exitAfterFlush(printFailure({ code: EXIT.failed, reason: 'failed', message, ...(err?.stack ? { stack: err.stack } : {}) }, { json: argv.includes('--json'), verbose: argv.includes('--verbose') }));
+      exitAfterFlush(
+        printFailure(
+          { code: EXIT.failed, reason: 'failed', message, ...(err?.stack ? { stack: err.stack } : {}) },
+          { json: argv.includes('--json'), verbose: argv.includes('--verbose') },
+        ),
+      );
     },
   );
 }

@@ -53,7 +53,10 @@ const COLUMN = 20; // the help text starts at INDENT + COLUMN; a longer flag get
 function optionLines(flag: string, help: string): string[] {
   const pad = ' '.repeat(INDENT + COLUMN);
   const [first, ...more] = help.split('\n');
-  const head = flag.length <= COLUMN - 2 ? [`${' '.repeat(INDENT)}${flag.padEnd(COLUMN)}${first}`] : [`${' '.repeat(INDENT)}${flag}`, `${pad}${first}`];
+  const head =
+    flag.length <= COLUMN - 2
+      ? [`${' '.repeat(INDENT)}${flag.padEnd(COLUMN)}${first}`]
+      : [`${' '.repeat(INDENT)}${flag}`, `${pad}${first}`];
   return [...head, ...more.map((l) => `${pad}${l}`)];
 }
 
@@ -63,7 +66,8 @@ export function usageOf(command: Command): string {
   const output = new Set(['out', 'json', 'force', 'quiet', 'verbose']);
   const own = listed.filter((o) => !output.has(o.flag as string));
   const shared = listed.filter((o) => output.has(o.flag as string));
-  const lines = (os: typeof listed) => os.flatMap((o) => optionLines(`--${o.flag}${o.arg ? ` ${o.arg}` : ''}`, o.helpFor?.[command] ?? o.help ?? ''));
+  const lines = (os: typeof listed) =>
+    os.flatMap((o) => optionLines(`--${o.flag}${o.arg ? ` ${o.arg}` : ''}`, o.helpFor?.[command] ?? o.help ?? ''));
   const { head, after } = HEADERS[command];
   return [head, '', 'Options:', ...lines(own), ...(after ? [after] : []), ...lines(shared), '', EXIT_CODES].join('\n');
 }

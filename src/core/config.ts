@@ -1,15 +1,7 @@
 // Every knob of a curation run. The whole object is recorded in the manifest, so a run can be
 // reproduced from its manifest alone. Keep keys stable: they are part of cadc.manifest/v1.
 
-export type StrategyName =
-  | 'cadc'
-  | 'random'
-  | 'mmssr'
-  | 'task-balanced'
-  | 'less'
-  | 'icons'
-  | 'length'
-  | 'loss-band';
+export type StrategyName = 'cadc' | 'random' | 'mmssr' | 'task-balanced' | 'less' | 'icons' | 'length' | 'loss-band';
 
 /** Every selection strategy, in the order the CLI's help and the settings list them. */
 export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', 'task-balanced', 'less', 'icons', 'length', 'loss-band'];
@@ -215,7 +207,10 @@ export const DEFAULT_CONFIG: CurationConfig = {
 
 /** Deep-merge a partial config over the defaults (arrays and scalars replace). */
 export function resolveConfig(partial: DeepPartial<CurationConfig> = {}): CurationConfig {
-  return mergeDeep(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, partial as Record<string, unknown>) as unknown as CurationConfig;
+  return mergeDeep(
+    structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>,
+    partial as Record<string, unknown>,
+  ) as unknown as CurationConfig;
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

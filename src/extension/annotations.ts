@@ -33,14 +33,18 @@ export function tagOf(row: AttributionRow): string {
 
 export class Annotations extends Disposable {
   private readonly byFile = new Map<string, Annotated>();
-  private readonly decoration = this._register(vscode.window.createTextEditorDecorationType({
-    before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  }));
-  private readonly selectedDecoration = this._register(vscode.window.createTextEditorDecorationType({
-    before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  }));
+  private readonly decoration = this._register(
+    vscode.window.createTextEditorDecorationType({
+      before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    }),
+  );
+  private readonly selectedDecoration = this._register(
+    vscode.window.createTextEditorDecorationType({
+      before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    }),
+  );
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
@@ -63,7 +67,13 @@ export class Annotations extends Disposable {
   }
 
   /** Attaches a run's attribution table to a dataset file. */
-  async attach(dataset: string, sha256: string, cacheDir: string, capabilities: { id: string; name: string }[], stages: { id: string; kind?: string }[] = []): Promise<boolean> {
+  async attach(
+    dataset: string,
+    sha256: string,
+    cacheDir: string,
+    capabilities: { id: string; name: string }[],
+    stages: { id: string; kind?: string }[] = [],
+  ): Promise<boolean> {
     const table = await CurationCache.open(cacheDir).openAttributions(sha256);
     if (!table) {
       this.log.warn(`annotations: no attribution table for ${dataset}`);
@@ -119,7 +129,10 @@ export class Annotations extends Disposable {
         const row = entry.table.at(l + 1);
         if (!row) continue;
         const start = new vscode.Position(l, 0);
-        (row.selected ? chosen : plain).push({ range: new vscode.Range(start, start), renderOptions: { before: { contentText: tagOf(row) } } });
+        (row.selected ? chosen : plain).push({
+          range: new vscode.Range(start, start),
+          renderOptions: { before: { contentText: tagOf(row) } },
+        });
       }
     }
     editor.setDecorations(this.decoration, plain);
@@ -138,7 +151,10 @@ export class Annotations extends Disposable {
     const stage = row.stage ? `${escapeMarkdown(row.stage)}${entry.alignmentStages.has(row.stage) ? ' (alignment)' : ''}` : '';
     md.appendMarkdown(`${row.selected ? `selected, stage ${stage}` : 'not selected'} · style ${escapeMarkdown(row.style)}\n\n`);
     md.appendMarkdown('| capability | influence |\n|---|---|\n');
-    for (const [id, v] of Object.entries(row.influence)) md.appendMarkdown(`| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`);
+    for (const [id, v] of Object.entries(row.influence))
+      md.appendMarkdown(
+        `| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`,
+      );
     md.appendMarkdown(`\nloss ${row.loss.toFixed(4)} · self-influence ${row.selfInfluence.toPrecision(4)} · id `);
     md.appendText(row.id);
     const image = this.imageOf(doc, pos.line);
@@ -158,7 +174,8 @@ export class Annotations extends Disposable {
       return undefined;
     }
     const r = rec as { image?: unknown; images?: unknown };
-    const raw = typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
+    const raw =
+      typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
     if (!raw) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
     return hoverImage(folder, doc.uri.fsPath, raw);

@@ -4,7 +4,13 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 // Types only: this module does not load `vscode`, so it runs (and is unit-tested) in plain Node.
 import type * as vscode from 'vscode';
-import { CancellationTokenSource, createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
@@ -119,7 +125,13 @@ export class BackendClient extends Disposable {
    * One job at a time: the backend refuses a second one, so a caller sees a clear error. Each job's
    * progress arrives under its own token, so a refused job neither receives nor silences another's.
    */
-  private async request<P, R>(type: RequestType<P & JobParams, R, void>, params: P, check: Check<R>, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<R> {
+  private async request<P, R>(
+    type: RequestType<P & JobParams, R, void>,
+    params: P,
+    check: Check<R>,
+    token: vscode.CancellationToken,
+    onProgress: (e: ProgressEvent) => void,
+  ): Promise<R> {
     const connection = this.start();
     const source = new CancellationTokenSource();
     const sub = token.onCancellationRequested(() => source.cancel());
@@ -132,7 +144,8 @@ export class BackendClient extends Disposable {
       // A reply that lacks what the extension relies on fails the job (ProtocolError).
       return check(await connection.sendRequest(type, { ...params, progressToken }, source.token));
     } catch (e) {
-      if (token.isCancellationRequested || (e instanceof ResponseError && e.code === EXIT.cancelled)) throw new CancelledByUser('cancelled');
+      if (token.isCancellationRequested || (e instanceof ResponseError && e.code === EXIT.cancelled))
+        throw new CancelledByUser('cancelled');
       throw e;
     } finally {
       sub.dispose();

@@ -53,7 +53,8 @@ export function confinedDir(root: string, rel: string, what: string): string {
       existing = up;
     }
   }
-  if (real === undefined || !isInside(roots, path.join(real, path.relative(existing, abs)))) throw new OutsideWorkspaceError(`${what} ${JSON.stringify(rel)} resolves outside ${root}`);
+  if (real === undefined || !isInside(roots, path.join(real, path.relative(existing, abs))))
+    throw new OutsideWorkspaceError(`${what} ${JSON.stringify(rel)} resolves outside ${root}`);
   return abs;
 }
 

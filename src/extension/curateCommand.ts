@@ -62,7 +62,11 @@ async function pick(title: string, items: string[], remembered: string | undefin
 
 /** The strategies and their one-line descriptions, from the setting's enum in package.json. */
 export function strategyItems(context: vscode.ExtensionContext): { label: string; detail: string }[] {
-  const prop = (context.extension.packageJSON as { contributes: { configuration: { properties: Record<string, { enum?: string[]; enumDescriptions?: string[] }> } } }).contributes.configuration.properties['cadc.curation.strategy'];
+  const prop = (
+    context.extension.packageJSON as {
+      contributes: { configuration: { properties: Record<string, { enum?: string[]; enumDescriptions?: string[] }> } };
+    }
+  ).contributes.configuration.properties['cadc.curation.strategy'];
   return (prop.enum ?? ['cadc']).map((label, i) => ({ label, detail: prop.enumDescriptions?.[i] ?? '' }));
 }
 
@@ -73,19 +77,30 @@ async function pickStrategy(context: vscode.ExtensionContext, remembered: string
 }
 
 /** Budget, strategy and K from quick picks (remembered per workspace); undefined when the user backs out. */
-async function pickOptions(context: vscode.ExtensionContext, current: { budget: string; strategy: string; capabilities: string }): Promise<{ budget: string; strategy: string; capabilities: string } | undefined> {
+async function pickOptions(
+  context: vscode.ExtensionContext,
+  current: { budget: string; strategy: string; capabilities: string },
+): Promise<{ budget: string; strategy: string; capabilities: string } | undefined> {
   const state = context.workspaceState;
   let { budget } = current;
   const b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…'], state.get('cadc.last.budget') ?? budget);
   if (!b) return undefined;
   if (b === 'Custom…') {
-    const custom = await vscode.window.showInputBox({ title: 'CADC: budget', prompt: 'A percentage (5%), a fraction (0.05) or a sample count (2000).', value: budget });
+    const custom = await vscode.window.showInputBox({
+      title: 'CADC: budget',
+      prompt: 'A percentage (5%), a fraction (0.05) or a sample count (2000).',
+      value: budget,
+    });
     if (!custom) return undefined;
     budget = custom;
   } else budget = b;
   const strategy = await pickStrategy(context, state.get('cadc.last.strategy') ?? current.strategy);
   if (!strategy) return undefined;
-  const capabilities = await pick('CADC: capabilities', ['auto', '2', '3', '4', '5', '6', '8'], state.get('cadc.last.capabilities') ?? current.capabilities);
+  const capabilities = await pick(
+    'CADC: capabilities',
+    ['auto', '2', '3', '4', '5', '6', '8'],
+    state.get('cadc.last.capabilities') ?? current.capabilities,
+  );
   if (!capabilities) return undefined;
   await state.update('cadc.last.budget', budget);
   await state.update('cadc.last.strategy', strategy);
@@ -96,7 +111,9 @@ async function pickOptions(context: vscode.ExtensionContext, current: { budget: 
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
   const { context, log, session } = deps;
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('CADC does not run curation in an untrusted workspace. Trust the workspace to curate; existing manifests stay readable.');
+    void vscode.window.showWarningMessage(
+      'CADC does not run curation in an untrusted workspace. Trust the workspace to curate; existing manifests stay readable.',
+    );
     return undefined;
   }
   const uri = datasetUri(arg);
@@ -178,7 +195,9 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   showDiagnostics(deps.diagnostics, uri, result);
   announce(deps, result, manifestUri);
   if (result.cacheDir) {
-    await session.annotations.attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages).catch((e: Error) => log.error(`annotations: ${e.message}`));
+    await session.annotations
+      .attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages)
+      .catch((e: Error) => log.error(`annotations: ${e.message}`));
   }
   session.recordRun(result, params);
   return result;
@@ -230,7 +249,11 @@ function showDiagnostics(diagnostics: vscode.DiagnosticCollection, uri: vscode.U
       const diag = new vscode.Diagnostic(
         new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
         d.message,
-        d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
+        d.severity === 'error'
+          ? vscode.DiagnosticSeverity.Error
+          : d.severity === 'warning'
+            ? vscode.DiagnosticSeverity.Warning
+            : vscode.DiagnosticSeverity.Information,
       );
       diag.source = 'cadc';
       diag.code = d.code;
@@ -249,8 +272,10 @@ function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummar
   for (const note of result.notes) log.info(`curate: ${note}`);
   // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
   const noteText = result.notes.length ? ` Note: ${result.notes.join(' ')}` : '';
-  void vscode.window.showInformationMessage(
-    `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
-    'Open Manifest',
-  ).then((a) => a && vscode.window.showTextDocument(manifestUri));
+  void vscode.window
+    .showInformationMessage(
+      `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
+      'Open Manifest',
+    )
+    .then((a) => a && vscode.window.showTextDocument(manifestUri));
 }

@@ -28,8 +28,14 @@ export interface ManifestWritePlan {
 
 const STAGE_ID = /^s[1-9][0-9]*$/;
 
-export function planManifestWrite(opts: { trusted: boolean; workspaceRoot: string | undefined; manifestPath: string; stageSubsets: boolean }): ManifestWritePlan {
-  if (!opts.trusted) throw new ManifestRefused('CADC does not write manifests or stage subsets in an untrusted workspace. Trust the workspace first.');
+export function planManifestWrite(opts: {
+  trusted: boolean;
+  workspaceRoot: string | undefined;
+  manifestPath: string;
+  stageSubsets: boolean;
+}): ManifestWritePlan {
+  if (!opts.trusted)
+    throw new ManifestRefused('CADC does not write manifests or stage subsets in an untrusted workspace. Trust the workspace first.');
   const root = opts.workspaceRoot;
   if (!root) throw new ManifestRefused(`${opts.manifestPath} is not inside a workspace folder; open its folder to write it.`);
   try {
@@ -42,7 +48,8 @@ export function planManifestWrite(opts: { trusted: boolean; workspaceRoot: strin
       throw new ManifestRefused(`${path.basename(opts.manifestPath)} is not JSON: ${(e as Error).message}`);
     }
     const { valid, errors } = validateManifest(parsed);
-    if (!valid) throw new ManifestRefused(`${path.basename(opts.manifestPath)} is not a valid cadc.manifest/v1: ${errors.slice(0, 3).join('; ')}`);
+    if (!valid)
+      throw new ManifestRefused(`${path.basename(opts.manifestPath)} is not a valid cadc.manifest/v1: ${errors.slice(0, 3).join('; ')}`);
     const manifest = parsed as ManifestV1;
     const dir = path.dirname(opts.manifestPath);
     // The dataset is read only to copy stage lines; its path must stay inside the workspace either way.

@@ -72,7 +72,13 @@ export class CurationSession extends Disposable {
   /** A curation finished: it becomes the current run, and an open map shows it. */
   recordRun(result: CurateSummary, params: CurateParams): void {
     this.params.set(result.dataset, { ...params, force: false });
-    this.current = { dataset: vscode.Uri.file(result.dataset), manifest: vscode.Uri.file(result.manifest), cacheDir: result.cacheDir, sha256: result.sha256, run: ++this.runs };
+    this.current = {
+      dataset: vscode.Uri.file(result.dataset),
+      manifest: vscode.Uri.file(result.manifest),
+      cacheDir: result.cacheDir,
+      sha256: result.sha256,
+      run: ++this.runs,
+    };
     this.mapService?.refresh();
   }
 

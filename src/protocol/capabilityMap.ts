@@ -22,7 +22,14 @@ export interface MapStage {
   capabilities: string[];
   size: number;
   /** On the alignment stage: what it was drawn from. */
-  alignment?: { predicate: 'long-answer' | 'label'; minAnswerChars?: number; field?: string; values?: string[]; matched: number; target: number };
+  alignment?: {
+    predicate: 'long-answer' | 'label';
+    minAnswerChars?: number;
+    field?: string;
+    values?: string[];
+    matched: number;
+    target: number;
+  };
 }
 
 /** Sample columns for the scatter and the table, paged by the host; typed arrays travel as plain arrays. */
@@ -46,7 +53,12 @@ export interface MapSamplePage {
 
 export interface MapOverview {
   dataset: { name: string; samples: number; invalid: number; sha256: string };
-  budget: { requested: number; requestedCount: number; selected: number; /** The budget as the user wrote it (`5%`, `2000`). */ text: string };
+  budget: {
+    requested: number;
+    requestedCount: number;
+    selected: number;
+    /** The budget as the user wrote it (`5%`, `2000`). */ text: string;
+  };
   strategy: string;
   /** The selection's remarks (e.g. CADC standing in for mmSSR scores): shown with the header. */
   notes: string[];

@@ -38,7 +38,9 @@ type MapMessage<K extends MapToHost['type']> = Extract<MapToHost, { type: K }>;
 const INT = 2 ** 31 - 1;
 const tag = <K extends string>(k: K) => ({ type: 'string', const: k }) as const;
 const bare = <K extends 'ready' | 'runQuality' | 'cancelJob'>(k: K) =>
-  ({ type: 'object', additionalProperties: false, required: ['type'], properties: { type: tag(k) } }) as unknown as JSONSchemaType<MapMessage<K>>;
+  ({ type: 'object', additionalProperties: false, required: ['type'], properties: { type: tag(k) } }) as unknown as JSONSchemaType<
+    MapMessage<K>
+  >;
 
 const getSamples: JSONSchemaType<MapMessage<'getSamples'>> = {
   type: 'object',
@@ -76,29 +78,65 @@ const getSamples: JSONSchemaType<MapMessage<'getSamples'>> = {
 const mapMessages: { [K in MapToHost['type']]: JSONSchemaType<MapMessage<K>> } = {
   ready: bare('ready'),
   getSamples,
-  reveal: { type: 'object', additionalProperties: false, required: ['type', 'line'], properties: { type: tag('reveal'), line: { type: 'integer', minimum: 1, maximum: INT } } },
-  reselect: { type: 'object', additionalProperties: false, required: ['type', 'budget'], properties: { type: tag('reselect'), budget: { type: 'string', minLength: 1, maxLength: 32, pattern: '^\\s*(\\d+(\\.\\d+)?%?|\\d*\\.\\d+)\\s*$' } } },
+  reveal: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'line'],
+    properties: { type: tag('reveal'), line: { type: 'integer', minimum: 1, maximum: INT } },
+  },
+  reselect: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'budget'],
+    properties: {
+      type: tag('reselect'),
+      budget: { type: 'string', minLength: 1, maxLength: 32, pattern: '^\\s*(\\d+(\\.\\d+)?%?|\\d*\\.\\d+)\\s*$' },
+    },
+  },
   rename: {
     type: 'object',
     additionalProperties: false,
     required: ['type', 'capability', 'name'],
-    properties: { type: tag('rename'), capability: { type: 'string', pattern: '^c[1-9][0-9]{0,3}$' }, name: { type: 'string', minLength: 1, maxLength: 1000 } },
+    properties: {
+      type: tag('rename'),
+      capability: { type: 'string', pattern: '^c[1-9][0-9]{0,3}$' },
+      name: { type: 'string', minLength: 1, maxLength: 1000 },
+    },
   },
   runQuality: bare('runQuality'),
   runCompare: {
     type: 'object',
     additionalProperties: false,
     required: ['type', 'strategies'],
-    properties: { type: tag('runCompare'), strategies: { type: 'array', minItems: 1, maxItems: STRATEGIES.length, uniqueItems: true, items: { type: 'string', enum: STRATEGIES } } },
+    properties: {
+      type: tag('runCompare'),
+      strategies: {
+        type: 'array',
+        minItems: 1,
+        maxItems: STRATEGIES.length,
+        uniqueItems: true,
+        items: { type: 'string', enum: STRATEGIES },
+      },
+    },
   },
   cancelJob: bare('cancelJob'),
-  openMarkdown: { type: 'object', additionalProperties: false, required: ['type', 'what'], properties: { type: tag('openMarkdown'), what: { type: 'string', enum: ['quality', 'compare'] } } },
+  openMarkdown: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'what'],
+    properties: { type: tag('openMarkdown'), what: { type: 'string', enum: ['quality', 'compare'] } },
+  },
 };
 
 /** The one guard of the webview's messages: the message typed, or a ProtocolError. */
 export const checkMapMessage: Check<MapToHost> = check(
   'webview message',
-  ajv.compile<MapToHost>({ type: 'object', required: ['type'], discriminator: { propertyName: 'type' }, oneOf: Object.values(mapMessages) } as SchemaObject),
+  ajv.compile<MapToHost>({
+    type: 'object',
+    required: ['type'],
+    discriminator: { propertyName: 'type' },
+    oneOf: Object.values(mapMessages),
+  } as SchemaObject),
 );
 
 // ---- backend → extension -----------------------------------------------------------------------
@@ -106,7 +144,12 @@ export const checkMapMessage: Check<MapToHost> = check(
 const progress: JSONSchemaType<ProgressEvent> = {
   type: 'object',
   required: ['stage', 'fraction'],
-  properties: { stage: { type: 'string', enum: [...STAGES] }, fraction: { type: 'number', minimum: 0, maximum: 1 }, message: { type: 'string', maxLength: 10_000, nullable: true }, cached: { type: 'boolean', nullable: true } },
+  properties: {
+    stage: { type: 'string', enum: [...STAGES] },
+    fraction: { type: 'number', minimum: 0, maximum: 1 },
+    message: { type: 'string', maxLength: 10_000, nullable: true },
+    cached: { type: 'boolean', nullable: true },
+  },
 };
 export const checkProgress: Check<ProgressEvent> = check('backend progress', ajv.compile(progress));
 
@@ -140,16 +183,33 @@ export const checkCurateSummary: Check<CurateSummary> = check(
       selected: count,
       capabilities: {
         type: 'array',
-        items: { type: 'object', required: ['id', 'name', 'size', 'selected'], properties: { id: { type: 'string', pattern: '^c[1-9][0-9]*$' }, name: str, size: count, selected: count } },
+        items: {
+          type: 'object',
+          required: ['id', 'name', 'size', 'selected'],
+          properties: { id: { type: 'string', pattern: '^c[1-9][0-9]*$' }, name: str, size: count, selected: count },
+        },
       },
       stages: {
         type: 'array',
-        items: { type: 'object', required: ['id', 'kind', 'capabilities', 'size'], properties: { id: { type: 'string', pattern: '^s[1-9][0-9]*$' }, kind: { enum: ['capability', 'alignment'] }, capabilities: strings, size: count } },
+        items: {
+          type: 'object',
+          required: ['id', 'kind', 'capabilities', 'size'],
+          properties: {
+            id: { type: 'string', pattern: '^s[1-9][0-9]*$' },
+            kind: { enum: ['capability', 'alignment'] },
+            capabilities: strings,
+            size: count,
+          },
+        },
       },
       notes: strings,
       diagnostics: {
         type: 'array',
-        items: { type: 'object', required: ['line', 'severity', 'code', 'message'], properties: { line: count, severity: str, code: str, message: str } },
+        items: {
+          type: 'object',
+          required: ['line', 'severity', 'code', 'message'],
+          properties: { line: count, severity: str, code: str, message: str },
+        },
       },
     },
   } as SchemaObject),
@@ -163,7 +223,14 @@ export const checkQualityReport: Check<QualityReport> = check(
   ajv.compile<QualityReport>({
     type: 'object',
     required: ['schema', 'dataset', 'pool', 'warnings'],
-    properties: { schema: { const: QUALITY_REPORT_SCHEMA }, dataset: { type: 'object' }, pool: section, selection: section, perCapability: { type: 'array' }, warnings: strings },
+    properties: {
+      schema: { const: QUALITY_REPORT_SCHEMA },
+      dataset: { type: 'object' },
+      pool: section,
+      selection: section,
+      perCapability: { type: 'array' },
+      warnings: strings,
+    },
   } as SchemaObject),
 );
 
@@ -176,7 +243,10 @@ export const checkComparison: Check<Comparison> = check(
     properties: {
       schema: { const: COMPARISON_SCHEMA },
       budget: { type: 'object', required: ['requested', 'count'], properties: { requested: { type: 'number' }, count: count } },
-      strategies: { type: 'array', items: { type: 'object', required: ['strategy', 'selected'], properties: { strategy: str, selected: count } } },
+      strategies: {
+        type: 'array',
+        items: { type: 'object', required: ['strategy', 'selected'], properties: { strategy: str, selected: count } },
+      },
       overlap: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
       pool: section,
       warnings: strings,

@@ -35,7 +35,13 @@ const runSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['manifest', 'dataset', 'cacheDir', 'sha256', 'run'],
-  properties: { manifest: path, dataset: path, cacheDir: path, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, run: { type: 'integer', minimum: 0 } },
+  properties: {
+    manifest: path,
+    dataset: path,
+    cacheDir: path,
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    run: { type: 'integer', minimum: 0 },
+  },
 };
 
 /** A map request's run, checked in the backend before any file is opened. */
@@ -45,7 +51,14 @@ export const checkMapRun: Check<MapRun> = check('map run', ajv.compile<MapRun>(r
 export function checkMapSamplesParams(x: unknown): MapSamplesParams {
   const p = x as Partial<MapSamplesParams> | null;
   const source = checkMapRun(p?.source);
-  const { type: _t, requestId: _r, ...query } = checkMapMessage({ ...(typeof p?.query === 'object' ? p.query : {}), type: 'getSamples', requestId: 0 }) as Extract<MapToHost, { type: 'getSamples' }>;
+  const {
+    type: _t,
+    requestId: _r,
+    ...query
+  } = checkMapMessage({ ...(typeof p?.query === 'object' ? p.query : {}), type: 'getSamples', requestId: 0 }) as Extract<
+    MapToHost,
+    { type: 'getSamples' }
+  >;
   return { source, query };
 }
 
@@ -61,8 +74,16 @@ export const checkMapOverview: Check<MapOverview> = check(
     type: 'object',
     required: ['dataset', 'budget', 'strategy', 'notes', 'checkpoints', 'capabilities', 'stages', 'points'],
     properties: {
-      dataset: { type: 'object', required: ['name', 'samples', 'invalid', 'sha256'], properties: { name: str, samples: int, invalid: int, sha256: str } },
-      budget: { type: 'object', required: ['requested', 'requestedCount', 'selected', 'text'], properties: { requested: num, requestedCount: int, selected: int, text: str } },
+      dataset: {
+        type: 'object',
+        required: ['name', 'samples', 'invalid', 'sha256'],
+        properties: { name: str, samples: int, invalid: int, sha256: str },
+      },
+      budget: {
+        type: 'object',
+        required: ['requested', 'requestedCount', 'selected', 'text'],
+        properties: { requested: num, requestedCount: int, selected: int, text: str },
+      },
       strategy: str,
       notes: { type: 'array', items: str },
       checkpoints: { type: 'array', items: { type: 'object', required: ['t'], properties: { t: num } } },
@@ -71,11 +92,29 @@ export const checkMapOverview: Check<MapOverview> = check(
         items: {
           type: 'object',
           required: ['id', 'name', 'size', 'selected', 'color', 'curve'],
-          properties: { id: str, name: str, size: int, selected: int, color: { type: 'string', pattern: '^#[0-9a-f]{6}$' }, curve: { type: 'object', required: ['selfInfluence', 'loss'], properties: { selfInfluence: nums, loss: nums } } },
+          properties: {
+            id: str,
+            name: str,
+            size: int,
+            selected: int,
+            color: { type: 'string', pattern: '^#[0-9a-f]{6}$' },
+            curve: { type: 'object', required: ['selfInfluence', 'loss'], properties: { selfInfluence: nums, loss: nums } },
+          },
         },
       },
-      stages: { type: 'array', items: { type: 'object', required: ['id', 'name', 'kind', 'capabilities', 'size'], properties: { id: str, name: str, kind: { enum: ['capability', 'alignment'] }, size: int } } },
-      points: { type: 'object', required: ['xy', 'capability', 'selected'], properties: { xy: nums, capability: { type: 'array', items: int }, selected: { type: 'array', items: int } } },
+      stages: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'name', 'kind', 'capabilities', 'size'],
+          properties: { id: str, name: str, kind: { enum: ['capability', 'alignment'] }, size: int },
+        },
+      },
+      points: {
+        type: 'object',
+        required: ['xy', 'capability', 'selected'],
+        properties: { xy: nums, capability: { type: 'array', items: int }, selected: { type: 'array', items: int } },
+      },
     },
   } as SchemaObject),
 );
@@ -94,7 +133,19 @@ export const checkMapSamplePage: Check<MapSamplePage> = check(
         items: {
           type: 'object',
           required: ['i', 'line', 'id', 'capability', 'style', 'selected', 'stage', 'influence', 'selfInfluence', 'loss', 'preview'],
-          properties: { i: int, line: int, id: str, capability: int, style: str, selected: { type: 'boolean' }, stage: { type: ['string', 'null'] }, influence: num, selfInfluence: num, loss: num, preview: str },
+          properties: {
+            i: int,
+            line: int,
+            id: str,
+            capability: int,
+            style: str,
+            selected: { type: 'boolean' },
+            stage: { type: ['string', 'null'] },
+            influence: num,
+            selfInfluence: num,
+            loss: num,
+            preview: str,
+          },
         },
       },
     },

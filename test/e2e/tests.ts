@@ -81,7 +81,10 @@ export const tests: E2ETest[] = [
       // Clicking a row reveals its line in the editor.
       const firstLine = Number(await view.locator('.trow span').first().innerText());
       await view.locator('.trow').first().click();
-      await page.locator('.statusbar-item', { hasText: `Ln ${firstLine},` }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.statusbar-item', { hasText: `Ln ${firstLine},` })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(artifacts, 'capability-map-selected.png') });
       // Renaming a capability persists into the manifest.
       await view.locator('.card .name').first().click();
@@ -121,7 +124,13 @@ export const tests: E2ETest[] = [
       const { page } = wb;
       const hostile = '<img src=x onerror="document.title=\'pwned\'"></script><b>bold</b>';
       const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8').trim().split('\n').slice(0, 400);
-      const bad = JSON.stringify({ id: `evil ${hostile}`, conversations: [{ from: 'human', value: hostile }, { from: 'gpt', value: hostile }] });
+      const bad = JSON.stringify({
+        id: `evil ${hostile}`,
+        conversations: [
+          { from: 'human', value: hostile },
+          { from: 'gpt', value: hostile },
+        ],
+      });
       writeFileSync(path.join(wb.workspace, 'hostile.jsonl'), [bad, ...demo].join('\n') + '\n');
       await curateFromPalette(page, 'hostile.jsonl', '20%');
       await runCommand(page, 'CADC: Show Capability Map');
@@ -194,7 +203,9 @@ export const tests: E2ETest[] = [
       assert.match(message, /CADC curriculum for demo\.jsonl: 77 of 1543 samples \(budget 5%, seed 42, cadc\)/);
       await page.screenshot({ path: path.join(artifacts, 'manifest-staged.png') });
       // Once committed, a re-selection from the map asks before rewriting the manifest; Cancel keeps it.
-      execFileSync('git', ['-c', 'user.name=CADC Test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'curriculum'], { cwd: wb.workspace });
+      execFileSync('git', ['-c', 'user.name=CADC Test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'curriculum'], {
+        cwd: wb.workspace,
+      });
       await runCommand(page, 'CADC: Show Capability Map');
       const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
       await view.locator('.card').first().waitFor({ timeout: 30_000 });
@@ -206,7 +217,10 @@ export const tests: E2ETest[] = [
       await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
       await dialog.waitFor({ state: 'detached', timeout: 10_000 });
       await page.waitForTimeout(1500);
-      const status = execFileSync('git', ['status', '--porcelain', '--', 'curation/demo.cadc.json'], { cwd: wb.workspace, encoding: 'utf8' }).trim();
+      const status = execFileSync('git', ['status', '--porcelain', '--', 'curation/demo.cadc.json'], {
+        cwd: wb.workspace,
+        encoding: 'utf8',
+      }).trim();
       assert.equal(status, '', 'the committed manifest is untouched after Cancel');
     },
   },

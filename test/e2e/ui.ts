@@ -13,7 +13,14 @@ export async function waitForWorkbench(page: Page): Promise<void> {
 export async function assertNoModal(page: Page): Promise<void> {
   const dialog = page.locator('.monaco-dialog-box');
   if (await dialog.count()) {
-    const text = (await dialog.first().innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+    const text = (
+      await dialog
+        .first()
+        .innerText()
+        .catch(() => '')
+    )
+      .replace(/\s+/g, ' ')
+      .trim();
     throw new Error(`a modal dialog is open: "${text}"`);
   }
 }
@@ -25,9 +32,11 @@ export async function assertCleanStart(page: Page): Promise<void> {
   const leftovers = {
     'quick input': await page.locator('.quick-input-widget:visible').count(),
     'editor tabs': await page.locator('.tabs-container .tab').count(),
-    'panel': await page.locator('.part.panel:visible').count(),
+    panel: await page.locator('.part.panel:visible').count(),
   };
-  const open = Object.entries(leftovers).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
+  const open = Object.entries(leftovers)
+    .filter(([, n]) => n > 0)
+    .map(([what, n]) => `${n} ${what}`);
   if (open.length) throw new Error(`the scenario did not start from a closed UI: ${open.join(', ')}`);
 }
 
@@ -38,7 +47,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   // Contributed commands can appear a moment after the workbench: retype until the row shows.
-  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }),
+    })
+    .first();
   for (let attempt = 0; ; attempt++) {
     await input.fill(`>${title}`);
     try {
@@ -98,7 +111,10 @@ export async function curateFromPalette(page: Page, file: string, budget: string
   for (let attempt = 0; ; attempt++) {
     await runCommand(page, 'CADC: Curate');
     try {
-      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: budget }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: budget })
+        .first()
+        .waitFor({ timeout: 10_000 });
       break;
     } catch (e) {
       if (attempt >= 1) throw e;

@@ -70,7 +70,10 @@ async function main(): Promise<number> {
     {
       name: `npm run package -- --target ${TARGET} builds ${path.basename(vsix)}`,
       async run() {
-        const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'package.mjs'), '--target', TARGET, '--out', out], { cwd: REPO, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'package.mjs'), '--target', TARGET, '--out', out], {
+          cwd: REPO,
+          encoding: 'utf8',
+        });
         assert.equal(r.status, 0, `package.mjs failed:\n${r.stdout}\n${r.stderr}`);
         assert.ok(existsSync(vsix), `no ${vsix}`);
       },
@@ -80,7 +83,9 @@ async function main(): Promise<number> {
       async run() {
         const bytes = statSync(vsix).size;
         const zip = await JSZip.loadAsync(readFileSync(vsix));
-        const files = Object.values(zip.files).filter((f) => !f.dir).map((f) => f.name);
+        const files = Object.values(zip.files)
+          .filter((f) => !f.dir)
+          .map((f) => f.name);
         process.stdout.write(`    ${path.basename(vsix)}: ${(bytes / 1024 / 1024).toFixed(1)} MB, ${files.length} files\n`);
         assert.ok(bytes <= MAX_BYTES, `${bytes} bytes > 30 MB`);
         for (const f of REQUIRED) assert.ok(files.includes(f), `missing ${f}`);
@@ -98,7 +103,11 @@ async function main(): Promise<number> {
       async run() {
         wb = await startWorkbench({ workspace, vsix });
         const installed = readdirSync(wb.extensionsDir).filter((d) => d.startsWith(`${manifest.publisher}.${manifest.name}-`));
-        assert.deepEqual(installed, [`${manifest.publisher}.${manifest.name}-${manifest.version}`], "installed into the server's extensions folder");
+        assert.deepEqual(
+          installed,
+          [`${manifest.publisher}.${manifest.name}-${manifest.version}`],
+          "installed into the server's extensions folder",
+        );
         const extDir = path.join(wb.extensionsDir, installed[0]);
         assert.ok(existsSync(path.join(extDir, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node')));
         assert.ok(!wb.url.includes('extensionDevelopmentPath'), 'no development extension');
@@ -108,7 +117,10 @@ async function main(): Promise<number> {
         assert.match(status, /CADC: \d+ selected, \d+ capabilities/);
         // The curation ran in the installed copy's backend, not the repository's.
         const backends = processesRunning('dist/backend.js');
-        assert.ok(backends.some((cmd) => cmd.includes(path.join(extDir, 'dist', 'backend.js'))), `backend processes: ${backends.join(' | ')}`);
+        assert.ok(
+          backends.some((cmd) => cmd.includes(path.join(extDir, 'dist', 'backend.js'))),
+          `backend processes: ${backends.join(' | ')}`,
+        );
         assert.ok(!backends.some((cmd) => cmd.includes(path.join(REPO, 'dist'))), `a backend from the repository: ${backends.join(' | ')}`);
         await waitForCapabilityTags(page);
         const hover = await hoverFirstLine(page);

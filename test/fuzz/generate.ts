@@ -45,7 +45,10 @@ type Rec = Record<string, unknown>;
 /** The real records the fuzz file is made of, one compact JSON text each. */
 export function realRecords(): string[] {
   const out: string[] = [];
-  const jsonl = (p: string) => readFileSync(join(REPO, p), 'utf8').split('\n').filter((l) => l.trim().startsWith('{'));
+  const jsonl = (p: string) =>
+    readFileSync(join(REPO, p), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'));
   out.push(...jsonl('demo/demo.jsonl'), ...jsonl('test/fixtures/formats/openai.jsonl'), ...jsonl('test/fixtures/formats/cauldron.jsonl'));
   for (const r of JSON.parse(readFileSync(join(REPO, 'test/fixtures/formats/array.json'), 'utf8')) as Rec[]) out.push(JSON.stringify(r));
   return out;
@@ -117,7 +120,12 @@ export class FuzzGenerator {
     const DEEP = '"\\u0000DEEP\\u0000"'; // how JSON.stringify writes the marker
     const fields: ((r: Rec) => void)[] = [
       (r) => (r.id = '\u0000DEEP\u0000'),
-      (r) => ('conversations' in r ? (r.conversations = '\u0000DEEP\u0000') : 'messages' in r ? (r.messages = '\u0000DEEP\u0000') : (r.texts = '\u0000DEEP\u0000')),
+      (r) =>
+        'conversations' in r
+          ? (r.conversations = '\u0000DEEP\u0000')
+          : 'messages' in r
+            ? (r.messages = '\u0000DEEP\u0000')
+            : (r.texts = '\u0000DEEP\u0000'),
       (r) => textSlots(r)[0]?.set('\u0000DEEP\u0000'),
       (r) => textSlots(r)[1]?.set('\u0000DEEP\u0000'),
       (r) => (r.image = '\u0000DEEP\u0000'),
@@ -151,7 +159,11 @@ export class FuzzGenerator {
       r.meta = this.pick<unknown>([{ a: [1, { b: null }] }, [[], {}], null, false, JSON.parse('['.repeat(200) + ']'.repeat(200))]); // under the nesting limit
     } else if (x < 0.82) {
       const text = JSON.stringify(r);
-      const proto = this.pick(['{"__proto__":{"polluted":true},', '{"constructor":{"prototype":{"polluted":true}},', '{"__proto__":"x","constructor":"y","toString":"z","hasOwnProperty":1,']);
+      const proto = this.pick([
+        '{"__proto__":{"polluted":true},',
+        '{"constructor":{"prototype":{"polluted":true}},',
+        '{"__proto__":"x","constructor":"y","toString":"z","hasOwnProperty":1,',
+      ]);
       return this.good(line, proto + text.slice(1));
     } else if (x < 0.92) {
       for (let k = 0; k < 20; k++) r[`key_${this.rng.nextU32().toString(36)}`] = `v${this.rng.int(1000)}`;
@@ -171,7 +183,11 @@ export class FuzzGenerator {
     if (x < 0.32) {
       let g = 'x';
       const n = 1 + this.rng.int(120);
-      for (let i = 0; i < n; i++) g += this.rng.next() < 0.1 ? String.fromCharCode(this.pick([0, 1, 7, 8, 11, 12, 27, 31, 127])) : String.fromCharCode(32 + this.rng.int(95));
+      for (let i = 0; i < n; i++)
+        g +=
+          this.rng.next() < 0.1
+            ? String.fromCharCode(this.pick([0, 1, 7, 8, 11, 12, 27, 31, 127]))
+            : String.fromCharCode(32 + this.rng.int(95));
       return this.bad(line, 'invalid-json', g); // garbage and control bytes
     }
     if (x < 0.4) {
@@ -182,7 +198,11 @@ export class FuzzGenerator {
     if (x < 0.5) {
       const at = text.indexOf('"', text.indexOf(':') + 1) + 1;
       const junk = this.pick([[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80]]);
-      return this.bad(line, 'invalid-utf8', Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(junk), Buffer.from(text.slice(at))])); // invalid UTF-8 (raw surrogate too)
+      return this.bad(
+        line,
+        'invalid-utf8',
+        Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(junk), Buffer.from(text.slice(at))]),
+      ); // invalid UTF-8 (raw surrogate too)
     }
     if (x < 0.58) {
       return this.bad(line, 'misplaced-bom', this.rng.next() < 0.5 ? BOM + text : `{${BOM}${text.slice(1)}`); // BOM at a line start or between tokens
@@ -200,7 +220,9 @@ export class FuzzGenerator {
         delete r.instruction;
       } else if (m === 2) turns[0] = (Array.isArray(wrong) || typeof wrong === 'object' ? 5 : wrong) as Rec;
       else if (m === 3) turns[0][r.conversations ? 'from' : 'role'] = typeof wrong === 'string' ? 'narrator' : wrong;
-      else if (m === 4) turns[r.conversations ? 0 : turns.length - 1][r.conversations ? 'value' : 'content'] = typeof wrong === 'string' || wrong === null ? 5 : wrong;
+      else if (m === 4)
+        turns[r.conversations ? 0 : turns.length - 1][r.conversations ? 'value' : 'content'] =
+          typeof wrong === 'string' || wrong === null ? 5 : wrong;
       else if (m === 5) r[r.conversations ? 'image' : 'images'] = this.pick<unknown>([5, { p: 1 }, [5], [null], true]);
       else {
         for (const t of textSlots(r)) t.set(this.pick(['', '   ', '\n\t']));

@@ -18,7 +18,10 @@ function hasModules(): boolean {
 
 /** pytest's summary ("3 failed, 12 passed in 9.1s") as counts. */
 export function pytestCounts(out: string): { passed: number; failed: number } | undefined {
-  const line = out.split('\n').reverse().find((l) => /\b\d+ (passed|failed|error)/.test(l) && / in [\d.]+s/.test(l));
+  const line = out
+    .split('\n')
+    .reverse()
+    .find((l) => /\b\d+ (passed|failed|error)/.test(l) && / in [\d.]+s/.test(l));
   if (!line) return undefined;
   const n = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(line)?.[1] ?? 0);
   return { passed: n('passed'), failed: n('failed') + n('errors?') };
@@ -27,7 +30,12 @@ export function pytestCounts(out: string): { passed: number; failed: number } | 
 function main(): number {
   if (!existsSync(PYTHON) || !hasModules()) aptInstall(['python3-torch', 'python3-numpy', 'python3-pytest']);
   const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
-  const r = spawnSync(PYTHON, ['-m', 'pytest', 'jobs/gradients/tests', '-q', '-p', 'no:cacheprovider', '--color=no'], { cwd: REPO, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, ['-m', 'pytest', 'jobs/gradients/tests', '-q', '-p', 'no:cacheprovider', '--color=no'], {
+    cwd: REPO,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   const counts = pytestCounts(r.stdout) ?? { passed: 0, failed: 1 };
@@ -36,8 +44,15 @@ function main(): number {
   const dir = mkdtempSync(path.join(tmpdir(), 'cadc-grad-smoke-'));
   try {
     const out = path.join(dir, 'gradients.json');
-    const b = spawnSync(PYTHON, ['-m', 'cadc_gradients.bench', '--out', out, '--samples', '16', '--checkpoints', '2', '--batches', '8', '--max-tokens', '96'], { cwd: JOB, env, encoding: 'utf8' });
-    const ok = b.status === 0 && existsSync(out) && (JSON.parse(readFileSync(out, 'utf8')) as { cpu: { runs: { samplesPerSecond: number }[] } }).cpu.runs[0].samplesPerSecond > 0;
+    const b = spawnSync(
+      PYTHON,
+      ['-m', 'cadc_gradients.bench', '--out', out, '--samples', '16', '--checkpoints', '2', '--batches', '8', '--max-tokens', '96'],
+      { cwd: JOB, env, encoding: 'utf8' },
+    );
+    const ok =
+      b.status === 0 &&
+      existsSync(out) &&
+      (JSON.parse(readFileSync(out, 'utf8')) as { cpu: { runs: { samplesPerSecond: number }[] } }).cpu.runs[0].samplesPerSecond > 0;
     process.stdout.write(`bench smoke: ${ok ? 'ok' : `failed (exit ${b.status})\n${b.stderr}`}\n`);
     if (ok) counts.passed++;
     else counts.failed++;

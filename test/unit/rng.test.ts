@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/util/rng';
 
 test('Rng is deterministic per seed and differs across seeds', () => {
-  const a = new Rng(7), b = new Rng(7), c = new Rng(8);
+  const a = new Rng(7),
+    b = new Rng(7),
+    c = new Rng(8);
   const xa = Array.from({ length: 5 }, () => a.nextU32());
   const xb = Array.from({ length: 5 }, () => b.nextU32());
   const xc = Array.from({ length: 5 }, () => c.nextU32());

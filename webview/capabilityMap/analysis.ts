@@ -32,7 +32,7 @@ function deltaClass(v: number | undefined, better: 'up' | 'down' | 'none', f: 'p
   if (v === undefined || better === 'none') return 'delta';
   const eps = f === 'pct' ? 0.005 : 1e-3;
   if (Math.abs(v) < eps) return 'delta';
-  return (v > 0) === (better === 'up') ? 'delta good' : 'delta bad';
+  return v > 0 === (better === 'up') ? 'delta good' : 'delta bad';
 }
 
 function table(caption: string, head: string[], rows: (string | HTMLElement)[][]): HTMLTableElement {
@@ -91,10 +91,21 @@ function appendJobControls(
   for (const w of result?.warnings ?? []) sec.append(el('p', { class: 'warning', role: 'note' }, w));
 }
 
-export function renderQuality(report: QualityReport | undefined, running: { quality: boolean; compare: boolean }, message: string | undefined, post: Post): HTMLElement {
+export function renderQuality(
+  report: QualityReport | undefined,
+  running: { quality: boolean; compare: boolean },
+  message: string | undefined,
+  post: Post,
+): HTMLElement {
   const sec = el('section', { class: 'analysis', id: 'quality', 'aria-label': 'Quality report' });
   sec.append(el('h2', {}, 'Quality of the pool and of the selection'));
-  sec.append(el('p', { class: 'meta' }, 'Correctness, diversity and complexity of the data (the VLIT review), counted from the text of every sample.'));
+  sec.append(
+    el(
+      'p',
+      { class: 'meta' },
+      'Correctness, diversity and complexity of the data (the VLIT review), counted from the text of every sample.',
+    ),
+  );
   const run = el('button', { id: 'run-quality' }, report ? 'Recompute' : 'Compute quality report');
   run.addEventListener('click', () => post({ type: 'runQuality' }));
   appendJobControls(sec, 'quality', run, report, running, message, post);
@@ -102,26 +113,54 @@ export function renderQuality(report: QualityReport | undefined, running: { qual
   const sel = report.selection?.headline;
   const rows = FIGURES.map((f) => {
     const d = report.deltas?.[f.key];
-    return [f.group ? `${f.label}` : f.label, fmt(report.pool.headline[f.key], f.fmt), fmt(sel?.[f.key], f.fmt), el('span', { class: deltaClass(d, f.better, f.fmt) }, fmtDelta(d, f.fmt))];
+    return [
+      f.group ? `${f.label}` : f.label,
+      fmt(report.pool.headline[f.key], f.fmt),
+      fmt(sel?.[f.key], f.fmt),
+      el('span', { class: deltaClass(d, f.better, f.fmt) }, fmtDelta(d, f.fmt)),
+    ];
   });
-  sec.append(table(`${report.dataset.path.split(/[\\/]/).pop()}: ${report.pool.samples.toLocaleString()} samples${report.selectionSource ? `, selection of ${report.selectionSource.matched.toLocaleString()}` : ''}`, ['figure', 'pool', 'selection', 'Δ'], rows));
+  sec.append(
+    table(
+      `${report.dataset.path.split(/[\\/]/).pop()}: ${report.pool.samples.toLocaleString()} samples${report.selectionSource ? `, selection of ${report.selectionSource.matched.toLocaleString()}` : ''}`,
+      ['figure', 'pool', 'selection', 'Δ'],
+      rows,
+    ),
+  );
   if (report.perCapability?.length) {
-    const keys = FIGURES.filter((f) => ['truncatedRate', 'yesNoMismatchRate', 'templatesPerSample', 'styleEntropy', 'reasoningRate', 'meanAnswerWords'].includes(f.key));
+    const keys = FIGURES.filter((f) =>
+      ['truncatedRate', 'yesNoMismatchRate', 'templatesPerSample', 'styleEntropy', 'reasoningRate', 'meanAnswerWords'].includes(f.key),
+    );
     const capRows = report.perCapability.map((c) => [
       `${c.id} · ${c.name}`,
       String(c.pool?.samples ?? '—'),
       String(c.selection?.samples ?? '—'),
       ...keys.map((f) => `${fmt((c.selection ?? c.pool)?.headline[f.key], f.fmt)}`),
     ]);
-    sec.append(table('Per capability (figures of the selected samples, or of the pool where none are selected)', ['capability', 'pool', 'selected', ...keys.map((k) => k.label)], capRows));
+    sec.append(
+      table(
+        'Per capability (figures of the selected samples, or of the pool where none are selected)',
+        ['capability', 'pool', 'selected', ...keys.map((k) => k.label)],
+        capRows,
+      ),
+    );
   }
   return sec;
 }
 
 /** A stacked bar of shares; segments in `order` (the pool's), coloured by key, so rows line up. */
-function compositionBar(entries: CompositionEntry[], order: Map<string, number>, colorOf: (key: string) => string, label: string): HTMLElement {
+function compositionBar(
+  entries: CompositionEntry[],
+  order: Map<string, number>,
+  colorOf: (key: string) => string,
+  label: string,
+): HTMLElement {
   const sorted = [...entries].sort((a, b) => (order.get(a.key) ?? 1e9) - (order.get(b.key) ?? 1e9) || (a.key < b.key ? -1 : 1));
-  const bar = el('div', { class: 'stack', role: 'img', 'aria-label': `${label}: ${sorted.map((e) => `${e.key} ${Math.round(e.share * 100)}%`).join(', ')}` });
+  const bar = el('div', {
+    class: 'stack',
+    role: 'img',
+    'aria-label': `${label}: ${sorted.map((e) => `${e.key} ${Math.round(e.share * 100)}%`).join(', ')}`,
+  });
   for (const e of sorted) {
     if (e.share <= 0) continue;
     const seg = el('span', { title: `${e.key}: ${e.count.toLocaleString()} (${(e.share * 100).toFixed(1)}%)` });
@@ -145,7 +184,13 @@ export function renderCompare(
 ): HTMLElement {
   const sec = el('section', { class: 'analysis', id: 'compare', 'aria-label': 'Compare strategies' });
   sec.append(el('h2', {}, 'Compare strategies'));
-  sec.append(el('p', { class: 'meta' }, `Each strategy selects at this run's budget (${overview.budget.text}, ${overview.budget.requestedCount.toLocaleString()} samples) from the same features and trajectories; random is the baseline to beat.`));
+  sec.append(
+    el(
+      'p',
+      { class: 'meta' },
+      `Each strategy selects at this run's budget (${overview.budget.text}, ${overview.budget.requestedCount.toLocaleString()} samples) from the same features and trajectories; random is the baseline to beat.`,
+    ),
+  );
   const picks = el('fieldset', { class: 'picks' });
   picks.append(el('legend', {}, 'Strategies'));
   for (const s of strategies) {
@@ -179,7 +224,11 @@ export function renderCompare(
     cell.style.setProperty('--heat', String(Math.max(0, Math.min(1, v))));
     return cell;
   };
-  const ov = table('Overlap between selections (Jaccard: shared / either)', ['', ...names], data.overlap.map((row, i) => [names[i], ...row.map(heat)]));
+  const ov = table(
+    'Overlap between selections (Jaccard: shared / either)',
+    ['', ...names],
+    data.overlap.map((row, i) => [names[i], ...row.map(heat)]),
+  );
   ov.classList.add('overlap');
   sec.append(ov);
 
@@ -193,8 +242,15 @@ export function renderCompare(
   const comp = el('div', { class: 'composition' });
   comp.append(el('h3', {}, 'Composition'));
   const grid = el('div', { class: 'compgrid' });
-  grid.append(el('span', { class: 'meta' }, ''), el('span', { class: 'meta' }, 'capabilities'), el('span', { class: 'meta' }, 'interaction styles'));
-  const rowsOf: [string, Comparison['poolComposition']][] = [['pool', data.poolComposition], ...data.strategies.map((s) => [s.strategy, s.composition] as [string, Comparison['poolComposition']])];
+  grid.append(
+    el('span', { class: 'meta' }, ''),
+    el('span', { class: 'meta' }, 'capabilities'),
+    el('span', { class: 'meta' }, 'interaction styles'),
+  );
+  const rowsOf: [string, Comparison['poolComposition']][] = [
+    ['pool', data.poolComposition],
+    ...data.strategies.map((s) => [s.strategy, s.composition] as [string, Comparison['poolComposition']]),
+  ];
   for (const [name, c] of rowsOf) {
     grid.append(el('span', { class: 'rowname' }, name));
     grid.append(compositionBar(c.capabilities, capOrder, capColor, `${name} capabilities`));
@@ -223,7 +279,11 @@ export function renderCompare(
 
   if (data.poolComposition.labels?.length && data.labelField) {
     const top = data.poolComposition.labels.slice(0, 12);
-    const rows = top.map((l) => [l.key, `${(l.share * 100).toFixed(1)}%`, ...data.strategies.map((s) => `${((s.composition.labels?.find((x) => x.key === l.key)?.share ?? 0) * 100).toFixed(1)}%`)]);
+    const rows = top.map((l) => [
+      l.key,
+      `${(l.share * 100).toFixed(1)}%`,
+      ...data.strategies.map((s) => `${((s.composition.labels?.find((x) => x.key === l.key)?.share ?? 0) * 100).toFixed(1)}%`),
+    ]);
     sec.append(table(`Share per ${data.labelField} (top ${top.length} in the pool)`, [data.labelField, 'pool', ...names], rows));
   }
 

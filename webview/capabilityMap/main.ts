@@ -58,7 +58,13 @@ function onMessage(m: HostToMap): void {
     case 'overview': {
       const before = state.overview;
       // A new selection makes an earlier quality report of the selection stale.
-      if (before && (before.budget.selected !== m.data.budget.selected || before.dataset.sha256 !== m.data.dataset.sha256 || before.budget.requested !== m.data.budget.requested)) state.quality = undefined;
+      if (
+        before &&
+        (before.budget.selected !== m.data.budget.selected ||
+          before.dataset.sha256 !== m.data.dataset.sha256 ||
+          before.budget.requested !== m.data.budget.requested)
+      )
+        state.quality = undefined;
       state.overview = m.data;
       render(m.data);
       return;

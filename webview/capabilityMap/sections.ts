@@ -10,7 +10,13 @@ type Post = (m: MapToHost) => void;
 export function renderHeader(o: MapOverview, post: Post): HTMLElement {
   const header = el('header');
   header.append(el('h1', {}, 'Capability Map'));
-  header.append(el('div', { class: 'meta' }, `${o.dataset.name} · ${o.dataset.samples.toLocaleString()} samples · ${o.dataset.invalid} invalid lines · strategy ${o.strategy}`));
+  header.append(
+    el(
+      'div',
+      { class: 'meta' },
+      `${o.dataset.name} · ${o.dataset.samples.toLocaleString()} samples · ${o.dataset.invalid} invalid lines · strategy ${o.strategy}`,
+    ),
+  );
   const budget = el('div', { class: 'budget' });
   budget.append(el('label', { for: 'budget' }, 'Budget'));
   const input = el('input', { id: 'budget', value: o.budget.text, 'aria-label': 'Budget (percentage or count)' });
@@ -22,7 +28,15 @@ export function renderHeader(o: MapOverview, post: Post): HTMLElement {
     const t = input.value.trim();
     if (t) post({ type: 'reselect', budget: t });
   });
-  budget.append(input, apply, el('span', { class: 'meta' }, `${o.budget.selected.toLocaleString()} selected of ${o.budget.requestedCount.toLocaleString()} requested`));
+  budget.append(
+    input,
+    apply,
+    el(
+      'span',
+      { class: 'meta' },
+      `${o.budget.selected.toLocaleString()} selected of ${o.budget.requestedCount.toLocaleString()} requested`,
+    ),
+  );
   header.append(budget);
   if (o.notes.length) {
     const notes = el('ul', { class: 'notes', 'aria-label': 'Notes on this selection' });
@@ -34,7 +48,11 @@ export function renderHeader(o: MapOverview, post: Post): HTMLElement {
 
 /** A card's name: click (or Enter) turns it into an input; Enter or blur renames, Escape cancels. */
 function capabilityName(c: MapOverview['capabilities'][number], post: Post): HTMLElement {
-  const name = el('div', { class: 'name', title: 'Click to rename', tabindex: '0', role: 'button', 'aria-label': `Rename ${c.id}` }, `${c.id} · ${c.name}`);
+  const name = el(
+    'div',
+    { class: 'name', title: 'Click to rename', tabindex: '0', role: 'button', 'aria-label': `Rename ${c.id}` },
+    `${c.id} · ${c.name}`,
+  );
   const edit = () => {
     const input = el('input', { class: 'rename', value: c.name, 'aria-label': `New name for ${c.id}` });
     name.replaceWith(input);
@@ -73,8 +91,21 @@ export function renderCards(o: MapOverview, post: Post): HTMLElement[] {
     card.append(capabilityName(c, post));
     card.append(el('div', { class: 'nums' }, `${c.size.toLocaleString()} samples · ${c.selected.toLocaleString()} selected`));
     card.append(chips('terms', c.terms.slice(0, 6)));
-    card.append(chips('labels', c.labels.filter((l) => l.share >= 0.01).slice(0, 4).map((l) => `${l.value} ${Math.round(l.share * 100)}%`)));
-    card.append(chips('styles', c.styles.slice(0, 3).map((s) => `${s.style} ${Math.round(s.share * 100)}%`)));
+    card.append(
+      chips(
+        'labels',
+        c.labels
+          .filter((l) => l.share >= 0.01)
+          .slice(0, 4)
+          .map((l) => `${l.value} ${Math.round(l.share * 100)}%`),
+      ),
+    );
+    card.append(
+      chips(
+        'styles',
+        c.styles.slice(0, 3).map((s) => `${s.style} ${Math.round(s.share * 100)}%`),
+      ),
+    );
     cards.append(card);
   }
   return [el('h2', {}, `Capabilities (${o.capabilities.length})`), cards];
@@ -93,10 +124,20 @@ export function renderCurves(o: MapOverview): { elements: HTMLElement[]; draw():
   const draw = () => {
     const xs = o.checkpoints.map((c) => c.t);
     const axis = { stroke: cssVar('--vscode-foreground', '#ccc'), grid: { stroke: cssVar('--vscode-panel-border', '#444') } };
-    for (const [target, key, title] of [[c1, 'selfInfluence', 'mean self-influence'], [c2, 'loss', 'mean loss']] as const) {
+    for (const [target, key, title] of [
+      [c1, 'selfInfluence', 'mean self-influence'],
+      [c2, 'loss', 'mean loss'],
+    ] as const) {
       const series = o.capabilities.map((c) => ({ label: c.id, stroke: c.color, width: 2 }));
       new uPlot(
-        { title, width: Math.max(280, target.clientWidth || 380), height: 200, scales: { x: { time: false } }, axes: [{ ...axis, label: 'checkpoint' }, axis], series: [{ label: 't' }, ...series] },
+        {
+          title,
+          width: Math.max(280, target.clientWidth || 380),
+          height: 200,
+          scales: { x: { time: false } },
+          axes: [{ ...axis, label: 'checkpoint' }, axis],
+          series: [{ label: 't' }, ...series],
+        },
         [xs, ...o.capabilities.map((c) => c.curve[key])],
         target,
       );
@@ -115,7 +156,11 @@ export function renderScatter(o: MapOverview): { elements: HTMLElement[]; draw()
     s.append(sw, document.createTextNode(`${c.id} ${c.name}`));
     legend.append(s);
   }
-  const canvas = el('canvas', { id: 'scatter', role: 'img', 'aria-label': `Scatter of ${o.points.capability.length} samples coloured by capability; selected samples are larger` });
+  const canvas = el('canvas', {
+    id: 'scatter',
+    role: 'img',
+    'aria-label': `Scatter of ${o.points.capability.length} samples coloured by capability; selected samples are larger`,
+  });
   return { elements: [el('h2', {}, 'All samples (PCA of the influence vectors)'), legend, canvas], draw: () => drawScatter(canvas, o) };
 }
 
@@ -129,10 +174,15 @@ function drawScatter(canvas: HTMLCanvasElement, o: MapOverview): void {
   ctx.scale(dpr, dpr);
   const xy = o.points.xy;
   const n = o.points.capability.length;
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (let i = 0; i < n; i++) {
-    minX = Math.min(minX, xy[2 * i]); maxX = Math.max(maxX, xy[2 * i]);
-    minY = Math.min(minY, xy[2 * i + 1]); maxY = Math.max(maxY, xy[2 * i + 1]);
+    minX = Math.min(minX, xy[2 * i]);
+    maxX = Math.max(maxX, xy[2 * i]);
+    minY = Math.min(minY, xy[2 * i + 1]);
+    maxY = Math.max(maxY, xy[2 * i + 1]);
   }
   const pad = 10;
   const sx = (v: number) => pad + ((v - minX) / (maxX - minX || 1)) * (w - 2 * pad);
@@ -157,8 +207,16 @@ export function renderStages(o: MapOverview): HTMLElement[] {
   for (const s of o.stages) {
     if (s.kind === 'alignment') {
       const a = s.alignment;
-      const from = a ? (a.predicate === 'label' ? `${a.field} ∈ {${(a.values ?? []).join(', ')}}` : `free-form answers ≥ ${a.minAnswerChars} characters`) : '';
-      const li = el('li', { class: 'alignment' }, `${s.id} · alignment · ${s.size.toLocaleString()} samples${a ? ` · ${from} · ${s.size.toLocaleString()} of ${a.matched.toLocaleString()} matching` : ''}`);
+      const from = a
+        ? a.predicate === 'label'
+          ? `${a.field} ∈ {${(a.values ?? []).join(', ')}}`
+          : `free-form answers ≥ ${a.minAnswerChars} characters`
+        : '';
+      const li = el(
+        'li',
+        { class: 'alignment' },
+        `${s.id} · alignment · ${s.size.toLocaleString()} samples${a ? ` · ${from} · ${s.size.toLocaleString()} of ${a.matched.toLocaleString()} matching` : ''}`,
+      );
       li.title = 'Vision-Flan’s format-alignment stage: a small set trained last, taken out of the budget.';
       ol.append(li);
     } else ol.append(el('li', {}, `${s.id} · ${s.name} · ${s.size.toLocaleString()} samples (${s.capabilities.join(', ')})`));

@@ -12,7 +12,14 @@ function requestPage(s: MapState, host: Host, p: number): void {
   const t = s.table;
   if (t.pages.has(p) || t.pending.has(p)) return;
   t.pending.add(p);
-  host.post({ type: 'getSamples', requestId: ++t.requestId * 1000 + t.generation, offset: p * PAGE, limit: PAGE, filter: s.view.filter, sort: s.view.sort });
+  host.post({
+    type: 'getSamples',
+    requestId: ++t.requestId * 1000 + t.generation,
+    offset: p * PAGE,
+    limit: PAGE,
+    filter: s.view.filter,
+    sort: s.view.sort,
+  });
 }
 
 function filters(s: MapState, host: Host, o: MapOverview): HTMLElement {
@@ -26,9 +33,19 @@ function filters(s: MapState, host: Host, o: MapOverview): HTMLElement {
   for (const st of STYLES) styleSel.append(el('option', { value: st }, st));
   styleSel.value = s.view.filter.style ?? '';
   const selSel = el('select', { 'aria-label': 'Filter by selection' });
-  for (const [v, t] of [['', 'selected or not'], ['1', 'selected'], ['0', 'not selected']]) selSel.append(el('option', { value: v }, t));
+  for (const [v, t] of [
+    ['', 'selected or not'],
+    ['1', 'selected'],
+    ['0', 'not selected'],
+  ])
+    selSel.append(el('option', { value: v }, t));
   selSel.value = s.view.filter.selected === undefined ? '' : s.view.filter.selected ? '1' : '0';
-  const search = el('input', { type: 'search', placeholder: 'search ids', 'aria-label': 'Search sample ids', value: s.view.filter.search ?? '' });
+  const search = el('input', {
+    type: 'search',
+    placeholder: 'search ids',
+    'aria-label': 'Search sample ids',
+    value: s.view.filter.search ?? '',
+  });
   const onChange = () => {
     s.view.filter = {
       ...(capSel.value !== '' ? { capability: Number(capSel.value) } : {}),
@@ -51,14 +68,27 @@ function filters(s: MapState, host: Host, o: MapOverview): HTMLElement {
 /** The column headers; a sortable one re-sorts (desc first) and asks the page to re-render. */
 function header(s: MapState, host: Host, rerender: () => void): HTMLElement {
   const head = el('div', { class: 'thead', role: 'row' });
-  const cols: [string, ViewState['sort']['key'] | null][] = [['line', 'line'], ['cap', null], ['style', null], ['stage', null], ['influence', 'influence'], ['self-infl.', 'selfInfluence'], ['loss', 'loss'], ['id / instruction', null]];
+  const cols: [string, ViewState['sort']['key'] | null][] = [
+    ['line', 'line'],
+    ['cap', null],
+    ['style', null],
+    ['stage', null],
+    ['influence', 'influence'],
+    ['self-infl.', 'selfInfluence'],
+    ['loss', 'loss'],
+    ['id / instruction', null],
+  ];
   for (const [label, key] of cols) {
     if (!key) {
       head.append(el('span', { role: 'columnheader' }, label));
       continue;
     }
     const sort = s.view.sort;
-    const b = el('button', { role: 'columnheader', 'aria-sort': sort.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' }, `${label}${sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}`);
+    const b = el(
+      'button',
+      { role: 'columnheader', 'aria-sort': sort.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
+      `${label}${sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}`,
+    );
     b.addEventListener('click', () => {
       s.view.sort = { key, dir: s.view.sort.key === key && s.view.sort.dir === 'desc' ? 'asc' : 'desc' };
       rerender();
@@ -133,7 +163,16 @@ function paint(s: MapState, host: Host): void {
     row.style.top = `${i * ROW}px`;
     if (r) {
       const cap = overview.capabilities[r.capability];
-      const cells = [String(r.line), cap?.id ?? '?', r.style, r.stage ?? '—', r.influence.toFixed(4), r.selfInfluence.toPrecision(4), r.loss.toFixed(3), `${r.id} — ${r.preview}`];
+      const cells = [
+        String(r.line),
+        cap?.id ?? '?',
+        r.style,
+        r.stage ?? '—',
+        r.influence.toFixed(4),
+        r.selfInfluence.toPrecision(4),
+        r.loss.toFixed(3),
+        `${r.id} — ${r.preview}`,
+      ];
       for (const c of cells) row.append(el('span', { role: 'gridcell' }, c));
       if (cap) (row.children[1] as HTMLElement).style.color = cap.color;
       row.addEventListener('click', () => host.post({ type: 'reveal', line: r.line }));
@@ -152,7 +191,8 @@ function onKey(s: MapState, host: Host, e: KeyboardEvent): void {
   if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
     e.preventDefault();
     const next = Math.max(0, Math.min(total - 1, idx + (e.key === 'ArrowDown' ? 1 : -1)));
-    if (next * ROW < viewport.scrollTop || (next + 1) * ROW > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = next * ROW - viewport.clientHeight / 2;
+    if (next * ROW < viewport.scrollTop || (next + 1) * ROW > viewport.scrollTop + viewport.clientHeight)
+      viewport.scrollTop = next * ROW - viewport.clientHeight / 2;
     paint(s, host);
     (spacer?.querySelector(`[data-index="${next}"]`) as HTMLElement | null)?.focus();
   } else if (e.key === 'Enter') {

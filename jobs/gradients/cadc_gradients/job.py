@@ -137,18 +137,27 @@ def compute_shard(cfg, backend, projector, adams, samples, dtype, shard: int) ->
     }
 
 
-def ranks_from_env() -> tuple:
-    """(rank, world size, local rank): torchrun's variables, else Slurm's (srun), else one process."""
-    env = os.environ
+def launcher_env(env=None) -> dict:
+    """The torchrun variables (RANK, WORLD_SIZE, LOCAL_RANK) this process runs under: torchrun's own,
+    else derived from Slurm's srun variables, else none (one process). Reads `env`, never changes it."""
+    env = os.environ if env is None else env
     if "RANK" not in env and "SLURM_PROCID" in env and "MASTER_ADDR" in env:
-        env["RANK"], env["WORLD_SIZE"] = env["SLURM_PROCID"], env.get("SLURM_NTASKS", "1")
-        env["LOCAL_RANK"] = env.get("SLURM_LOCALID", "0")
-    return int(env.get("RANK", "0")), int(env.get("WORLD_SIZE", "1")), int(env.get("LOCAL_RANK", "0"))
+        return {"RANK": env["SLURM_PROCID"], "WORLD_SIZE": env.get("SLURM_NTASKS", "1"), "LOCAL_RANK": env.get("SLURM_LOCALID", "0")}
+    return {k: env[k] for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK") if k in env}
+
+
+def ranks_from_env(env=None) -> tuple:
+    """(rank, world size, local rank): torchrun's variables, else Slurm's (srun), else one process."""
+    v = launcher_env(env)
+    return int(v.get("RANK", "0")), int(v.get("WORLD_SIZE", "1")), int(v.get("LOCAL_RANK", "0"))
 
 
 def run(cfg: JobConfig) -> Optional[dict]:
     """Runs this rank's share of the job; rank 0 returns the merged index."""
     rank, world, local = ranks_from_env()
+    # torch's env:// rendezvous reads RANK/WORLD_SIZE from the environment: under Slurm, export the
+    # values derived from its variables (this process only; nothing else reads them).
+    os.environ.update(launcher_env())
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     device = torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")

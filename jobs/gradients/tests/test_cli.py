@@ -1,5 +1,7 @@
 """The command line and the launcher variables: Slurm's srun variables stand in for torchrun's, and
 mismatched checkpoint options are refused before anything runs."""
+import os
+
 import pytest
 
 from cadc_gradients.__main__ import parse
@@ -14,6 +16,9 @@ def test_slurm_variables_map_to_ranks(monkeypatch):
     monkeypatch.setenv("SLURM_LOCALID", "3")
     monkeypatch.setenv("MASTER_ADDR", "node-a")
     assert ranks_from_env() == (11, 16, 3)
+    # Reading the launcher's variables never changes the environment (later ranks started from this
+    # process would otherwise inherit a world size of 16).
+    assert "RANK" not in os.environ and "WORLD_SIZE" not in os.environ
 
 
 def test_torchrun_variables_win_and_default_is_one_process(monkeypatch):

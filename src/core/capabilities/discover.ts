@@ -47,7 +47,15 @@ export async function discoverCapabilities(
     groupCapability: part.community,
     anchors: anchors(means, T, G, D, part.community, K, probe.sizes),
     graph: { edges, threshold: tau, resolution: part.resolution, modularity: part.modularity },
-    capabilities: groupsOf.map((groups, index) => ({ index, name: `capability ${index + 1}`, groups, size: 0, terms: [], labels: [], styles: [] })),
+    capabilities: groupsOf.map((groups, index) => ({
+      index,
+      name: `capability ${index + 1}`,
+      groups,
+      size: 0,
+      terms: [],
+      labels: [],
+      styles: [],
+    })),
   };
 }
 

@@ -63,7 +63,11 @@ export async function cosineMatrix(u: Float32Array, G: number, W: number): Promi
  * (m = max(3, ⌈log2 G⌉), so no group is isolated) plus every positive edge above the 75th
  * percentile of off-diagonal cosines.
  */
-export function thresholdEdges(cos: Float32Array, G: number, threshold: number | 'auto'): { edges: [number, number, number][]; tau: number } {
+export function thresholdEdges(
+  cos: Float32Array,
+  G: number,
+  threshold: number | 'auto',
+): { edges: [number, number, number][]; tau: number } {
   const keep = new Map<number, number>();
   const key = (a: number, b: number) => (a < b ? a * G + b : b * G + a);
   let tau: number;
@@ -119,7 +123,13 @@ export function louvainPartition(G: number, edges: [number, number, number][], r
 }
 
 /** Average-linkage merge of the two most similar communities until `k` remain. */
-export function mergeTo(part: Int32Array, count: number, cos: Float32Array, G: number, k: number): { community: Int32Array; count: number } {
+export function mergeTo(
+  part: Int32Array,
+  count: number,
+  cos: Float32Array,
+  G: number,
+  k: number,
+): { community: Int32Array; count: number } {
   const comm = Int32Array.from(part);
   let c = count;
   while (c > k) {
@@ -170,7 +180,15 @@ export function findCommunities(
 }
 
 /** Anchors ḡ_k(t) = normalise(mean of the group means in C_k), [T, K, D]. */
-export function anchors(means: Float64Array, T: number, G: number, D: number, community: Int32Array, K: number, sizes: Int32Array): Float32Array {
+export function anchors(
+  means: Float64Array,
+  T: number,
+  G: number,
+  D: number,
+  community: Int32Array,
+  K: number,
+  sizes: Int32Array,
+): Float32Array {
   const out = new Float32Array(T * K * D);
   for (let t = 0; t < T; t++) {
     const acc = new Float64Array(K * D);

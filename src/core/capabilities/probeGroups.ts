@@ -150,7 +150,13 @@ export async function probeGroupsFromClusters(traj: Trajectories, k: number, rng
 }
 
 /** Preference: a label field when one qualifies (probe 'auto' or 'label'), else micro-clusters. */
-export async function chooseProbeGroups(pool: Pool, traj: Trajectories, cfg: CurationConfig, rng: Rng, labelCandidates: string[]): Promise<ProbeGroups> {
+export async function chooseProbeGroups(
+  pool: Pool,
+  traj: Trajectories,
+  cfg: CurationConfig,
+  rng: Rng,
+  labelCandidates: string[],
+): Promise<ProbeGroups> {
   const c = cfg.capabilities;
   if (c.probe === 'label' || (c.probe === 'auto' && (c.labelField || labelCandidates.length > 0))) {
     const field = c.labelField ?? labelCandidates[0];

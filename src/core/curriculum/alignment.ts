@@ -43,16 +43,20 @@ export function alignmentTarget(al: AlignmentConfig, budget: number): number {
 }
 
 function checkConfig(al: AlignmentConfig, pool: Pool): void {
-  if (!(Number.isInteger(al.size) && al.size >= 0)) throw new Error(`curriculum.alignment.size must be a whole number ≥ 0, got ${al.size}.`);
+  if (!(Number.isInteger(al.size) && al.size >= 0))
+    throw new Error(`curriculum.alignment.size must be a whole number ≥ 0, got ${al.size}.`);
   if (!(al.maxShare >= 0 && al.maxShare < 1)) throw new Error(`curriculum.alignment.maxShare must be in [0, 1), got ${al.maxShare}.`);
   if (al.predicate === 'long-answer') {
-    if (!(Number.isInteger(al.minAnswerChars) && al.minAnswerChars >= 0)) throw new Error(`curriculum.alignment.minAnswerChars must be a whole number ≥ 0, got ${al.minAnswerChars}.`);
+    if (!(Number.isInteger(al.minAnswerChars) && al.minAnswerChars >= 0))
+      throw new Error(`curriculum.alignment.minAnswerChars must be a whole number ≥ 0, got ${al.minAnswerChars}.`);
   } else if (al.predicate === 'label') {
     if (!al.field) throw new Error("curriculum.alignment.predicate 'label' needs a field.");
     if (!al.values || al.values.length === 0) throw new Error("curriculum.alignment.predicate 'label' needs at least one value.");
     if (!pool.labels[al.field]) {
       const fields = Object.keys(pool.labels);
-      throw new Error(`The alignment label field '${al.field}' is not in the dataset (label fields: ${fields.length ? fields.join(', ') : 'none'}).`);
+      throw new Error(
+        `The alignment label field '${al.field}' is not in the dataset (label fields: ${fields.length ? fields.join(', ') : 'none'}).`,
+      );
     }
   } else {
     throw new Error(`Unknown curriculum.alignment.predicate '${String((al as { predicate: unknown }).predicate)}'.`);
@@ -86,7 +90,9 @@ export function alignmentInfo(al: AlignmentConfig, matched: number, target: numb
 }
 
 function describe(al: AlignmentConfig): string {
-  return al.predicate === 'label' ? `${al.field} ∈ {${(al.values ?? []).join(', ')}}` : `answers ≥ ${al.minAnswerChars} characters, not ${ALIGNMENT_EXCLUDED_STYLES.join('/')}`;
+  return al.predicate === 'label'
+    ? `${al.field} ∈ {${(al.values ?? []).join(', ')}}`
+    : `answers ≥ ${al.minAnswerChars} characters, not ${ALIGNMENT_EXCLUDED_STYLES.join('/')}`;
 }
 
 export interface AlignedSelection {
@@ -145,8 +151,13 @@ export function selectWithAlignment(args: AlignmentArgs): AlignedSelection {
   const alignment = drawStratified(left, A, pool, attribution, al, args.rng.fork('pick'));
   alignment.sort();
   args.rng.fork('order').shuffle(alignment);
-  notes.push(`Alignment stage: ${A} samples (${describe(al)}; ${matched} unique matches, target ${target}); the strategy was asked for ${budget - A}.`);
-  if (A < target) notes.push(`Alignment stage short by ${target - A}: only ${A} matching unique samples were left after the strategy's picks (${rounds} round(s)).`);
+  notes.push(
+    `Alignment stage: ${A} samples (${describe(al)}; ${matched} unique matches, target ${target}); the strategy was asked for ${budget - A}.`,
+  );
+  if (A < target)
+    notes.push(
+      `Alignment stage short by ${target - A}: only ${A} matching unique samples were left after the strategy's picks (${rounds} round(s)).`,
+    );
   return { capability, alignment, info, notes };
 }
 
@@ -159,7 +170,14 @@ function leftovers(n: number, match: Uint8Array, rep: Int32Array, selected: Int3
   return out;
 }
 
-function drawStratified(candidates: number[], count: number, pool: Pool, attribution: Attribution, al: AlignmentConfig, rng: Rng): Int32Array {
+function drawStratified(
+  candidates: number[],
+  count: number,
+  pool: Pool,
+  attribution: Attribution,
+  al: AlignmentConfig,
+  rng: Rng,
+): Int32Array {
   const K = attribution.K;
   const codes = al.predicate === 'label' ? pool.labels[al.field!].codes : undefined;
   const keyOf = (i: number) => ((codes ? codes[i] + 1 : 0) * K + attribution.hard[i]) * STYLES.length + pool.primaryStyle[i];
@@ -174,7 +192,14 @@ export function appendAlignmentStage(stages: Stage[], aligned: AlignedSelection,
   const caps = [...new Set(Array.from(aligned.alignment, (i) => attribution.hard[i]))].sort((a, b) => a - b);
   return [
     ...stages,
-    { index: stages.length, name: ALIGNMENT_STAGE_NAME, kind: 'alignment', alignment: aligned.info, capabilities: caps, samples: aligned.alignment },
+    {
+      index: stages.length,
+      name: ALIGNMENT_STAGE_NAME,
+      kind: 'alignment',
+      alignment: aligned.info,
+      capabilities: caps,
+      samples: aligned.alignment,
+    },
   ];
 }
 

@@ -47,7 +47,15 @@ export function buildStages(
   if (cfg.curriculum.order === 'none') {
     const all = Int32Array.from(selection.selected);
     rng.fork('s0').shuffle(all);
-    return [{ index: 0, name: 'All capabilities', kind: 'capability', capabilities: byCap.map((_, k) => k).filter((k) => byCap[k].length > 0), samples: all }];
+    return [
+      {
+        index: 0,
+        name: 'All capabilities',
+        kind: 'capability',
+        capabilities: byCap.map((_, k) => k).filter((k) => byCap[k].length > 0),
+        samples: all,
+      },
+    ];
   }
   const order = byCap
     .map((list, k) => ({ k, score: decayScore(selfInfluenceCurve(traj, list)) }))

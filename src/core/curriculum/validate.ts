@@ -16,7 +16,13 @@ export function validateManifest(obj: unknown): { valid: boolean; errors: string
   const m = obj as {
     budget: { selected: number };
     capabilities: { id: string }[];
-    stages: { id: string; kind?: string; alignment?: { target: number; matched: number }; capabilities: string[]; samples: { line: number; capability: string }[] }[];
+    stages: {
+      id: string;
+      kind?: string;
+      alignment?: { target: number; matched: number };
+      capabilities: string[];
+      samples: { line: number; capability: string }[];
+    }[];
   };
   const caps = new Set(m.capabilities.map((c) => c.id));
   const lines = new Set<number>();
@@ -26,7 +32,9 @@ export function validateManifest(obj: unknown): { valid: boolean; errors: string
     if (s.kind !== 'alignment') return;
     if (j !== m.stages.length - 1) errors.push(`alignment stage ${s.id} is not the last stage`);
     if (s.alignment && s.samples.length > Math.min(s.alignment.target, s.alignment.matched)) {
-      errors.push(`alignment stage ${s.id} holds ${s.samples.length} samples, more than min(target ${s.alignment.target}, matched ${s.alignment.matched})`);
+      errors.push(
+        `alignment stage ${s.id} holds ${s.samples.length} samples, more than min(target ${s.alignment.target}, matched ${s.alignment.matched})`,
+      );
     }
   });
   for (const s of m.stages) {

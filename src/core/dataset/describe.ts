@@ -32,7 +32,8 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'missing';
   if (v === null) return 'null';
   if (typeof v === 'string') return v.length === 0 ? 'an empty string' : `a string of ${plural(v.length, 'char')} ${excerpt(v, 20)}`;
-  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v === 'number' ? 'the number' : 'the boolean'} ${String(v).slice(0, 24)}`;
+  if (typeof v === 'number' || typeof v === 'boolean')
+    return `${typeof v === 'number' ? 'the number' : 'the boolean'} ${String(v).slice(0, 24)}`;
   if (Array.isArray(v)) return `an array of ${plural(v.length, 'item')}`;
   if (typeof v === 'object') {
     let keys = 0;

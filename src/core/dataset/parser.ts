@@ -47,7 +47,15 @@ export class DiagnosticLog {
 
   add(line: number, severity: DiagnosticSeverity, code: DiagnosticCode, message: string, recordIndex?: number, column?: number): void {
     this.counts[code] = (this.counts[code] ?? 0) + 1;
-    if (this.kept.length < this.max) this.kept.push({ line, severity, code, message: boundMessage(message), ...(recordIndex !== undefined ? { recordIndex } : {}), ...(column !== undefined ? { column } : {}) });
+    if (this.kept.length < this.max)
+      this.kept.push({
+        line,
+        severity,
+        code,
+        message: boundMessage(message),
+        ...(recordIndex !== undefined ? { recordIndex } : {}),
+        ...(column !== undefined ? { column } : {}),
+      });
   }
 }
 
@@ -105,7 +113,13 @@ export class RecordParser {
     }
     if (scan.depth > MAX_NESTING) {
       this.invalid++;
-      this.diags.add(rec.line, 'error', 'too-deep', `The record nests deeper than ${MAX_NESTING} levels (${rec.bytes.length} bytes); it was skipped.`, recordIndex);
+      this.diags.add(
+        rec.line,
+        'error',
+        'too-deep',
+        `The record nests deeper than ${MAX_NESTING} levels (${rec.bytes.length} bytes); it was skipped.`,
+        recordIndex,
+      );
       return;
     }
     let value: unknown;
@@ -133,9 +147,22 @@ export class RecordParser {
       this.invalid++;
       const found =
         value && typeof value === 'object' && !Array.isArray(value)
-          ? `${describeValue(value)}${Object.keys(value).length > 0 ? `: ${Object.keys(value).slice(0, 6).map((k) => excerpt(k, 24)).join(', ')}` : ''}`
+          ? `${describeValue(value)}${
+              Object.keys(value).length > 0
+                ? `: ${Object.keys(value)
+                    .slice(0, 6)
+                    .map((k) => excerpt(k, 24))
+                    .join(', ')}`
+                : ''
+            }`
           : describeValue(value);
-      this.diags.add(rec.line, 'error', 'wrong-shape', `Not a record of a known format (expected conversations, messages, texts or instruction/output; found ${found}).`, recordIndex);
+      this.diags.add(
+        rec.line,
+        'error',
+        'wrong-shape',
+        `Not a record of a known format (expected conversations, messages, texts or instruction/output; found ${found}).`,
+        recordIndex,
+      );
       return;
     }
     const norm = normaliseRecord(value, format);
@@ -162,11 +189,20 @@ export class RecordParser {
     }
     const images = norm.images.map((raw) => this.images.resolve(raw));
     for (const img of images) {
-      if (img.problem === 'missing') this.diags.add(rec.line, 'warning', 'missing-image', `Image not found: ${excerpt(img.raw, 120)}`, recordIndex);
+      if (img.problem === 'missing')
+        this.diags.add(rec.line, 'warning', 'missing-image', `Image not found: ${excerpt(img.raw, 120)}`, recordIndex);
       else if (img.problem === 'outside-root') {
-        this.diags.add(rec.line, 'warning', 'image-outside-root', `Image path leaves the image root and is ignored: ${excerpt(img.raw, 120)}`, recordIndex);
-      } else if (img.problem === 'remote') this.diags.add(rec.line, 'info', 'remote-image', `Remote image not fetched: ${excerpt(img.raw, 80)}`, recordIndex);
-      else if (img.problem === 'invalid-path') this.diags.add(rec.line, 'warning', 'missing-image', 'Empty or invalid image path.', recordIndex);
+        this.diags.add(
+          rec.line,
+          'warning',
+          'image-outside-root',
+          `Image path leaves the image root and is ignored: ${excerpt(img.raw, 120)}`,
+          recordIndex,
+        );
+      } else if (img.problem === 'remote')
+        this.diags.add(rec.line, 'info', 'remote-image', `Remote image not fetched: ${excerpt(img.raw, 80)}`, recordIndex);
+      else if (img.problem === 'invalid-path')
+        this.diags.add(rec.line, 'warning', 'missing-image', 'Empty or invalid image path.', recordIndex);
     }
     let tokens = 0;
     for (const t of norm.turns) if (t.role === 'user') tokens += (t.text.match(IMAGE_TOKEN) ?? []).length;

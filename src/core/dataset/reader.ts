@@ -32,7 +32,13 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
     (r) => parser.parse(r, records++),
     (line) => {
       parser.invalid++;
-      diags.add(line, 'error', 'line-too-long', `The record is longer than ${opts.maxLineBytes ?? 16 * 1024 * 1024} bytes; it was skipped.`, records++);
+      diags.add(
+        line,
+        'error',
+        'line-too-long',
+        `The record is longer than ${opts.maxLineBytes ?? 16 * 1024 * 1024} bytes; it was skipped.`,
+        records++,
+      );
     },
     (line, msg) => {
       // A structural error of the array is a record lost (or a malformed tail): counted as invalid.
@@ -93,12 +99,24 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
 }
 
 /** The DatasetReadError for a file read to the end without one usable record. */
-function noSamplesError(file: string, splitter: RecordSplitter, records: number, diags: DiagnosticLog, bytes: number, lines: number): DatasetReadError {
+function noSamplesError(
+  file: string,
+  splitter: RecordSplitter,
+  records: number,
+  diags: DiagnosticLog,
+  bytes: number,
+  lines: number,
+): DatasetReadError {
   const firstError = diags.kept.find((d) => d.severity === 'error');
   const make = (code: 'empty' | 'truncated' | 'no-records', found: string, line: number, byte: number) =>
     new DatasetReadError(code, readErrorMessage(file, found, { line, byte }), line, byte, diags.kept);
   if (records === 0) {
-    return make('empty', splitter.container === 'json-array' ? 'an empty JSON array' : 'no records (only whitespace or blank lines)', lines, bytes);
+    return make(
+      'empty',
+      splitter.container === 'json-array' ? 'an empty JSON array' : 'no records (only whitespace or blank lines)',
+      lines,
+      bytes,
+    );
   }
   if (splitter.truncated && splitter.container === 'json-array') {
     const d = diags.kept.find((x) => x.code === 'invalid-json' && /JSON array/.test(x.message));

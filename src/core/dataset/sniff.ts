@@ -29,7 +29,9 @@ const MAGIC: { bytes: number[]; what: string; code: DatasetReadErrorCode }[] = [
 
 /** The one-line message of a DatasetReadError: what was found, what is supported, where reading stopped. */
 export function readErrorMessage(file: string, found: string, where: { line?: number; byte?: number }): string {
-  const at = [where.line !== undefined ? `line ${where.line}` : '', where.byte !== undefined ? `byte ${where.byte}` : ''].filter(Boolean).join(', ');
+  const at = [where.line !== undefined ? `line ${where.line}` : '', where.byte !== undefined ? `byte ${where.byte}` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${path.basename(file)} is not a dataset CADC can read: found ${found}${at ? ` (reading stopped at ${at})` : ''}; supported: ${SUPPORTED_FORMATS_TEXT}.`;
 }
 
@@ -45,7 +47,7 @@ export function nonTextBytes(buf: Buffer): { count: number; first: number } {
     if (first < 0) first = i;
     count += n;
   };
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const b = buf[i];
     if (b < 0x80) {
       if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) bad(i);
@@ -103,21 +105,40 @@ export async function sniffDataset(file: string): Promise<void> {
   const nonText = nonTextBytes(window);
   if (nonText.count > BINARY_SHARE * window.length) {
     const line = 1 + countNewlines(head.subarray(0, nonText.first));
-    fail(file, 'binary', `binary data (${nonText.count} of the first ${window.length} bytes are NULs, control bytes or invalid UTF-8)`, line, nonText.first);
+    fail(
+      file,
+      'binary',
+      `binary data (${nonText.count} of the first ${window.length} bytes are NULs, control bytes or invalid UTF-8)`,
+      line,
+      nonText.first,
+    );
   }
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   const text = head.subarray(bom).toString('utf8');
-  if (text.trim() === '' && size <= head.length) fail(file, 'empty', 'only whitespace', Math.max(1, countNewlines(head) + (head[head.length - 1] === 0x0a ? 0 : 1)), size);
+  if (text.trim() === '' && size <= head.length)
+    fail(file, 'empty', 'only whitespace', Math.max(1, countNewlines(head) + (head[head.length - 1] === 0x0a ? 0 : 1)), size);
   // CSV/TSV: the first lines (all complete ones in the window, up to 5) open no JSON value and all
   // carry the same number (≥ 1) of tabs or commas outside quotes.
   const lines = text.split('\n');
   if (size > head.length) lines.pop(); // the last one may be cut by the window
-  const first = lines.map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, 5);
+  const first = lines
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '')
+    .slice(0, 5);
   if (first.length > 0 && !first.some((l) => /^\s*[[{]/.test(l))) {
-    for (const [sep, name] of [['\t', 'TSV'], [',', 'CSV']] as const) {
+    for (const [sep, name] of [
+      ['\t', 'TSV'],
+      [',', 'CSV'],
+    ] as const) {
       const n = fieldsOf(first[0], sep);
       if (n >= 1 && first.every((l) => fieldsOf(l, sep) === n)) {
-        fail(file, 'unsupported-format', `${name} text (header ${excerpt(first[0], 60)}, ${n + 1} columns)`, lines.findIndex((l) => l.trim() !== '') + 1, bom);
+        fail(
+          file,
+          'unsupported-format',
+          `${name} text (header ${excerpt(first[0], 60)}, ${n + 1} columns)`,
+          lines.findIndex((l) => l.trim() !== '') + 1,
+          bom,
+        );
       }
     }
   }

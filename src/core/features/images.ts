@@ -38,7 +38,12 @@ export async function imageFeatures(file: string): Promise<Float32Array | undefi
 }
 
 /** Runs fn over items with at most `limit` in flight, preserving nothing but completion. */
-export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function forEachLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

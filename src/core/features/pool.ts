@@ -15,7 +15,10 @@ import type { Pool } from './types';
 class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
   private buf: T;
   length = 0;
-  constructor(private readonly make: (n: number) => T, initial = 1024) {
+  constructor(
+    private readonly make: (n: number) => T,
+    initial = 1024,
+  ) {
     this.buf = make(initial);
   }
   push(v: number): void {
@@ -34,7 +37,9 @@ class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float
 }
 
 const STOP = new Set(
-  'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(' '),
+  'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(
+    ' ',
+  ),
 );
 
 /**
@@ -45,7 +50,9 @@ const STOP = new Set(
 export const MAX_FEATURE_CHARS = 100_000;
 
 const capTurns = (turns: Sample['turns']): Sample['turns'] =>
-  turns.some((t) => t.text.length > MAX_FEATURE_CHARS) ? turns.map((t) => ({ role: t.role, text: t.text.slice(0, MAX_FEATURE_CHARS) })) : turns;
+  turns.some((t) => t.text.length > MAX_FEATURE_CHARS)
+    ? turns.map((t) => ({ role: t.role, text: t.text.slice(0, MAX_FEATURE_CHARS) }))
+    : turns;
 
 export interface BuildPoolOptions extends ReadOptions {
   onStageProgress?: (stage: 'read' | 'featurise', fraction: number) => void;
@@ -53,7 +60,11 @@ export interface BuildPoolOptions extends ReadOptions {
   onImages?: (images: Sample['images']) => void;
 }
 
-export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPoolOptions = {}): Promise<{ pool: Pool; summary: DatasetSummary }> {
+export async function buildPool(
+  file: string,
+  cfg: CurationConfig,
+  opts: BuildPoolOptions = {},
+): Promise<{ pool: Pool; summary: DatasetSummary }> {
   const { questionBuckets, maxQuestionNgrams, answerVocab } = cfg.features;
   const L = maxQuestionNgrams;
   const ids: string[] = [];
@@ -169,7 +180,11 @@ export async function buildPool(file: string, cfg: CurationConfig, opts: BuildPo
     if (opts.signal?.aborted) throw new CancelledError();
     const at = lines.done();
     for (const i of [...undecodable].sort((x, y) => x - y)) {
-      addDiagnostic(summary, { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` }, opts.maxDiagnostics);
+      addDiagnostic(
+        summary,
+        { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` },
+        opts.maxDiagnostics,
+      );
     }
     summary.diagnostics.sort((a, b) => a.line - b.line);
   }

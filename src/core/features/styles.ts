@@ -6,14 +6,18 @@ import type { StyleName } from './types';
 
 export const STYLE_BIT: Record<StyleName, number> = Object.fromEntries(STYLES.map((s, i) => [s, 1 << i])) as Record<StyleName, number>;
 
-const MC_QUESTION = /(^|\n)\s*(options?|choices?)\s*:|(^|\s|\n)\(?[A-Da-d][).]\s+\S+[\s\S]*(^|\s|\n)\(?[B-Eb-e][).]\s+\S+|answer with the option'?s letter|multiple[- ]choice/i;
+const MC_QUESTION =
+  /(^|\n)\s*(options?|choices?)\s*:|(^|\s|\n)\(?[A-Da-d][).]\s+\S+[\s\S]*(^|\s|\n)\(?[B-Eb-e][).]\s+\S+|answer with the option'?s letter|multiple[- ]choice/i;
 const MC_ANSWER = /^\s*\(?[A-Ha-h]\)?(?:[.):]|\s*$)/;
-const COORD = /\[\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\]|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)|bounding box|coordinates?/i;
+const COORD =
+  /\[\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\]|\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)|bounding box|coordinates?/i;
 const YESNO = /^\s*(yes|no|true|false)\b/i;
-const COMPARISON = /\bcompar(e|ed|ing|ison)\b|\bdifferen(ce|t)\b|\bsimilar(ity)?\b|\b(larger|smaller|bigger|taller|shorter|more|fewer|less) than\b|\bwhich (one )?is (larger|bigger|smaller|taller|older|younger|heavier|closer|farther)\b/i;
+const COMPARISON =
+  /\bcompar(e|ed|ing|ison)\b|\bdifferen(ce|t)\b|\bsimilar(ity)?\b|\b(larger|smaller|bigger|taller|shorter|more|fewer|less) than\b|\bwhich (one )?is (larger|bigger|smaller|taller|older|younger|heavier|closer|farther)\b/i;
 const COT_Q = /step[- ]by[- ]step|explain (your|the) reasoning|think (it )?through|show your work|reason(ing)? (first|before)/i;
 const COT_A = /\b(because|therefore|thus|hence|so that|first,|second,|finally,|step \d)\b/i;
-const SPECIFIED = /answer (the question )?(using|with) a single (word|phrase)|answer with the option'?s letter|in (one|a single|two|three) (sentence|word)s?|in json|respond (only )?with|(output|reply|answer) (only|in the format|in the following format)|format:|in no more than \d+ words|be concise|briefly/i;
+const SPECIFIED =
+  /answer (the question )?(using|with) a single (word|phrase)|answer with the option'?s letter|in (one|a single|two|three) (sentence|word)s?|in json|respond (only )?with|(output|reply|answer) (only|in the format|in the following format)|format:|in no more than \d+ words|be concise|briefly/i;
 const DETAILED_Q = /describe .*(in detail|thoroughly|detailed)|detailed description|elaborate/i;
 
 function words(s: string): number {
@@ -23,13 +27,19 @@ function words(s: string): number {
 
 /** Style bitmask of a sample from its turns. */
 export function detectStyles(turns: Turn[]): number {
-  const q = turns.filter((t) => t.role === 'user').map((t) => t.text).join('\n');
+  const q = turns
+    .filter((t) => t.role === 'user')
+    .map((t) => t.text)
+    .join('\n');
   const answers = turns.filter((t) => t.role === 'assistant').map((t) => t.text);
   const a = answers.join('\n');
   const firstAnswer = answers[0] ?? '';
   const n = words(firstAnswer);
   let mask = 0;
-  if (MC_QUESTION.test(q) || (MC_ANSWER.test(firstAnswer) && n <= 6 && /^\s*\(?[A-Ha-h]\b/.test(firstAnswer) && !/^\s*(a|i)\s+\w/i.test(firstAnswer))) {
+  if (
+    MC_QUESTION.test(q) ||
+    (MC_ANSWER.test(firstAnswer) && n <= 6 && /^\s*\(?[A-Ha-h]\b/.test(firstAnswer) && !/^\s*(a|i)\s+\w/i.test(firstAnswer))
+  ) {
     mask |= STYLE_BIT['multi-choice'];
   }
   if (COORD.test(q) || COORD.test(a)) mask |= STYLE_BIT.coordinate;

@@ -104,7 +104,9 @@ export async function computeTrajectories(
   const loss = new Float32Array(n * T);
   const gradNormSq = new Float32Array(n * T);
   const all = { length: n } as ArrayLike<number>;
-  const identity = new Proxy(all, { get: (target, key) => (typeof key === 'string' && /^\d+$/.test(key) ? Number(key) : Reflect.get(target, key)) });
+  const identity = new Proxy(all, {
+    get: (target, key) => (typeof key === 'string' && /^\d+$/.test(key) ? Number(key) : Reflect.get(target, key)),
+  });
   const B = cfg.gradients.batchSize;
   const batches = Math.ceil(n / B);
   try {

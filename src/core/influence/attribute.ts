@@ -96,7 +96,8 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     for (const [field, col] of Object.entries(pool.labels)) {
       if (col.values.length > 5000) continue;
       const counts = new Map<number, number>();
-      for (let i = 0; i < pool.n; i++) if (attribution.hard[i] === k && col.codes[i] >= 0) counts.set(col.codes[i], (counts.get(col.codes[i]) ?? 0) + 1);
+      for (let i = 0; i < pool.n; i++)
+        if (attribution.hard[i] === k && col.codes[i] >= 0) counts.set(col.codes[i], (counts.get(col.codes[i]) ?? 0) + 1);
       const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP_LABELS);
       for (const [code, c] of top) cap.labels.push({ field, value: col.values[code], share: round3(c / Math.max(1, sizes[k])) });
     }

@@ -24,7 +24,10 @@ export function cacheKeyParts(input: CurationInput) {
       return p;
     }
   };
-  const scope: ImageScope = { root: path.resolve(input.imageRoot ?? path.dirname(datasetPath)), ...(input.confineTo ? { confineTo: path.resolve(input.confineTo) } : {}) };
+  const scope: ImageScope = {
+    root: path.resolve(input.imageRoot ?? path.dirname(datasetPath)),
+    ...(input.confineTo ? { confineTo: path.resolve(input.confineTo) } : {}),
+  };
   const c = input.config;
   const features = {
     cache: CACHE_SCHEMA,
@@ -37,6 +40,12 @@ export function cacheKeyParts(input: CurationInput) {
   return {
     scope,
     features,
-    trajectories: (images: string | undefined) => ({ features, images: images ?? null, proxy: c.proxy, gradients: c.gradients, seed: c.seed }),
+    trajectories: (images: string | undefined) => ({
+      features,
+      images: images ?? null,
+      proxy: c.proxy,
+      gradients: c.gradients,
+      seed: c.seed,
+    }),
   };
 }

@@ -56,13 +56,21 @@ export function selectFor(base: RunBase, cfg: CurationConfig): Picked {
       ),
   });
   const combined = combinedSelection(aligned);
-  const short = budgetShortNote({ pool: base.pool, duplicates: base.duplicates, config: cfg, attribution: base.attribution }, cfg.strategy, combined.selected.length);
+  const short = budgetShortNote(
+    { pool: base.pool, duplicates: base.duplicates, config: cfg, attribution: base.attribution },
+    cfg.strategy,
+    combined.selected.length,
+  );
   const selection = short.length ? { ...combined, notes: [...combined.notes, ...short] } : combined;
   return { rng, aligned, selection };
 }
 
 /** The curriculum stages and the manifest of a selection. */
-export function sequenceFor(base: RunBase, cfg: CurationConfig, { rng, aligned, selection }: Picked): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
+export function sequenceFor(
+  base: RunBase,
+  cfg: CurationConfig,
+  { rng, aligned, selection }: Picked,
+): Pick<CurationRun, 'selection' | 'stages' | 'stageOf' | 'manifest'> {
   const stages: Stage[] = appendAlignmentStage(
     buildStages(aligned.capability, base.attribution, base.capabilities, base.trajectories, cfg, rng.fork('sequence')),
     aligned,
@@ -84,7 +92,9 @@ export function sequenceFor(base: RunBase, cfg: CurationConfig, { rng, aligned, 
     stages,
     probeFile: base.input.probeFile ? relativeTo(base.input, base.input.probeFile) : undefined,
     scoresFile:
-      base.scores && base.input.scoresFile ? { file: relativeTo(base.input, base.input.scoresFile), sha256: base.scores.sha256, samples: base.scores.scored } : undefined,
+      base.scores && base.input.scoresFile
+        ? { file: relativeTo(base.input, base.input.scoresFile), sha256: base.scores.sha256, samples: base.scores.scored }
+        : undefined,
   });
   return { selection, stages, stageOf, manifest };
 }

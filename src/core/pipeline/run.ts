@@ -134,7 +134,13 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     clock.begin('select');
     const duplicates = findDuplicates(thePool, cfg.selection.nearDuplicateBits);
     // Per-group influence for LESS / ICONS (ORT GEMMs): the asynchronous part of selection.
-    const groupInfluence = await prepareSelection({ pool: thePool, config: cfg, strategy: getStrategy(cfg.strategy), trajectories: theTraj, capabilities });
+    const groupInfluence = await prepareSelection({
+      pool: thePool,
+      config: cfg,
+      strategy: getStrategy(cfg.strategy),
+      trajectories: theTraj,
+      capabilities,
+    });
     const partial = {
       input: { ...input, datasetPath },
       summary,
@@ -174,7 +180,12 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
 /** A dataset with fewer than 2 valid samples is bad input (exit 3), said in one line like the reader's. */
 function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {
   const found = `${n} valid sample(s) in ${s.records} record(s)${s.invalid ? ` (${s.invalid} invalid)` : ''}, and CADC needs at least 2`;
-  return new DatasetReadError(n === 0 && s.bytes === 0 ? 'empty' : 'no-records', readErrorMessage(s.path, found, { line: s.lines, byte: s.bytes }), s.lines, s.bytes);
+  return new DatasetReadError(
+    n === 0 && s.bytes === 0 ? 'empty' : 'no-records',
+    readErrorMessage(s.path, found, { line: s.lines, byte: s.bytes }),
+    s.lines,
+    s.bytes,
+  );
 }
 
 /**

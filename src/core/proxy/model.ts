@@ -137,8 +137,7 @@ export function buildTrajectoryGraph(shape: ProxyShape, embedding: Float32Array,
   const { x, h1, loss, d2, d1 } = forward(g, shape, embedding);
   const d = proj.d;
   const { vocab: V, hidden: H, din } = shape;
-  const outer = (a: string, b: string) =>
-    g.reshape(g.mul(g.unsqueeze(a, [2]), g.unsqueeze(b, [1])), [-1, d * d]);
+  const outer = (a: string, b: string) => g.reshape(g.mul(g.unsqueeze(a, [2]), g.unsqueeze(b, [1])), [-1, d * d]);
   const a2 = g.matmulNT(d2, g.constRaw(proj.p2o, [d, V]));
   const b2 = g.matmulNT(h1, g.constRaw(proj.p2i, [d, H + 1]));
   const a1 = g.matmulNT(d1, g.constRaw(proj.p1o, [d, H]));

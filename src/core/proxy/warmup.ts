@@ -34,7 +34,12 @@ class Adam {
   private m: Float32Array;
   private v: Float32Array;
   private step = 0;
-  constructor(size: number, private readonly b1 = 0.9, private readonly b2 = 0.999, private readonly eps = 1e-8) {
+  constructor(
+    size: number,
+    private readonly b1 = 0.9,
+    private readonly b2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
   }
@@ -104,7 +109,13 @@ export async function warmUp(
       step++;
       if (step % 8 === 0) opts.onProgress?.(step / totalSteps, `epoch ${t + 1}/${T}`);
     }
-    checkpoints.push({ t: t + 1, eta: lrSum / stepsPerEpoch, w1: Float32Array.from(w1), w2: Float32Array.from(w2), trainLoss: lossSum / order.length });
+    checkpoints.push({
+      t: t + 1,
+      eta: lrSum / stepsPerEpoch,
+      w1: Float32Array.from(w1),
+      w2: Float32Array.from(w2),
+      trainLoss: lossSum / order.length,
+    });
   }
   await sess.release();
   return { shape, indices, embedding, checkpoints };

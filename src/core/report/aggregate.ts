@@ -50,7 +50,12 @@ function ngrams(texts: string[], uni: number[], bi: number[]): void {
   }
 }
 
-export function prepareSample(turns: Parameters<typeof sampleSignals>[0], images: ImageRef[], labels: Record<string, string>, primaryStyle: number): PreparedSample {
+export function prepareSample(
+  turns: Parameters<typeof sampleSignals>[0],
+  images: ImageRef[],
+  labels: Record<string, string>,
+  primaryStyle: number,
+): PreparedSample {
   const signals = sampleSignals(turns);
   const template = instructionTemplate(signals.firstQuestion);
   const qNorm = signals.questions.map(normaliseText).join('\n');
@@ -207,7 +212,12 @@ export class QualityAccumulator {
       imageMissing: this.rate(this.imgMissingAny),
       imageProblems: { missing: this.imgMissing, invalidPath: this.imgInvalid, outsideRoot: this.imgOutside, remote: this.imgRemote },
       imageTokenMismatch: { ...this.rate(this.moreTokens + this.fewerTokens), moreTokens: this.moreTokens, fewerTokens: this.fewerTokens },
-      duplicates: { groups: dup.groups, samples: dup.samples, conflictingGroups: dup.conflictingGroups, conflicting: this.rate(dup.conflictingSamples) },
+      duplicates: {
+        groups: dup.groups,
+        samples: dup.samples,
+        conflictingGroups: dup.conflictingGroups,
+        conflicting: this.rate(dup.conflictingSamples),
+      },
     };
 
     // A file can carry thousands of one-off keys: the report lists the fields present most often.

@@ -126,7 +126,8 @@ export async function compareStrategies(
   });
   timingsMs.quality = Math.round(performance.now() - tq);
   const warnings: string[] = [];
-  if (scan.summary.sha256 !== run.summary.sha256) warnings.push('The dataset changed on disk since the curation run; quality figures may not match the selections.');
+  if (scan.summary.sha256 !== run.summary.sha256)
+    warnings.push('The dataset changed on disk since the curation run; quality figures may not match the selections.');
   const strategies: StrategyResult[] = selections.map((s, j) => {
     const quality = scan.selections[j].section;
     return {
@@ -146,7 +147,10 @@ export async function compareStrategies(
   return {
     schema: COMPARISON_SCHEMA,
     dataset: reportDataset(s),
-    budget: { requested: opts.budget, count: budgetCount(opts.budget, pool.n, opts.budget === run.manifest.config.budget ? run.manifest.config.budgetUnit : undefined) },
+    budget: {
+      requested: opts.budget,
+      count: budgetCount(opts.budget, pool.n, opts.budget === run.manifest.config.budget ? run.manifest.config.budgetUnit : undefined),
+    },
     seed: run.manifest.config.seed,
     ...(labelField ? { labelField } : {}),
     capabilityNames,

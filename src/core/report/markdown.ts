@@ -68,9 +68,27 @@ function sectionDetails(title: string, s: QualitySection): string {
       ['signal', 'samples', 'of', 'rate', 'detail'],
       [
         ['empty answer', c.emptyAnswer.count, s.samples, pct(c.emptyAnswer.rate), ''],
-        ['truncated answer', c.truncated.count, s.samples, pct(c.truncated.rate), `ellipsis ${c.truncated.ellipsis}, no terminal punctuation ${c.truncated.noTerminalPunctuation}`],
-        ['yes/no question not answered yes/no', c.yesNo.mismatch, c.yesNo.questions, pct(c.yesNo.rate), `${c.yesNo.questions} yes/no-form questions`],
-        ['multiple-choice answer without option', c.multipleChoice.mismatch, c.multipleChoice.questions, pct(c.multipleChoice.rate), `${c.multipleChoice.questions} multiple-choice questions`],
+        [
+          'truncated answer',
+          c.truncated.count,
+          s.samples,
+          pct(c.truncated.rate),
+          `ellipsis ${c.truncated.ellipsis}, no terminal punctuation ${c.truncated.noTerminalPunctuation}`,
+        ],
+        [
+          'yes/no question not answered yes/no',
+          c.yesNo.mismatch,
+          c.yesNo.questions,
+          pct(c.yesNo.rate),
+          `${c.yesNo.questions} yes/no-form questions`,
+        ],
+        [
+          'multiple-choice answer without option',
+          c.multipleChoice.mismatch,
+          c.multipleChoice.questions,
+          pct(c.multipleChoice.rate),
+          `${c.multipleChoice.questions} multiple-choice questions`,
+        ],
         [
           'image referenced but missing',
           c.imageMissing.count,
@@ -78,7 +96,13 @@ function sectionDetails(title: string, s: QualitySection): string {
           pct(c.imageMissing.rate),
           `missing ${c.imageProblems.missing}, invalid path ${c.imageProblems.invalidPath}, outside root ${c.imageProblems.outsideRoot}, remote ${c.imageProblems.remote}`,
         ],
-        ['`<image>` tokens ≠ images', c.imageTokenMismatch.count, s.samples, pct(c.imageTokenMismatch.rate), `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`],
+        [
+          '`<image>` tokens ≠ images',
+          c.imageTokenMismatch.count,
+          s.samples,
+          pct(c.imageTokenMismatch.rate),
+          `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`,
+        ],
         [
           'duplicate question, conflicting answers',
           c.duplicates.conflicting.count,
@@ -99,21 +123,45 @@ function sectionDetails(title: string, s: QualitySection): string {
         ['distinct first questions', `${d.distinctQuestions.distinct}${approx(d.distinctQuestions.exact)}`],
         ['distinct interaction styles', d.distinctStyles],
         ['style entropy (bits / normalised)', `${fmt(d.styleEntropy)} / ${fmt(d.styleEntropyNormalised)}`],
-        ['questions: tokens, distinct-1, distinct-2', `${d.questions.tokens}, ${fmt(d.questions.distinct1)}, ${fmt(d.questions.distinct2)}${approx(d.questions.exact)}`],
-        ['answers: tokens, distinct-1, distinct-2', `${d.answers.tokens}, ${fmt(d.answers.distinct1)}, ${fmt(d.answers.distinct2)}${approx(d.answers.exact)}`],
+        [
+          'questions: tokens, distinct-1, distinct-2',
+          `${d.questions.tokens}, ${fmt(d.questions.distinct1)}, ${fmt(d.questions.distinct2)}${approx(d.questions.exact)}`,
+        ],
+        [
+          'answers: tokens, distinct-1, distinct-2',
+          `${d.answers.tokens}, ${fmt(d.answers.distinct1)}, ${fmt(d.answers.distinct2)}${approx(d.answers.exact)}`,
+        ],
       ],
     ),
   );
   parts.push('\n#### Interaction styles\n');
-  parts.push(table(['style', 'samples', 'share'], d.styles.map((st) => [escapeMd(st.style), st.count, pct(st.share)])));
+  parts.push(
+    table(
+      ['style', 'samples', 'share'],
+      d.styles.map((st) => [escapeMd(st.style), st.count, pct(st.share)]),
+    ),
+  );
   for (const l of d.labels) {
-    parts.push(`\n#### Label ${escapeMd(l.field)}: ${l.distinct.distinct}${approx(l.distinct.exact)} distinct values, entropy ${fmt(l.entropy)} bits${l.capped ? ' (first 1,000 values)' : ''}\n`);
+    parts.push(
+      `\n#### Label ${escapeMd(l.field)}: ${l.distinct.distinct}${approx(l.distinct.exact)} distinct values, entropy ${fmt(l.entropy)} bits${l.capped ? ' (first 1,000 values)' : ''}\n`,
+    );
     const shown = l.top.slice(0, 20);
-    parts.push(table(['value', 'samples', 'share'], shown.map((v) => [escapeMd(v.value), v.count, pct(s.samples ? v.count / s.samples : 0)])));
-    if (l.top.length > shown.length || l.distinct.distinct > l.top.length) parts.push(`\n… ${Math.max(0, l.distinct.distinct - shown.length)} more values\n`);
+    parts.push(
+      table(
+        ['value', 'samples', 'share'],
+        shown.map((v) => [escapeMd(v.value), v.count, pct(s.samples ? v.count / s.samples : 0)]),
+      ),
+    );
+    if (l.top.length > shown.length || l.distinct.distinct > l.top.length)
+      parts.push(`\n… ${Math.max(0, l.distinct.distinct - shown.length)} more values\n`);
   }
   parts.push('\n#### Most frequent instruction templates\n');
-  parts.push(table(['template', 'samples'], d.templates.top.map((t) => [escapeMd(t.template), t.count])));
+  parts.push(
+    table(
+      ['template', 'samples'],
+      d.templates.top.map((t) => [escapeMd(t.template), t.count]),
+    ),
+  );
   parts.push('\n### Complexity\n');
   parts.push(
     table(
@@ -150,7 +198,9 @@ export function reportToMarkdown(r: QualityReport): string {
     `${r.dataset.samples} samples (${r.dataset.records} records, ${r.dataset.invalid} invalid, ${r.dataset.emptyTurnsRejected} rejected for an empty question or answer), format ${escapeMd(r.dataset.format)}, sha256 \`${r.dataset.sha256.slice(0, 16)}…\`.\n`,
   );
   if (r.selectionSource) {
-    parts.push(`\nSelection: ${escapeMd(r.selectionSource.name)} (${r.selectionSource.kind}), ${r.selectionSource.matched} of ${r.selectionSource.requested} selected lines found.\n`);
+    parts.push(
+      `\nSelection: ${escapeMd(r.selectionSource.name)} (${r.selectionSource.kind}), ${r.selectionSource.matched} of ${r.selectionSource.requested} selected lines found.\n`,
+    );
   }
   for (const w of r.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
   parts.push('\n## Summary\n\n');
@@ -193,13 +243,29 @@ export function comparisonToMarkdown(c: Comparison): string {
   const parts: string[] = [];
   const names = c.strategies.map((s) => escapeMd(s.strategy));
   parts.push(`# Strategy comparison: ${escapeMd(c.dataset.path.split(/[\\/]/).pop() ?? c.dataset.path)}\n\n`);
-  parts.push(`${c.dataset.samples} samples, budget ${budgetAsked(c.budget.requested, c.budget.count, c.dataset.samples)} → ${c.budget.count}, seed ${c.seed}.\n`);
+  parts.push(
+    `${c.dataset.samples} samples, budget ${budgetAsked(c.budget.requested, c.budget.count, c.dataset.samples)} → ${c.budget.count}, seed ${c.seed}.\n`,
+  );
   for (const w of c.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
   parts.push('\n## Selected\n\n');
-  parts.push(table(['strategy', 'selected', 'notes'], c.strategies.map((s) => [escapeMd(s.strategy), s.selected, escapeMd(s.notes.join('; '))])));
+  parts.push(
+    table(
+      ['strategy', 'selected', 'notes'],
+      c.strategies.map((s) => [escapeMd(s.strategy), s.selected, escapeMd(s.notes.join('; '))]),
+    ),
+  );
   parts.push('\n## Overlap (Jaccard of selected sets)\n\n');
-  parts.push(table(['', ...names], c.overlap.map((row, i) => [names[i], ...row.map((v) => fmt(v))])));
-  const composition = (title: string, pick: (comp: Comparison['poolComposition']) => { key: string; share: number }[] | undefined, label: (k: string) => string = (k) => k) => {
+  parts.push(
+    table(
+      ['', ...names],
+      c.overlap.map((row, i) => [names[i], ...row.map((v) => fmt(v))]),
+    ),
+  );
+  const composition = (
+    title: string,
+    pick: (comp: Comparison['poolComposition']) => { key: string; share: number }[] | undefined,
+    label: (k: string) => string = (k) => k,
+  ) => {
     const keys = new Set<string>();
     const all = [c.poolComposition, ...c.strategies.map((s) => s.composition)];
     for (const comp of all) for (const e of pick(comp) ?? []) keys.add(e.key);
@@ -215,7 +281,11 @@ export function comparisonToMarkdown(c: Comparison): string {
     );
     if (sorted.length > shown.length) parts.push(`\n… ${sorted.length - shown.length} more\n`);
   };
-  composition('capability', (x) => x.capabilities, (k) => (c.capabilityNames[k] ? `${k} ${c.capabilityNames[k]}` : k));
+  composition(
+    'capability',
+    (x) => x.capabilities,
+    (k) => (c.capabilityNames[k] ? `${k} ${c.capabilityNames[k]}` : k),
+  );
   composition('style', (x) => x.styles);
   if (c.labelField) composition(`label ${c.labelField}`, (x) => x.labels);
   parts.push('\n## Quality\n\n');

@@ -71,7 +71,13 @@ export async function scanQuality(
   const capOf = opts.capabilityOf;
   const summary = await readDataset(
     datasetPath,
-    { format: opts.format ?? 'auto', imageRoot: opts.imageRoot, confineTo: opts.confineTo, signal: opts.signal, onProgress: opts.onProgress },
+    {
+      format: opts.format ?? 'auto',
+      imageRoot: opts.imageRoot,
+      confineTo: opts.confineTo,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    },
     (sample) => {
       const p = prepareSample(sample.turns, sample.images, sample.labels, primaryStyle(detectStyles(sample.turns)));
       pool.add(p);
@@ -122,7 +128,10 @@ export async function loadManifest(file: string): Promise<ManifestV1> {
 
 /** `<dir>/<stem>.cadc.json` → `<dir>/<stem>.cadc.attributions.jsonl`. */
 export function attributionsBeside(manifestPath: string): string {
-  const base = path.basename(manifestPath).replace(/\.cadc\.json$/i, '').replace(/\.json$/i, '');
+  const base = path
+    .basename(manifestPath)
+    .replace(/\.cadc\.json$/i, '')
+    .replace(/\.json$/i, '');
   return path.join(path.dirname(manifestPath), `${base}.cadc.attributions.jsonl`);
 }
 
@@ -144,7 +153,8 @@ export async function readAttributionCapabilities(file: string, signal?: AbortSi
     } catch {
       throw new Error(`${file}:${lineNo}: not JSON.`);
     }
-    if (typeof row.line !== 'number' || typeof row.capability !== 'string') throw new Error(`${file}:${lineNo}: expected {line, capability}.`);
+    if (typeof row.line !== 'number' || typeof row.capability !== 'string')
+      throw new Error(`${file}:${lineNo}: expected {line, capability}.`);
     out.set(row.line, row.capability);
   }
   return out;
@@ -196,7 +206,8 @@ export async function buildQualityReport(datasetPath: string, opts: QualityOptio
   } else if (opts.lines) {
     selection = { name: opts.lines.name, kind: 'lines', lines: new Set(opts.lines.lines) };
   }
-  const attributionsFile = opts.attributions ?? (manifestPath && existsSync(attributionsBeside(manifestPath)) ? attributionsBeside(manifestPath) : undefined);
+  const attributionsFile =
+    opts.attributions ?? (manifestPath && existsSync(attributionsBeside(manifestPath)) ? attributionsBeside(manifestPath) : undefined);
   if (opts.capabilities) {
     capabilityOf = opts.capabilities.ofLine;
     Object.assign(names, opts.capabilities.names ?? {});
@@ -220,10 +231,13 @@ export async function buildQualityReport(datasetPath: string, opts: QualityOptio
   });
   const s = scan.summary;
   if (manifest && manifest.dataset?.sha256 && manifest.dataset.sha256 !== s.sha256) {
-    warnings.push(`The manifest was made from a different file (sha256 ${manifest.dataset.sha256.slice(0, 12)}…, this file ${s.sha256.slice(0, 12)}…): its lines may not mean the same samples.`);
+    warnings.push(
+      `The manifest was made from a different file (sha256 ${manifest.dataset.sha256.slice(0, 12)}…, this file ${s.sha256.slice(0, 12)}…): its lines may not mean the same samples.`,
+    );
   }
   const sel = scan.selections[0];
-  if (sel && sel.matched < sel.requested) warnings.push(`${sel.requested - sel.matched} selected line(s) are not the first line of a valid sample in this file.`);
+  if (sel && sel.matched < sel.requested)
+    warnings.push(`${sel.requested - sel.matched} selected line(s) are not the first line of a valid sample in this file.`);
 
   const perCapability: CapabilityQuality[] = scan.perCapability.map((c) => {
     const selSection = c.selections[0];
@@ -237,7 +251,9 @@ export async function buildQualityReport(datasetPath: string, opts: QualityOptio
   const report: QualityReport = {
     schema: QUALITY_REPORT_SCHEMA,
     dataset: reportDataset(s),
-    ...(selection && sel ? { selectionSource: { kind: selection.kind, name: selection.name, requested: sel.requested, matched: sel.matched } } : {}),
+    ...(selection && sel
+      ? { selectionSource: { kind: selection.kind, name: selection.name, requested: sel.requested, matched: sel.matched } }
+      : {}),
     ...(capabilitySource && perCapability.length > 0 ? { capabilitySource } : {}),
     pool: scan.pool,
     ...(sel ? { selection: sel.section, deltas: headlineDeltas(sel.section.headline, scan.pool.headline) } : {}),

@@ -22,7 +22,11 @@ export function wordCount(s: string): number {
 
 /** Normalised text for duplicate detection: no `<image>`, lower-case, single spaces, no trailing . ! ? */
 export function normaliseText(s: string): string {
-  return stripImageTokens(s).toLowerCase().replace(/\s+/g, ' ').replace(/[\s.!?。！？]+$/u, '').trim();
+  return stripImageTokens(s)
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[\s.!?。！？]+$/u, '')
+    .trim();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -57,7 +61,8 @@ export function truncation(answer: string): 'ellipsis' | 'no-terminal-punctuatio
 
 const AUX =
   /^(is|are|am|was|were|do|does|did|can|could|should|shall|will|would|has|have|had|may|might|must|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|can't|couldn't|shouldn't|won't|wouldn't|hasn't|haven't)\b/i;
-const EXPLICIT_YES_NO = /\b(please )?answer (with )?(a )?(yes or no|"yes" or "no"|'yes' or 'no'|yes\/no)\b|\((yes|no)\s*(or|\/)\s*(no|yes)\)|\byes or no\?/i;
+const EXPLICIT_YES_NO =
+  /\b(please )?answer (with )?(a )?(yes or no|"yes" or "no"|'yes' or 'no'|yes\/no)\b|\((yes|no)\s*(or|\/)\s*(no|yes)\)|\byes or no\?/i;
 const ALTERNATIVE = /\bor\b/i;
 /** Polite requests ("Can you describe …?") have the form of a yes/no question but ask for content. */
 const REQUEST =
@@ -184,7 +189,10 @@ export function instructionTemplate(question: string): string {
   for (const o of options) if (o.text) q = q.split(o.text).join('‹opt›');
   q = q
     .toLowerCase()
-    .replace(/"[^"\n]*"|“[^”\n]*”|‘[^’\n]*’|(^|[\s(])'[^'\n]*'(?=$|[\s.,;:!?)])/g, (_m0: string, pre?: string) => `${typeof pre === 'string' ? pre : ''}‹q›`)
+    .replace(
+      /"[^"\n]*"|“[^”\n]*”|‘[^’\n]*’|(^|[\s(])'[^'\n]*'(?=$|[\s.,;:!?)])/g,
+      (_m0: string, pre?: string) => `${typeof pre === 'string' ? pre : ''}‹q›`,
+    )
     .replace(/\d+(?:[.,]\d+)*/g, '‹n›');
   const lines = q
     .split('\n')
@@ -213,7 +221,8 @@ export const REASONING_MARKERS: { name: string; re: RegExp }[] = [
 ];
 
 /** Instructions that ask for reasoning. */
-export const REASONING_REQUEST = /step[- ]by[- ]step|explain (your|the) (reasoning|answer)|think (it )?through|show your work|reason(ing)? (first|before)|\bexplain why\b/i;
+export const REASONING_REQUEST =
+  /step[- ]by[- ]step|explain (your|the) (reasoning|answer)|think (it )?through|show your work|reason(ing)? (first|before)|\bexplain why\b/i;
 
 // ---------------------------------------------------------------------------------------------
 // One sample

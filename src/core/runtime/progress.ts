@@ -2,16 +2,7 @@
 // Every run reports every stage of STAGES once, in this order: it runs (fraction 0 … 1) or it is
 // reported as cached.
 
-export const STAGES = [
-  'read',
-  'featurise',
-  'warm-up',
-  'trajectories',
-  'capabilities',
-  'influence',
-  'select',
-  'sequence',
-] as const;
+export const STAGES = ['read', 'featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'sequence'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface ProgressEvent {

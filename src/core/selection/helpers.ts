@@ -18,7 +18,11 @@ export function budgetCount(budget: number, n: number, unit?: BudgetUnit): numbe
  * above the pool, or above the samples a strategy may take (one per duplicate cluster, without the
  * self-influence outliers it leaves out). Empty when the budget was met.
  */
-export function budgetShortNote(ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>, strategy: StrategyName, selected: number): string[] {
+export function budgetShortNote(
+  ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>,
+  strategy: StrategyName,
+  selected: number,
+): string[] {
   const { budget, budgetUnit } = ctx.config;
   const n = ctx.pool.n;
   const asked = requestedCount(budget, n, budgetUnit);
@@ -33,7 +37,8 @@ export function budgetShortNote(ctx: Pick<SelectionContext, 'pool' | 'duplicates
     open < unique ? `${unique - open} self-influence outliers are left out (--self-influence-drop)` : '',
   ].filter(Boolean);
   const text = budgetText(budget, budgetUnit);
-  const wanted = budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${asked} samples)` : `The budget of ${asked} samples`;
+  const wanted =
+    budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${asked} samples)` : `The budget of ${asked} samples`;
   return [
     `${wanted} is more than the ${open} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
       `${selected === open ? `all ${selected} are selected` : `${selected} are selected`}.`,
@@ -46,7 +51,10 @@ export function budgetShortNote(ctx: Pick<SelectionContext, 'pool' | 'duplicates
  */
 export function waterFill(total: number, capacity: number[]): number[] {
   const out = capacity.map(() => 0);
-  let left = Math.min(total, capacity.reduce((a, b) => a + b, 0));
+  let left = Math.min(
+    total,
+    capacity.reduce((a, b) => a + b, 0),
+  );
   let open = capacity.map((c, i) => (c > 0 ? i : -1)).filter((i) => i >= 0);
   while (left > 0 && open.length > 0) {
     const share = Math.floor(left / open.length);
@@ -97,7 +105,10 @@ export function proportionalQuotas(total: number, sizes: number[]): number[] {
  * `dropTopSelfInfluence` fraction of self-influence when attributions are known ('auto': only for
  * cadc). Every strategy uses it, naming itself.
  */
-export function eligible(ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>, strategy: StrategyName): Uint8Array {
+export function eligible(
+  ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>,
+  strategy: StrategyName,
+): Uint8Array {
   const ok = new Uint8Array(ctx.pool.n);
   for (let i = 0; i < ctx.pool.n; i++) ok[i] = ctx.duplicates.rep[i] === i ? 1 : 0;
   const drop = selfInfluenceDrop(ctx.config.selection.dropTopSelfInfluence, strategy);
@@ -123,7 +134,10 @@ export function stratify(members: number[], keyOf: (i: number) => number, count:
     else bins.set(key, [i]);
   }
   const keys = [...bins.keys()].sort((a, b) => a - b);
-  const quotas = proportionalQuotas(count, keys.map((key) => bins.get(key)!.length));
+  const quotas = proportionalQuotas(
+    count,
+    keys.map((key) => bins.get(key)!.length),
+  );
   return keys.map((key, j) => ({ list: bins.get(key)!, quota: quotas[j] }));
 }
 
@@ -175,10 +189,13 @@ export function resolveTaskGroups(pool: Pool, config: CurationConfig, capabiliti
     const col = pool.labels[f];
     if (col && col.codes.some((c) => c >= 0)) return { source: 'label', field: f, names: col.values.slice(), of: col.codes };
   }
-  if (!capabilities) throw new Error(`The dataset has no task-label field (${TASK_LABEL_FIELDS.join(', ')}) and no probe groups are known.`);
+  if (!capabilities)
+    throw new Error(`The dataset has no task-label field (${TASK_LABEL_FIELDS.join(', ')}) and no probe groups are known.`);
   return { source: 'probe', names: capabilities.probe.names.slice(), of: capabilities.probe.of };
 }
 
 export function describeGroups(g: { source: 'label' | 'probe'; field?: string; names: string[] }): string {
-  return g.source === 'label' ? `the ${g.names.length} values of label field '${g.field}'` : `the ${g.names.length} probe groups (no task-label field in the dataset)`;
+  return g.source === 'label'
+    ? `the ${g.names.length} values of label field '${g.field}'`
+    : `the ${g.names.length} probe groups (no task-label field in the dataset)`;
 }

@@ -32,7 +32,7 @@ export const SCORE_MAX = 5;
 /** Other spellings accepted for a capability (after lower-casing and turning spaces/underscores into '-'). */
 const ALIASES: Record<string, MmssrCapability> = {
   'optical-character-recognition': 'ocr',
-  'stem': 'stem-knowledge',
+  stem: 'stem-knowledge',
 };
 
 export interface CapabilityScores {
@@ -126,7 +126,9 @@ export function parseScores(text: string, pool: Pool, opts: { file?: string; for
       if (row.id === undefined) targets = i >= 0 ? [i] : undefined;
     }
     if (!targets) {
-      unmatched.push(`${path.basename(file)}:${row.line}: ${row.id !== undefined ? `id '${row.id}'` : `line ${row.sampleLine}`} matches no sample of the dataset; row ignored.`);
+      unmatched.push(
+        `${path.basename(file)}:${row.line}: ${row.id !== undefined ? `id '${row.id}'` : `line ${row.sampleLine}`} matches no sample of the dataset; row ignored.`,
+      );
       continue;
     }
     let missing = false;
@@ -151,7 +153,10 @@ export function parseScores(text: string, pool: Pool, opts: { file?: string; for
     warnings.push(`${unmatched.length} row(s) of ${path.basename(file)} match no sample and were ignored.`);
     warnings.push(...unmatched.slice(0, MAX_LISTED_WARNINGS));
   }
-  if (missingRows) warnings.push(`${missingRows} row(s) of ${path.basename(file)} lack some of the 14 capabilities; those count as 0 (first on line ${firstMissing}).`);
+  if (missingRows)
+    warnings.push(
+      `${missingRows} row(s) of ${path.basename(file)} lack some of the 14 capabilities; those count as 0 (first on line ${firstMissing}).`,
+    );
   let scored = 0;
   for (let i = 0; i < pool.n; i++) scored += has[i];
   if (scored === 0) throw new ScoresFileError(file, [`${path.basename(file)}: no row matches a sample of the dataset (by id or line).`]);
@@ -170,7 +175,6 @@ function sniffFormat(file: string, text: string): 'jsonl' | 'csv' {
   if (/\.jsonl?$/i.test(file)) return 'jsonl';
   return text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
 }
-
 
 /** A score value: a number (or numeric string) in [0, 5]; null/empty = missing; otherwise an error string. */
 function scoreValue(v: unknown): number | null | string {

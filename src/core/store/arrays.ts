@@ -42,13 +42,21 @@ export function saveArrays(base: string, kind: string, key: string, arrays: Reco
   }
   const hashed = (b: Uint8Array) => (hash.update(b), b);
   writeFileAtomic(`${base}.bin`, chunks());
-  const side: Omit<Sidecar, 'indexSha256'> = { schema: CACHE_SCHEMA, kind, key, sha256: hash.digest('hex'), bytes: offset, arrays: layout, extra };
+  const side: Omit<Sidecar, 'indexSha256'> = {
+    schema: CACHE_SCHEMA,
+    kind,
+    key,
+    sha256: hash.digest('hex'),
+    bytes: offset,
+    arrays: layout,
+    extra,
+  };
   writeFileAtomic(`${base}.json`, JSON.stringify({ ...side, indexSha256: indexChecksum(side) }));
 }
 
 /** Reads `target.length` bytes at `position` in chunks of at most cacheIo.chunkBytes, hashing them. */
 function readChunked(fd: number, target: Uint8Array, position: number, hash: ReturnType<typeof createHash>): void {
-  for (let done = 0; done < target.length; ) {
+  for (let done = 0; done < target.length;) {
     const got = cacheIo.readSync(fd, target, done, Math.min(cacheIo.chunkBytes, target.length - done), position + done);
     if (got <= 0) throw new Error('unexpected end of file');
     hash.update(target.subarray(done, done + got));

@@ -35,7 +35,17 @@ export function attributionsDatabase(SQL: SqlJs, sha: string, rows: Iterable<Att
     const st = db.prepare('INSERT INTO attribution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (const r of rows) {
       const infl = new Float32Array(Object.values(r.influence));
-      st.run([r.line, r.id, capabilityNumber(r.capability), new Uint8Array(infl.buffer), r.selfInfluence, r.loss, r.style, r.stage ? Number(r.stage.slice(1)) : 0, r.influence[r.capability] ?? 0]);
+      st.run([
+        r.line,
+        r.id,
+        capabilityNumber(r.capability),
+        new Uint8Array(infl.buffer),
+        r.selfInfluence,
+        r.loss,
+        r.style,
+        r.stage ? Number(r.stage.slice(1)) : 0,
+        r.influence[r.capability] ?? 0,
+      ]);
     }
     st.free();
     db.run('COMMIT');
@@ -72,7 +82,17 @@ export class AttributionTable {
       const infl = new Float32Array(blob.slice().buffer);
       const influence: Record<string, number> = {};
       infl.forEach((v, k) => (influence[`c${k + 1}`] = Number(v.toPrecision(6))));
-      row = { line, id, capability: `c${cap}`, influence, selfInfluence: self, loss, style, selected: stage > 0, stage: stage > 0 ? `s${stage}` : null };
+      row = {
+        line,
+        id,
+        capability: `c${cap}`,
+        influence,
+        selfInfluence: self,
+        loss,
+        style,
+        selected: stage > 0,
+        stage: stage > 0 ? `s${stage}` : null,
+      };
     }
     this.stmt.reset();
     return row;
@@ -110,7 +130,9 @@ export class AttributionTable {
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const col = { line: 'line', influence: 'hinf', selfInfluence: 'self', loss: 'loss' }[q.sort];
     const total = Number(this.db.exec(`SELECT COUNT(*) FROM attribution ${w}`, params)[0]?.values[0]?.[0] ?? 0);
-    const st = this.db.prepare(`SELECT line FROM attribution ${w} ORDER BY ${col} ${q.dir === 'desc' ? 'DESC' : 'ASC'}, line ASC LIMIT ? OFFSET ?`);
+    const st = this.db.prepare(
+      `SELECT line FROM attribution ${w} ORDER BY ${col} ${q.dir === 'desc' ? 'DESC' : 'ASC'}, line ASC LIMIT ? OFFSET ?`,
+    );
     const rows: AttributionRow[] = [];
     try {
       st.bind([...params, Math.max(0, Math.min(1000, q.limit)), Math.max(0, q.offset)]);

@@ -86,7 +86,10 @@ function cleanTemps(dir: string, log?: Logger): void {
       removed.push(path.join(d, name));
     }
   }
-  if (removed.length) log?.info(`cache: removed ${removed.length} temp file(s) left by writers that died: ${removed.map((f) => path.relative(dir, f)).join(', ')}`);
+  if (removed.length)
+    log?.info(
+      `cache: removed ${removed.length} temp file(s) left by writers that died: ${removed.map((f) => path.relative(dir, f)).join(', ')}`,
+    );
 }
 
 export class CurationCache {
@@ -112,7 +115,11 @@ export class CurationCache {
    * The features of a dataset for a key, or undefined. With `images`, the entry's image references
    * must resolve in that scope to the same files (size, mtime) as when it was written.
    */
-  async loadFeatures(sha: string, keyPart: unknown, images?: ImageScope): Promise<{ pool: Pool; summary: DatasetSummary; images?: string } | undefined> {
+  async loadFeatures(
+    sha: string,
+    keyPart: unknown,
+    images?: ImageScope,
+  ): Promise<{ pool: Pool; summary: DatasetSummary; images?: string } | undefined> {
     const key = cacheKey(keyPart);
     const hit = loadArrays<FeaturesExtra>(this.base(sha, `features-${key}`), 'features', key, this.log, ({ arrays, extra }) => {
       if (!validFeaturesExtra(extra)) return `has an invalid index (extra${schemaError(validFeaturesExtra)})`;
@@ -131,7 +138,8 @@ export class CurationCache {
       const bad = arraysMismatch(arrays, spec);
       if (bad) return bad;
       const last = (a: Typed) => a[a.length - 1];
-      if (last(arrays.answerPtr) !== arrays.answerTokens.length || last(arrays.termPtr) !== arrays.termIds.length) return 'has inconsistent CSR arrays';
+      if (last(arrays.answerPtr) !== arrays.answerTokens.length || last(arrays.termPtr) !== arrays.termIds.length)
+        return 'has inconsistent CSR arrays';
       if (images) {
         const refs = x.images === undefined ? undefined : decodeRefs(arrays.imageRefs as Uint8Array);
         if (!refs) return 'does not record its images';
@@ -141,7 +149,9 @@ export class CurationCache {
     });
     if (!hit) return undefined;
     const { arrays: a, extra: x } = hit;
-    const labels: Pool['labels'] = Object.fromEntries(Object.entries(x.labels).map(([field, values]) => [field, { values, codes: a[`label:${field}`] as Int32Array }]));
+    const labels: Pool['labels'] = Object.fromEntries(
+      Object.entries(x.labels).map(([field, values]) => [field, { values, codes: a[`label:${field}`] as Int32Array }]),
+    );
     const columns = Object.fromEntries(POOL_ARRAY_NAMES.map((k) => [k, a[k]])) as Pick<Pool, PoolArrayName>;
     const pool: Pool = {
       ...columns,
@@ -159,7 +169,13 @@ export class CurationCache {
    * Saves a dataset's features. With `images` (the dataset's image references and where they
    * resolved), the entry records them and their fingerprint, which is returned.
    */
-  async saveFeatures(sha: string, keyPart: unknown, pool: Pool, summary: DatasetSummary, images?: { refs: string[]; scope: ImageScope }): Promise<string | undefined> {
+  async saveFeatures(
+    sha: string,
+    keyPart: unknown,
+    pool: Pool,
+    summary: DatasetSummary,
+    images?: { refs: string[]; scope: ImageScope },
+  ): Promise<string | undefined> {
     const key = cacheKey(keyPart);
     const arrays: Record<string, Typed> = {
       ...Object.fromEntries(POOL_ARRAY_NAMES.map((k) => [k, pool[k]])),
@@ -232,7 +248,13 @@ export class CurationCache {
   async saveTrajectories(sha: string, keyPart: unknown, warm: WarmupResult, traj: Trajectories): Promise<void> {
     const key = cacheKey(keyPart);
     const t = trajectoriesToArrays(traj);
-    const arrays: Record<string, Typed> = { indices: warm.indices, embedding: warm.embedding, loss: t.loss, gradNormSq: t.gradNormSq, eta: t.eta };
+    const arrays: Record<string, Typed> = {
+      indices: warm.indices,
+      embedding: warm.embedding,
+      loss: t.loss,
+      gradNormSq: t.gradNormSq,
+      eta: t.eta,
+    };
     warm.checkpoints.forEach((c, i) => {
       arrays[`w1:${i}`] = c.w1;
       arrays[`w2:${i}`] = c.w2;

@@ -90,7 +90,20 @@ const featuresExtraSchema = {
     },
     summary: {
       type: 'object',
-      required: ['path', 'container', 'format', 'sha256', 'bytes', 'lines', 'records', 'samples', 'invalid', 'diagnosticCounts', 'diagnostics', 'labelFields'],
+      required: [
+        'path',
+        'container',
+        'format',
+        'sha256',
+        'bytes',
+        'lines',
+        'records',
+        'samples',
+        'invalid',
+        'diagnosticCounts',
+        'diagnostics',
+        'labelFields',
+      ],
       properties: {
         path: { type: 'string' },
         container: { type: 'string' },
@@ -107,12 +120,23 @@ const featuresExtraSchema = {
           items: {
             type: 'object',
             required: ['line', 'severity', 'code', 'message'],
-            properties: { line: UINT, column: UINT, recordIndex: UINT, severity: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+            properties: {
+              line: UINT,
+              column: UINT,
+              recordIndex: UINT,
+              severity: { type: 'string' },
+              code: { type: 'string' },
+              message: { type: 'string' },
+            },
           },
         },
         labelFields: {
           type: 'array',
-          items: { type: 'object', required: ['name', 'present', 'distinct'], properties: { name: { type: 'string' }, present: UINT, distinct: UINT } },
+          items: {
+            type: 'object',
+            required: ['name', 'present', 'distinct'],
+            properties: { name: { type: 'string' }, present: UINT, distinct: UINT },
+          },
         },
       },
     },
@@ -147,7 +171,12 @@ const trajectoriesExtraSchema = {
     },
     checkpoints: {
       type: 'array',
-      items: { type: 'object', additionalProperties: false, required: ['t', 'eta', 'trainLoss'], properties: { t: UINT, eta: { type: 'number' }, trainLoss: { type: 'number' } } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['t', 'eta', 'trainLoss'],
+        properties: { t: UINT, eta: { type: 'number' }, trainLoss: { type: 'number' } },
+      },
     },
   },
 } as const;

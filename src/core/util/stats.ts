@@ -2,7 +2,10 @@
 // Rand index between labelings.
 
 /** The contingency table of two labelings (pairs keyed `x:y`) and both marginals; entries < 0 are skipped. */
-function contingency(a: ArrayLike<number>, b: ArrayLike<number>): { joint: Map<string, number>; ca: Map<number, number>; cb: Map<number, number>; n: number } {
+function contingency(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): { joint: Map<string, number>; ca: Map<number, number>; cb: Map<number, number>; n: number } {
   const joint = new Map<string, number>();
   const ca = new Map<number, number>();
   const cb = new Map<number, number>();

@@ -5,6 +5,11 @@
 export function testKillPoint(point: string): void {
   const want = process.env.CADC_TEST === '1' ? process.env.CADC_TEST_KILL_AT : undefined;
   if (!want) return;
-  const re = new RegExp(`^${want.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${want
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   if (re.test(point)) process.kill(process.pid, 'SIGKILL');
 }

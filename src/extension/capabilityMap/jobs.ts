@@ -46,7 +46,9 @@ export class MapJobs extends Disposable {
 
   /** The last result of a kind as Markdown, or undefined when there is none. */
   markdown(what: JobKind): string | undefined {
-    return what === 'quality' ? this.lastQuality && reportToMarkdown(this.lastQuality) : this.lastComparison && comparisonToMarkdown(this.lastComparison);
+    return what === 'quality'
+      ? this.lastQuality && reportToMarkdown(this.lastQuality)
+      : this.lastComparison && comparisonToMarkdown(this.lastComparison);
   }
 
   /** The quality report of the pool and the source's selection, shown in the panel and returned. */
@@ -80,7 +82,10 @@ export class MapJobs extends Disposable {
     } catch (e) {
       if (!cts.token.isCancellationRequested) {
         this.log.error(`capability map ${kind}: ${(e as Error).message}`);
-        this.post({ type: 'error', message: `${kind === 'quality' ? 'Quality report' : 'Compare'} failed: ${(e as Error).message.split('\n')[0]}` });
+        this.post({
+          type: 'error',
+          message: `${kind === 'quality' ? 'Quality report' : 'Compare'} failed: ${(e as Error).message.split('\n')[0]}`,
+        });
       }
     } finally {
       if (this.job === job) this.job = undefined;

@@ -20,7 +20,9 @@ export class CapabilityMap extends Disposable {
   ) {
     super();
     this._register(toDisposable(() => this.panel?.dispose()));
-    this._register(vscode.window.registerWebviewPanelSerializer(MAP_VIEW_TYPE, { deserializeWebviewPanel: async (panel) => void this.revive(panel) }));
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(MAP_VIEW_TYPE, { deserializeWebviewPanel: async (panel) => void this.revive(panel) }),
+    );
   }
 
   /** The open panel, if any. */

@@ -1,6 +1,6 @@
 // The Capability Map panel (host side): one webview panel, its lifecycle and the dispatch of the
 // webview's messages (checked against the protocol's schema first). The data comes from the
-// backend (MapServices.overview/samples); HTML in html.ts, renames in manifestEdits.ts, the long
+// backend (MapServices.overview/samples); HTML in html.ts, renames in src/app/rename.ts, the long
 // jobs in jobs.ts.
 import * as vscode from 'vscode';
 import { cleanCapabilityName } from '../../core/capabilities/ids';
@@ -11,7 +11,7 @@ import type { MapRun, SampleQuery } from '../../protocol/mapData';
 import { Disposable } from '../util/dispose';
 import { mapHtml } from './html';
 import { MapJobs } from './jobs';
-import { renameInManifest } from './manifestEdits';
+import { renameInManifest } from '../../app/rename';
 
 /** What the panel asks of the rest of the extension (the backend does the work). */
 export interface MapServices {
@@ -103,7 +103,11 @@ export class CapabilityMapPanel extends Disposable {
       await this.handle(m);
     } catch (e) {
       this.log.error(`capability map ${m.type}: ${(e as Error).message}`);
-      this.post({ type: 'error', ...(m.type === 'getSamples' ? { requestId: m.requestId } : {}), message: (e as Error).message.split('\n')[0] });
+      this.post({
+        type: 'error',
+        ...(m.type === 'getSamples' ? { requestId: m.requestId } : {}),
+        message: (e as Error).message.split('\n')[0],
+      });
     }
     return true;
   }
@@ -124,7 +128,10 @@ export class CapabilityMapPanel extends Disposable {
       }
       case 'reveal': {
         if (!this.source) return;
-        const editor = await vscode.window.showTextDocument(vscode.Uri.file(this.source.dataset), { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+        const editor = await vscode.window.showTextDocument(vscode.Uri.file(this.source.dataset), {
+          viewColumn: vscode.ViewColumn.One,
+          preserveFocus: false,
+        });
         const pos = editor.document.validatePosition(new vscode.Position(m.line - 1, 0));
         editor.selection = new vscode.Selection(pos, pos);
         editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
@@ -145,14 +152,18 @@ export class CapabilityMapPanel extends Disposable {
       case 'openMarkdown': {
         // An untitled document: nothing is written until the user saves it where they choose.
         const content = this.jobs.markdown(m.what);
-        if (content) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content }), vscode.ViewColumn.One);
+        if (content)
+          await vscode.window.showTextDocument(
+            await vscode.workspace.openTextDocument({ language: 'markdown', content }),
+            vscode.ViewColumn.One,
+          );
         return;
       }
       case 'rename': {
         if (!this.source) return;
         const name = cleanCapabilityName(m.name);
         if (!name) return;
-        await renameInManifest(vscode.Uri.file(this.source.manifest), new Map([[m.capability, name]]));
+        await renameInManifest(this.source.manifest, new Map([[m.capability, name]]));
         this.log.info(`capability ${m.capability} renamed to ${JSON.stringify(name)}`);
         await this.sendOverview();
         return;

@@ -8,5 +8,7 @@ export interface Command {
 }
 
 export function registerCommands(commands: Command[]): vscode.Disposable[] {
-  return commands.map((c) => vscode.commands.registerCommand(c.id, (...args: unknown[]) => (c.execute as (...a: unknown[]) => unknown)(...args)));
+  return commands.map((c) =>
+    vscode.commands.registerCommand(c.id, (...args: unknown[]) => (c.execute as (...a: unknown[]) => unknown)(...args)),
+  );
 }

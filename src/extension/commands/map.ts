@@ -23,7 +23,10 @@ export class QualityReportCommand implements Command {
     private readonly map: CapabilityMap,
   ) {}
   execute(): Promise<QualityReport | undefined> | undefined {
-    if (!this.session.mapSource()) return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; the quality report compares the pool with its selection.');
+    if (!this.session.mapSource())
+      return void vscode.window.showInformationMessage(
+        'CADC: run CADC: Curate first; the quality report compares the pool with its selection.',
+      );
     return this.map.show().runQuality();
   }
 }
@@ -36,7 +39,8 @@ export class CompareStrategiesCommand implements Command {
     private readonly strategies: () => MapStrategy[],
   ) {}
   async execute(list?: string[]): Promise<Comparison | undefined> {
-    if (!this.session.mapSource()) return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');
+    if (!this.session.mapSource())
+      return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');
     const picked =
       list ??
       (

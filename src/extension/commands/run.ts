@@ -18,7 +18,15 @@ export class RevealSampleCommand implements Command {
   async execute(line?: number): Promise<void> {
     const target = this.session.dataset ?? vscode.window.activeTextEditor?.document.uri;
     if (!target) return void vscode.window.showInformationMessage('CADC: open a dataset first.');
-    const n = line ?? Number(await vscode.window.showInputBox({ title: 'CADC: Reveal Sample', prompt: 'Line number', validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A line number (1, 2, …)') }));
+    const n =
+      line ??
+      Number(
+        await vscode.window.showInputBox({
+          title: 'CADC: Reveal Sample',
+          prompt: 'Line number',
+          validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? undefined : 'A line number (1, 2, …)'),
+        }),
+      );
     if (!n) return;
     const editor = await vscode.window.showTextDocument(target);
     const pos = new vscode.Position(n - 1, 0);
@@ -37,7 +45,11 @@ export class ClearCacheCommand implements Command {
   ) {}
   async execute(opts?: { confirm?: boolean }): Promise<boolean> {
     if (opts?.confirm !== false) {
-      const ok = await vscode.window.showWarningMessage('Delete CADC’s cache of features, trajectories and attributions? The next curation recomputes them.', { modal: true }, 'Delete');
+      const ok = await vscode.window.showWarningMessage(
+        'Delete CADC’s cache of features, trajectories and attributions? The next curation recomputes them.',
+        { modal: true },
+        'Delete',
+      );
       if (ok !== 'Delete') return false;
     }
     this.session.annotations.clear();

@@ -44,12 +44,17 @@ async function readLines(file: string, wanted: Set<number>): Promise<Map<number,
   return out;
 }
 
-export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: vscode.Uri | undefined, opts: { stageSubsets?: boolean; confirm?: boolean } = {}): Promise<{ written: string[]; staged: boolean } | undefined> {
+export async function writeManifest(
+  log: vscode.LogOutputChannel,
+  manifestUri: vscode.Uri | undefined,
+  opts: { stageSubsets?: boolean; confirm?: boolean } = {},
+): Promise<{ written: string[]; staged: boolean } | undefined> {
   if (!manifestUri) {
     void vscode.window.showInformationMessage('CADC: run CADC: Curate first; then write its manifest.');
     return undefined;
   }
-  const subsets = opts.stageSubsets ?? vscode.workspace.getConfiguration('cadc', manifestUri).get<boolean>('manifest.writeStageSubsets', false);
+  const subsets =
+    opts.stageSubsets ?? vscode.workspace.getConfiguration('cadc', manifestUri).get<boolean>('manifest.writeStageSubsets', false);
   let plan: ManifestWritePlan;
   try {
     plan = planManifestWrite({
@@ -80,7 +85,9 @@ export async function writeManifest(log: vscode.LogOutputChannel, manifestUri: v
       written.push(plan.targets[k].file);
     }
   }
-  const staged = await stageForCommit(manifestUri, written, () => commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath)));
+  const staged = await stageForCommit(manifestUri, written, () =>
+    commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath)),
+  );
   if (!staged) {
     log.info('writeManifest: no git repository; files written but not staged');
     void vscode.window.showInformationMessage(`CADC: wrote ${written.length} file(s); no git repository to stage them in.`);
@@ -96,7 +103,10 @@ export class WriteManifestCommand implements Command {
     private readonly session: CurationSession,
     private readonly log: vscode.LogOutputChannel,
   ) {}
-  execute(uri?: vscode.Uri, opts?: { stageSubsets?: boolean; confirm?: boolean }): Promise<{ written: string[]; staged: boolean } | undefined> {
+  execute(
+    uri?: vscode.Uri,
+    opts?: { stageSubsets?: boolean; confirm?: boolean },
+  ): Promise<{ written: string[]; staged: boolean } | undefined> {
     return writeManifest(this.log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : this.session.manifest, opts);
   }
 }

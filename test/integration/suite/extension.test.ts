@@ -14,14 +14,23 @@ describe('CADC extension', () => {
     const api = (await ext.activate()) as { version: string };
     assert.equal(api.version, ext.packageJSON.version);
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['cadc.curate', 'cadc.cancel', 'cadc.showCapabilityMap', 'cadc.writeManifest', 'cadc.revealSample', 'cadc.clearCache', 'cadc.qualityReport', 'cadc.compareStrategies']) assert.ok(commands.includes(c), `${c} registered`);
+    for (const c of [
+      'cadc.curate',
+      'cadc.cancel',
+      'cadc.showCapabilityMap',
+      'cadc.writeManifest',
+      'cadc.revealSample',
+      'cadc.clearCache',
+      'cadc.qualityReport',
+      'cadc.compareStrategies',
+    ])
+      assert.ok(commands.includes(c), `${c} registered`);
   });
 
   it('curates the demo dataset into a manifest with ≥ 2 capabilities and stages', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
     const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as
-      | { manifest: string; samples: number; selected: number; capabilities: unknown[]; stages: unknown[] }
-      | undefined;
+      { manifest: string; samples: number; selected: number; capabilities: unknown[]; stages: unknown[] } | undefined;
     assert.ok(result, 'curate returned a result');
     assert.equal(result.samples, 1543);
     assert.ok(Math.abs(result.selected - 154) <= 1, `selected ${result.selected}`);
@@ -66,12 +75,19 @@ describe('CADC annotations', () => {
   it('hover on a curated line shows its full attribution, with dataset text escaped', async () => {
     const file = path.join(root(), 'hostile.jsonl');
     const demo = readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').trim().split('\n').slice(0, 300);
-    const bad = JSON.stringify({ id: hostile, conversations: [{ from: 'human', value: hostile }, { from: 'gpt', value: hostile }] });
+    const bad = JSON.stringify({
+      id: hostile,
+      conversations: [
+        { from: 'human', value: hostile },
+        { from: 'gpt', value: hostile },
+      ],
+    });
     writeFileSync(file, [bad, ...demo].join('\n') + '\n');
     const uri = vscode.Uri.file(file);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const result = (await vscode.commands.executeCommand('cadc.curate', uri, { noPrompt: true, force: true, budget: '20%' })) as { capabilities: { id: string }[] } | undefined;
+    const result = (await vscode.commands.executeCommand('cadc.curate', uri, { noPrompt: true, force: true, budget: '20%' })) as
+      { capabilities: { id: string }[] } | undefined;
     assert.ok(result, 'curated');
     const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(0, 5))) as vscode.Hover[];
     const text = hovers
@@ -84,23 +100,34 @@ describe('CADC annotations', () => {
     assert.ok(!text.includes('<img src=x'), 'raw HTML from the dataset never reaches the hover unescaped');
     assert.ok(!text.includes('](command:'), 'no live command link from the dataset');
     const md = hovers.flatMap((h) => h.contents).find((c) => c instanceof vscode.MarkdownString) as vscode.MarkdownString;
-    assert.ok(!md.isTrusted, "hover markdown is not trusted");
-    assert.ok(!md.supportHtml, "hover markdown renders no HTML");
+    assert.ok(!md.isTrusted, 'hover markdown is not trusted');
+    assert.ok(!md.supportHtml, 'hover markdown renders no HTML');
   });
 });
 
 describe('CADC manifests into git', () => {
   it('writes per-stage subsets, stages them with the manifest and pre-fills the commit message', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
-    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as { selected: number; stages: { id: string; size: number }[] };
-    const out = (await vscode.commands.executeCommand('cadc.writeManifest', undefined, { stageSubsets: true, confirm: false })) as { written: string[]; staged: boolean };
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as {
+      selected: number;
+      stages: { id: string; size: number }[];
+    };
+    const out = (await vscode.commands.executeCommand('cadc.writeManifest', undefined, { stageSubsets: true, confirm: false })) as {
+      written: string[];
+      staged: boolean;
+    };
     assert.equal(out.written.length, 1 + result.stages.length);
     const demoLines = new Set(readFileSync(dataset.fsPath, 'utf8').split('\n'));
     let total = 0;
     for (const s of result.stages) {
-      const lines = readFileSync(path.join(root(), 'curation', `demo.${s.id}.jsonl`), 'utf8').trim().split('\n');
+      const lines = readFileSync(path.join(root(), 'curation', `demo.${s.id}.jsonl`), 'utf8')
+        .trim()
+        .split('\n');
       assert.equal(lines.length, s.size);
-      assert.ok(lines.every((l) => demoLines.has(l)), 'subset lines are byte-exact dataset lines');
+      assert.ok(
+        lines.every((l) => demoLines.has(l)),
+        'subset lines are byte-exact dataset lines',
+      );
       total += lines.length;
     }
     assert.equal(total, result.selected);
@@ -115,10 +142,22 @@ describe('CADC manifests into git', () => {
 describe('CADC backend process', () => {
   it('reports a failed job and stays usable for the next one', async () => {
     const bad = path.join(root(), 'tiny.jsonl');
-    writeFileSync(bad, JSON.stringify({ id: 'only', conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] }) + '\n');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        id: 'only',
+        conversations: [
+          { from: 'human', value: 'q' },
+          { from: 'gpt', value: 'a' },
+        ],
+      }) + '\n',
+    );
     const failed = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(bad), { noPrompt: true, force: true });
     assert.equal(failed, undefined, 'a one-sample dataset cannot be curated');
-    const ok = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true })) as { samples: number } | undefined;
+    const ok = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), {
+      noPrompt: true,
+      force: true,
+    })) as { samples: number } | undefined;
     assert.equal(ok?.samples, 1543, 'the same backend runs the next job');
   });
 });
@@ -126,12 +165,18 @@ describe('CADC backend process', () => {
 describe('CADC strategies in the extension', () => {
   it('curating with mmSSR and no scores says CADC stands in, in the result and in the manifest', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
-    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%', strategy: 'mmssr' })) as
-      | { selected: number; notes: string[]; manifest: string }
-      | undefined;
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, {
+      noPrompt: true,
+      force: true,
+      budget: '10%',
+      strategy: 'mmssr',
+    })) as { selected: number; notes: string[]; manifest: string } | undefined;
     assert.ok(result, 'curated');
     assert.ok(Math.abs(result.selected - 154) <= 1, `selected ${result.selected}`);
-    assert.ok(result.notes.some((n) => /stand in/i.test(n)), `notes: ${result.notes.join(' | ')}`);
+    assert.ok(
+      result.notes.some((n) => /stand in/i.test(n)),
+      `notes: ${result.notes.join(' | ')}`,
+    );
     const manifest = JSON.parse(readFileSync(result.manifest, 'utf8'));
     assert.equal(manifest.config.strategy, 'mmssr');
     assert.deepEqual(manifest.notes, result.notes);
@@ -141,9 +186,18 @@ describe('CADC strategies in the extension', () => {
 describe('CADC quality report and compare', () => {
   it('reports the quality of the demo pool and of its selection, per capability over the whole pool', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
-    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as { selected: number; samples: number; capabilities: { id: string; size: number }[] };
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as {
+      selected: number;
+      samples: number;
+      capabilities: { id: string; size: number }[];
+    };
     const report = (await vscode.commands.executeCommand('cadc.qualityReport')) as
-      | { pool: { samples: number; correctness: { imageMissing: { count: number } } }; selection?: { samples: number }; perCapability?: { id: string; pool?: { samples: number } }[]; capabilitySource?: string }
+      | {
+          pool: { samples: number; correctness: { imageMissing: { count: number } } };
+          selection?: { samples: number };
+          perCapability?: { id: string; pool?: { samples: number } }[];
+          capabilitySource?: string;
+        }
       | undefined;
     assert.ok(report, 'a report came back');
     assert.equal(report.pool.samples, result.samples);
@@ -162,10 +216,17 @@ describe('CADC quality report and compare', () => {
     const manifestFile = path.join(root(), 'curation', 'demo.cadc.json');
     const before = readFileSync(manifestFile, 'utf8');
     const cmp = (await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random'])) as
-      | { strategies: { strategy: string; selected: number; composition: { capabilities: { share: number }[] } }[]; overlap: number[][]; budget: { count: number } }
+      | {
+          strategies: { strategy: string; selected: number; composition: { capabilities: { share: number }[] } }[];
+          overlap: number[][];
+          budget: { count: number };
+        }
       | undefined;
     assert.ok(cmp, 'a comparison came back');
-    assert.deepEqual(cmp.strategies.map((s) => s.strategy), ['cadc', 'random']);
+    assert.deepEqual(
+      cmp.strategies.map((s) => s.strategy),
+      ['cadc', 'random'],
+    );
     for (const s of cmp.strategies) {
       assert.equal(s.selected, cmp.budget.count);
       const total = s.composition.capabilities.reduce((a, c) => a + c.share, 0);

@@ -6,16 +6,24 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = () => vscode.extensions.getExtension('cadc-team.cadc')!.exports as { capabilityMapMessage(m: unknown): Promise<boolean | undefined> };
+const api = () =>
+  vscode.extensions.getExtension('cadc-team.cadc')!.exports as { capabilityMapMessage(m: unknown): Promise<boolean | undefined> };
 /** The workbench's tab model follows the extension host asynchronously: wait (≤ 5 s) for it to settle. */
 async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 250 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 20));
 }
-const mapTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('cadc.capabilityMap'));
+const mapTabs = () =>
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('cadc.capabilityMap'));
 
 describe('CADC Capability Map lifecycle', () => {
   before(async () => {
-    const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true, budget: '10%' });
+    const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), {
+      noPrompt: true,
+      force: true,
+      budget: '10%',
+    });
     assert.ok(result, 'curated the demo');
   });
 
@@ -37,9 +45,23 @@ describe('CADC Capability Map lifecycle', () => {
     await vscode.commands.executeCommand('cadc.showCapabilityMap');
     await until(() => mapTabs().length === 1);
     assert.equal(mapTabs().length, 1);
-    assert.equal(await api().capabilityMapMessage({ type: 'getSamples', requestId: 1, offset: 0, limit: 10, filter: {}, sort: { key: 'influence', dir: 'desc' } }), true);
-    const cmp = (await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random'])) as { strategies: { strategy: string }[] } | undefined;
-    assert.deepEqual(cmp?.strategies.map((s) => s.strategy), ['cadc', 'random']);
+    assert.equal(
+      await api().capabilityMapMessage({
+        type: 'getSamples',
+        requestId: 1,
+        offset: 0,
+        limit: 10,
+        filter: {},
+        sort: { key: 'influence', dir: 'desc' },
+      }),
+      true,
+    );
+    const cmp = (await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random'])) as
+      { strategies: { strategy: string }[] } | undefined;
+    assert.deepEqual(
+      cmp?.strategies.map((s) => s.strategy),
+      ['cadc', 'random'],
+    );
     await vscode.window.tabGroups.close(mapTabs());
   });
 });

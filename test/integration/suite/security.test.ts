@@ -8,13 +8,26 @@
 // (untrusted.test.ts, run by runCodeServer.ts with workspace trust on).
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = () => vscode.extensions.getExtension('cadc-team.cadc')!.exports as { capabilityMapMessage(m: unknown): Promise<boolean | undefined> };
+const api = () =>
+  vscode.extensions.getExtension('cadc-team.cadc')!.exports as { capabilityMapMessage(m: unknown): Promise<boolean | undefined> };
 
 /** Every entry under `dir` (links not followed): kind, size, mtime and content hash. */
 function snapshot(dir: string): Record<string, string> {
@@ -27,7 +40,9 @@ function snapshot(dir: string): Record<string, string> {
       if (st.isDirectory()) {
         out[rel] = `dir ${st.mtimeMs}`;
         walk(p);
-      } else out[rel] = `${st.isSymbolicLink() ? 'link' : 'file'} ${st.size} ${st.mtimeMs} ${st.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : ''}`;
+      } else
+        out[rel] =
+          `${st.isSymbolicLink() ? 'link' : 'file'} ${st.size} ${st.mtimeMs} ${st.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : ''}`;
     }
   };
   walk(dir);
@@ -38,7 +53,11 @@ describe('CADC security: the extension never reaches outside the workspace', () 
   let outside: string;
   let before0: Record<string, string>;
   let manifestFile: string;
-  let manifest: { dataset: { path: string }; stages: { id: string; samples: { line: number }[] }[]; capabilities: { id: string; name: string }[] };
+  let manifest: {
+    dataset: { path: string };
+    stages: { id: string; samples: { line: number }[] }[];
+    capabilities: { id: string; name: string }[];
+  };
   const curationDir = () => path.join(root(), 'curation');
   const unchanged = () => assert.deepEqual(snapshot(outside), before0, 'the sentinel folder outside the workspace is unchanged');
   const hostile = (name: string, edit: (m: typeof manifest) => void, dir = curationDir()) => {
@@ -50,14 +69,21 @@ describe('CADC security: the extension never reaches outside the workspace', () 
   };
 
   before(async () => {
-    const result = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true, budget: '10%' })) as { manifest: string } | undefined;
+    const result = (await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), {
+      noPrompt: true,
+      force: true,
+      budget: '10%',
+    })) as { manifest: string } | undefined;
     assert.ok(result, 'curated the demo');
     manifestFile = result.manifest;
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
     // The sentinel: a dataset, an image, a scores file and a victim file outside the workspace,
     // and symlinks to it from inside.
     outside = mkdtempSync(path.join(tmpdir(), 'cadc-sentinel-'));
-    writeFileSync(path.join(outside, 'secret.jsonl'), readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
+    writeFileSync(
+      path.join(outside, 'secret.jsonl'),
+      readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n',
+    );
     copyFileSync(path.join(root(), 'images', '1.jpg'), path.join(outside, 'secret.png'));
     writeFileSync(path.join(outside, 'scores.jsonl'), '{"line": 1, "scores": {"ocr": 4}}\n');
     writeFileSync(path.join(outside, 'victim.jsonl'), 'victim\n');
@@ -71,7 +97,10 @@ describe('CADC security: the extension never reaches outside the workspace', () 
   afterEach(() => unchanged());
 
   describe('hostile manifests', () => {
-    const write = (uri: vscode.Uri) => vscode.commands.executeCommand('cadc.writeManifest', uri, { stageSubsets: true, confirm: false }) as Thenable<{ written: string[] } | undefined>;
+    const write = (uri: vscode.Uri) =>
+      vscode.commands.executeCommand('cadc.writeManifest', uri, { stageSubsets: true, confirm: false }) as Thenable<
+        { written: string[] } | undefined
+      >;
     const subsetsOf = (stem: string) => readdirSync(curationDir()).filter((f) => f.startsWith(`${stem}.`) && f.endsWith('.jsonl'));
 
     it('refuses an absolute dataset.path, a .. path and a path through a symlinked folder', async () => {
@@ -125,19 +154,35 @@ describe('CADC security: the extension never reaches outside the workspace', () 
       const demo = new Set(readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').split('\n'));
       const lines = readFileSync(s1, 'utf8').trim().split('\n');
       assert.equal(lines.length, manifest.stages[0].samples.length);
-      assert.ok(lines.every((l) => demo.has(l)), 'subset lines are dataset lines');
+      assert.ok(
+        lines.every((l) => demo.has(l)),
+        'subset lines are dataset lines',
+      );
       assert.notEqual(statSync(s2).ino, inode, 'the subset was replaced by rename, not rewritten in place');
-      assert.deepEqual(readdirSync(curationDir()).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+      assert.deepEqual(
+        readdirSync(curationDir()).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no temp file left',
+      );
     });
   });
 
   describe('a hostile workspace', () => {
-    const curate = () => vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true, budget: '10%' });
+    const curate = () =>
+      vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), {
+        noPrompt: true,
+        force: true,
+        budget: '10%',
+      });
     const withSetting = async (key: string, value: unknown, body: () => Promise<void>) => {
       const cfg = vscode.workspace.getConfiguration('cadc');
       await cfg.update(key, value, vscode.ConfigurationTarget.Workspace);
       try {
-        assert.deepEqual(vscode.workspace.getConfiguration('cadc').inspect(key)?.workspaceValue, value, `${key} set in .vscode/settings.json`);
+        assert.deepEqual(
+          vscode.workspace.getConfiguration('cadc').inspect(key)?.workspaceValue,
+          value,
+          `${key} set in .vscode/settings.json`,
+        );
         await body();
       } finally {
         await cfg.update(key, undefined, vscode.ConfigurationTarget.Workspace);
@@ -146,7 +191,9 @@ describe('CADC security: the extension never reaches outside the workspace', () 
 
     it('cannot send manifests outside with cadc.manifest.folder (.., symlinked folder)', async () => {
       for (const value of [path.relative(root(), outside), 'linked', 'linked/deeper']) {
-        await withSetting('manifest.folder', value, async () => assert.equal(await curate(), undefined, `manifest.folder ${value}: refused`));
+        await withSetting('manifest.folder', value, async () =>
+          assert.equal(await curate(), undefined, `manifest.folder ${value}: refused`),
+        );
       }
     });
 
@@ -160,7 +207,11 @@ describe('CADC security: the extension never reaches outside the workspace', () 
 
   describe('hostile webview messages', () => {
     before(async () => {
-      await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), { noPrompt: true, force: true, budget: '10%' });
+      await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'demo.jsonl')), {
+        noPrompt: true,
+        force: true,
+        budget: '10%',
+      });
       await vscode.commands.executeCommand('cadc.showCapabilityMap');
     });
     const page = (sort: unknown, filter: unknown = {}) => ({ type: 'getSamples', requestId: 1, offset: 0, limit: 100, filter, sort });
@@ -193,16 +244,31 @@ describe('CADC security: the extension never reaches outside the workspace', () 
       const after = JSON.parse(readFileSync(manifestFile, 'utf8')) as typeof manifest;
       assert.equal(after.capabilities.find((c) => c.id === 'c1')?.name, 'renamed by the security suite');
       assert.notEqual(statSync(manifestFile).ino, inode, 'replaced by rename, never truncated in place');
-      assert.deepEqual(readdirSync(curationDir()).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+      assert.deepEqual(
+        readdirSync(curationDir()).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no temp file left',
+      );
     });
   });
 
   describe('hover images', () => {
     it('shows an image inside the workspace but none behind a symlink that points outside', async () => {
       const demo = readFileSync(path.join(root(), 'demo.jsonl'), 'utf8').trim().split('\n').slice(2, 300);
-      const rec = (image: string, q: string) => JSON.stringify({ id: q, image, conversations: [{ from: 'human', value: `<image>\n${q}` }, { from: 'gpt', value: 'An answer.' }] });
+      const rec = (image: string, q: string) =>
+        JSON.stringify({
+          id: q,
+          image,
+          conversations: [
+            { from: 'human', value: `<image>\n${q}` },
+            { from: 'gpt', value: 'An answer.' },
+          ],
+        });
       const file = path.join(root(), 'hover.jsonl');
-      writeFileSync(file, [rec('linked/secret.png', 'What is behind the link?'), rec('images/1.jpg', 'What is in the picture?'), ...demo].join('\n') + '\n');
+      writeFileSync(
+        file,
+        [rec('linked/secret.png', 'What is behind the link?'), rec('images/1.jpg', 'What is in the picture?'), ...demo].join('\n') + '\n',
+      );
       const uri = vscode.Uri.file(file);
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
       assert.ok(await vscode.commands.executeCommand('cadc.curate', uri, { noPrompt: true, force: true, budget: '20%' }), 'curated');
@@ -213,7 +279,10 @@ describe('CADC security: the extension never reaches outside the workspace', () 
           .join('\n');
       const linked = await hoverText(0);
       assert.match(linked, /\*\*CADC\*\*/, 'the line has its hover');
-      assert.ok(!linked.includes('secret.png') && !linked.includes(outside) && !linked.includes('![image]'), `no image from outside: ${linked.slice(-200)}`);
+      assert.ok(
+        !linked.includes('secret.png') && !linked.includes(outside) && !linked.includes('![image]'),
+        `no image from outside: ${linked.slice(-200)}`,
+      );
       assert.match(await hoverText(1), /!\[image\]\(file:\/\/.*images\/1\.jpg/, 'an image inside the workspace is shown');
     });
   });

@@ -38,7 +38,10 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
     });
 
     it('Curate refuses to run', async () => {
-      const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'small.jsonl')), { noPrompt: true, force: true });
+      const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'small.jsonl')), {
+        noPrompt: true,
+        force: true,
+      });
       assert.equal(result, undefined);
       assert.deepEqual(curation(), before0, 'no manifest written');
       assert.ok(!existsSync(path.join(root(), '..', 'cadc-escaped')), 'nothing outside the workspace');
@@ -47,8 +50,16 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
     it('Write Curriculum Manifest refuses: no subset written, nothing staged', async () => {
       const manifest = vscode.Uri.file(path.join(root(), 'curation', 'small.cadc.json'));
       assert.ok(existsSync(manifest.fsPath), 'the runner made a real manifest');
-      assert.equal(await vscode.commands.executeCommand('cadc.writeManifest', manifest, { confirm: false }), undefined, 'refused (subsets from the setting)');
-      assert.equal(await vscode.commands.executeCommand('cadc.writeManifest', manifest, { stageSubsets: true, confirm: false }), undefined, 'refused (subsets asked for)');
+      assert.equal(
+        await vscode.commands.executeCommand('cadc.writeManifest', manifest, { confirm: false }),
+        undefined,
+        'refused (subsets from the setting)',
+      );
+      assert.equal(
+        await vscode.commands.executeCommand('cadc.writeManifest', manifest, { stageSubsets: true, confirm: false }),
+        undefined,
+        'refused (subsets asked for)',
+      );
       assert.deepEqual(curation(), before0, 'no subset written');
       const staged = execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: root(), encoding: 'utf8' }).trim();
       assert.equal(staged, '', 'nothing staged');

@@ -16,7 +16,9 @@ function files(dir: string): string[] {
 /** Each import of a source file as the top folder under src/ it points into. */
 function importedFolders(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map((m) => relative(join(ROOT, 'src'), resolve(dirname(file), m[1])).split(/[\\/]/)[0]);
+  return [...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map(
+    (m) => relative(join(ROOT, 'src'), resolve(dirname(file), m[1])).split(/[\\/]/)[0],
+  );
 }
 
 test('protocol ← app ← cli, backend, extension: no import goes the other way', () => {

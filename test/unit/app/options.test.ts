@@ -16,8 +16,11 @@ interface Property {
   default: unknown;
   enum?: string[];
 }
-const properties = (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Property> } } }).contributes
-  .configuration.properties;
+const properties = (
+  JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, Property> } };
+  }
+).contributes.configuration.properties;
 
 test("package.json's settings and the option table agree: every setting on both sides, same type, default and values", () => {
   const settings = OPTIONS.flatMap((o) => (o.setting ? [o.setting] : []));
@@ -31,7 +34,8 @@ test("package.json's settings and the option table agree: every setting on both 
 });
 
 test('a setting and its flag share the default: untouched settings and a bare command line give the same curation config', () => {
-  for (const o of OPTIONS) if (o.setting && o.default !== undefined) assert.equal(o.default, String(o.setting.default), `--${o.flag} / ${o.setting.key}`);
+  for (const o of OPTIONS)
+    if (o.setting && o.default !== undefined) assert.equal(o.default, String(o.setting.default), `--${o.flag} / ${o.setting.key}`);
   const cli = parseArgs(['curate', 'd.jsonl']) as CurateArgs;
   const fromSettings = settingsToCurateParams(() => undefined, { dataset: 'd.jsonl', out: 'curation', force: false, cache: undefined });
   assert.deepEqual(configFromArgs(fromSettings), configFromArgs(cli));
@@ -39,22 +43,25 @@ test('a setting and its flag share the default: untouched settings and a bare co
 
 test('settings → request: the request the extension sent before the table (defaults), picks over settings, empty settings unset', () => {
   const fixed = { dataset: '/w/d.jsonl', out: '/w/curation', force: false, cache: '/g/cache' };
-  assert.deepEqual(settingsToCurateParams(() => undefined, fixed), {
-    dataset: '/w/d.jsonl',
-    out: '/w/curation',
-    budget: 0.05,
-    budgetUnit: 'fraction',
-    strategy: 'cadc',
-    capabilities: 'auto',
-    seed: 42,
-    format: 'auto',
-    attributions: false,
-    force: false,
-    cache: '/g/cache',
-    selfInfluenceDrop: 'auto',
-    alignment: 'auto',
-    alignmentSize: 1000,
-  });
+  assert.deepEqual(
+    settingsToCurateParams(() => undefined, fixed),
+    {
+      dataset: '/w/d.jsonl',
+      out: '/w/curation',
+      budget: 0.05,
+      budgetUnit: 'fraction',
+      strategy: 'cadc',
+      capabilities: 'auto',
+      seed: 42,
+      format: 'auto',
+      attributions: false,
+      force: false,
+      cache: '/g/cache',
+      selfInfluenceDrop: 'auto',
+      alignment: 'auto',
+      alignmentSize: 1000,
+    },
+  );
   const values: Record<string, unknown> = {
     'cadc.curation.budget': '10%',
     'cadc.curation.seed': 7,
@@ -84,13 +91,39 @@ test('settings → request: a value the CLI would refuse is refused, naming the 
     ['cadc.curriculum.alignment', 'sometimes', /setting cadc\.curriculum\.alignment sometimes: expected auto, on or off/],
     ['cadc.curation.strategy', 'best', /setting cadc\.curation\.strategy best: expected one of cadc, random/],
   ];
-  for (const [key, value, message] of bad) assert.throws(() => settingsToCurateParams((k) => (k === key ? value : undefined), fixed), (e: Error) => e instanceof UsageError && message.test(e.message), key);
-  assert.throws(() => settingsToCurateParams(() => undefined, fixed, { 'cadc.curation.capabilities': '1' }), /^UsageError: capabilities 1: expected 'auto' or a number from 2 to 64/);
+  for (const [key, value, message] of bad)
+    assert.throws(
+      () => settingsToCurateParams((k) => (k === key ? value : undefined), fixed),
+      (e: Error) => e instanceof UsageError && message.test(e.message),
+      key,
+    );
+  assert.throws(
+    () => settingsToCurateParams(() => undefined, fixed, { 'cadc.curation.capabilities': '1' }),
+    /^UsageError: capabilities 1: expected 'auto' or a number from 2 to 64/,
+  );
   assert.throws(() => settingsToCurateParams(() => undefined, fixed, { 'cadc.curation.budget': '7x' }), /budget 7x: expected a share/);
 });
 
 test('every flag of the table is parsed by each command that takes it, and listed in its usage where the table says', () => {
-  const sample: Record<string, string> = { strategies: 'cadc,random', budget: '10%', seed: '7', capabilities: '3', strategy: 'random', within: 'top-influence', balance: 'even', alignment: 'on', 'alignment-size': '5', 'alignment-min-chars': '9', 'alignment-label': 'a=b', 'loss-band': '0.1,0.9', 'self-influence-drop': '0.2', 'icons-percentile': '0.7', format: 'llava', 'task-field': 'f', 'style-field': 'g' };
+  const sample: Record<string, string> = {
+    strategies: 'cadc,random',
+    budget: '10%',
+    seed: '7',
+    capabilities: '3',
+    strategy: 'random',
+    within: 'top-influence',
+    balance: 'even',
+    alignment: 'on',
+    'alignment-size': '5',
+    'alignment-min-chars': '9',
+    'alignment-label': 'a=b',
+    'loss-band': '0.1,0.9',
+    'self-influence-drop': '0.2',
+    'icons-percentile': '0.7',
+    format: 'llava',
+    'task-field': 'f',
+    'style-field': 'g',
+  };
   for (const command of COMMANDS) {
     for (const o of optionsOf(command)) {
       const flag = `--${o.flag}`;
@@ -99,7 +132,8 @@ test('every flag of the table is parsed by each command that takes it, and liste
       const shaping = /^alignment-/.test(o.flag as string) ? ['--alignment', 'on'] : [];
       const parsed = parseArgs([command, 'd.jsonl', ...needs, ...shaping, flag, ...value]);
       assert.equal(parsed.command, command, `${command} ${flag}`);
-      if ((o.listed ?? o.commands).includes(command)) assert.match(usageOf(command), new RegExp(`^  ${flag}( |$)`, 'm'), `${command} --help lists ${flag}`);
+      if ((o.listed ?? o.commands).includes(command))
+        assert.match(usageOf(command), new RegExp(`^  ${flag}( |$)`, 'm'), `${command} --help lists ${flag}`);
       else assert.doesNotMatch(usageOf(command), new RegExp(`^  ${flag}( |$)`, 'm'), `${command} --help does not list ${flag}`);
     }
   }

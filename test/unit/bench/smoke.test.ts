@@ -13,7 +13,11 @@ const REPO = resolve(__dirname, '../../..');
 const reports: Record<string, any> = {};
 
 function run(bench: string, args: string[] = []): any {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, '--smoke', ...args], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, '--smoke', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const report = JSON.parse(lines[lines.length - 1]);
@@ -32,7 +36,12 @@ test('a full benchmark run without its dataset exits 2 and says where the data c
       ['quality', { CADC_BENCH_DATA: undefined }],
       ['scaling', { CADC_BENCH_DATA: join(empty, 'nowhere') }],
     ] as const) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`], { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`], {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, ...env },
+      });
       assert.equal(r.status, 2, `${bench}: ${r.stderr}`);
       assert.match(r.stderr, /CADC_BENCH_DATA/, bench);
       assert.match(r.stderr, /haotian-liu\/LLaVA @32cebc38/, bench);

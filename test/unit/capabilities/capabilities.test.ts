@@ -32,7 +32,8 @@ test('Louvain on the group graph finds planted communities; a forced K lands exa
   // 6 groups: {0,1,2} similar, {3,4,5} similar.
   const G = 6;
   const cos = new Float32Array(G * G);
-  for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) cos[a * G + b] = a === b ? 1 : Math.floor(a / 3) === Math.floor(b / 3) ? 0.9 : 0.05;
+  for (let a = 0; a < G; a++)
+    for (let b = 0; b < G; b++) cos[a * G + b] = a === b ? 1 : Math.floor(a / 3) === Math.floor(b / 3) ? 0.9 : 0.05;
   const { edges } = thresholdEdges(cos, G, 0.5);
   assert.equal(edges.length, 6);
   const part = findCommunities(G, edges, cos, 1, 'auto', new Rng(1));
@@ -48,19 +49,21 @@ test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels
   const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3 } });
   const model = await discoverCapabilities(pool, traj, cfg, new Rng(2), { labelCandidates: [] });
   assert.equal(model.K, 3);
-  for (let t = 0; t < 2; t++) for (let k = 0; k < 3; k++) {
-    const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
-    assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'anchors are unit vectors');
-  }
-  const att = await attribute(traj, model);
-  for (const i of [0, 7, 29]) for (let k = 0; k < 3; k++) {
-    let expect = 0;
-    for (let t = 0; t < 2; t++) {
+  for (let t = 0; t < 2; t++)
+    for (let k = 0; k < 3; k++) {
       const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
-      expect += [0.5, 0.25][t] * rows[t][i].reduce((s, x, j) => s + x * a[j], 0);
+      assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'anchors are unit vectors');
     }
-    assert.ok(Math.abs(att.influence[i * 3 + k] - expect) < 1e-5);
-  }
+  const att = await attribute(traj, model);
+  for (const i of [0, 7, 29])
+    for (let k = 0; k < 3; k++) {
+      let expect = 0;
+      for (let t = 0; t < 2; t++) {
+        const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
+        expect += [0.5, 0.25][t] * rows[t][i].reduce((s, x, j) => s + x * a[j], 0);
+      }
+      assert.ok(Math.abs(att.influence[i * 3 + k] - expect) < 1e-5);
+    }
   for (let i = 0; i < 30; i++) assert.equal(att.hard[i], att.hard[i % 3], 'same planted direction, same capability');
   assert.equal(new Set(Array.from(att.hard)).size, 3);
   assert.ok(Math.abs(att.selfInfluence[0] - 0.75) < 1e-6, 'Σ η_t ‖∇‖² with unit norms');
@@ -70,13 +73,38 @@ test('stages are ordered by self-influence decay, learned-first first', () => {
   assert.ok(decayScore([4, 1, 0.5]) < decayScore([4, 3, 2.5]));
   const n = 6;
   // Capability 0 decays slowly, capability 1 fast.
-  const gn = [[1, 1, 1, 1, 1, 1], [0.9, 0.2, 0.9, 0.2, 0.9, 0.2], [0.8, 0.1, 0.8, 0.1, 0.8, 0.1]];
-  const traj = plantedTrajectories([0, 1, 2].map(() => Array.from({ length: n }, () => [1, 0])), [1, 1, 1], gn);
+  const gn = [
+    [1, 1, 1, 1, 1, 1],
+    [0.9, 0.2, 0.9, 0.2, 0.9, 0.2],
+    [0.8, 0.1, 0.8, 0.1, 0.8, 0.1],
+  ];
+  const traj = plantedTrajectories(
+    [0, 1, 2].map(() => Array.from({ length: n }, () => [1, 0])),
+    [1, 1, 1],
+    gn,
+  );
   const hard = Int32Array.from([0, 1, 0, 1, 0, 1]);
-  const att = { K: 2, influence: new Float32Array(12), hard, selfInfluence: new Float32Array(6), mean: new Float64Array(2), std: new Float64Array(2).fill(1) };
+  const att = {
+    K: 2,
+    influence: new Float32Array(12),
+    hard,
+    selfInfluence: new Float32Array(6),
+    mean: new Float64Array(2),
+    std: new Float64Array(2).fill(1),
+  };
   const model = { K: 2, capabilities: [{ name: 'slow' }, { name: 'fast' }] } as never;
-  const stages = buildStages({ strategy: 'cadc', selected: Int32Array.from([0, 1, 2, 3, 4, 5]), notes: [] }, att, model, traj, resolveConfig({}), new Rng(1));
-  assert.deepEqual(stages.map((s) => s.name), ['fast', 'slow']);
+  const stages = buildStages(
+    { strategy: 'cadc', selected: Int32Array.from([0, 1, 2, 3, 4, 5]), notes: [] },
+    att,
+    model,
+    traj,
+    resolveConfig({}),
+    new Rng(1),
+  );
+  assert.deepEqual(
+    stages.map((s) => s.name),
+    ['fast', 'slow'],
+  );
   assert.deepEqual(Array.from(stages[0].samples).sort(), [1, 3, 5]);
 });
 
@@ -89,11 +117,19 @@ test('capability names use a dominant label that says something, never a placeho
   const codes = Int32Array.from({ length: n }, (_, i) => (i < 10 ? (i < 8 ? 0 : 1) : i < 16 ? 2 : 0));
   pool.labels = { category: { values, codes } };
   const caps = [0, 1].map((index) => ({ index, name: '', groups: [index], size: 0, terms: [], labels: [], styles: [] }));
-  const model = { K: 2, probe: { source: 'clusters', names: ['g0', 'g1'], of: new Int32Array(n), sizes: new Int32Array(2) }, capabilities: caps } as never;
+  const model = {
+    K: 2,
+    probe: { source: 'clusters', names: ['g0', 'g1'], of: new Int32Array(n), sizes: new Int32Array(2) },
+    capabilities: caps,
+  } as never;
   const attribution = { K: 2, hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) } as never;
   describeCapabilities(pool, model, attribution);
   assert.ok(!caps[0].name.includes('default'), caps[0].name);
   assert.ok(caps[0].name.includes('color'), `the next label that covers ≥ 10% names it: ${caps[0].name}`);
   assert.ok(caps[1].name.includes('count'), caps[1].name);
-  assert.deepEqual(caps[0].labels.map((l: { value: string }) => l.value), ['default', 'color'], 'the labels list still shows the placeholder');
+  assert.deepEqual(
+    caps[0].labels.map((l: { value: string }) => l.value),
+    ['default', 'color'],
+    'the labels list still shows the placeholder',
+  );
 });

@@ -2,7 +2,13 @@
 // cache table and the extension host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capabilityId, capabilityNumber, cleanCapabilityName, compareCapabilityIds, MAX_CAPABILITY_NAME } from '../../../src/core/capabilities/ids';
+import {
+  capabilityId,
+  capabilityNumber,
+  cleanCapabilityName,
+  compareCapabilityIds,
+  MAX_CAPABILITY_NAME,
+} from '../../../src/core/capabilities/ids';
 
 test('capability ids: c<k> written 1-based, parsed back, anything else is -1', () => {
   for (const k of [0, 1, 9, 41]) assert.equal(capabilityNumber(capabilityId(k)), k + 1);

@@ -10,7 +10,6 @@ import { cliSandbox, FIXTURES } from './sandbox';
 const DATASET = join(FIXTURES, 'owleval/owleval.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-al-');
 
-
 interface Row {
   model: string;
   conversations: { from: string; value: string }[];
@@ -73,15 +72,36 @@ test('owleval --alignment on: last stage is a long-answer alignment stage, total
   const b = curate(join(out, 'on'), ['--alignment', 'on']);
   assert.equal(b.text, a.text, 'same seed → same bytes');
   const other = curate(join(out, 'seed7'), ['--alignment', 'on', '--seed', '7']);
-  assert.notDeepEqual(other.manifest.stages.at(-1)!.samples.map((x) => x.line).sort(), last.samples.map((x) => x.line).sort());
+  assert.notDeepEqual(
+    other.manifest.stages
+      .at(-1)!
+      .samples.map((x) => x.line)
+      .sort(),
+    last.samples.map((x) => x.line).sort(),
+  );
 });
 
 test('owleval --alignment-label model=…: every alignment sample carries that label; --alignment-size caps it', () => {
-  const { manifest } = curate(join(out, 'label'), ['--alignment', 'on', '--alignment-label', 'model=llava_13b,mPLUG_Owl_7b', '--alignment-size', '10', '--strategy', 'random']);
+  const { manifest } = curate(join(out, 'label'), [
+    '--alignment',
+    'on',
+    '--alignment-label',
+    'model=llava_13b,mPLUG_Owl_7b',
+    '--alignment-size',
+    '10',
+    '--strategy',
+    'random',
+  ]);
   assert.deepEqual(validateManifest(manifest), { valid: true, errors: [] });
   const last = manifest.stages.at(-1)!;
   assert.equal(last.kind, 'alignment');
-  assert.deepEqual(last.alignment, { predicate: 'label', field: 'model', values: ['llava_13b', 'mPLUG_Owl_7b'], matched: last.alignment!.matched, target: 10 });
+  assert.deepEqual(last.alignment, {
+    predicate: 'label',
+    field: 'model',
+    values: ['llava_13b', 'mPLUG_Owl_7b'],
+    matched: last.alignment!.matched,
+    target: 10,
+  });
   assert.equal(last.samples.length, 10);
   for (const x of last.samples) assert.ok(['llava_13b', 'mPLUG_Owl_7b'].includes(rows.get(x.line)!.model), `line ${x.line}`);
   assert.equal(manifest.stages.flatMap((s) => s.samples).length, 124);
@@ -102,21 +122,44 @@ test('--alignment off (and auto for cadc) writes capability stages only; bad ali
     const r = cadc(['curate', DATASET, '--out', join(out, 'bad'), '--no-cache', '--quiet', ...bad]);
     assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
   }
-  const missing = cadc(['curate', DATASET, '--out', join(out, 'missing'), '--no-cache', '--quiet', '--alignment', 'on', '--alignment-label', 'task_name=x']);
+  const missing = cadc([
+    'curate',
+    DATASET,
+    '--out',
+    join(out, 'missing'),
+    '--no-cache',
+    '--quiet',
+    '--alignment',
+    'on',
+    '--alignment-label',
+    'task_name=x',
+  ]);
   assert.equal(missing.status, 5);
   assert.match(missing.stderr, /'task_name' is not in the dataset/);
 });
 
 test('parseArgs reads the alignment options', async () => {
   const { parseArgs } = await import('../../../src/cli/args');
-  const a = parseArgs(['curate', 'x.jsonl', '--alignment', 'on', '--alignment-size', '500', '--alignment-label', 'task_name=llava+detail, gpt4+conv']);
+  const a = parseArgs([
+    'curate',
+    'x.jsonl',
+    '--alignment',
+    'on',
+    '--alignment-size',
+    '500',
+    '--alignment-label',
+    'task_name=llava+detail, gpt4+conv',
+  ]);
   assert.ok(a.command === 'curate');
   if (a.command !== 'curate') return;
   assert.equal(a.alignment, 'on');
   assert.equal(a.alignmentSize, 500);
   assert.deepEqual(a.alignmentLabel, { field: 'task_name', values: ['llava+detail', 'gpt4+conv'] });
   const b = parseArgs(['curate', 'x.jsonl', '--strategy', 'task-balanced', '--alignment-min-chars', '250']);
-  assert.ok(b.command === 'curate' && b.alignment === undefined && b.alignmentMinChars === 250, 'auto + task-balanced accepts shaping options');
+  assert.ok(
+    b.command === 'curate' && b.alignment === undefined && b.alignmentMinChars === 250,
+    'auto + task-balanced accepts shaping options',
+  );
   assert.throws(() => parseArgs(['curate', 'x.jsonl', '--alignment-min-chars', '250']), /add --alignment on/);
   assert.throws(() => parseArgs(['curate', 'x.jsonl', '--alignment', 'on', '--alignment-label', '=a']), /FIELD=VALUE/);
   assert.throws(() => parseArgs(['curate', 'x.jsonl', '--alignment', 'on', '--alignment-label', 'f=a,,b']), /FIELD=VALUE/);

@@ -15,7 +15,23 @@ test('parseBudget: a bare whole number is a count (1 is one sample); 100% and 1.
 });
 
 test('parseArgs parses a full curate command', () => {
-  const a = parseArgs(['curate', 'data.jsonl', '--budget', '10%', '--out=out', '--seed', '7', '--capabilities', '3', '--strategy', 'random', '--attributions', '--json', '--no-cache', '--force']);
+  const a = parseArgs([
+    'curate',
+    'data.jsonl',
+    '--budget',
+    '10%',
+    '--out=out',
+    '--seed',
+    '7',
+    '--capabilities',
+    '3',
+    '--strategy',
+    'random',
+    '--attributions',
+    '--json',
+    '--no-cache',
+    '--force',
+  ]);
   assert.equal(a.command, 'curate');
   if (a.command !== 'curate') return;
   assert.equal(a.dataset, 'data.jsonl');
@@ -44,10 +60,14 @@ test('parseArgs rejects bad input with a usage error', () => {
 
 test('parseArgs defaults and help/version', () => {
   const a = parseArgs(['curate', 'x.json']);
-  assert.deepEqual(
-    a.command === 'curate' ? [a.budget, a.out, a.seed, a.capabilities, a.strategy, a.cache] : [],
-    [0.05, 'curation', 42, 'auto', 'cadc', undefined],
-  );
+  assert.deepEqual(a.command === 'curate' ? [a.budget, a.out, a.seed, a.capabilities, a.strategy, a.cache] : [], [
+    0.05,
+    'curation',
+    42,
+    'auto',
+    'cadc',
+    undefined,
+  ]);
   assert.equal(parseArgs([]).command, 'help');
   assert.equal(parseArgs(['--version']).command, 'version');
 });
@@ -61,13 +81,18 @@ test('--self-influence-drop takes auto or a fraction in [0, 1) and reaches the c
   assert.equal(configFromArgs(b).selection.dropTopSelfInfluence, 'auto');
   const c = parseArgs(['curate', 'd.jsonl']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
   assert.equal(configFromArgs(c).selection.dropTopSelfInfluence, 'auto', 'the default');
-  for (const bad of ['1', '-0.1', 'some', '1.5']) assert.throws(() => parseArgs(['curate', 'd.jsonl', '--self-influence-drop', bad]), UsageError, bad);
+  for (const bad of ['1', '-0.1', 'some', '1.5'])
+    assert.throws(() => parseArgs(['curate', 'd.jsonl', '--self-influence-drop', bad]), UsageError, bad);
 });
 
 test('util.parseArgs reading: -h is help anywhere; a switch takes no value; a missing value says so (with an example where there is one)', () => {
   assert.deepEqual(parseArgs(['curate', 'a', '-h']), { command: 'help', topic: 'curate' });
   assert.deepEqual(parseArgs(['compare', '--help', '--what']), { command: 'help', topic: 'compare' });
-  assert.throws(() => parseArgs(['curate', 'a', '--what', '--help']), /Unknown option --what for curate/, 'the first bad option is reported before a later --help');
+  assert.throws(
+    () => parseArgs(['curate', 'a', '--what', '--help']),
+    /Unknown option --what for curate/,
+    'the first bad option is reported before a later --help',
+  );
   assert.throws(() => parseArgs(['curate', 'a', '--json=1']), /--json takes no value/);
   assert.throws(() => parseArgs(['curate', 'a', '--budget', '--json']), /^UsageError: --budget needs a value\.$/);
   assert.throws(() => parseArgs(['compare', 'a', '--strategies']), /--strategies needs a value, e.g. cadc,random\./);
@@ -75,7 +100,12 @@ test('util.parseArgs reading: -h is help anywhere; a switch takes no value; a mi
   assert.throws(() => parseArgs(['compare', 'a', '--attributions']), /compare does not write attributions/);
   assert.throws(() => parseArgs(['compare', '--strategies', 'cadc']), /compare needs a dataset path/);
   assert.throws(() => parseArgs(['report', 'a', '--strategy', 'cadc']), /Unknown option --strategy for report/);
-  assert.deepEqual(parseArgs(['curate', '--', '--odd-name.jsonl']).command === 'curate' && (parseArgs(['curate', '--', '--odd-name.jsonl']) as { dataset: string }).dataset, '--odd-name.jsonl', 'after --, a dataset may start with dashes');
+  assert.deepEqual(
+    parseArgs(['curate', '--', '--odd-name.jsonl']).command === 'curate' &&
+      (parseArgs(['curate', '--', '--odd-name.jsonl']) as { dataset: string }).dataset,
+    '--odd-name.jsonl',
+    'after --, a dataset may start with dashes',
+  );
 });
 
 test('compare reads curate options with curate defaults (the base run hits the same cache as curate)', () => {
@@ -83,6 +113,9 @@ test('compare reads curate options with curate defaults (the base run hits the s
   assert.equal(c.command, 'compare');
   if (c.command !== 'compare') return;
   assert.deepEqual(c.strategies, ['cadc', 'random']);
-  const { command: _c, ...curate } = parseArgs(['curate', 'd.jsonl', '--seed', '3', '--json']) as Extract<ReturnType<typeof parseArgs>, { command: 'curate' }>;
+  const { command: _c, ...curate } = parseArgs(['curate', 'd.jsonl', '--seed', '3', '--json']) as Extract<
+    ReturnType<typeof parseArgs>,
+    { command: 'curate' }
+  >;
   assert.deepEqual({ ...c.curate, command: undefined }, { ...curate, command: undefined });
 });

@@ -18,14 +18,34 @@ import { cliSandbox, FIXTURES } from './sandbox';
 const DATASET = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-baselines-');
 
-
-type Manifest = { budget: { selected: number }; config: { strategy: string }; scores?: { file: string; sha256: string; samples: number }; stages: { samples: { line: number }[] }[] };
+type Manifest = {
+  budget: { selected: number };
+  config: { strategy: string };
+  scores?: { file: string; sha256: string; samples: number };
+  stages: { samples: { line: number }[] }[];
+};
 
 const CACHE = join(out, 'cache');
 
 /** One curation; `cached` runs share a cache (features and trajectories are computed once for all). */
-function curate(dir: string, extra: string[], cached = true): { res: { samples: number; selected: number; manifest: string }; text: string; manifest: Manifest } {
-  const r = cadc(['curate', DATASET, '--budget', '20%', '--out', dir, '--json', ...(cached ? ['--cache', CACHE] : ['--no-cache']), '--force', '--quiet', ...extra]);
+function curate(
+  dir: string,
+  extra: string[],
+  cached = true,
+): { res: { samples: number; selected: number; manifest: string }; text: string; manifest: Manifest } {
+  const r = cadc([
+    'curate',
+    DATASET,
+    '--budget',
+    '20%',
+    '--out',
+    dir,
+    '--json',
+    ...(cached ? ['--cache', CACHE] : ['--no-cache']),
+    '--force',
+    '--quiet',
+    ...extra,
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   const text = readFileSync(res.manifest, 'utf8');
@@ -66,7 +86,11 @@ test('cli mmssr with --scores: the file is recorded (path, sha256) and steers th
   spawnSync('mkdir', ['-p', dir]);
   writeFileSync(file, text);
   const a = curate(dir, ['--strategy', 'mmssr', '--scores', file]);
-  assert.deepEqual(a.manifest.scores, { file: 'scores.csv', sha256: createHash('sha256').update(text).digest('hex'), samples: validLines.size });
+  assert.deepEqual(a.manifest.scores, {
+    file: 'scores.csv',
+    sha256: createHash('sha256').update(text).digest('hex'),
+    samples: validLines.size,
+  });
   assert.deepEqual(validateManifest(a.manifest), { valid: true, errors: [] });
   // The schema checks the new parts: the scores record and the baselines' config keys.
   const broken = JSON.parse(a.text);
@@ -83,13 +107,37 @@ test('cli mmssr with --scores: the file is recorded (path, sha256) and steers th
   assert.equal(without.manifest.scores, undefined);
   assert.equal(curate(dir, ['--strategy', 'mmssr', '--scores', file]).text, a.text);
   writeFileSync(join(dir, 'bad.jsonl'), '{"line": 1, "ocr": 3}\n{"line": 2, "ocr": 7}\n');
-  const bad = cadc(['curate', DATASET, '--out', dir, '--no-cache', '--force', '--quiet', '--strategy', 'mmssr', '--scores', join(dir, 'bad.jsonl')]);
+  const bad = cadc([
+    'curate',
+    DATASET,
+    '--out',
+    dir,
+    '--no-cache',
+    '--force',
+    '--quiet',
+    '--strategy',
+    'mmssr',
+    '--scores',
+    join(dir, 'bad.jsonl'),
+  ]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /bad\.jsonl:2: score of 'ocr' is 7, outside 0–5/);
 });
 
 test('cli options of the baselines: parsed, validated, in USAGE, and into the config', () => {
-  const a = parseArgs(['curate', 'd.jsonl', '--scores', 's.csv', '--task-field', 'source', '--style-field=style', '--loss-band', '0.1,0.9', '--icons-percentile', '0.7']) as CurateArgs;
+  const a = parseArgs([
+    'curate',
+    'd.jsonl',
+    '--scores',
+    's.csv',
+    '--task-field',
+    'source',
+    '--style-field=style',
+    '--loss-band',
+    '0.1,0.9',
+    '--icons-percentile',
+    '0.7',
+  ]) as CurateArgs;
   assert.equal(a.scores, 's.csv');
   assert.equal(a.taskField, 'source');
   assert.equal(a.styleField, 'style');
@@ -104,9 +152,16 @@ test('cli options of the baselines: parsed, validated, in USAGE, and into the co
   assert.deepEqual(plain.selection.lossBand, [0.25, 0.75]);
   assert.equal(plain.selection.iconsPercentile, 0.8);
   assert.equal(plain.selection.taskField, undefined);
-  for (const bad of [['--loss-band', '0.8,0.2'], ['--loss-band', '0.5'], ['--loss-band', '0,1.5'], ['--icons-percentile', '1'], ['--icons-percentile', 'x'], ['--task-field', ' ']]) {
+  for (const bad of [
+    ['--loss-band', '0.8,0.2'],
+    ['--loss-band', '0.5'],
+    ['--loss-band', '0,1.5'],
+    ['--icons-percentile', '1'],
+    ['--icons-percentile', 'x'],
+    ['--task-field', ' '],
+  ]) {
     assert.throws(() => parseArgs(['curate', 'd.jsonl', ...bad]), UsageError, bad.join(' '));
   }
-  for (const opt of ['--scores FILE', '--task-field F', '--style-field F', '--loss-band LO,HI', '--icons-percentile P']) assert.ok(USAGE.includes(opt), opt);
+  for (const opt of ['--scores FILE', '--task-field F', '--style-field F', '--loss-band LO,HI', '--icons-percentile P'])
+    assert.ok(USAGE.includes(opt), opt);
 });
-

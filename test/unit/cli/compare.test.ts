@@ -11,13 +11,15 @@ import { cliSandbox, FIXTURES } from './sandbox';
 const FLAN = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-compare-');
 
-
 test('compare --json: counts, symmetric Jaccard matrix, compositions summing to 1, deltas', () => {
   const r = cadc(['compare', FLAN, '--strategies', 'cadc,random', '--budget', '20%', '--json', '--no-cache', '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   const c = JSON.parse(r.stdout);
   assert.equal(c.schema, 'cadc.compare/v1');
-  assert.deepEqual(c.strategies.map((s: { strategy: string }) => s.strategy), ['cadc', 'random']);
+  assert.deepEqual(
+    c.strategies.map((s: { strategy: string }) => s.strategy),
+    ['cadc', 'random'],
+  );
   for (const s of c.strategies) {
     assert.equal(s.selected, 41);
     assert.equal(s.quality.samples, 41);

@@ -12,7 +12,6 @@ import { cliSandbox, FIXTURES } from './sandbox';
 
 const { out, cadc } = cliSandbox('cadc-cli-');
 
-
 for (const [name, file, budget] of [
   ['vision-flan-205', 'vision-flan-205/vision-flan-205.jsonl', '20%'],
   ['owleval', 'owleval/owleval.jsonl', '10%'],
@@ -35,7 +34,10 @@ for (const [name, file, budget] of [
     bad.config.selection.dropTopSelfInfluence = 'sometimes';
     assert.equal(validateManifest(bad).valid, false, 'the schema checks the self-influence filter');
     // Every selected line is a valid, unique sample line.
-    const attributions = readFileSync(res.attributions, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const attributions = readFileSync(res.attributions, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(attributions.length, res.samples);
     const valid = new Set(attributions.map((a) => a.line));
     const lines = manifest.stages.flatMap((s: { samples: { line: number }[] }) => s.samples.map((x) => x.line));
@@ -85,4 +87,3 @@ test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest wit
   assert.deepEqual(readdirSync(dir), ['small.cadc.json'], 'no temp files left');
   assert.ok(existsSync(ds));
 });
-

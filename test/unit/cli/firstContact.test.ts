@@ -24,7 +24,8 @@ test('cadc and cadc --help print the top-level help: the commands, one line each
   for (const argv of [[], ['--help'], ['-h'], ['help']]) {
     const r = cadc(argv);
     assert.equal(r.status, 0, argv.join(' '));
-    for (const c of ['curate', 'report', 'compare']) assert.equal(r.stdout.split('\n').filter((l) => new RegExp(`^  ${c} <dataset> `).test(l)).length, 1, c);
+    for (const c of ['curate', 'report', 'compare'])
+      assert.equal(r.stdout.split('\n').filter((l) => new RegExp(`^  ${c} <dataset> `).test(l)).length, 1, c);
     assert.match(r.stdout, /Start with: +cadc curate data\.jsonl/);
     assert.match(r.stdout, /cadc <command> --help/);
     assert.ok(r.stdout.split('\n').length < 20, 'short: the details are in each command’s help');
@@ -57,7 +58,10 @@ test('a usage error is one line and a hint (exit 2), with --json also an error o
   }
   const unknown = cadc(['frobnicate']);
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /^cadc: Unknown command 'frobnicate'.*\nRun 'cadc <command> --help' for usage, or 'cadc --help' for the commands\.\n$/);
+  assert.match(
+    unknown.stderr,
+    /^cadc: Unknown command 'frobnicate'.*\nRun 'cadc <command> --help' for usage, or 'cadc --help' for the commands\.\n$/,
+  );
   const json = cadc(['curate', 'x.jsonl', '--budget', 'lots', '--json']);
   assert.equal(json.status, 2);
   const e = JSON.parse(json.stdout);
@@ -79,11 +83,23 @@ function badInputs(): { name: string; file: string; found: RegExp }[] {
   return [
     { name: 'CSV', file: put('data.csv', 'id,question,answer\n1,What is shown?,A cat\n2,Colour?,Red\n'), found: /CSV/i },
     { name: 'TSV', file: put('data.tsv', 'id\tquestion\tanswer\n1\tWhat is shown?\tA cat\n2\tColour?\tRed\n'), found: /TSV|tab/i },
-    { name: 'Parquet', file: put('data.parquet', Buffer.concat([Buffer.from('PAR1'), binary.subarray(0, 256), Buffer.from('PAR1')])), found: /Parquet/i },
-    { name: 'truncated JSON array', file: put('cut.json', '[\n  {"id": "a1", "conversations": [{"from": "human", "value": "What is'), found: /truncat|ends|cut|unterminated|closed/i },
+    {
+      name: 'Parquet',
+      file: put('data.parquet', Buffer.concat([Buffer.from('PAR1'), binary.subarray(0, 256), Buffer.from('PAR1')])),
+      found: /Parquet/i,
+    },
+    {
+      name: 'truncated JSON array',
+      file: put('cut.json', '[\n  {"id": "a1", "conversations": [{"from": "human", "value": "What is'),
+      found: /truncat|ends|cut|unterminated|closed/i,
+    },
     { name: 'empty file', file: put('empty.jsonl', ''), found: /empty/i },
     { name: 'binary file', file: put('blob.jsonl', binary), found: /binary|not text/i },
-    { name: 'one valid sample', file: put('one.jsonl', `${readFileSync(join(REPO, 'demo/demo.jsonl'), 'utf8').split('\n')[0]}\n`), found: /1 valid sample.*needs at least 2/ },
+    {
+      name: 'one valid sample',
+      file: put('one.jsonl', `${readFileSync(join(REPO, 'demo/demo.jsonl'), 'utf8').split('\n')[0]}\n`),
+      found: /1 valid sample.*needs at least 2/,
+    },
   ];
 }
 
@@ -94,7 +110,11 @@ test('not a dataset (CSV, TSV, Parquet, a truncated JSON array, an empty or bina
     assert.doesNotMatch(r.stderr, STACK, name);
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, `${name}: one line, got ${r.stderr}`);
-    assert.match(lines[0], /^cadc: \S+ is not a dataset CADC can read: found .*supported: JSONL or a JSON array/, `${name}: says what was found and what is supported`);
+    assert.match(
+      lines[0],
+      /^cadc: \S+ is not a dataset CADC can read: found .*supported: JSONL or a JSON array/,
+      `${name}: says what was found and what is supported`,
+    );
     const j = cadc(['curate', file, '--out', join(out, 'bad-out'), '--no-cache', '--quiet', '--json']);
     assert.equal(j.status, 3, name);
     const e = JSON.parse(j.stdout).error;
@@ -163,7 +183,16 @@ test('progress: one line per stage, numbered 1–8 the same whether a stage ran 
   const progress = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l));
   const first = cadc(['curate', ds, '--out', join(out, 'p'), '--cache', cache]);
   assert.equal(first.status, 0, first.stderr);
-  assert.deepEqual(progress(first), ['[1/8] read', '[2/8] featurise', '[3/8] warm-up', '[4/8] trajectories', '[5/8] capabilities', '[6/8] influence', '[7/8] select', '[8/8] sequence']);
+  assert.deepEqual(progress(first), [
+    '[1/8] read',
+    '[2/8] featurise',
+    '[3/8] warm-up',
+    '[4/8] trajectories',
+    '[5/8] capabilities',
+    '[6/8] influence',
+    '[7/8] select',
+    '[8/8] sequence',
+  ]);
   const again = cadc(['curate', ds, '--out', join(out, 'p'), '--cache', cache, '--force']);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(progress(again), [
@@ -197,7 +226,20 @@ test('two concurrent runs on the same output without --force: one exits 0, the o
   const ds = demoSubset('race.jsonl', 200);
   const dir = join(out, 'race');
   // Both start before either has written anything, so both pass the early check: only the write can refuse.
-  const args = (seed: string) => ['curate', ds, '--out', dir, '--no-cache', '--quiet', '--json', '--attributions', '--budget', '10%', '--seed', seed];
+  const args = (seed: string) => [
+    'curate',
+    ds,
+    '--out',
+    dir,
+    '--no-cache',
+    '--quiet',
+    '--json',
+    '--attributions',
+    '--budget',
+    '10%',
+    '--seed',
+    seed,
+  ];
   const results = await Promise.all([cadcAsync(args('1')), cadcAsync(args('2'))]);
   const codes = results.map((r) => r.status).sort();
   assert.deepEqual(codes, [0, 4], results.map((r) => r.stderr).join('\n'));
@@ -211,7 +253,10 @@ test('two concurrent runs on the same output without --force: one exits 0, the o
   assert.equal(manifest.config.seed, winnerSeed, 'the manifest is the winner’s');
   assert.equal(manifest.budget.selected, summary.selected);
   // The attributions beside it are the winner's too (their selected lines are the manifest's).
-  const rows = readFileSync(summary.attributions, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(summary.attributions, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const selected = new Set(manifest.stages.flatMap((s: { samples: { line: number }[] }) => s.samples.map((x) => x.line)));
   assert.deepEqual(new Set(rows.filter((r) => r.selected).map((r) => r.line)), selected);
   assert.deepEqual(readdirSync(dir).sort(), ['race.cadc.attributions.jsonl', 'race.cadc.json'], 'no temp files, nothing else');

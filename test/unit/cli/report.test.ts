@@ -8,7 +8,6 @@ import { cliSandbox, FIXTURES } from './sandbox';
 const FLAN = join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl');
 const { out, cadc } = cliSandbox('cadc-cli-report-');
 
-
 test('report --json prints one report object', () => {
   const r = cadc(['report', FLAN, '--json', '--quiet']);
   assert.equal(r.status, 0, r.stderr);
@@ -44,9 +43,16 @@ test('report writes Markdown and JSON, refuses to overwrite without --force, and
   assert.equal(rep.deltas.samples, manifest.budget.selected - 205);
   assert.equal(rep.capabilitySource, 'attributions');
   assert.equal(rep.perCapability.length, manifest.capabilities.length);
-  assert.equal(rep.perCapability.reduce((n: number, c: { pool: { samples: number } }) => n + c.pool.samples, 0), 205);
+  assert.equal(
+    rep.perCapability.reduce((n: number, c: { pool: { samples: number } }) => n + c.pool.samples, 0),
+    205,
+  );
   assert.match(readFileSync(join(dir, 'vision-flan-205.cadc.report.md'), 'utf8'), /## Per capability \(from attributions\)/);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp files left',
+  );
 });
 
 test('report exit codes: 2 bad arguments or manifest, 3 unreadable dataset', () => {

@@ -27,5 +27,9 @@ export function cliSandbox(prefix: string): CliSandbox {
     assert.equal(b.status, 0, b.stderr);
   });
   after(() => rmSync(out, { recursive: true, force: true }));
-  return { out, cadc: (args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(out, 'xdg') } }) };
+  return {
+    out,
+    cadc: (args) =>
+      spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(out, 'xdg') } }),
+  };
 }

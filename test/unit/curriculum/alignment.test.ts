@@ -80,15 +80,26 @@ test('long-answer predicate: ≥ minAnswerChars and not yes/no, multi-choice or 
   assert.equal(al.minAnswerChars, 400);
   const m = alignmentMatches(pool, { ...al, predicate: 'long-answer', minAnswerChars: 400 });
   // i·50 ≥ 400 ⇔ i ≥ 8; 15, 16, 17 are closed-form.
-  assert.deepEqual(Array.from(m).flatMap((x, i) => (x ? [i] : [])), [8, 9, 10, 11, 12, 13, 14, 18, 19]);
+  assert.deepEqual(
+    Array.from(m).flatMap((x, i) => (x ? [i] : [])),
+    [8, 9, 10, 11, 12, 13, 14, 18, 19],
+  );
   const m2 = alignmentMatches(pool, { ...al, predicate: 'long-answer', minAnswerChars: 900 });
-  assert.deepEqual(Array.from(m2).flatMap((x, i) => (x ? [i] : [])), [18, 19]);
+  assert.deepEqual(
+    Array.from(m2).flatMap((x, i) => (x ? [i] : [])),
+    [18, 19],
+  );
 });
 
 test('label predicate: labels[field] ∈ values; unlabeled rows never match; a missing field is an error', () => {
   const pool = tinyPool(9);
   pool.labels.task = { values: ['vqa', 'caption+detail', 'ocr'], codes: Int32Array.from([0, 1, 2, 1, -1, 2, 0, 1, 2]) };
-  const al: AlignmentConfig = { ...resolveConfig({}).curriculum.alignment, predicate: 'label', field: 'task', values: ['caption+detail', 'ocr', 'absent'] };
+  const al: AlignmentConfig = {
+    ...resolveConfig({}).curriculum.alignment,
+    predicate: 'label',
+    field: 'task',
+    values: ['caption+detail', 'ocr', 'absent'],
+  };
   const m = alignmentMatches(pool, al);
   assert.deepEqual(Array.from(m), [0, 1, 1, 1, 0, 1, 0, 1, 1]);
   // Long answers are irrelevant to the label predicate.
@@ -113,7 +124,15 @@ test("'auto' is on for task-balanced only; true/false override it; off leaves th
   const pool = longAnswerPool(50, (i) => i >= 25);
   const dup = singletons(50);
   const calls: number[] = [];
-  const r = selectWithAlignment({ pool, duplicates: dup, attribution: attributionFor(50), config: cfgWith({}, { strategy: 'cadc' }), budget: 20, rng: new Rng(1), select: lowestFirst(pool, dup, calls) });
+  const r = selectWithAlignment({
+    pool,
+    duplicates: dup,
+    attribution: attributionFor(50),
+    config: cfgWith({}, { strategy: 'cadc' }),
+    budget: 20,
+    rng: new Rng(1),
+    select: lowestFirst(pool, dup, calls),
+  });
   assert.deepEqual(calls, [20]);
   assert.equal(r.alignment.length, 0);
   assert.equal(r.info, undefined);
@@ -123,14 +142,26 @@ test("'auto' is on for task-balanced only; true/false override it; off leaves th
 test('A = min(size, ⌊maxShare·B⌋, matching): each of the three bounds binds in turn', () => {
   assert.equal(alignmentTarget({ ...resolveConfig({}).curriculum.alignment, size: 1000, maxShare: 0.2 }, 124), 24);
   assert.equal(alignmentTarget({ ...resolveConfig({}).curriculum.alignment, size: 7, maxShare: 0.2 }, 124), 7);
-  assert.equal(alignmentTarget({ ...resolveConfig({}).curriculum.alignment, size: 1000, maxShare: 0.29 }, 100), 29, '0.29·100 is 28.999… in floating point');
+  assert.equal(
+    alignmentTarget({ ...resolveConfig({}).curriculum.alignment, size: 1000, maxShare: 0.29 }, 100),
+    29,
+    '0.29·100 is 28.999… in floating point',
+  );
   // Matching samples at 60..99 (40 of them); the stand-in strategy takes the lowest indices, so it never touches them.
   const n = 100;
   const pool = longAnswerPool(n, (i) => i >= 60);
   const dup = singletons(n);
   const run = (al: DeepPartial<AlignmentConfig>, budget: number) => {
     const calls: number[] = [];
-    const r = selectWithAlignment({ pool, duplicates: dup, attribution: attributionFor(n), config: cfgWith({ enabled: true, ...al }), budget, rng: new Rng(5), select: lowestFirst(pool, dup, calls) });
+    const r = selectWithAlignment({
+      pool,
+      duplicates: dup,
+      attribution: attributionFor(n),
+      config: cfgWith({ enabled: true, ...al }),
+      budget,
+      rng: new Rng(5),
+      select: lowestFirst(pool, dup, calls),
+    });
     return { r, calls };
   };
   const bySize = run({ size: 5 }, 50); // ⌊0.2·50⌋ = 10, 40 match → 5
@@ -144,12 +175,18 @@ test('A = min(size, ⌊maxShare·B⌋, matching): each of the three bounds binds
   const byMatches = run({ maxShare: 0.9 }, 60); // ⌊0.9·60⌋ = 54, only 40 match → 40
   assert.equal(byMatches.r.alignment.length, 40);
   assert.deepEqual(byMatches.calls, [20]);
-  assert.deepEqual(Array.from(byMatches.r.alignment).sort((a, b) => a - b), Array.from({ length: 40 }, (_, j) => 60 + j));
+  assert.deepEqual(
+    Array.from(byMatches.r.alignment).sort((a, b) => a - b),
+    Array.from({ length: 40 }, (_, j) => 60 + j),
+  );
   for (const { r } of [bySize, byShare, byMatches]) {
     const all = Array.from(combinedSelection(r).selected);
     assert.equal(all.length, r === bySize.r ? 50 : r === byShare.r ? 50 : 60, 'total = budget');
     assert.equal(new Set(all).size, all.length);
-    assert.ok(Array.from(r.alignment).every((i) => i >= 60), 'every alignment sample matches the predicate');
+    assert.ok(
+      Array.from(r.alignment).every((i) => i >= 60),
+      'every alignment sample matches the predicate',
+    );
   }
 });
 
@@ -161,14 +198,36 @@ test('the strategy has first claim: overlap shrinks A until what is left covers 
   const pool = longAnswerPool(n, (i) => i < 5 || i >= 90);
   const dup = singletons(n);
   const calls: number[] = [];
-  const r = selectWithAlignment({ pool, duplicates: dup, attribution: attributionFor(n), config: cfgWith({ enabled: true, maxShare: 0.5 }), budget: 40, rng: new Rng(2), select: lowestFirst(pool, dup, calls) });
+  const r = selectWithAlignment({
+    pool,
+    duplicates: dup,
+    attribution: attributionFor(n),
+    config: cfgWith({ enabled: true, maxShare: 0.5 }),
+    budget: 40,
+    rng: new Rng(2),
+    select: lowestFirst(pool, dup, calls),
+  });
   assert.deepEqual(calls, [25, 30]);
-  assert.deepEqual(Array.from(r.alignment).sort((a, b) => a - b), [90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+  assert.deepEqual(
+    Array.from(r.alignment).sort((a, b) => a - b),
+    [90, 91, 92, 93, 94, 95, 96, 97, 98, 99],
+  );
   assert.equal(r.capability.selected.length, 30);
   assert.equal(combinedSelection(r).selected.length, 40);
-  assert.ok(r.notes.some((x) => /short by 10/.test(x)), r.notes.join('\n'));
+  assert.ok(
+    r.notes.some((x) => /short by 10/.test(x)),
+    r.notes.join('\n'),
+  );
   // Everything matching taken by the strategy: no stage, a note, and the strategy gets the whole budget.
-  const none = selectWithAlignment({ pool: longAnswerPool(n, (i) => i < 5), duplicates: dup, attribution: attributionFor(n), config: cfgWith({ enabled: true }), budget: 40, rng: new Rng(2), select: lowestFirst(pool, dup) });
+  const none = selectWithAlignment({
+    pool: longAnswerPool(n, (i) => i < 5),
+    duplicates: dup,
+    attribution: attributionFor(n),
+    config: cfgWith({ enabled: true }),
+    budget: 40,
+    rng: new Rng(2),
+    select: lowestFirst(pool, dup),
+  });
   assert.equal(none.alignment.length, 0);
   assert.equal(none.capability.selected.length, 40);
   assert.ok(none.notes.some((x) => /omitted: the strategy took every unique sample/.test(x)));
@@ -183,19 +242,37 @@ test('duplicates: one per cluster, never a cluster the strategy used, and matche
   rep[25] = 2; // 25 matches but is a duplicate of 2 (which does not match)
   const dup: Duplicates = { rep, exactPairs: 3, nearPairs: 0 };
   // A strategy that (against the rules) hands back the non-representative 23: its cluster is used up.
-  const select = (budget: number): SelectionResult => ({ strategy: 'random', selected: Int32Array.from([23, ...Array.from({ length: budget - 1 }, (_, j) => j)]), notes: [] });
-  const r = selectWithAlignment({ pool, duplicates: dup, attribution: attributionFor(n), config: cfgWith({ enabled: true, maxShare: 0.5 }), budget: 40, rng: new Rng(3), select });
+  const select = (budget: number): SelectionResult => ({
+    strategy: 'random',
+    selected: Int32Array.from([23, ...Array.from({ length: budget - 1 }, (_, j) => j)]),
+    notes: [],
+  });
+  const r = selectWithAlignment({
+    pool,
+    duplicates: dup,
+    attribution: attributionFor(n),
+    config: cfgWith({ enabled: true, maxShare: 0.5 }),
+    budget: 40,
+    rng: new Rng(3),
+    select,
+  });
   // Matching representatives: 20, 22, 24, 26..39 = 17; target ⌊0.5·40⌋ = 20 → A₀ = 17, strategy(23) takes 23 and 0..21 (incl. 20)
   // → left: 24, 26..39 = 15 → A = 15 → strategy(25) takes 23 and 0..23 → left 24, 26..39 = 15 ≥ 15.
   assert.equal(r.info?.matched, 17);
-  assert.deepEqual(Array.from(r.alignment).sort((a, b) => a - b), [24, ...Array.from({ length: 14 }, (_, j) => 26 + j)]);
+  assert.deepEqual(
+    Array.from(r.alignment).sort((a, b) => a - b),
+    [24, ...Array.from({ length: 14 }, (_, j) => 26 + j)],
+  );
   assert.equal(combinedSelection(r).selected.length, 40);
   // The stand-in strategy breaks the duplicate rule itself (20 and 21, 22 and 23); the alignment stage
   // must neither repeat a cluster nor reuse one of the strategy's.
   const mine = Array.from(r.alignment, (i) => rep[i]);
   assert.equal(new Set(mine).size, mine.length, 'no two alignment samples from one duplicate cluster');
   const theirs = new Set(Array.from(r.capability.selected, (i) => rep[i]));
-  assert.ok(mine.every((c) => !theirs.has(c)), 'no alignment sample from a cluster the strategy used');
+  assert.ok(
+    mine.every((c) => !theirs.has(c)),
+    'no alignment sample from a cluster the strategy used',
+  );
 });
 
 test('the stage is a stratified draw (label value × capability × style) and a seeded shuffle', () => {
@@ -207,7 +284,15 @@ test('the stage is a stratified draw (label value × capability × style) and a 
   const dup = singletons(n);
   const cfg = cfgWith({ enabled: true, predicate: 'label', field: 'task', values: ['a', 'b'], size: 12, maxShare: 0.5 });
   const draw = (seed: number) =>
-    selectWithAlignment({ pool, duplicates: dup, attribution: att, config: cfg, budget: 30, rng: new Rng(seed), select: (b) => ({ strategy: 'random', selected: Int32Array.from({ length: b }, (_, j) => 60 + j), notes: [] }) });
+    selectWithAlignment({
+      pool,
+      duplicates: dup,
+      attribution: att,
+      config: cfg,
+      budget: 30,
+      rng: new Rng(seed),
+      select: (b) => ({ strategy: 'random', selected: Int32Array.from({ length: b }, (_, j) => 60 + j), notes: [] }),
+    });
   const r = draw(7);
   assert.equal(r.alignment.length, 12);
   assert.equal(Array.from(r.alignment).filter((i) => i < 40).length, 8);
@@ -216,9 +301,25 @@ test('the stage is a stratified draw (label value × capability × style) and a 
   assert.deepEqual(Array.from(draw(7).alignment), Array.from(r.alignment), 'same seed, same stage in the same order');
   assert.notDeepEqual(Array.from(draw(8).alignment), Array.from(r.alignment), 'another seed, another draw');
   // Two capabilities: bins split by capability too (hard = i % 2 → 20/20 of a, 10/10 of b → 4,4,2,2).
-  const r2 = selectWithAlignment({ pool, duplicates: dup, attribution: attributionFor(n, 2), config: cfg, budget: 30, rng: new Rng(7), select: (b) => ({ strategy: 'random', selected: Int32Array.from({ length: b }, (_, j) => 60 + j), notes: [] }) });
+  const r2 = selectWithAlignment({
+    pool,
+    duplicates: dup,
+    attribution: attributionFor(n, 2),
+    config: cfg,
+    budget: 30,
+    rng: new Rng(7),
+    select: (b) => ({ strategy: 'random', selected: Int32Array.from({ length: b }, (_, j) => 60 + j), notes: [] }),
+  });
   const count = (pred: (i: number) => boolean) => Array.from(r2.alignment).filter(pred).length;
-  assert.deepEqual([count((i) => i < 40 && i % 2 === 0), count((i) => i < 40 && i % 2 === 1), count((i) => i >= 40 && i % 2 === 0), count((i) => i >= 40 && i % 2 === 1)], [4, 4, 2, 2]);
+  assert.deepEqual(
+    [
+      count((i) => i < 40 && i % 2 === 0),
+      count((i) => i < 40 && i % 2 === 1),
+      count((i) => i >= 40 && i % 2 === 0),
+      count((i) => i >= 40 && i % 2 === 1),
+    ],
+    [4, 4, 2, 2],
+  );
 });
 
 test('appendAlignmentStage: the last stage, kind alignment, its capabilities those of its samples', () => {
@@ -226,7 +327,15 @@ test('appendAlignmentStage: the last stage, kind alignment, its capabilities tho
   const pool = longAnswerPool(n, (i) => i >= 20);
   const dup = singletons(n);
   const att = attributionFor(n, 3);
-  const r = selectWithAlignment({ pool, duplicates: dup, attribution: att, config: cfgWith({ enabled: true, size: 4 }), budget: 20, rng: new Rng(1), select: lowestFirst(pool, dup) });
+  const r = selectWithAlignment({
+    pool,
+    duplicates: dup,
+    attribution: att,
+    config: cfgWith({ enabled: true, size: 4 }),
+    budget: 20,
+    rng: new Rng(1),
+    select: lowestFirst(pool, dup),
+  });
   const caps = [{ index: 0, name: 'x', kind: 'capability' as const, capabilities: [0], samples: Int32Array.from([0, 3]) }];
   const stages = appendAlignmentStage(caps, r, att);
   assert.equal(stages.length, 2);
@@ -248,18 +357,50 @@ function fakeRun(n: number, config: CurationConfig): CurationRun {
   const trajectories = plantedTrajectories([rows(0), rows(1)], [1, 0.5], gradNormSq);
   const capabilities = {
     K,
-    probe: { source: 'clusters', names: ['g0', 'g1'], of: Int32Array.from({ length: n }, (_, i) => i % 2), sizes: Int32Array.from([n / 2, n / 2]) },
-    capabilities: [0, 1].map((k) => ({ index: k, name: `cap ${k}`, groups: [k], size: n / 2, terms: ['t'], labels: [], styles: [{ style: 'short-answer', share: 1 }] })),
+    probe: {
+      source: 'clusters',
+      names: ['g0', 'g1'],
+      of: Int32Array.from({ length: n }, (_, i) => i % 2),
+      sizes: Int32Array.from([n / 2, n / 2]),
+    },
+    capabilities: [0, 1].map((k) => ({
+      index: k,
+      name: `cap ${k}`,
+      groups: [k],
+      size: n / 2,
+      terms: ['t'],
+      labels: [],
+      styles: [{ style: 'short-answer', share: 1 }],
+    })),
     groupCapability: Int32Array.from([0, 1]),
     anchors: new Float32Array(0),
     graph: { edges: [], threshold: 0, resolution: 1, modularity: 0 },
   } as CapabilityModel;
   return {
     input: { datasetPath: '/tmp/cadc-al/data.jsonl', config, cacheDir: null, manifestBase: '/tmp/cadc-al' },
-    summary: { path: '/tmp/cadc-al/data.jsonl', container: 'jsonl', format: 'llava', sha256: 'a'.repeat(64), bytes: 100, lines: n, records: n, samples: n, invalid: 0, diagnosticCounts: {}, diagnostics: [], labelFields: [] },
+    summary: {
+      path: '/tmp/cadc-al/data.jsonl',
+      container: 'jsonl',
+      format: 'llava',
+      sha256: 'a'.repeat(64),
+      bytes: 100,
+      lines: n,
+      records: n,
+      samples: n,
+      invalid: 0,
+      diagnosticCounts: {},
+      diagnostics: [],
+      labelFields: [],
+    },
     pool,
     trajectories,
-    warmup: { samples: 10, checkpoints: [{ t: 1, eta: 1, trainLoss: 2 }, { t: 2, eta: 0.5, trainLoss: 1 }] },
+    warmup: {
+      samples: 10,
+      checkpoints: [
+        { t: 1, eta: 1, trainLoss: 2 },
+        { t: 2, eta: 0.5, trainLoss: 1 },
+      ],
+    },
     capabilities,
     attribution,
     duplicates: singletons(n),
@@ -283,10 +424,19 @@ test('pipeline wiring (any strategy): alignment last, total = budget, attributio
     assert.equal(last.kind, 'alignment');
     assert.equal(last.name, 'Alignment');
     assert.equal(last.id, `s${m.stages.length}`);
-    assert.deepEqual(last.alignment, { predicate: 'long-answer', minAnswerChars: 400, excludedStyles: ['multi-choice', 'yes/no', 'short-answer'], matched: 50, target: 8 });
+    assert.deepEqual(last.alignment, {
+      predicate: 'long-answer',
+      minAnswerChars: 400,
+      excludedStyles: ['multi-choice', 'yes/no', 'short-answer'],
+      matched: 50,
+      target: 8,
+    });
     assert.equal(last.samples.length, 8);
     assert.ok(m.stages.slice(0, -1).every((s) => s.kind === 'capability'));
-    assert.ok(last.samples.every((x) => (x.line - 1) % 4 === 0), 'alignment samples match the predicate');
+    assert.ok(
+      last.samples.every((x) => (x.line - 1) % 4 === 0),
+      'alignment samples match the predicate',
+    );
     // Samples keep their capability (hard label) and influence.
     for (const x of last.samples) {
       const i = x.line - 1;
@@ -298,18 +448,32 @@ test('pipeline wiring (any strategy): alignment last, total = budget, attributio
     assert.equal(new Set(lines).size, 60, 'no overlap between the strategy’s picks and the alignment stage');
     assert.equal(m.budget.selected, 60);
     assert.equal(run.selection.selected.length, 60);
-    assert.equal(m.capabilities.reduce((a, c) => a + c.selected, 0), 60);
+    assert.equal(
+      m.capabilities.reduce((a, c) => a + c.selected, 0),
+      60,
+    );
     const row = attributionOf(run, last.samples[0].line - 1);
     assert.equal(row.stage, last.id);
     assert.equal(row.selected, true);
-    assert.equal(serializeManifest(reselect(fakeRun(n, cfg), { budget: 60, strategy }).manifest), serializeManifest(m), 'byte-identical per seed');
+    assert.equal(
+      serializeManifest(reselect(fakeRun(n, cfg), { budget: 60, strategy }).manifest),
+      serializeManifest(m),
+      'byte-identical per seed',
+    );
     const other = reselect(fakeRun(n, cfgWith({ enabled: true, size: 8 }, { seed: 12 })), { budget: 60, strategy });
-    assert.notDeepEqual(other.manifest.stages.at(-1)!.samples.map((x) => x.line), last.samples.map((x) => x.line), 'another seed, another alignment draw');
+    assert.notDeepEqual(
+      other.manifest.stages.at(-1)!.samples.map((x) => x.line),
+      last.samples.map((x) => x.line),
+      'another seed, another alignment draw',
+    );
   }
   // Off (the default for cadc): no alignment stage, every stage is a capability stage.
   const off = reselect(fakeRun(n, resolveConfig({ seed: 11 })), { budget: 60, strategy: 'cadc' }).manifest;
   assert.ok(off.stages.every((s) => s.kind === 'capability' && s.alignment === undefined));
-  assert.equal(off.stages.reduce((a, s) => a + s.samples.length, 0), 60);
+  assert.equal(
+    off.stages.reduce((a, s) => a + s.samples.length, 0),
+    60,
+  );
 });
 
 test('validator: an alignment stage must be last, carry its predicate, and only it may', () => {
@@ -362,7 +526,8 @@ test('real strategies through selectWithAlignment: cadc and random never pick wh
       config,
       budget: 60,
       rng: new Rng(9).fork('alignment'),
-      select: (b) => getStrategy(s).select({ pool, config, rng: new Rng(9).fork(`select:${s}`), duplicates: dup, attribution: att, capabilities }, b),
+      select: (b) =>
+        getStrategy(s).select({ pool, config, rng: new Rng(9).fork(`select:${s}`), duplicates: dup, attribution: att, capabilities }, b),
     });
     assert.equal(r.alignment.length, 12, '⌊0.2·60⌋');
     assert.equal(r.capability.selected.length, 48);
@@ -380,5 +545,9 @@ test("'auto' through the pipeline: task-balanced ends with an alignment stage, c
   assert.equal(tb.stages.at(-1)!.kind, 'alignment');
   assert.equal(tb.stages.at(-1)!.samples.length, 10, '⌊0.2·50⌋ = 10 of 50 matching');
   assert.equal(tb.stages.flatMap((s) => s.samples).length, 50);
-  for (const s of ['cadc', 'random'] as const) assert.ok(stagesOf(s).stages.every((st) => st.kind === 'capability'), s);
+  for (const s of ['cadc', 'random'] as const)
+    assert.ok(
+      stagesOf(s).stages.every((st) => st.kind === 'capability'),
+      s,
+    );
 });

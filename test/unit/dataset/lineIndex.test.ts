@@ -30,7 +30,11 @@ for (const [name, text] of [
       const index = await buildLineIndex(file, every);
       assert.equal(index.lines, want.length, `line count (every ${every})`);
       const got = await readLines(index, [0, ...want.map((_, i) => i + 1), want.length + 1]);
-      assert.deepEqual([...got.keys()].sort((a, b) => a - b), want.map((_, i) => i + 1), 'only lines that exist');
+      assert.deepEqual(
+        [...got.keys()].sort((a, b) => a - b),
+        want.map((_, i) => i + 1),
+        'only lines that exist',
+      );
       want.forEach((l, i) => assert.equal(got.get(i + 1), l, `line ${i + 1} (every ${every})`));
     }
   });

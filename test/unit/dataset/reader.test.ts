@@ -29,7 +29,10 @@ test('broken JSONL: every problem reported at its line, valid lines still read',
   assert.deepEqual(at('line-too-long'), [9]);
   assert.deepEqual(at('invalid-utf8'), [10]);
   assert.deepEqual(at('crlf'), [1]);
-  assert.deepEqual(samples.map((s) => s.line), [1, 5, 6, 8, 11]);
+  assert.deepEqual(
+    samples.map((s) => s.line),
+    [1, 5, 6, 8, 11],
+  );
   assert.equal(summary.samples, 5);
   assert.equal(summary.invalid, 5);
   assert.equal(summary.records, 10);
@@ -49,14 +52,23 @@ test('broken JSONL: every problem reported at its line, valid lines still read',
 test('formats: LLaVA JSON array, OpenAI parts, The Cauldron, ShareGPT and Alpaca fixtures', async () => {
   const arr = await read(join(FIX, 'array.json'));
   assert.equal(arr.summary.container, 'json-array');
-  assert.deepEqual(arr.samples.map((s) => [s.id, s.line]), [['a1', 2], ['a2', 4]]);
+  assert.deepEqual(
+    arr.samples.map((s) => [s.id, s.line]),
+    [
+      ['a1', 2],
+      ['a2', 4],
+    ],
+  );
   assert.equal(arr.samples[0].turns[0].text, '<image>\nQ1 with "quotes", [brackets] and {braces}');
   const again = await readRecordAt(join(FIX, 'array.json'), arr.samples[1].byteOffset, arr.samples[1].byteLength);
   assert.equal(again?.id, 'a2');
 
   const oa = await read(join(FIX, 'openai.jsonl'));
   assert.equal(oa.samples[0].format, 'openai');
-  assert.deepEqual(oa.samples[0].images.map((i) => i.raw), ['img/a.png']);
+  assert.deepEqual(
+    oa.samples[0].images.map((i) => i.raw),
+    ['img/a.png'],
+  );
   assert.equal(oa.samples[0].turns[0].text, 'What is shown?\n<image>');
 
   const ca = await read(join(FIX, 'cauldron.jsonl'));
@@ -68,7 +80,10 @@ test('formats: LLaVA JSON array, OpenAI parts, The Cauldron, ShareGPT and Alpaca
   assert.equal(sg.summary.format, 'sharegpt');
   assert.equal(sg.samples.length, 6);
   assert.equal(sg.samples[0].images.length, 2);
-  assert.ok(sg.samples[0].images.every((i) => !i.problem), 'mllm_demo_data images resolve');
+  assert.ok(
+    sg.samples[0].images.every((i) => !i.problem),
+    'mllm_demo_data images resolve',
+  );
 
   const al = await read(join(FIXTURES, 'format-fixtures/alpaca_en_demo.json'));
   assert.equal(al.summary.format, 'alpaca');
@@ -107,7 +122,16 @@ test('a symlink that escapes the image root is rejected', async () => {
   try {
     cpSync(join(FIX, 'img/a.png'), join(outside, 'secret.png'));
     symlinkSync(join(outside, 'secret.png'), join(dir, 'link.png'));
-    writeFileSync(join(dir, 'd.jsonl'), JSON.stringify({ image: 'link.png', conversations: [{ from: 'human', value: '<image> ?' }, { from: 'gpt', value: 'x' }] }) + '\n');
+    writeFileSync(
+      join(dir, 'd.jsonl'),
+      JSON.stringify({
+        image: 'link.png',
+        conversations: [
+          { from: 'human', value: '<image> ?' },
+          { from: 'gpt', value: 'x' },
+        ],
+      }) + '\n',
+    );
     const { samples } = await read(join(dir, 'd.jsonl'));
     assert.equal(samples[0].images[0].problem, 'outside-root');
   } finally {

@@ -20,13 +20,23 @@ import { CurationCache } from '../../../src/core/store/cache';
 const REPO = path.resolve(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'cadc-backend-'));
 const logged: string[] = [];
-const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(`warn ${m}`), error: (m: string) => logged.push(`error ${m}`) };
+const log = {
+  info: (m: string) => logged.push(m),
+  warn: (m: string) => logged.push(`warn ${m}`),
+  error: (m: string) => logged.push(`error ${m}`),
+};
 let client: BackendClient;
 
 before(() => {
   const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--only', 'backend'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
-  writeFileSync(path.join(dir, 'd.jsonl'), readFileSync(path.join(REPO, 'demo', 'demo.jsonl'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'd.jsonl'),
+    readFileSync(path.join(REPO, 'demo', 'demo.jsonl'), 'utf8')
+      .split('\n')
+      .slice(0, 300)
+      .join('\n') + '\n',
+  );
   client = new BackendClient(path.join(REPO, 'dist', 'backend.js'), log as unknown as vscode.LogOutputChannel);
 });
 after(() => {
@@ -70,8 +80,14 @@ test('a refused second job gets none of the first job’s progress, and the firs
   const result = await job1;
   assert.equal(result.samples, 300);
   assert.deepEqual(second, [], 'the refused job received no progress');
-  assert.ok(first.length > firstCountAtRefusal, `the first job's progress kept arriving after the refusal (${firstCountAtRefusal} → ${first.length})`);
-  assert.ok(first.some((e) => e.stage === 'select'), 'the first job saw its late stages');
+  assert.ok(
+    first.length > firstCountAtRefusal,
+    `the first job's progress kept arriving after the refusal (${firstCountAtRefusal} → ${first.length})`,
+  );
+  assert.ok(
+    first.some((e) => e.stage === 'select'),
+    'the first job saw its late stages',
+  );
   assert.ok(!logged.some((l) => l.startsWith('warn backend: ignored')), 'every backend message had its protocol shape');
 });
 
@@ -89,13 +105,27 @@ describe('the Capability Map’s data from the backend', () => {
 
   test('the overview carries the manifest’s capabilities and stages and the PCA layout of every sample', async () => {
     const o = await client.mapOverview(run);
-    const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as { capabilities: { id: string; size: number }[]; stages: { id: string; samples: unknown[] }[] };
-    assert.deepEqual(o.capabilities.map((c) => c.id), manifest.capabilities.map((c) => c.id));
-    assert.deepEqual(o.stages.map((s) => [s.id, s.size]), manifest.stages.map((s) => [s.id, s.samples.length]));
+    const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as {
+      capabilities: { id: string; size: number }[];
+      stages: { id: string; samples: unknown[] }[];
+    };
+    assert.deepEqual(
+      o.capabilities.map((c) => c.id),
+      manifest.capabilities.map((c) => c.id),
+    );
+    assert.deepEqual(
+      o.stages.map((s) => [s.id, s.size]),
+      manifest.stages.map((s) => [s.id, s.samples.length]),
+    );
     assert.equal(o.points.capability.length, summary.samples);
     assert.equal(o.points.xy.length, 2 * summary.samples);
-    assert.equal(o.points.selected.reduce((a, b) => a + b, 0), summary.selected);
-    manifest.capabilities.forEach((c, k) => assert.equal(o.points.capability.filter((x) => x === k).length, c.size, `${c.id}: one point per sample`));
+    assert.equal(
+      o.points.selected.reduce((a, b) => a + b, 0),
+      summary.selected,
+    );
+    manifest.capabilities.forEach((c, k) =>
+      assert.equal(o.points.capability.filter((x) => x === k).length, c.size, `${c.id}: one point per sample`),
+    );
     // The layout is the PCA of the influence vectors in the run's table (what the host used to compute).
     const table = (await CurationCache.open(run.cacheDir).openAttributions(run.sha256))!;
     const rows = [...table.scan()];
@@ -104,19 +134,36 @@ describe('the Capability Map’s data from the backend', () => {
     const x = new Float32Array(rows.length * K);
     rows.forEach((r, i) => x.set(r.influence.subarray(0, K), i * K));
     const xy = pca2d(x, rows.length, K);
-    assert.deepEqual(o.points.xy, Array.from(xy, (v) => Math.round(v * 1e4) / 1e4 + 0)); // JSON carries -0 as 0
+    assert.deepEqual(
+      o.points.xy,
+      Array.from(xy, (v) => Math.round(v * 1e4) / 1e4 + 0),
+    ); // JSON carries -0 as 0
   });
 
   test('a table page is filtered and sorted in the backend, with previews read from the dataset', async () => {
-    const page = await client.mapSamples(run, { offset: 0, limit: 50, filter: { selected: true }, sort: { key: 'influence', dir: 'desc' } });
+    const page = await client.mapSamples(run, {
+      offset: 0,
+      limit: 50,
+      filter: { selected: true },
+      sort: { key: 'influence', dir: 'desc' },
+    });
     assert.equal(page.total, summary.selected);
     assert.equal(page.rows.length, Math.min(50, summary.selected));
     assert.ok(page.rows.every((r) => r.selected && r.stage !== null));
-    for (let i = 1; i < page.rows.length; i++) assert.ok(page.rows[i - 1].influence >= page.rows[i].influence, 'sorted by influence, descending');
+    for (let i = 1; i < page.rows.length; i++)
+      assert.ok(page.rows[i - 1].influence >= page.rows[i].influence, 'sorted by influence, descending');
     const text = lines();
     for (const r of page.rows) {
       const first = (JSON.parse(text[r.line - 1]) as { conversations: { value: string }[] }).conversations[0].value;
-      assert.equal(r.preview, first.replace(/<image>/g, '').replace(/\s+/g, ' ').trim().slice(0, 160), `line ${r.line}: its own instruction`);
+      assert.equal(
+        r.preview,
+        first
+          .replace(/<image>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 160),
+        `line ${r.line}: its own instruction`,
+      );
     }
     const cap0 = await client.mapSamples(run, { offset: 0, limit: 10, filter: { capability: 0 }, sort: { key: 'line', dir: 'asc' } });
     assert.equal(cap0.total, summary.capabilities[0].size);

@@ -61,6 +61,16 @@ test('one failing disposal does not stop the others; the error surfaces afterwar
   assert.throws(() => owner.dispose(), /boom/);
   assert.deepEqual(calls, ['a', 'c']);
   assert.doesNotThrow(() => owner.dispose(), 'the second call does nothing');
-  const many = [toDisposable(() => { throw new Error('x'); }), toDisposable(() => { throw new Error('y'); })];
-  assert.throws(() => disposeAll(many), (e: unknown) => e instanceof AggregateError && e.errors.length === 2);
+  const many = [
+    toDisposable(() => {
+      throw new Error('x');
+    }),
+    toDisposable(() => {
+      throw new Error('y');
+    }),
+  ];
+  assert.throws(
+    () => disposeAll(many),
+    (e: unknown) => e instanceof AggregateError && e.errors.length === 2,
+  );
 });

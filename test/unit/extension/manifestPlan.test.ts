@@ -18,12 +18,29 @@ let manifest: Record<string, unknown> & { dataset: { path: string }; stages: { i
 before(() => {
   mkdirSync(ws);
   mkdirSync(outside);
-  const lines = readFileSync(path.join(REPO, 'demo', 'demo.jsonl'), 'utf8').split('\n').slice(0, 300);
+  const lines = readFileSync(path.join(REPO, 'demo', 'demo.jsonl'), 'utf8')
+    .split('\n')
+    .slice(0, 300);
   writeFileSync(path.join(ws, 'd.jsonl'), lines.join('\n') + '\n');
   writeFileSync(path.join(outside, 'd.jsonl'), lines.join('\n') + '\n');
   const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--only', 'cli'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'curate', path.join(ws, 'd.jsonl'), '--out', path.join(ws, 'curation'), '--no-cache', '--budget', '20%', '--json', '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'dist', 'cli.js'),
+      'curate',
+      path.join(ws, 'd.jsonl'),
+      '--out',
+      path.join(ws, 'curation'),
+      '--no-cache',
+      '--budget',
+      '20%',
+      '--json',
+      '--quiet',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   manifest = JSON.parse(readFileSync(path.join(ws, 'curation', 'd.cadc.json'), 'utf8'));
   symlinkSync(outside, path.join(ws, 'linked'));
@@ -32,13 +49,22 @@ before(() => {
 });
 
 /** Writes a variant of the real manifest at `rel` inside the workspace and plans writing it. */
-function plan(rel: string, edit: (m: typeof manifest) => void = () => undefined, opts: { trusted?: boolean; root?: string | undefined; stageSubsets?: boolean } = {}) {
+function plan(
+  rel: string,
+  edit: (m: typeof manifest) => void = () => undefined,
+  opts: { trusted?: boolean; root?: string | undefined; stageSubsets?: boolean } = {},
+) {
   const m = structuredClone(manifest);
   edit(m);
   const file = path.join(ws, rel);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(m));
-  return planManifestWrite({ trusted: opts.trusted ?? true, workspaceRoot: 'root' in opts ? opts.root : ws, manifestPath: file, stageSubsets: opts.stageSubsets ?? true });
+  return planManifestWrite({
+    trusted: opts.trusted ?? true,
+    workspaceRoot: 'root' in opts ? opts.root : ws,
+    manifestPath: file,
+    stageSubsets: opts.stageSubsets ?? true,
+  });
 }
 
 const refused = (pattern: RegExp) => (e: unknown) => e instanceof ManifestRefused && pattern.test(e.message);
@@ -59,15 +85,24 @@ test('untrusted workspaces and manifests outside any workspace folder are refuse
 });
 
 test('an absolute dataset.path is refused by the schema', () => {
-  assert.throws(() => plan('curation/abs.cadc.json', (m) => (m.dataset.path = path.join(outside, 'd.jsonl'))), refused(/not a valid cadc.manifest/));
+  assert.throws(
+    () => plan('curation/abs.cadc.json', (m) => (m.dataset.path = path.join(outside, 'd.jsonl'))),
+    refused(/not a valid cadc.manifest/),
+  );
   assert.throws(() => plan('curation/etc.cadc.json', (m) => (m.dataset.path = '/etc/passwd')), refused(/not a valid/));
 });
 
 test('a dataset.path that climbs out with .. or through a symlinked folder is refused', () => {
-  assert.throws(() => plan('curation/up.cadc.json', (m) => (m.dataset.path = '../../outside/d.jsonl')), refused(/outside|not a file inside/));
+  assert.throws(
+    () => plan('curation/up.cadc.json', (m) => (m.dataset.path = '../../outside/d.jsonl')),
+    refused(/outside|not a file inside/),
+  );
   assert.throws(() => plan('curation/link.cadc.json', (m) => (m.dataset.path = '../linked/d.jsonl')), refused(/outside|not a file inside/));
   // Without stage subsets the dataset is not read, but its path must still stay inside.
-  assert.throws(() => plan('curation/link2.cadc.json', (m) => (m.dataset.path = '../linked/d.jsonl'), { stageSubsets: false }), refused(/outside|not a file inside/));
+  assert.throws(
+    () => plan('curation/link2.cadc.json', (m) => (m.dataset.path = '../linked/d.jsonl'), { stageSubsets: false }),
+    refused(/outside|not a file inside/),
+  );
 });
 
 test('a stage id with separators (or any id not s1..sN) is refused before any file name is built', () => {
@@ -85,5 +120,9 @@ test('a missing dataset fails only when subsets are to be copied from it; not JS
   assert.throws(() => plan('curation/gone.cadc.json', (m) => (m.dataset.path = '../nope.jsonl')), refused(/does not exist/));
   assert.equal(plan('curation/gone.cadc.json', (m) => (m.dataset.path = '../nope.jsonl'), { stageSubsets: false }).dataset, undefined);
   writeFileSync(path.join(ws, 'curation', 'bad.cadc.json'), '{"schema": ');
-  assert.throws(() => planManifestWrite({ trusted: true, workspaceRoot: ws, manifestPath: path.join(ws, 'curation', 'bad.cadc.json'), stageSubsets: true }), refused(/not JSON/));
+  assert.throws(
+    () =>
+      planManifestWrite({ trusted: true, workspaceRoot: ws, manifestPath: path.join(ws, 'curation', 'bad.cadc.json'), stageSubsets: true }),
+    refused(/not JSON/),
+  );
 });

@@ -21,7 +21,8 @@ test('settings that name paths or make CADC write are restricted in untrusted wo
   }
   // Any setting described as a file, folder or root is in the list above (a new one must be added there).
   for (const [key, p] of Object.entries(props)) {
-    if (/\b(file|folder|root)\b/i.test(`${key} ${p.description ?? ''} ${p.markdownDescription ?? ''}`) && !/decorations/.test(key)) assert.ok(sensitive.includes(key), `${key} names a path: restrict it`);
+    if (/\b(file|folder|root)\b/i.test(`${key} ${p.description ?? ''} ${p.markdownDescription ?? ''}`) && !/decorations/.test(key))
+      assert.ok(sensitive.includes(key), `${key} names a path: restrict it`);
   }
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.equal(pkg.capabilities.virtualWorkspaces, false, 'files are local: atomic writes go through node:fs');

@@ -107,7 +107,10 @@ for (const [point, drop, target] of KILLS) {
     const { out, cache } = setup(drop);
     const r = curate(out, cache, { CADC_TEST_KILL_AT: point });
     assert.equal(r.signal, 'SIGKILL', `killed at ${point} (status ${r.status}: ${r.stderr})`);
-    assert.ok(temps().some((f) => target.test(f)), `the kill came inside the window: ${temps().join(', ')}`);
+    assert.ok(
+      temps().some((f) => target.test(f)),
+      `the kill came inside the window: ${temps().join(', ')}`,
+    );
     assert.ok(readFileSync(dataset).equals(datasetBytes), 'the dataset is unchanged');
     assert.ok(readFileSync(join(out, 'demo.cadc.json')).equals(refManifest), 'the existing manifest is intact');
     assert.ok(readFileSync(join(out, 'demo.cadc.attributions.jsonl')).equals(refAttributions), 'the existing attributions are intact');
@@ -124,12 +127,20 @@ test('CADC_TEST_KILL_AT is ignored without CADC_TEST=1', () => {
 
 test('kill -9 of the backend (JSON-RPC) inside a cache write: the next run cleans up and gives the --no-cache manifest', async () => {
   const { out, cache } = setup(/trajectories|attributions/);
-  const child = spawn(process.execPath, [BACKEND], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CADC_TEST: '1', CADC_TEST_KILL_AT: 'write:trajectories-*.bin' } });
+  const child = spawn(process.execPath, [BACKEND], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, CADC_TEST: '1', CADC_TEST_KILL_AT: 'write:trajectories-*.bin' },
+  });
   const exited = new Promise<NodeJS.Signals | null>((done) => child.on('exit', (_code, signal) => done(signal)));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   connection.onError(() => undefined);
   connection.listen();
-  const { command: _c, json: _j, quiet: _q, ...params } = parseArgs(['curate', dataset, '--out', out, '--cache', cache, '--force']) as CurateArgs;
+  const {
+    command: _c,
+    json: _j,
+    quiet: _q,
+    ...params
+  } = parseArgs(['curate', dataset, '--out', out, '--cache', cache, '--force']) as CurateArgs;
   // Never hang the suite: if the kill point is not reached in time, end the backend (the assertions below then fail).
   const guard = setTimeout(() => child.kill('SIGTERM'), 120_000);
   const reply = connection.sendRequest(curateRequest, { ...params, progressToken: 'fault-suite' }).then(
@@ -141,7 +152,10 @@ test('kill -9 of the backend (JSON-RPC) inside a cache write: the next run clean
   connection.dispose();
   assert.equal(signal, 'SIGKILL', 'the backend was killed at its kill point (not by the time guard)');
   assert.equal(await Promise.race([reply, exited.then(() => 'no answer')]), 'no answer');
-  assert.ok(temps().some((f) => /trajectories-\w+\.bin\.cadc-/.test(f)), 'the backend died inside the trajectories write');
+  assert.ok(
+    temps().some((f) => /trajectories-\w+\.bin\.cadc-/.test(f)),
+    'the backend died inside the trajectories write',
+  );
   assert.ok(readFileSync(join(out, 'demo.cadc.json')).equals(refManifest), 'the existing manifest is intact');
   assertRecovered('backend kill', out, cache);
 });
@@ -157,21 +171,46 @@ const editJson = (f: string, edit: (side: Index) => void) => {
 // trajectories and attributions; index and data files); every one must be caught on its own.
 const CORRUPTIONS: [what: string, fits: RegExp, corrupt: (file: string) => void][] = [
   ['truncated to half', /./, (f) => writeFileSync(f, readFileSync(f).subarray(0, readFileSync(f).length >> 1))],
-  ['a flipped byte', /./, (f) => { const b = readFileSync(f); b[b.length >> 1] ^= 0x20; writeFileSync(f, b); }],
-  ['wrong length (data 8 bytes longer, an index array length × 1000)', /./, (f) => (f.endsWith('.bin') ? appendFileSync(f, Buffer.alloc(8)) : editJson(f, (s) => (s.arrays[0].length *= 1000)))],
+  [
+    'a flipped byte',
+    /./,
+    (f) => {
+      const b = readFileSync(f);
+      b[b.length >> 1] ^= 0x20;
+      writeFileSync(f, b);
+    },
+  ],
+  [
+    'wrong length (data 8 bytes longer, an index array length × 1000)',
+    /./,
+    (f) => (f.endsWith('.bin') ? appendFileSync(f, Buffer.alloc(8)) : editJson(f, (s) => (s.arrays[0].length *= 1000))),
+  ],
   ['bad JSON', /\.json$/, (f) => writeFileSync(f, '{"schema": 2, "kind": ')],
-  ['nulls in extra', /\.json$/, (f) => editJson(f, (s) => (s.extra = s.extra ? Object.fromEntries(Object.keys(s.extra).map((k) => [k, null])) : { rows: null }))],
-  ['prototype keys (type "constructor", a __proto__ key)', /\.json$/, (f) => {
-    editJson(f, (s) => (s.arrays[0].type = 'constructor'));
-    writeFileSync(f, readFileSync(f, 'utf8').replace(/^\{/, '{"__proto__":{"polluted":true},'));
-  }],
+  [
+    'nulls in extra',
+    /\.json$/,
+    (f) => editJson(f, (s) => (s.extra = s.extra ? Object.fromEntries(Object.keys(s.extra).map((k) => [k, null])) : { rows: null })),
+  ],
+  [
+    'prototype keys (type "constructor", a __proto__ key)',
+    /\.json$/,
+    (f) => {
+      editJson(f, (s) => (s.arrays[0].type = 'constructor'));
+      writeFileSync(f, readFileSync(f, 'utf8').replace(/^\{/, '{"__proto__":{"polluted":true},'));
+    },
+  ],
 ];
 
 /** What the attribution table's reader (hovers, the quality report) makes of a cache: rows, or undefined and its log. */
 async function readAttributions(cache: string): Promise<{ rows?: number; log: string[] }> {
   const log: string[] = [];
   const sha = createHash('sha256').update(datasetBytes).digest('hex');
-  const table = await CurationCache.open(cache, { info: () => undefined, warn: (m) => log.push(m), error: (m) => log.push(m), debug: () => undefined }).openAttributions(sha);
+  const table = await CurationCache.open(cache, {
+    info: () => undefined,
+    warn: (m) => log.push(m),
+    error: (m) => log.push(m),
+    debug: () => undefined,
+  }).openAttributions(sha);
   if (!table) return { log };
   let rows = 0;
   for (const _ of table.scan()) rows++;
@@ -193,6 +232,10 @@ for (const [what, fits, corrupt] of CORRUPTIONS) {
     for (const e of new Set(hit.map((f) => f.replace(/^.*\/|\.(bin|json)$/g, '')).filter((e) => e !== 'attributions'))) {
       assert.match(log, new RegExp(`cache: ${e} .*deleting it and rebuilding`), `${what} of ${e} is logged`);
     }
-    assert.equal((await readAttributions(cache)).rows, datasetBytes.toString('utf8').trim().split('\n').length, `${what}: the rewritten table has every sample`);
+    assert.equal(
+      (await readAttributions(cache)).rows,
+      datasetBytes.toString('utf8').trim().split('\n').length,
+      `${what}: the rewritten table has every sample`,
+    );
   });
 }

@@ -15,7 +15,20 @@ async function poolOf(rows: Record<string, unknown>[]) {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-labels-'));
   try {
     const file = join(dir, 'd.jsonl');
-    writeFileSync(file, rows.map((r, i) => JSON.stringify({ ...r, conversations: [{ from: 'human', value: `Question ${i % 17}?` }, { from: 'gpt', value: `Answer ${i % 5}` }] })).join('\n'));
+    writeFileSync(
+      file,
+      rows
+        .map((r, i) =>
+          JSON.stringify({
+            ...r,
+            conversations: [
+              { from: 'human', value: `Question ${i % 17}?` },
+              { from: 'gpt', value: `Answer ${i % 5}` },
+            ],
+          }),
+        )
+        .join('\n'),
+    );
     return await buildPool(file, cfg, { checkImages: false });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -35,7 +48,10 @@ test('100 new keys on every row: none becomes a column; real labels stay; one di
   assert.equal(summary.diagnosticCounts['label-fields-dropped'], 1);
   const d = summary.diagnostics.find((x) => x.code === 'label-fields-dropped')!;
   // Per record at most 64 label keys are looked at: task, uid, rare (3 rows) and 61–62 of the k_* keys.
-  assert.match(d.message, /^\d+ field\(s\) were not kept as labels \(\d+ on fewer than 5% of the samples, 1 with too many distinct values\)/);
+  assert.match(
+    d.message,
+    /^\d+ field\(s\) were not kept as labels \(\d+ on fewer than 5% of the samples, 1 with too many distinct values\)/,
+  );
   assert.equal(d.line, 1);
   assert.deepEqual(summary.labelFields, [{ name: 'task', present: 600, distinct: 4 }]);
 });
@@ -50,9 +66,17 @@ test('at most MAX_LABEL_FIELDS columns, the most present first; a label on some 
   const { pool, summary } = await poolOf(rows);
   const fields = Object.keys(pool.labels);
   assert.equal(fields.length, MAX_LABEL_FIELDS);
-  assert.deepEqual(fields, Array.from({ length: MAX_LABEL_FIELDS }, (_, k) => `f${k}`));
-  assert.match(summary.diagnostics.find((x) => x.code === 'label-fields-dropped')!.message, /^9 field\(s\) .*9 over the cap of 32 label fields/);
-  const small = await poolOf(rows.slice(0, 40).map((r, i) => ({ id: r.id, task: `t${i % 2}`, ...(i % 10 === 0 ? { sometimes: 'yes' } : {}) })));
+  assert.deepEqual(
+    fields,
+    Array.from({ length: MAX_LABEL_FIELDS }, (_, k) => `f${k}`),
+  );
+  assert.match(
+    summary.diagnostics.find((x) => x.code === 'label-fields-dropped')!.message,
+    /^9 field\(s\) .*9 over the cap of 32 label fields/,
+  );
+  const small = await poolOf(
+    rows.slice(0, 40).map((r, i) => ({ id: r.id, task: `t${i % 2}`, ...(i % 10 === 0 ? { sometimes: 'yes' } : {}) })),
+  );
   assert.deepEqual([...small.pool.labels.sometimes.codes.subarray(0, 11)], [0, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0]);
   assert.equal(small.summary.diagnosticCounts['label-fields-dropped'], undefined);
 });

@@ -15,7 +15,14 @@ test('a 2 MB answer: answer tokens and styles from its first MAX_FEATURE_CHARS c
   try {
     const file = join(dir, 'd.jsonl');
     const long = 'word '.repeat(400_000);
-    const rec = (id: string, a: string) => JSON.stringify({ id, conversations: [{ from: 'human', value: `Describe ${'the scene '.repeat(30_000)}` }, { from: 'gpt', value: a }] });
+    const rec = (id: string, a: string) =>
+      JSON.stringify({
+        id,
+        conversations: [
+          { from: 'human', value: `Describe ${'the scene '.repeat(30_000)}` },
+          { from: 'gpt', value: a },
+        ],
+      });
     writeFileSync(file, `${rec('big', long)}\n${rec('small', 'A short answer.')}\n`);
     const { pool } = await buildPool(file, resolveConfig({ features: { images: false } }), { checkImages: false });
     assert.equal(pool.n, 2);
@@ -33,7 +40,16 @@ test('one task-field order for probe groups and for tasks: source before categor
   try {
     const file = join(dir, 'd.jsonl');
     const rows = Array.from({ length: 40 }, (_, i) =>
-      JSON.stringify({ id: `r${i}`, category: `cat${i % 4}`, source: `src${i % 5}`, subtask: `sub${i % 3}`, conversations: [{ from: 'human', value: `Question ${i}?` }, { from: 'gpt', value: `Answer ${i}.` }] }),
+      JSON.stringify({
+        id: `r${i}`,
+        category: `cat${i % 4}`,
+        source: `src${i % 5}`,
+        subtask: `sub${i % 3}`,
+        conversations: [
+          { from: 'human', value: `Question ${i}?` },
+          { from: 'gpt', value: `Answer ${i}.` },
+        ],
+      }),
     );
     writeFileSync(file, `${rows.join('\n')}\n`);
     const config = resolveConfig({ features: { images: false } });

@@ -30,7 +30,15 @@ test('fuzz: 20,000 hostile lines through `cadc curate` — exit 0, every bad lin
   const r = box.cadc(['curate', file, '--out', join(box.out, 'curation'), '--json', '--attributions', '--quiet', '--seed', '1']);
   assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr.slice(0, 2000)}`);
   assert.ok(r.stdout.length < 4 << 20, `--json output is ${r.stdout.length} chars`);
-  const out = JSON.parse(r.stdout) as { samples: number; invalidLines: number; selected: number; manifest: string; attributions: string; diagnosticCounts: Record<string, number>; diagnostics: DatasetDiagnostic[] };
+  const out = JSON.parse(r.stdout) as {
+    samples: number;
+    invalidLines: number;
+    selected: number;
+    manifest: string;
+    attributions: string;
+    diagnosticCounts: Record<string, number>;
+    diagnostics: DatasetDiagnostic[];
+  };
 
   // Counts: every bad line is one invalid record, with the code the truth expects.
   assert.equal(out.samples, truth.good.length);
@@ -55,14 +63,21 @@ test('fuzz: 20,000 hostile lines through `cadc curate` — exit 0, every bad lin
   );
 
   // Every good line is a sample (the attributions list every sample by line); no bad line is one.
-  const sampleLines = readFileSync(out.attributions, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number }).line);
+  const sampleLines = readFileSync(out.attributions, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { line: number }).line);
   assert.deepEqual(sampleLines, truth.good);
   const manifest = JSON.parse(readFileSync(out.manifest, 'utf8')) as { stages: { samples: { line: number }[] }[] };
   const selected = manifest.stages.flatMap((s) => s.samples.map((x) => x.line));
   assert.equal(selected.length, out.selected);
   assert.ok(selected.length > 0);
   const good = new Set(truth.good);
-  assert.deepEqual(selected.filter((l) => !good.has(l)), [], 'selected lines are good lines');
+  assert.deepEqual(
+    selected.filter((l) => !good.has(l)),
+    [],
+    'selected lines are good lines',
+  );
 
   // The line index (hovers, previews) numbers lines as the reader does: good lines are JSON
   // records, wrong-shape lines JSON of another shape, invalid-json lines not JSON.
@@ -78,9 +93,18 @@ test('fuzz: 20,000 hostile lines through `cadc curate` — exit 0, every bad lin
   };
   const byCode = (code: string) => [...truth.bad].filter(([, c]) => c === code).map(([l]) => l);
   const text = await readLines(index, [...truth.good, ...byCode('wrong-shape'), ...byCode('invalid-json')], 16 << 20);
-  assert.deepEqual(truth.good.filter((l) => !parses(text.get(l))), []);
-  assert.deepEqual(byCode('wrong-shape').filter((l) => !parses(text.get(l))), []);
-  assert.deepEqual(byCode('invalid-json').filter((l) => parses(text.get(l))), []);
+  assert.deepEqual(
+    truth.good.filter((l) => !parses(text.get(l))),
+    [],
+  );
+  assert.deepEqual(
+    byCode('wrong-shape').filter((l) => !parses(text.get(l))),
+    [],
+  );
+  assert.deepEqual(
+    byCode('invalid-json').filter((l) => parses(text.get(l))),
+    [],
+  );
 
   // The dataset was only read.
   assert.equal(statSync(file).size, truth.bytes);

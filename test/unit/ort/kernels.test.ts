@@ -9,7 +9,9 @@ import { Rng } from '../../../src/core/util/rng';
 
 test('matmulNT matches a JS reference on a random case', async () => {
   const rng = new Rng(5);
-  const m = 37, k = 19, n = 23;
+  const m = 37,
+    k = 19,
+    n = 23;
   const a = Float32Array.from({ length: m * k }, () => rng.normal());
   const b = Float32Array.from({ length: n * k }, () => rng.normal());
   const y = await matmulNT(a, m, k, b, n);
@@ -29,7 +31,10 @@ test('matmulNT on a hand-computed case and shape errors', async () => {
 
 test('rowNormalize gives unit rows and keeps zero rows zero', async () => {
   const y = await rowNormalize(new Float32Array([3, 4, 0, 0, 1, 0]), 3, 2);
-  assert.deepEqual(Array.from(y).map((v) => Math.round(v * 1e6) / 1e6), [0.6, 0.8, 0, 0, 1, 0]);
+  assert.deepEqual(
+    Array.from(y).map((v) => Math.round(v * 1e6) / 1e6),
+    [0.6, 0.8, 0, 0, 1, 0],
+  );
 });
 
 test('onnxruntime leaves no telemetry files in HOME when telemetry is off', () => {

@@ -25,7 +25,11 @@ function sources(dir: string): string[] {
 function importsOf(file: string): string[] {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
   return info.importedFiles.map(({ fileName }) =>
-    fileName.startsWith('.') ? relative(CORE, resolve(dirname(file), fileName)).split(sep).join('/') : fileName,
+    fileName.startsWith('.')
+      ? relative(CORE, resolve(dirname(file), fileName))
+          .split(sep)
+          .join('/')
+      : fileName,
   );
 }
 
@@ -50,7 +54,11 @@ test('no room of the core imports the pipeline but the pipeline itself', () => {
     .filter((f) => !f.room.startsWith('pipeline/') && !ABOVE_PIPELINE.has(f.room))
     .flatMap((f) => f.imports.filter((i) => i.startsWith('pipeline/') || i === 'pipeline').map((i) => `${f.room} → ${i}`));
   assert.deepEqual(up, []);
-  for (const room of ABOVE_PIPELINE) assert.ok(files.some((f) => f.room === room), `${room} (listed as above the pipeline) exists`);
+  for (const room of ABOVE_PIPELINE)
+    assert.ok(
+      files.some((f) => f.room === room),
+      `${room} (listed as above the pipeline) exists`,
+    );
 });
 
 test('the core never imports vscode', () => {

@@ -6,8 +6,14 @@ test('topEigenvectors finds the eigenvectors of a known symmetric matrix', () =>
   // diag(5, 2, 1) rotated: eigenvectors are the basis vectors.
   const m = new Float64Array([5, 0, 0, 0, 2, 0, 0, 0, 1]);
   const [v1, v2] = topEigenvectors(m, 3, 2);
-  assert.deepEqual(Array.from(v1).map((x) => Math.round(Math.abs(x) * 1e6) / 1e6), [1, 0, 0]);
-  assert.deepEqual(Array.from(v2).map((x) => Math.round(Math.abs(x) * 1e6) / 1e6), [0, 1, 0]);
+  assert.deepEqual(
+    Array.from(v1).map((x) => Math.round(Math.abs(x) * 1e6) / 1e6),
+    [1, 0, 0],
+  );
+  assert.deepEqual(
+    Array.from(v2).map((x) => Math.round(Math.abs(x) * 1e6) / 1e6),
+    [0, 1, 0],
+  );
 });
 
 test('pca2d puts the largest-variance direction on x and separates planted clusters', () => {

@@ -9,7 +9,6 @@ import { validateManifest } from '../../../src/core/curriculum/validate';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { FIXTURES } from '../helpers';
 
-
 test('a probe file defines the probe groups; pool samples land in their nearest probe group', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-probe-'));
   try {
@@ -31,7 +30,10 @@ test('a probe file defines the probe groups; pool samples land in their nearest 
     assert.deepEqual([...run.capabilities.probe.names].sort(), [...want].sort());
     assert.ok(run.capabilities.K >= 2);
     assert.equal(run.capabilities.probe.of.length, 205);
-    assert.ok(Array.from(run.capabilities.probe.of).every((g) => g >= 0 && g < 4), 'every pool sample has a probe group');
+    assert.ok(
+      Array.from(run.capabilities.probe.of).every((g) => g >= 0 && g < 4),
+      'every pool sample has a probe group',
+    );
     assert.equal(run.manifest.probe.file, 'probe.jsonl');
     assert.equal(run.selection.selected.length, 41);
     assert.deepEqual(validateManifest(JSON.parse(serializeManifest(run.manifest))), { valid: true, errors: [] });

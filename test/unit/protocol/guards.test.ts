@@ -3,9 +3,21 @@
 // a reason that names the field, never echoing the input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkComparison, checkCurateSummary, checkLog, checkMapMessage, checkProgress, checkQualityReport, ProtocolError } from '../../../src/protocol/guards';
+import {
+  checkComparison,
+  checkCurateSummary,
+  checkLog,
+  checkMapMessage,
+  checkProgress,
+  checkQualityReport,
+  ProtocolError,
+} from '../../../src/protocol/guards';
 
-const samples = (over: Record<string, unknown> = {}, filter: Record<string, unknown> = {}, sort: Record<string, unknown> = { key: 'line', dir: 'asc' }) => ({
+const samples = (
+  over: Record<string, unknown> = {},
+  filter: Record<string, unknown> = {},
+  sort: Record<string, unknown> = { key: 'line', dir: 'asc' },
+) => ({
   type: 'getSamples',
   requestId: 1001,
   offset: 0,
@@ -72,7 +84,11 @@ test('hostile webview messages are refused, naming what is wrong', () => {
 });
 
 test('backend messages: the shapes the extension relies on are checked', () => {
-  assert.deepEqual(checkProgress({ stage: 'trajectories', fraction: 0.5, message: 'checkpoint 2/4' }), { stage: 'trajectories', fraction: 0.5, message: 'checkpoint 2/4' });
+  assert.deepEqual(checkProgress({ stage: 'trajectories', fraction: 0.5, message: 'checkpoint 2/4' }), {
+    stage: 'trajectories',
+    fraction: 0.5,
+    message: 'checkpoint 2/4',
+  });
   assert.throws(() => checkProgress({ stage: 'evil', fraction: 0.5 }), ProtocolError);
   assert.throws(() => checkProgress({ stage: 'read', fraction: 2 }), ProtocolError);
   assert.throws(() => checkLog({ level: 'constructor', message: 'x' }), ProtocolError, 'a log level that would index the log object');
@@ -94,7 +110,22 @@ test('backend messages: the shapes the extension relies on are checked', () => {
   };
   assert.equal(checkCurateSummary(summary), summary);
   assert.throws(() => checkCurateSummary({ ...summary, manifest: undefined }), /manifest/);
-  assert.throws(() => checkCurateSummary({ ...summary, stages: [{ id: '../s1', kind: 'capability', capabilities: [], size: 0 }] }), /\/stages\/0\/id/);
+  assert.throws(
+    () => checkCurateSummary({ ...summary, stages: [{ id: '../s1', kind: 'capability', capabilities: [], size: 0 }] }),
+    /\/stages\/0\/id/,
+  );
   assert.throws(() => checkQualityReport({ schema: 'cadc.report/v1', dataset: {}, warnings: [] }), /pool/);
-  assert.throws(() => checkComparison({ schema: 'other', dataset: {}, budget: { requested: 1, count: 1 }, strategies: [], overlap: [], pool: {}, warnings: [] }), /schema/);
+  assert.throws(
+    () =>
+      checkComparison({
+        schema: 'other',
+        dataset: {},
+        budget: { requested: 1, count: 1 },
+        strategies: [],
+        overlap: [],
+        pool: {},
+        warnings: [],
+      }),
+    /schema/,
+  );
 });

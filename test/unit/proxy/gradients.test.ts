@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../src/core/config';
 import { computeTrajectories, fromHalf, toHalf } from '../../../src/core/gradients/trajectories';
-import { batchFeeds, buildTrainGraph, buildTrajectoryGraph, initWeights, makeEmbedding, makeProjections, proxyShape, session, weightFeeds } from '../../../src/core/proxy/model';
+import {
+  batchFeeds,
+  buildTrainGraph,
+  buildTrajectoryGraph,
+  initWeights,
+  makeEmbedding,
+  makeProjections,
+  proxyShape,
+  session,
+  weightFeeds,
+} from '../../../src/core/proxy/model';
 import type { ProxyShape } from '../../../src/core/proxy/model';
 import { warmUp } from '../../../src/core/proxy/warmup';
 import { tensor } from '../../../src/core/ort/session';
@@ -11,7 +21,14 @@ import { Rng } from '../../../src/core/util/rng';
 import { tinyPool } from '../helpers';
 
 /** Float64 JS reference of the proxy: mean loss over the given samples. */
-function refLoss(pool: ReturnType<typeof tinyPool>, shape: ProxyShape, emb: Float32Array, w1: Float64Array, w2: Float64Array, idx: number[]): number {
+function refLoss(
+  pool: ReturnType<typeof tinyPool>,
+  shape: ProxyShape,
+  emb: Float32Array,
+  w1: Float64Array,
+  w2: Float64Array,
+  idx: number[],
+): number {
   const { embedDim: E, imageDim: F, hidden: H, vocab: V, din, maxNgrams: L } = shape;
   let total = 0;
   for (const i of idx) {
@@ -35,7 +52,8 @@ function refLoss(pool: ReturnType<typeof tinyPool>, shape: ProxyShape, emb: Floa
     for (let v = 0; v < V; v++) for (let h = 0; h <= H; h++) logits[v] += w2[v * (H + 1) + h] * h1[h];
     const max = Math.max(...logits);
     const lse = max + Math.log(logits.reduce((a, l) => a + Math.exp(l - max), 0));
-    const a0 = pool.answerPtr[i], a1 = pool.answerPtr[i + 1];
+    const a0 = pool.answerPtr[i],
+      a1 = pool.answerPtr[i + 1];
     let l = 0;
     for (let j = a0; j < a1; j++) l -= (logits[pool.answerTokens[j]] - lse) / (a1 - a0);
     total += l;
@@ -52,9 +70,15 @@ test('training-graph gradients match central finite differences of a float64 ref
   for (let i = 0; i < w2.length; i++) w2[i] += rng.normal() * 0.5; // non-trivial output layer
   const idx = [0, 1, 2, 3, 4, 5];
   const s = await session(buildTrainGraph(shape, emb));
-  const r = await s.run({ ...batchFeeds(pool, shape, idx, 0, 6), ...weightFeeds(shape, w1, w2), scale: tensor('float32', new Float32Array([1 / 6]), [1]) });
-  const gw1 = r.gw1.data as Float32Array, gw2 = r.gw2.data as Float32Array;
-  const W1 = Float64Array.from(w1), W2 = Float64Array.from(w2);
+  const r = await s.run({
+    ...batchFeeds(pool, shape, idx, 0, 6),
+    ...weightFeeds(shape, w1, w2),
+    scale: tensor('float32', new Float32Array([1 / 6]), [1]),
+  });
+  const gw1 = r.gw1.data as Float32Array,
+    gw2 = r.gw2.data as Float32Array;
+  const W1 = Float64Array.from(w1),
+    W2 = Float64Array.from(w2);
   assert.ok(Math.abs((r.loss.data as Float32Array)[0] - refLoss(pool, shape, emb, W1, W2, idx)) < 1e-5, 'loss matches');
   const eps = 1e-5;
   const check = (W: Float64Array, g: Float32Array, name: string) => {
@@ -87,8 +111,12 @@ test('per-sample projected gradient equals (P_o ⊗ P_i) applied to the explicit
     const feeds = { ...batchFeeds(pool, shape, [i], 0, 1), ...weightFeeds(shape, w1, w2) };
     const t = await sTraj.run(feeds);
     const full = await sTrain.run({ ...feeds, scale: tensor('float32', new Float32Array([1]), [1]) });
-    const G2 = full.gw2.data as Float32Array, G1 = full.gw1.data as Float32Array;
-    const V = shape.vocab, H1 = shape.hidden + 1, H = shape.hidden, din = shape.din;
+    const G2 = full.gw2.data as Float32Array,
+      G1 = full.gw1.data as Float32Array;
+    const V = shape.vocab,
+      H1 = shape.hidden + 1,
+      H = shape.hidden,
+      din = shape.din;
     const expect: number[] = [];
     // vec((P2o G2 P2iᵀ)) then vec(P1o G1 P1iᵀ), row-major over (a, b).
     const projLayer = (G: Float32Array, Po: Float32Array, Pi: Float32Array, rows: number, cols: number) => {
@@ -111,7 +139,10 @@ test('per-sample projected gradient equals (P_o ⊗ P_i) applied to the explicit
 
 test('warm-up lowers the loss, and the same seed gives byte-identical trajectories', async () => {
   const pool = tinyPool(300);
-  const cfg = resolveConfig({ proxy: { embedDim: 8, hiddenDim: 8, minWarmup: 200, checkpoints: 3, learningRate: 0.02 }, gradients: { projectionDim: 2, batchSize: 64 } });
+  const cfg = resolveConfig({
+    proxy: { embedDim: 8, hiddenDim: 8, minWarmup: 200, checkpoints: 3, learningRate: 0.02 },
+    gradients: { projectionDim: 2, batchSize: 64 },
+  });
   const a = await warmUp(pool, cfg, new Rng(9));
   assert.equal(a.checkpoints.length, 3);
   assert.ok(a.checkpoints[2].trainLoss < a.checkpoints[0].trainLoss, `loss ${a.checkpoints.map((c) => c.trainLoss)}`);
@@ -128,5 +159,6 @@ test('warm-up lowers the loss, and the same seed gives byte-identical trajectori
 });
 
 test('float16 conversion round-trips unit-vector entries', () => {
-  for (const x of [0, 1, -1, 0.5, 0.1234, -0.0078125, 3e-5, 65504]) assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 1e-3 + 1e-7, `${x}`);
+  for (const x of [0, 1, -1, 0.5, 0.1234, -0.0078125, 3e-5, 65504])
+    assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 1e-3 + 1e-7, `${x}`);
 });

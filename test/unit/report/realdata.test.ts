@@ -47,8 +47,11 @@ test('llava-eval-pool: rows per source, POPE yes/no questions and answers, image
   // POPE: the question line (the human turn minus <image> and the answer-format line) is a yes/no
   // question by its form, and the answer starts with yes/no.
   const pope = all.filter((r) => r.row.source === 'pope');
-  const questionLine = (r: Row) => r.conversations[0].value.split('\n').filter((l) => l !== '<image>' && !l.startsWith('Answer the question'))[0] ?? '';
-  const yesNoForm = pope.filter((r) => /^(is|are|does|do|did|can|was|were|has|have)\s.*\?$/i.test(questionLine(r.row)) && !/\sor\s/i.test(questionLine(r.row)));
+  const questionLine = (r: Row) =>
+    r.conversations[0].value.split('\n').filter((l) => l !== '<image>' && !l.startsWith('Answer the question'))[0] ?? '';
+  const yesNoForm = pope.filter(
+    (r) => /^(is|are|does|do|did|can|was|were|has|have)\s.*\?$/i.test(questionLine(r.row)) && !/\sor\s/i.test(questionLine(r.row)),
+  );
   const answeredYesNo = yesNoForm.filter((r) => /^(yes|no)\b/i.test(r.row.conversations[1].value.trim()));
   assert.ok(report.selection);
   assert.equal(report.selection.samples, 743);
@@ -79,7 +82,10 @@ test('vision-flan-205: exactly the one missing image file; tasks; answer words',
   assert.equal(report.pool.correctness.imageProblems.missing, 1);
   const tasks = report.pool.diversity.labels.find((l) => l.field === 'task_name');
   assert.equal(tasks?.distinct.distinct, new Set(all.map((r) => (r.row as { task_name?: string }).task_name)).size);
-  const words = all.reduce((n, r) => n + r.row.conversations.filter((c) => c.from === 'gpt').reduce((m, c) => m + (c.value.match(/\S+/g) ?? []).length, 0), 0);
+  const words = all.reduce(
+    (n, r) => n + r.row.conversations.filter((c) => c.from === 'gpt').reduce((m, c) => m + (c.value.match(/\S+/g) ?? []).length, 0),
+    0,
+  );
   assert.equal(report.pool.complexity.answerWords.mean, Math.round((words / all.length) * 1e6) / 1e6);
 });
 
@@ -87,10 +93,22 @@ test('owleval: rows per model; the same question+image answered by several model
   const all = rows(OWL);
   const report = await buildQualityReport(OWL);
   const model = report.pool.diversity.labels.find((l) => l.field === 'model');
-  assert.deepEqual(new Map(model?.top.map((v) => [v.value, v.count])), countBy(all, (r) => r.row.model ?? ''));
+  assert.deepEqual(
+    new Map(model?.top.map((v) => [v.value, v.count])),
+    countBy(all, (r) => r.row.model ?? ''),
+  );
   // Groups of rows with the same (trimmed, lower-cased) first question and image, size ≥ 2.
-  const key = (r: Row) => `${r.conversations[0].value.replace(/<image>/g, '').trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?\s]+$/, '')}|${r.image}`;
+  const key = (r: Row) =>
+    `${r.conversations[0].value
+      .replace(/<image>/g, '')
+      .trim()
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .replace(/[.!?\s]+$/, '')}|${r.image}`;
   const groups = [...countBy(all, (r) => key(r.row)).values()].filter((n) => n >= 2);
   assert.equal(report.pool.correctness.duplicates.groups, groups.length);
-  assert.equal(report.pool.correctness.duplicates.samples, groups.reduce((a, b) => a + b, 0));
+  assert.equal(
+    report.pool.correctness.duplicates.samples,
+    groups.reduce((a, b) => a + b, 0),
+  );
 });

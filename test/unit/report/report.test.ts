@@ -30,7 +30,8 @@ function row(id: string, conv: Conv, extra: Record<string, unknown> = {}): strin
   return JSON.stringify({ id, ...extra, conversations });
 }
 
-const LONG_CUT = 'The man is standing next to a red car parked on the side of a busy street while people walk past him and the sun sets behind the tall buildings in the';
+const LONG_CUT =
+  'The man is standing next to a red car parked on the side of a busy street while people walk past him and the sun sets behind the tall buildings in the';
 const LONG_OK = `${LONG_CUT} distance.`;
 
 // Line numbers are 1-based; comments give what each row contributes.
@@ -89,7 +90,10 @@ test('signals: options, option answers, truncation, templates', () => {
     parseOptions('Options: (a) red (b) green (c) blue').map((o) => o.text),
     ['red', 'green', 'blue'],
   );
-  assert.deepEqual(parseOptions('Team B and Team C.\nA. x\nB. y').map((o) => o.letter), ['A', 'B']);
+  assert.deepEqual(
+    parseOptions('Team B and Team C.\nA. x\nB. y').map((o) => o.letter),
+    ['A', 'B'],
+  );
   assert.deepEqual(parseOptions('Just a question about plan B.'), []);
   const opts = parseOptions('A. a cat\nB. a dog');
   assert.equal(answersOption(opts, '(B)'), true);
@@ -103,7 +107,10 @@ test('signals: options, option answers, truncation, templates', () => {
   assert.equal(truncation(LONG_CUT), 'no-terminal-punctuation');
   assert.equal(truncation(LONG_OK), null);
   assert.equal(truncation(`${LONG_OK.slice(0, -1)}!")`), null);
-  assert.equal(instructionTemplate('<image>\nIs there a cat in the image?\nAnswer the question using a single word or phrase.'), 'is there a … answer the question');
+  assert.equal(
+    instructionTemplate('<image>\nIs there a cat in the image?\nAnswer the question using a single word or phrase.'),
+    'is there a … answer the question',
+  );
   assert.equal(instructionTemplate('How many "big dogs" are there in 3 rooms?'), 'how many ‹q›');
   assert.equal(instructionTemplate('What is 12 plus 7?'), 'what is ‹n›');
   assert.equal(instructionTemplate('Which?\nA. red\nB. blue'), 'which? … ‹opt›');
@@ -225,7 +232,15 @@ test('manifest + attributions: selection from stages, per-capability pool and se
     ],
     stages: [
       { id: 's1', name: 'one', capabilities: ['c1'], samples: [{ line: 1, id: 'a', capability: 'c1', influence: 0 }] },
-      { id: 's2', name: 'two', capabilities: ['c2'], samples: [{ line: 4, id: 'd', capability: 'c2', influence: 0 }, { line: 6, id: 'f', capability: 'c2', influence: 0 }] },
+      {
+        id: 's2',
+        name: 'two',
+        capabilities: ['c2'],
+        samples: [
+          { line: 4, id: 'd', capability: 'c2', influence: 0 },
+          { line: 6, id: 'f', capability: 'c2', influence: 0 },
+        ],
+      },
     ],
   };
   const mPath = join(dir, 'hand.cadc.json');
@@ -234,10 +249,13 @@ test('manifest + attributions: selection from stages, per-capability pool and se
   const r1 = await buildQualityReport(ds, { manifest: mPath });
   assert.equal(r1.capabilitySource, 'manifest');
   assert.equal(r1.selection?.samples, 3);
-  assert.deepEqual(r1.perCapability?.map((c) => [c.id, c.name, c.pool?.samples, c.selection?.samples]), [
-    ['c1', 'yes-no things', undefined, 1],
-    ['c2', 'the rest', undefined, 2],
-  ]);
+  assert.deepEqual(
+    r1.perCapability?.map((c) => [c.id, c.name, c.pool?.samples, c.selection?.samples]),
+    [
+      ['c1', 'yes-no things', undefined, 1],
+      ['c2', 'the rest', undefined, 2],
+    ],
+  );
   assert.ok(r1.warnings.some((w) => /different file/.test(w)));
   // With the attributions file beside the manifest: every sample has a capability (lines 1–3 c1, rest c2).
   const rows = Array.from({ length: 18 }, (_, i) => JSON.stringify({ line: i + 1, capability: i < 3 ? 'c1' : 'c2' }));
@@ -257,7 +275,17 @@ test('manifest + attributions: selection from stages, per-capability pool and se
 
 test('Markdown: tables, and dataset text escaped', async () => {
   const f = join(dir, 'evil.jsonl');
-  writeFileSync(f, `${row('1', [['<script>alert(1)</script> | `x` what?', 'ok'], ['and?', 'yes']], { task: 'a|b\n<img src=x>' })}\n`);
+  writeFileSync(
+    f,
+    `${row(
+      '1',
+      [
+        ['<script>alert(1)</script> | `x` what?', 'ok'],
+        ['and?', 'yes'],
+      ],
+      { task: 'a|b\n<img src=x>' },
+    )}\n`,
+  );
   const r = await buildQualityReport(f, { lines: { name: 'sel|`x`', lines: [1] } });
   const md = reportToMarkdown(r);
   assert.match(md, /\| figure \| pool \| selection \| Δ selection − pool \|/);

@@ -57,7 +57,17 @@ function mmssrCase() {
   const ocr = [2, 1, 4, 3, 4];
   ocr.forEach((v, j) => (values[(8 + j) * C + OCR] = v));
   const has = Uint8Array.from({ length: 14 }, (_, i) => (i < 13 ? 1 : 0));
-  const scores: CapabilityScores = { sha256: 'x', capabilities: MMSSR_CAPABILITIES, C, n: 14, values, has, scored: 13, rows: 13, warnings: [] };
+  const scores: CapabilityScores = {
+    sha256: 'x',
+    capabilities: MMSSR_CAPABILITIES,
+    C,
+    n: 14,
+    values,
+    has,
+    scored: 13,
+    rows: 13,
+    warnings: [],
+  };
   const duplicates = identity(14);
   duplicates.rep[5] = 4;
   return { pool, scores, duplicates };
@@ -115,7 +125,14 @@ test('mmssr without imported scores: CADC capabilities stand in, by z-scored inf
   const inf0 = [0.1, 0.9, 0.3, 0.8, 0.2, 0.4];
   inf0.forEach((v, i) => (influence[i * K] = v));
   [0.5, 0.7, 0.6, 0.2].forEach((v, j) => (influence[(6 + j) * K + 1] = v));
-  const attribution: Attribution = { K, influence, hard, selfInfluence: new Float32Array(n), mean: Float64Array.from([0.3, 0.2]), std: Float64Array.from([0.5, 2]) };
+  const attribution: Attribution = {
+    K,
+    influence,
+    hard,
+    selfInfluence: new Float32Array(n),
+    mean: Float64Array.from([0.3, 0.2]),
+    std: Float64Array.from([0.5, 2]),
+  };
   const r = getStrategy('mmssr').select(ctxOf(pool, { attribution }), 4);
   // waterFill(4, [6, 4]) = [2, 2]; one style bin each: c0 top 2 by z → 1, 3; c1 → 7, 8.
   assert.deepEqual(Array.from(r.selected), [1, 3, 7, 8]);
@@ -128,7 +145,11 @@ test('mmssr without imported scores: CADC capabilities stand in, by z-scored inf
 
 test('task-balanced: cap = B / #tasks with the unused quota of small tasks redistributed (2, 10, 10 → 2, 5, 5)', () => {
   const pool = tinyPool(22);
-  label(pool, 'task_name', pool.ids.map((_, i) => (i < 2 ? 'small' : i < 12 ? 'big1' : 'big2')));
+  label(
+    pool,
+    'task_name',
+    pool.ids.map((_, i) => (i < 2 ? 'small' : i < 12 ? 'big1' : 'big2')),
+  );
   const r = getStrategy('task-balanced').select(ctxOf(pool), 12);
   const count = (lo: number, hi: number) => Array.from(r.selected).filter((i) => i >= lo && i < hi).length;
   assert.deepEqual([count(0, 2), count(2, 12), count(12, 22)], [2, 5, 5]);
@@ -142,16 +163,34 @@ test('task-balanced: cap = B / #tasks with the unused quota of small tasks redis
 
 test('task-balanced: unlabelled samples form their own task; taskField picks the field; probe groups as a fallback', () => {
   const pool = tinyPool(12);
-  label(pool, 'source', pool.ids.map((_, i) => (i < 8 ? 'a' : null)));
-  label(pool, 'kind', pool.ids.map((_, i) => (i % 2 ? 'odd' : 'even')));
+  label(
+    pool,
+    'source',
+    pool.ids.map((_, i) => (i < 8 ? 'a' : null)),
+  );
+  label(
+    pool,
+    'kind',
+    pool.ids.map((_, i) => (i % 2 ? 'odd' : 'even')),
+  );
   const r = getStrategy('task-balanced').select(ctxOf(pool), 6);
   assert.equal(Array.from(r.selected).filter((i) => i >= 8).length, 3, "'(none)' is a task of its own: 6 → 3 + 3");
   assert.ok(r.notes.some((x) => x.includes("'(none)'")));
   const byKind = getStrategy('task-balanced').select(ctxOf(pool, {}, { selection: { taskField: 'kind' } }), 6);
   assert.equal(Array.from(byKind.selected).filter((i) => i % 2 === 1).length, 3);
-  assert.throws(() => getStrategy('task-balanced').select(ctxOf(pool, {}, { selection: { taskField: 'nope' } }), 6), /No label field 'nope'/);
+  assert.throws(
+    () => getStrategy('task-balanced').select(ctxOf(pool, {}, { selection: { taskField: 'nope' } }), 6),
+    /No label field 'nope'/,
+  );
   const bare = tinyPool(9);
-  const capabilities = { probe: { source: 'clusters', names: ['g0', 'g1', 'g2'], of: Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1, 2]), sizes: Int32Array.from([7, 1, 1]) } } as unknown as CapabilityModel;
+  const capabilities = {
+    probe: {
+      source: 'clusters',
+      names: ['g0', 'g1', 'g2'],
+      of: Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1, 2]),
+      sizes: Int32Array.from([7, 1, 1]),
+    },
+  } as unknown as CapabilityModel;
   const p = getStrategy('task-balanced').select(ctxOf(bare, { capabilities }), 6);
   assert.deepEqual(
     [0, 1, 2].map((g) => Array.from(p.selected).filter((i) => capabilities.probe.of[i] === g).length),
@@ -178,7 +217,17 @@ test('less: per-group influence in ORT matches the hand values; max over groups,
   const gi = await computeGroupInfluence(pool, config, traj);
   assert.equal(gi.key, 'label:task_name');
   assert.deepEqual(gi.names, ['A', 'B']);
-  const expect = [[1, 0], [1, 0], [0, 1], [0, 1], [Math.cos(Math.PI / 6), 0.5], [0.6, 0.8], [-1, 0], [0.28, 0.96], [Math.SQRT1_2, Math.SQRT1_2]];
+  const expect = [
+    [1, 0],
+    [1, 0],
+    [0, 1],
+    [0, 1],
+    [Math.cos(Math.PI / 6), 0.5],
+    [0.6, 0.8],
+    [-1, 0],
+    [0.28, 0.96],
+    [Math.SQRT1_2, Math.SQRT1_2],
+  ];
   expect.forEach((e, i) => e.forEach((v, s) => assert.ok(Math.abs(gi.values[i * 2 + s] - 1.5 * v) < 1e-5, `sample ${i} group ${s}`)));
   const less = getStrategy('less');
   // Max over groups: 4 (0.866) > 5 (0.8) > 8 (0.707); a mean over groups would rank 8 first.
@@ -198,10 +247,15 @@ test('less: per-group influence in ORT matches the hand values; max over groups,
 test('less: without a task label the probe groups are the targets', async () => {
   const { pool, traj } = lessCase();
   delete pool.labels.task_name;
-  const capabilities = { probe: { source: 'clusters', names: ['x', 'y'], of: Int32Array.from([0, 0, 1, 1, -1, -1, -1, -1, -1]), sizes: Int32Array.from([2, 2]) } } as unknown as CapabilityModel;
+  const capabilities = {
+    probe: { source: 'clusters', names: ['x', 'y'], of: Int32Array.from([0, 0, 1, 1, -1, -1, -1, -1, -1]), sizes: Int32Array.from([2, 2]) },
+  } as unknown as CapabilityModel;
   const gi = await computeGroupInfluence(pool, resolveConfig({}), traj, capabilities);
   assert.equal(gi.source, 'probe');
-  assert.deepEqual(Array.from(getStrategy('less').select(ctxOf(pool, { groupInfluence: gi, capabilities }), 6).selected), [0, 1, 2, 3, 7, 4]);
+  assert.deepEqual(
+    Array.from(getStrategy('less').select(ctxOf(pool, { groupInfluence: gi, capabilities }), 6).selected),
+    [0, 1, 2, 3, 7, 4],
+  );
 });
 
 function iconsInfluence(): GroupInfluence {
@@ -225,14 +279,20 @@ test('icons: votes above the 80th percentile of each group column, top-k by vote
   // of the one-vote samples 8 and 9 have the largest sum (9), 8 first by index.
   const half = icons.select(ctxOf(pool, { groupInfluence: iconsInfluence() }, { selection: { iconsPercentile: 0.5 } }), 2);
   assert.deepEqual(Array.from(half.selected), [0, 8]);
-  assert.throws(() => icons.select(ctxOf(pool, { groupInfluence: iconsInfluence() }, { selection: { iconsPercentile: 1 } }), 2), /iconsPercentile/);
+  assert.throws(
+    () => icons.select(ctxOf(pool, { groupInfluence: iconsInfluence() }, { selection: { iconsPercentile: 1 } }), 2),
+    /iconsPercentile/,
+  );
 });
 
 test('length: longest answers first, ties by index; shortest on request', () => {
   const pool = tinyPool(6);
   pool.answerChars = Int32Array.from([5, 50, 20, 50, 1, 20]);
   assert.deepEqual(Array.from(getStrategy('length').select(ctxOf(pool), 4).selected), [1, 3, 2, 5]);
-  assert.deepEqual(Array.from(getStrategy('length').select(ctxOf(pool, {}, { selection: { lengthOrder: 'shortest' } }), 3).selected), [4, 0, 2]);
+  assert.deepEqual(
+    Array.from(getStrategy('length').select(ctxOf(pool, {}, { selection: { lengthOrder: 'shortest' } }), 3).selected),
+    [4, 0, 2],
+  );
   const d = ctxOf(pool);
   d.duplicates.rep[3] = 1;
   assert.deepEqual(Array.from(getStrategy('length').select(d, 2).selected), [1, 2]);
@@ -264,14 +324,21 @@ test('loss-band: only samples in the middle quantile band, widened symmetrically
   assert.ok(wide.notes.some((x) => /widened symmetrically to quantiles \[0.15, 0.85\]/.test(x)));
   assert.deepEqual(lossBandRange(10, 0.8, 1, 5), { a: 5, b: 10, widened: true }, 'no room above: the rest widens below');
   const narrow = s.select(ctxOf(pool, { trajectories: traj }, { selection: { lossBand: [0.5, 0.6] } }), 2);
-  assert.deepEqual(Array.from(narrow.selected, (i) => loss[i]).sort((a, b) => a - b), [10, 11]);
+  assert.deepEqual(
+    Array.from(narrow.selected, (i) => loss[i]).sort((a, b) => a - b),
+    [10, 11],
+  );
 });
 
 /** A pool on which every strategy can run: labels, styles, answer lengths, trajectories, attributions. */
 async function everything(n = 60) {
   const pool = tinyPool(n);
   const rng = new Rng(7);
-  label(pool, 'task_name', pool.ids.map((_, i) => (i % 7 === 0 ? null : `t${i % 4}`)));
+  label(
+    pool,
+    'task_name',
+    pool.ids.map((_, i) => (i % 7 === 0 ? null : `t${i % 4}`)),
+  );
   pool.primaryStyle = Uint8Array.from({ length: n }, (_, i) => (i * 5) % 9);
   pool.answerChars = Int32Array.from({ length: n }, () => rng.int(50));
   const rows = [0, 1].map(() => Array.from({ length: n }, () => unit([rng.normal(), rng.normal(), rng.normal()])));
@@ -280,10 +347,31 @@ async function everything(n = 60) {
   const K = 3;
   const influence = Float32Array.from({ length: n * K }, () => rng.normal());
   const hard = Int32Array.from({ length: n }, (_, i) => i % K);
-  const attribution: Attribution = { K, influence, hard, selfInfluence: new Float32Array(n), mean: new Float64Array(K), std: new Float64Array(K).fill(1) };
-  const capabilities = { K, probe: { source: 'clusters', names: ['g0', 'g1'], of: Int32Array.from({ length: n }, (_, i) => i % 2), sizes: Int32Array.from([n / 2, n / 2]) } } as unknown as CapabilityModel;
+  const attribution: Attribution = {
+    K,
+    influence,
+    hard,
+    selfInfluence: new Float32Array(n),
+    mean: new Float64Array(K),
+    std: new Float64Array(K).fill(1),
+  };
+  const capabilities = {
+    K,
+    probe: {
+      source: 'clusters',
+      names: ['g0', 'g1'],
+      of: Int32Array.from({ length: n }, (_, i) => i % 2),
+      sizes: Int32Array.from([n / 2, n / 2]),
+    },
+  } as unknown as CapabilityModel;
   const duplicates = identity(n);
-  for (const [d, r] of [[11, 10], [12, 10], [31, 30], [45, 44]]) duplicates.rep[d] = r;
+  for (const [d, r] of [
+    [11, 10],
+    [12, 10],
+    [31, 30],
+    [45, 44],
+  ])
+    duplicates.rep[d] = r;
   const config = resolveConfig({});
   const groupInfluence = await computeGroupInfluence(pool, config, traj, capabilities);
   return { pool, traj, attribution, capabilities, duplicates, groupInfluence };
@@ -298,17 +386,33 @@ test('every baseline: budget respected, unique, never a duplicate, deterministic
     const s = getStrategy(name);
     assert.equal(s.name, name);
     const run = (budget: number, seed: number) =>
-      s.select({ pool: e.pool, config: resolveConfig({ strategy: name }), rng: new Rng(seed), duplicates: e.duplicates, trajectories: e.traj, capabilities: e.capabilities, attribution: e.attribution, groupInfluence: e.groupInfluence }, budget);
+      s.select(
+        {
+          pool: e.pool,
+          config: resolveConfig({ strategy: name }),
+          rng: new Rng(seed),
+          duplicates: e.duplicates,
+          trajectories: e.traj,
+          capabilities: e.capabilities,
+          attribution: e.attribution,
+          groupInfluence: e.groupInfluence,
+        },
+        budget,
+      );
     for (const budget of [1, 7, 30, eligible, 100]) {
       const r = run(budget, 3);
       assert.equal(r.strategy, name);
       assert.equal(r.selected.length, Math.min(budget, eligible), `${name} @ ${budget}`);
       assert.equal(new Set(r.selected).size, r.selected.length, `${name}: unique`);
-      assert.ok(Array.from(r.selected).every((i) => e.duplicates.rep[i] === i), `${name}: one per duplicate cluster`);
+      assert.ok(
+        Array.from(r.selected).every((i) => e.duplicates.rep[i] === i),
+        `${name}: one per duplicate cluster`,
+      );
       assert.ok(r.notes.length > 0, `${name}: notes`);
       assert.deepEqual(run(budget, 3).selected, r.selected, `${name}: same seed, same selection`);
     }
-    if (budgetDependsOnSeed(name)) assert.notDeepEqual(Array.from(run(20, 4).selected).sort(), Array.from(run(20, 3).selected).sort(), `${name}: the seed matters`);
+    if (budgetDependsOnSeed(name))
+      assert.notDeepEqual(Array.from(run(20, 4).selected).sort(), Array.from(run(20, 3).selected).sort(), `${name}: the seed matters`);
   }
 });
 

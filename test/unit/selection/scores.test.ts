@@ -97,19 +97,30 @@ test('JSONL errors name the line: unknown capability, out of range, not a number
 
 test('rows that match no sample are warnings with their line; a file matching nothing is an error', () => {
   const pool = tinyPool(3);
-  const s = parseScores(['{"id": "s0", "ocr": 1}', '{"id": "ghost", "ocr": 1}', '{"line": 99, "ocr": 2}'].join('\n'), pool, { file: 'x.jsonl' });
+  const s = parseScores(['{"id": "s0", "ocr": 1}', '{"id": "ghost", "ocr": 1}', '{"line": 99, "ocr": 2}'].join('\n'), pool, {
+    file: 'x.jsonl',
+  });
   assert.equal(s.scored, 1);
   assert.equal(s.warnings[0], '2 row(s) of x.jsonl match no sample and were ignored.');
   assert.equal(s.warnings[1], "x.jsonl:2: id 'ghost' matches no sample of the dataset; row ignored.");
   assert.equal(s.warnings[2], 'x.jsonl:3: line 99 matches no sample of the dataset; row ignored.');
   assert.match(problems(() => parseScores('{"id": "ghost", "ocr": 1}', pool, { file: 'x.jsonl' }))[0], /no row matches a sample/);
-  assert.match(problems(() => parseScores('{"id": "s0", "line": 2, "ocr": 1}', pool, { file: 'x.jsonl' }))[0], /x\.jsonl:1: id 's0' and line 2 name different samples/);
+  assert.match(
+    problems(() => parseScores('{"id": "s0", "line": 2, "ocr": 1}', pool, { file: 'x.jsonl' }))[0],
+    /x\.jsonl:1: id 's0' and line 2 name different samples/,
+  );
 });
 
 test('CSV errors name the line: unknown column (header), no key column, cell count, value out of range', () => {
   const pool = tinyPool(3);
-  assert.match(problems(() => parseScores('id,ocr,humour\ns0,1,2\n', pool, { file: 'x.csv' }))[0], /^x\.csv:1: unknown capability column 'humour'/);
-  assert.match(problems(() => parseScores('name,ocr\ns0,1\n', pool, { file: 'x.csv' }))[0], /^x\.csv:1: the header needs an 'id' or a 'line' column/);
+  assert.match(
+    problems(() => parseScores('id,ocr,humour\ns0,1,2\n', pool, { file: 'x.csv' }))[0],
+    /^x\.csv:1: unknown capability column 'humour'/,
+  );
+  assert.match(
+    problems(() => parseScores('name,ocr\ns0,1\n', pool, { file: 'x.csv' }))[0],
+    /^x\.csv:1: the header needs an 'id' or a 'line' column/,
+  );
   const p = problems(() => parseScores('id,ocr,humanities\ns0,1,2\ns1,1\n"s2\nmultiline",9,1\n', pool, { file: 'x.csv' }));
   assert.match(p[0], /^x\.csv:3: 2 cells, but the header has 3 columns/);
   assert.match(p[1], /^x\.csv:4: score of 'ocr' is 9, outside 0–5/);

@@ -52,11 +52,23 @@ function planted() {
   const hard = Int32Array.from({ length: n }, (_, i) => (i < 30 ? 0 : i < 54 ? 1 : 2));
   const influence = new Float32Array(n * K);
   for (let i = 0; i < n; i++) influence[i * K + hard[i]] = 1 + i / 100;
-  const attribution: Attribution = { K, influence, hard, selfInfluence: Float32Array.from({ length: n }, (_, i) => i), mean: new Float64Array(K).fill(0.3), std: new Float64Array(K).fill(0.5) };
+  const attribution: Attribution = {
+    K,
+    influence,
+    hard,
+    selfInfluence: Float32Array.from({ length: n }, (_, i) => i),
+    mean: new Float64Array(K).fill(0.3),
+    std: new Float64Array(K).fill(0.5),
+  };
   pool.primaryStyle = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 2 : 3));
   const capabilities = {
     K,
-    probe: { source: 'clusters', names: ['g0', 'g1'], of: Int32Array.from({ length: n }, (_, i) => i % 2), sizes: Int32Array.from([30, 30]) },
+    probe: {
+      source: 'clusters',
+      names: ['g0', 'g1'],
+      of: Int32Array.from({ length: n }, (_, i) => i % 2),
+      sizes: Int32Array.from([30, 30]),
+    },
     capabilities: [],
     groupCapability: new Int32Array(2),
     anchors: new Float32Array(0),
@@ -71,10 +83,17 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
   const p = planted();
   const cfg = resolveConfig({});
   const run = (seed: number, within: 'stratified' | 'top-influence' = 'stratified') =>
-    getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { within, balance: 'even', dropTopSelfInfluence: 0 } }), rng: new Rng(seed) }, 30);
+    getStrategy('cadc').select(
+      { ...p, config: resolveConfig({ selection: { within, balance: 'even', dropTopSelfInfluence: 0 } }), rng: new Rng(seed) },
+      30,
+    );
   const a = run(1);
   assert.equal(a.selected.length, 30);
-  assert.deepEqual(a.perCapability!.map((c) => c.quota), [12, 12, 6], 'c2 is short (6): its rest is passed on evenly');
+  assert.deepEqual(
+    a.perCapability!.map((c) => c.quota),
+    [12, 12, 6],
+    'c2 is short (6): its rest is passed on evenly',
+  );
   assert.equal(new Set(a.selected).size, 30);
   assert.ok(!(a.selected.includes(30) && a.selected.includes(31)), 'one per duplicate cluster');
   assert.ok(!a.selected.includes(31), 'non-representatives are never selected');
@@ -87,15 +106,26 @@ test('cadc selection: even split with carry-over, bins by group×style, no dupli
   assert.deepEqual(Array.from(run(1).selected), Array.from(a.selected), 'same seed, same selection');
   assert.notDeepEqual(Array.from(run(2).selected), Array.from(a.selected), 'another seed, another selection');
   const top = run(1, 'top-influence');
-  assert.deepEqual(Array.from(top.selected).filter((i) => i < 30).sort((x, y) => x - y), [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+  assert.deepEqual(
+    Array.from(top.selected)
+      .filter((i) => i < 30)
+      .sort((x, y) => x - y),
+    [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+  );
   void cfg;
 });
 
 test('cadc with balance=proportional splits the budget by capability size', () => {
   const p = planted();
-  const r = getStrategy('cadc').select({ ...p, config: resolveConfig({ selection: { balance: 'proportional', dropTopSelfInfluence: 0 } }), rng: new Rng(1) }, 30);
+  const r = getStrategy('cadc').select(
+    { ...p, config: resolveConfig({ selection: { balance: 'proportional', dropTopSelfInfluence: 0 } }), rng: new Rng(1) },
+    30,
+  );
   // Unique members per capability: 30, 23 (31 is a duplicate of 30), 6 → 30·(30, 23, 6)/59.
-  assert.deepEqual(r.perCapability!.map((c) => c.quota), [15, 12, 3]);
+  assert.deepEqual(
+    r.perCapability!.map((c) => c.quota),
+    [15, 12, 3],
+  );
   assert.equal(r.selected.length, 30);
 });
 
@@ -122,6 +152,9 @@ test("the default self-influence filter ('auto') drops cadc's top 10% only; a nu
   assert.equal(top(cadc.selected), 0, 'cadc never picks the top 10% by default');
   const rnd = getStrategy('random').select({ ...p, config: resolveConfig({}), rng: new Rng(1) }, 59);
   assert.equal(top(rnd.selected), 6, 'random keeps them by default');
-  const rndDrop = getStrategy('random').select({ ...p, config: resolveConfig({ selection: { dropTopSelfInfluence: 0.1 } }), rng: new Rng(1) }, 59);
+  const rndDrop = getStrategy('random').select(
+    { ...p, config: resolveConfig({ selection: { dropTopSelfInfluence: 0.1 } }), rng: new Rng(1) },
+    59,
+  );
   assert.equal(top(rndDrop.selected), 0, 'an explicit 0.1 applies to random too');
 });

@@ -10,7 +10,6 @@ import { CurationCache } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/store/attributionTable';
 import { FIXTURES } from '../helpers';
 
-
 test('a pool built from a real file round-trips exactly through the cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
   try {
@@ -22,7 +21,12 @@ test('a pool built from a real file round-trips exactly through the cache', asyn
     for (const key of Object.keys(pool) as (keyof typeof pool)[]) {
       const a = pool[key];
       const b: unknown = hit.pool[key];
-      if (ArrayBuffer.isView(a)) assert.deepEqual(Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength), Buffer.from(a.buffer, a.byteOffset, a.byteLength), key);
+      if (ArrayBuffer.isView(a))
+        assert.deepEqual(
+          Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength),
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+          key,
+        );
       else if (a instanceof Map) assert.deepEqual([...(b as Map<number, string>)], [...a], key);
       else assert.deepEqual(b, a, key);
     }
@@ -71,21 +75,52 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
     const sha = 'a'.repeat(64);
     const rows = function* (): Generator<AttributionRow> {
       for (let i = 0; i < 100_000; i++) {
-        yield { line: 2 * i + 1, id: `id-${i}`, capability: `c${(i % 3) + 1}`, influence: { c1: i / 1e5, c2: 0.5, c3: -0.25 }, selfInfluence: i, loss: 1.5, style: 'yes/no', selected: i % 10 === 0, stage: i % 10 === 0 ? 's2' : null };
+        yield {
+          line: 2 * i + 1,
+          id: `id-${i}`,
+          capability: `c${(i % 3) + 1}`,
+          influence: { c1: i / 1e5, c2: 0.5, c3: -0.25 },
+          selfInfluence: i,
+          loss: 1.5,
+          style: 'yes/no',
+          selected: i % 10 === 0,
+          stage: i % 10 === 0 ? 's2' : null,
+        };
       }
     };
     await cache.saveAttributions(sha, rows());
     const table = await cache.openAttributions(sha);
     assert.ok(table);
-    assert.deepEqual(table.at(2 * 4321 + 1), { line: 8643, id: 'id-4321', capability: 'c2', influence: { c1: 0.04321, c2: 0.5, c3: -0.25 }, selfInfluence: 4321, loss: 1.5, style: 'yes/no', selected: false, stage: null });
+    assert.deepEqual(table.at(2 * 4321 + 1), {
+      line: 8643,
+      id: 'id-4321',
+      capability: 'c2',
+      influence: { c1: 0.04321, c2: 0.5, c3: -0.25 },
+      selfInfluence: 4321,
+      loss: 1.5,
+      style: 'yes/no',
+      selected: false,
+      stage: null,
+    });
     assert.equal(table.at(8644), undefined);
     assert.equal(table.at(2 * 100 + 1)?.stage, 's2');
     const page = table.page({ capability: 1, selected: true, sort: 'selfInfluence', dir: 'desc', offset: 0, limit: 3 });
     // c2 = i % 3 == 1; selected = i % 10 == 0 → i ≡ 10 (mod 30): 99,970 is the largest.
-    assert.deepEqual(page.rows.map((r) => r.id), ['id-99970', 'id-99940', 'id-99910']);
+    assert.deepEqual(
+      page.rows.map((r) => r.id),
+      ['id-99970', 'id-99940', 'id-99910'],
+    );
     assert.equal(page.total, 3333);
-    assert.equal(table.page({ search: 'id-4321', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total, 11, 'id-4321 and id-43210…id-43219');
-    assert.equal(table.page({ search: '%', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total, 0, 'LIKE wildcards in the search are literal');
+    assert.equal(
+      table.page({ search: 'id-4321', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total,
+      11,
+      'id-4321 and id-43210…id-43219',
+    );
+    assert.equal(
+      table.page({ search: '%', sort: 'line', dir: 'asc', offset: 0, limit: 10 }).total,
+      0,
+      'LIKE wildcards in the search are literal',
+    );
     let count = 0;
     for (const r of table.scan()) if (count++ === 5) assert.equal(r.line, 11);
     assert.equal(count, 100_000);

@@ -22,7 +22,12 @@ function recorder(): Logger & { lines: string[] } {
   return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m), debug: () => undefined };
 }
 
-type Index = { arrays: { name: string; type: string; offset: number; length: number }[]; extra: Record<string, unknown>; bytes: number; indexSha256: string };
+type Index = {
+  arrays: { name: string; type: string; offset: number; length: number }[];
+  extra: Record<string, unknown>;
+  bytes: number;
+  indexSha256: string;
+};
 
 /** Rewrites an index through `edit`, optionally with a recomputed (valid) index checksum: a forged index. */
 function editIndex(file: string, edit: (side: Index) => void, forge: boolean): void {
@@ -43,7 +48,11 @@ test('every corrupt or forged features index is a logged miss, deleted, never a 
     const cache = CurationCache.open(join(dir, 'cache'), log);
     const sha = summary.sha256;
     const folder = join(dir, 'cache', sha.slice(0, 16));
-    const file = (ext: string) => join(folder, readdirSync(folder).find((n) => n.startsWith('features-') && n.endsWith(ext))!);
+    const file = (ext: string) =>
+      join(
+        folder,
+        readdirSync(folder).find((n) => n.startsWith('features-') && n.endsWith(ext))!,
+      );
     const cases: [string, () => void][] = [
       ['an array length × 1000', () => editIndex(file('.json'), (s) => (s.arrays[0].length *= 1000), false)],
       ['a forged array length × 1000', () => editIndex(file('.json'), (s) => (s.arrays[0].length *= 1000), true)],
@@ -55,10 +64,23 @@ test('every corrupt or forged features index is a logged miss, deleted, never a 
       ['a forged extra.n', () => editIndex(file('.json'), (s) => (s.extra.n = (s.extra.n as number) - 1), true)],
       ['a forged type: "constructor"', () => editIndex(file('.json'), (s) => (s.arrays[0].type = 'constructor'), true)],
       ['a forged type: "Float32Array" for an Int32Array', () => editIndex(file('.json'), (s) => (s.arrays[0].type = 'Float32Array'), true)],
-      ['a __proto__ key in extra', () => writeFileSync(file('.json'), readFileSync(file('.json'), 'utf8').replace('"extra":{', '"extra":{"__proto__":{"n":1},'))],
-      ['a __proto__ label', () => writeFileSync(file('.json'), readFileSync(file('.json'), 'utf8').replace('"labels":{', '"labels":{"__proto__":["x"],'))],
+      [
+        'a __proto__ key in extra',
+        () => writeFileSync(file('.json'), readFileSync(file('.json'), 'utf8').replace('"extra":{', '"extra":{"__proto__":{"n":1},')),
+      ],
+      [
+        'a __proto__ label',
+        () => writeFileSync(file('.json'), readFileSync(file('.json'), 'utf8').replace('"labels":{', '"labels":{"__proto__":["x"],')),
+      ],
       ['bad JSON', () => writeFileSync(file('.json'), readFileSync(file('.json'), 'utf8').slice(0, 100))],
-      ['a flipped data byte', () => { const b = readFileSync(file('.bin')); b[b.length >> 1] ^= 0x40; writeFileSync(file('.bin'), b); }],
+      [
+        'a flipped data byte',
+        () => {
+          const b = readFileSync(file('.bin'));
+          b[b.length >> 1] ^= 0x40;
+          writeFileSync(file('.bin'), b);
+        },
+      ],
       ['a truncated data file', () => writeFileSync(file('.bin'), readFileSync(file('.bin')).subarray(0, 1000))],
       ['a data file 8 bytes longer', () => appendFileSync(file('.bin'), Buffer.alloc(8))],
       ['no data file', () => rmSync(file('.bin'))],
@@ -90,7 +112,19 @@ test('a hand-edited extra, or a forged attributions index, is a miss', async () 
     const log = recorder();
     const cache = CurationCache.open(join(dir, 'cache'), log);
     const sha = 'b'.repeat(64);
-    const rows = [{ line: 1, id: 'a', capability: 'c1', influence: { c1: 0.5 }, selfInfluence: 1, loss: 1, style: 'yes/no', selected: false, stage: null }];
+    const rows = [
+      {
+        line: 1,
+        id: 'a',
+        capability: 'c1',
+        influence: { c1: 0.5 },
+        selfInfluence: 1,
+        loss: 1,
+        style: 'yes/no',
+        selected: false,
+        stage: null,
+      },
+    ];
     await cache.saveAttributions(sha, rows);
     editIndex(join(dir, 'cache', sha.slice(0, 16), 'attributions.json'), (s) => (s.extra = { rows: null }), true);
     assert.equal(await cache.openAttributions(sha), undefined, 'attributions with a forged extra');
@@ -133,7 +167,7 @@ test('entries are read in chunks no larger than cacheIo.chunkBytes (the 2 GiB re
   }
 });
 
-test('opening the cache removes temp files of writers that died (both patterns), not those of live ones, and schema 1\'s attributions.sqlite', () => {
+test("opening the cache removes temp files of writers that died (both patterns), not those of live ones, and schema 1's attributions.sqlite", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cacheidx-'));
   try {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;

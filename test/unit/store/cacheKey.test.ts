@@ -47,7 +47,10 @@ test('changing any input of the features or trajectories stage changes its key; 
     return { ...base, config };
   };
   const featureInputs: [string, CurationInput][] = [
-    ...variants(base.config.features).map(([k, v]): [string, CurationInput] => [`features.${k}`, withConfig((c) => ((c.features as unknown as Record<string, unknown>)[k] = v))]),
+    ...variants(base.config.features).map(([k, v]): [string, CurationInput] => [
+      `features.${k}`,
+      withConfig((c) => ((c.features as unknown as Record<string, unknown>)[k] = v)),
+    ]),
     ['format', { ...base, format: 'llava' }],
     ['image root', { ...base, imageRoot: '/data/images' }],
     ['the folder images resolve against (the dataset moved)', { ...base, datasetPath: '/data/b/demo.jsonl' }],
@@ -60,8 +63,14 @@ test('changing any input of the features or trajectories stage changes its key; 
     assert.notEqual(k.t, b.t, `${what} changes the trajectories key`);
   }
   const trajectoryInputs: [string, CurationInput, string?][] = [
-    ...variants(base.config.proxy).map(([k, v]): [string, CurationInput] => [`proxy.${k}`, withConfig((c) => ((c.proxy as unknown as Record<string, unknown>)[k] = v))]),
-    ...variants(base.config.gradients).map(([k, v]): [string, CurationInput] => [`gradients.${k}`, withConfig((c) => ((c.gradients as unknown as Record<string, unknown>)[k] = v))]),
+    ...variants(base.config.proxy).map(([k, v]): [string, CurationInput] => [
+      `proxy.${k}`,
+      withConfig((c) => ((c.proxy as unknown as Record<string, unknown>)[k] = v)),
+    ]),
+    ...variants(base.config.gradients).map(([k, v]): [string, CurationInput] => [
+      `gradients.${k}`,
+      withConfig((c) => ((c.gradients as unknown as Record<string, unknown>)[k] = v)),
+    ]),
     ['seed', withConfig((c) => (c.seed += 1))],
     ['the image files found', base, 'e'.repeat(64)],
   ];
@@ -87,7 +96,8 @@ test("the same JSONL in another folder without its images is not given the first
     const b = demoCopy(join(dir, 'b'), 200, false);
     const cacheDir = join(dir, 'cache');
     const config = resolveConfig({ budget: 0.2 });
-    const run = (datasetPath: string, cache: string | null) => runCuration({ datasetPath, config, cacheDir: cache, manifestBase: dir, confineTo: join(datasetPath, '..') });
+    const run = (datasetPath: string, cache: string | null) =>
+      runCuration({ datasetPath, config, cacheDir: cache, manifestBase: dir, confineTo: join(datasetPath, '..') });
     const inA = await run(a, cacheDir);
     const inB = await run(b, cacheDir);
     const fresh = await run(b, null);
@@ -95,7 +105,11 @@ test("the same JSONL in another folder without its images is not given the first
     assert.ok(missing(fresh) > missing(inA) + 150, `without its images: ${missing(fresh)} missing vs ${missing(inA)}`);
     assert.equal(missing(inB), missing(fresh), 'the missing images are reported');
     assert.equal(inB.pool.imageFeatures === null, fresh.pool.imageFeatures === null);
-    assert.equal(serializeManifest(inB.manifest), serializeManifest(fresh.manifest), 'the cached run gives the manifest of an uncached one');
+    assert.equal(
+      serializeManifest(inB.manifest),
+      serializeManifest(fresh.manifest),
+      'the cached run gives the manifest of an uncached one',
+    );
     const again = await run(b, cacheDir);
     assert.equal(again.cacheHit, true, 'folder b has its own entry');
     assert.equal(serializeManifest(again.manifest), serializeManifest(fresh.manifest));

@@ -20,7 +20,10 @@ test('replace: false never overwrites an existing file, even a concurrent one', 
   const d = dir();
   const f = path.join(d, 'm.json');
   writeFileAtomic(f, 'first', { replace: false });
-  assert.throws(() => writeFileAtomic(f, 'second', { replace: false }), (e) => e instanceof FileExistsError && e.file === f);
+  assert.throws(
+    () => writeFileAtomic(f, 'second', { replace: false }),
+    (e) => e instanceof FileExistsError && e.file === f,
+  );
   assert.equal(readFileSync(f, 'utf8'), 'first');
   assert.deepEqual(readdirSync(d), ['m.json'], 'the refused write leaves no temp file behind');
   writeFileAtomic(f, 'third');

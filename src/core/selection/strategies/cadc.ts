@@ -27,7 +27,8 @@ export const cadc: SelectionStrategy = {
     const notes: string[] = [];
     const even = Math.floor(budget / K);
     quotas.forEach((_, k) => {
-      if (ctx.config.selection.balance === 'even' && members[k].length < even) notes.push(`Capability c${k + 1} had ${members[k].length} unique samples for an even share of ${even}; the rest was passed on.`);
+      if (ctx.config.selection.balance === 'even' && members[k].length < even)
+        notes.push(`Capability c${k + 1} had ${members[k].length} unique samples for an even share of ${even}; the rest was passed on.`);
     });
     const rule = ctx.config.selection.within;
     const chosen: number[] = [];

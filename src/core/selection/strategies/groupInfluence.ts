@@ -21,7 +21,12 @@ function groupInfluenceKey(g: TaskGroups, capabilities?: CapabilityModel): strin
  * through `trajectoryInfluence`, as capability influence does. Samples without a label are scored but
  * are in no target group.
  */
-export async function computeGroupInfluence(pool: Pool, config: CurationConfig, traj: Trajectories, capabilities?: CapabilityModel): Promise<GroupInfluence> {
+export async function computeGroupInfluence(
+  pool: Pool,
+  config: CurationConfig,
+  traj: Trajectories,
+  capabilities?: CapabilityModel,
+): Promise<GroupInfluence> {
   const tg = resolveTaskGroups(pool, config, capabilities);
   const groups: ProbeGroups =
     tg.source === 'label'
@@ -39,7 +44,15 @@ export async function computeGroupInfluence(pool: Pool, config: CurationConfig, 
     for (let j = 0; j < D; j++) anchors[r * D + j] = means[r * D + j] * inv;
   }
   const values = await trajectoryInfluence(traj, anchors, G);
-  return { key: groupInfluenceKey(tg, capabilities), source: tg.source, field: tg.field, names: groups.names.slice(), sizes: Int32Array.from(groups.sizes), G, values };
+  return {
+    key: groupInfluenceKey(tg, capabilities),
+    source: tg.source,
+    field: tg.field,
+    names: groups.names.slice(),
+    sizes: Int32Array.from(groups.sizes),
+    G,
+    values,
+  };
 }
 
 /**
@@ -64,7 +77,11 @@ export async function prepareSelection(args: {
 
 export function needGroupInfluence(ctx: SelectionContext, name: string): GroupInfluence {
   const gi = ctx.groupInfluence;
-  if (!gi) throw new Error(`The ${name} strategy needs the per-group influence: compute it first with prepareSelection (the pipeline does; reselectAsync for a re-selection).`);
-  if (gi.values.length !== ctx.pool.n * gi.G) throw new Error(`The per-group influence is for another pool (${gi.values.length / Math.max(1, gi.G)} samples, not ${ctx.pool.n}).`);
+  if (!gi)
+    throw new Error(
+      `The ${name} strategy needs the per-group influence: compute it first with prepareSelection (the pipeline does; reselectAsync for a re-selection).`,
+    );
+  if (gi.values.length !== ctx.pool.n * gi.G)
+    throw new Error(`The per-group influence is for another pool (${gi.values.length / Math.max(1, gi.G)} samples, not ${ctx.pool.n}).`);
   return gi;
 }

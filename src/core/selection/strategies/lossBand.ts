@@ -30,7 +30,8 @@ export const lossBand: SelectionStrategy = {
     const traj = ctx.trajectories;
     if (!traj) throw new Error('The loss-band strategy needs learning trajectories (the proxy loss).');
     const [lo, hi] = ctx.config.selection.lossBand;
-    if (!(lo >= 0 && hi <= 1 && lo < hi)) throw new Error(`selection.lossBand must be [low, high] with 0 ≤ low < high ≤ 1, got [${lo}, ${hi}].`);
+    if (!(lo >= 0 && hi <= 1 && lo < hi))
+      throw new Error(`selection.lossBand must be [low, high] with 0 ≤ low < high ≤ 1, got [${lo}, ${hi}].`);
     const T = traj.T;
     const loss = (i: number) => traj.loss[i * T + T - 1];
     const sorted = eligibleList(ctx, 'loss-band').sort((x, y) => loss(x) - loss(y) || x - y);
@@ -42,7 +43,10 @@ export const lossBand: SelectionStrategy = {
     const notes = [
       `Loss band (perplexity-mid): last-checkpoint proxy loss between the ${lo} and ${hi} quantiles (ranks ${Math.floor(lo * m) + 1}–${Math.min(m, Math.ceil(hi * m))} of ${m} unique samples by loss), seeded random within the band.`,
     ];
-    if (widened) notes.push(`The band held fewer than ${budget} samples, so it was widened symmetrically to quantiles [${q(a)}, ${q(b)}] (${band.length} samples).`);
+    if (widened)
+      notes.push(
+        `The band held fewer than ${budget} samples, so it was widened symmetrically to quantiles [${q(a)}, ${q(b)}] (${band.length} samples).`,
+      );
     if (m) notes.push(`Loss range of the band: ${loss(band[0]).toFixed(4)}–${loss(band[band.length - 1]).toFixed(4)}.`);
     return { strategy: 'loss-band', selected: Int32Array.from(chosen), notes };
   },

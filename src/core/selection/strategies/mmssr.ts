@@ -10,7 +10,10 @@ export function resolveStyles(pool: Pool, styleField: string | undefined): { sty
   const style = Uint8Array.from(pool.primaryStyle);
   if (styleField === undefined) return { style, overridden: 0, invalid: 0 };
   const col = pool.labels[styleField];
-  if (!col) throw new Error(`No label field '${styleField}' in the dataset for the interaction style (fields: ${Object.keys(pool.labels).join(', ') || 'none'}).`);
+  if (!col)
+    throw new Error(
+      `No label field '${styleField}' in the dataset for the interaction style (fields: ${Object.keys(pool.labels).join(', ') || 'none'}).`,
+    );
   const code = col.values.map((v) => (STYLES as readonly string[]).indexOf(v.trim().toLowerCase()));
   let overridden = 0;
   let invalid = 0;
@@ -88,7 +91,9 @@ export const mmssr: SelectionStrategy = {
         return best;
       };
       scored = (i) => s.has[i] === 1;
-      notes.push(`mmSSR over the ${C} imported capability scores (${s.scored} of ${pool.n} samples scored); a sample counts for the capability it scores highest on.`);
+      notes.push(
+        `mmSSR over the ${C} imported capability scores (${s.scored} of ${pool.n} samples scored); a sample counts for the capability it scores highest on.`,
+      );
     } else {
       const a = ctx.attribution;
       if (!a) throw new Error('The mmssr strategy needs imported capability scores (--scores) or CADC attributions.');
@@ -109,15 +114,23 @@ export const mmssr: SelectionStrategy = {
     }
     // Round-robin over capabilities, one sample each turn, skipping exhausted ones: the same counts as
     // water-filling (leftover units to the first capabilities).
-    const quotas = waterFill(budget, members.map((m) => m.length));
+    const quotas = waterFill(
+      budget,
+      members.map((m) => m.length),
+    );
     const chosen: number[] = [];
     for (let c = 0; c < C; c++) if (quotas[c] > 0) chosen.push(...styleBinPicks(members[c], style, (i) => score(i, c), quotas[c]));
     const short = members.filter((m, c) => m.length < Math.floor(budget / C) && quotas[c] === m.length).length;
-    if (short) notes.push(`${short} of ${C} capabilities had fewer samples than an even share (${Math.floor(budget / C)}); their rest went to the others.`);
+    if (short)
+      notes.push(
+        `${short} of ${C} capabilities had fewer samples than an even share (${Math.floor(budget / C)}); their rest went to the others.`,
+      );
     if (chosen.length < budget && unscored.length) {
       const fill = take(unscored, budget - chosen.length, ctx.rng.fork('unscored'));
       chosen.push(...fill);
-      notes.push(`Only ${chosen.length - fill.length} unique scored samples for a budget of ${budget}: ${fill.length} unscored samples were drawn at random to fill it.`);
+      notes.push(
+        `Only ${chosen.length - fill.length} unique scored samples for a budget of ${budget}: ${fill.length} unscored samples were drawn at random to fill it.`,
+      );
     }
     const result: SelectionResult = { strategy: 'mmssr', selected: Int32Array.from(chosen), notes };
     if (!s && ctx.attribution) {

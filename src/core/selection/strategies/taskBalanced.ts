@@ -19,10 +19,14 @@ export const taskBalanced: SelectionStrategy = {
       if (q > 0) chosen.push(...take(members[j], q, ctx.rng.fork(`task:${j}`)));
     });
     const cap = tasks ? Math.floor(budget / tasks) : 0;
-    const notes = [`Task-balanced over ${describeGroups(tg)}: ${tasks} non-empty tasks, cap ⌊${budget}/${tasks}⌋ = ${cap} each, seeded random within a task.`];
-    if (sizes[names.length - 1] > 0) notes.push(`${sizes[names.length - 1]} unique samples without a label form their own task '${NO_LABEL}'.`);
+    const notes = [
+      `Task-balanced over ${describeGroups(tg)}: ${tasks} non-empty tasks, cap ⌊${budget}/${tasks}⌋ = ${cap} each, seeded random within a task.`,
+    ];
+    if (sizes[names.length - 1] > 0)
+      notes.push(`${sizes[names.length - 1]} unique samples without a label form their own task '${NO_LABEL}'.`);
     const short = sizes.filter((x) => x > 0 && x < cap).length;
-    if (short) notes.push(`${short} tasks had fewer samples than the cap; their unused quota was redistributed to the others (water-filling).`);
+    if (short)
+      notes.push(`${short} tasks had fewer samples than the cap; their unused quota was redistributed to the others (water-filling).`);
     return { strategy: 'task-balanced', selected: Int32Array.from(chosen), notes };
   },
 };
