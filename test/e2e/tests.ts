@@ -161,7 +161,7 @@ export const tests: E2ETest[] = [
       const qt = view.locator('#quality table.figures').first();
       await qt.waitFor({ timeout: 60_000 });
       const q = await qt.innerText();
-      assert.match(q, /yes\/no question not answered yes\/no/);
+      assert.match(q, /yes\/no questions not answered yes\/no/);
       assert.match(q, /1,543/, 'the pool column counts every sample');
       assert.match(q, /\b154\b/, 'the selection column counts the selected samples');
       await view.locator('#quality').screenshot({ path: path.join(artifacts, 'quality-report.png') });
