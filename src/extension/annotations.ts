@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { AttributionRow } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/attributionTable';
-import { hoverImage } from './confine';
+import { hoverImage } from '../app/confine';
 import { Disposable, toDisposable } from './util/dispose';
 
 const MARGIN = 50;

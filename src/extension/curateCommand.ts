@@ -10,7 +10,7 @@ import { settingsToCurateParams } from '../app/options';
 import { UsageError } from '../app/outcome';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
-import { confinedDir, confinedFile, OutsideWorkspaceError } from './confine';
+import { confinedDir, confinedFile, OutsideWorkspaceError } from '../app/confine';
 import type { Command } from './commands/command';
 import type { CurationSession } from './session';
 

@@ -3,46 +3,14 @@
 // replacing existing subsets, stages everything with the built-in git extension and pre-fills the
 // commit message (git.ts). The user commits. What it may read and write is decided first by planManifestWrite
 // (trusted workspace, valid manifest, every path inside the workspace folder).
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../../core/util/atomicFile';
-import { budgetText } from '../../core/config';
-import type { BudgetUnit } from '../../core/config';
+import { commitMessage, ManifestRefused, planManifestWrite, writeStageSubsets } from '../../app/writeManifest';
+import type { ManifestWritePlan } from '../../app/writeManifest';
 import { stageForCommit } from '../git';
-import { ManifestRefused, planManifestWrite } from '../manifestPlan';
-import type { ManifestWritePlan } from '../manifestPlan';
 import type { CurationSession } from '../session';
 import type { Command } from './command';
-
-interface ManifestLike {
-  dataset: { path: string; samples: number };
-  config: { seed: number; budget: number; budgetUnit?: BudgetUnit; strategy: string };
-  budget: { selected: number };
-  capabilities: { id: string; name: string; size: number; selected: number }[];
-  stages: { id: string; name: string; kind?: string; samples: { line: number }[] }[];
-}
-
-/** The commit message: `datasetRel` and `manifestRel` are workspace-relative, as a reader of the log expects. */
-export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel = m.dataset.path): string {
-  const budget = budgetText(m.config.budget, m.config.budgetUnit);
-  const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
-  const align = m.stages.find((s) => s.kind === 'alignment');
-  const alignText = align ? ` (${align.id}: alignment, ${align.samples.length} samples)` : '';
-  return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages${alignText}; manifest ${manifestRel}\n\n${caps}\n`;
-}
-
-/** Lines (1-based) of a file, streamed; only the wanted ones are kept. */
-async function readLines(file: string, wanted: Set<number>): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    n++;
-    if (wanted.has(n)) out.set(n, line);
-  }
-  return out;
-}
 
 export async function writeManifest(
   log: vscode.LogOutputChannel,
@@ -77,13 +45,7 @@ export async function writeManifest(
       const answer = await vscode.window.showWarningMessage(`Replace ${existing.join(', ')}?`, { modal: true }, 'Replace');
       if (answer !== 'Replace') return undefined;
     }
-    const lines = await readLines(plan.dataset!, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
-    for (const [k, s] of manifest.stages.entries()) {
-      // Atomic: a crash mid-write leaves the old subset (or none), never a truncated one; a
-      // symlink in the target's place is replaced, never written through.
-      writeFileAtomic(plan.targets[k].file, s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n');
-      written.push(plan.targets[k].file);
-    }
+    written.push(...(await writeStageSubsets(plan)));
   }
   const staged = await stageForCommit(manifestUri, written, () =>
     commitMessage(manifest, vscode.workspace.asRelativePath(manifestUri), vscode.workspace.asRelativePath(plan.datasetPath)),

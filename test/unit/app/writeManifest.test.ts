@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ManifestRefused, planManifestWrite } from '../../../src/extension/manifestPlan';
+import { ManifestRefused, planManifestWrite } from '../../../src/app/writeManifest';
 
 const REPO = path.resolve(__dirname, '../../..');
 const top = mkdtempSync(path.join(tmpdir(), 'cadc-plan-'));

@@ -1,12 +1,18 @@
-// What "Write Curriculum Manifest" may read and write, decided before anything is touched. A
+// The write-manifest use case ("Write Curriculum Manifest"): what may be read and written is decided
+// before anything is touched (planManifestWrite), then the stage subsets are copied byte-exact from
+// the dataset, atomically (writeStageSubsets), and the commit message is composed. A
 // manifest is untrusted input (it sits in the workspace, anyone can commit one): it must pass the
 // manifest schema and its invariants (so stage ids are s1..sN and dataset.path is relative), the
 // command refuses in untrusted workspaces, and the manifest, its dataset and every stage subset
 // resolve inside the manifest's workspace folder after following symlinks. Pure Node (no `vscode`).
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { budgetText } from '../core/config';
+import type { BudgetUnit } from '../core/config';
 import type { ManifestV1 } from '../core/curriculum/types';
 import { validateManifest } from '../core/curriculum/validate';
+import { writeFileAtomic } from '../core/util/atomicFile';
 import { confinedFile, OutsideWorkspaceError } from './confine';
 
 /** The command will not act on this manifest here; the message says why. */
@@ -68,4 +74,51 @@ export function planManifestWrite(opts: {
     if (e instanceof OutsideWorkspaceError) throw new ManifestRefused(e.message);
     throw e;
   }
+}
+
+interface ManifestLike {
+  dataset: { path: string; samples: number };
+  config: { seed: number; budget: number; budgetUnit?: BudgetUnit; strategy: string };
+  budget: { selected: number };
+  capabilities: { id: string; name: string; size: number; selected: number }[];
+  stages: { id: string; name: string; kind?: string; samples: { line: number }[] }[];
+}
+
+/** The commit message: `datasetRel` and `manifestRel` are workspace-relative, as a reader of the log expects. */
+export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel = m.dataset.path): string {
+  const budget = budgetText(m.config.budget, m.config.budgetUnit);
+  const caps = m.capabilities.map((c) => `- ${c.id} ${c.name}: ${c.selected} of ${c.size}`).join('\n');
+  const align = m.stages.find((s) => s.kind === 'alignment');
+  const alignText = align ? ` (${align.id}: alignment, ${align.samples.length} samples)` : '';
+  return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages${alignText}; manifest ${manifestRel}\n\n${caps}\n`;
+}
+
+/** Lines (1-based) of a file, streamed; only the wanted ones are kept. */
+async function readLines(file: string, wanted: Set<number>): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    n++;
+    if (wanted.has(n)) out.set(n, line);
+  }
+  return out;
+}
+
+/**
+ * Writes the plan's stage subsets: each stage's lines copied from the dataset in curriculum order.
+ * Atomic: a crash mid-write leaves the old subset (or none), never a truncated one; a symlink in the
+ * target's place is replaced, never written through. Returns the files written.
+ */
+export async function writeStageSubsets(plan: ManifestWritePlan): Promise<string[]> {
+  if (!plan.targets.length) return [];
+  if (!plan.dataset)
+    throw new ManifestRefused(`the dataset ${plan.manifest.dataset.path} is missing: no stage subset can be copied from it.`);
+  const { manifest } = plan;
+  const lines = await readLines(plan.dataset, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
+  const written: string[] = [];
+  for (const [k, s] of manifest.stages.entries()) {
+    writeFileAtomic(plan.targets[k].file, s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n');
+    written.push(plan.targets[k].file);
+  }
+  return written;
 }

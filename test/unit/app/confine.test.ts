@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { confinedDir, confinedFile, hoverImage, OutsideWorkspaceError } from '../../../src/extension/confine';
+import { confinedDir, confinedFile, hoverImage, OutsideWorkspaceError } from '../../../src/app/confine';
 
 /** A workspace folder and a sentinel folder beside it (outside), with links from one into the other. */
 function layout() {
