@@ -5,13 +5,13 @@
 // manifest schema and its invariants (so stage ids are s1..sN and dataset.path is relative), the
 // command refuses in untrusted workspaces, and the manifest, its dataset and every stage subset
 // resolve inside the manifest's workspace folder after following symlinks. Pure Node (no `vscode`).
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { budgetText } from '../core/config';
 import type { BudgetUnit } from '../core/config';
 import type { ManifestV1 } from '../core/curriculum/types';
 import { validateManifest } from '../core/curriculum/validate';
+import { buildLineIndex, readLines } from '../core/dataset/lineIndex';
 import { writeFileAtomic } from '../core/util/atomicFile';
 import { confinedFile, OutsideWorkspaceError } from './confine';
 
@@ -93,17 +93,6 @@ export function commitMessage(m: ManifestLike, manifestRel: string, datasetRel =
   return `CADC curriculum for ${datasetRel}: ${m.budget.selected} of ${m.dataset.samples} samples (budget ${budget}, seed ${m.config.seed}, ${m.config.strategy})\n\n${m.capabilities.length} capabilities, ${m.stages.length} stages${alignText}; manifest ${manifestRel}\n\n${caps}\n`;
 }
 
-/** Lines (1-based) of a file, streamed; only the wanted ones are kept. */
-async function readLines(file: string, wanted: Set<number>): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    n++;
-    if (wanted.has(n)) out.set(n, line);
-  }
-  return out;
-}
-
 /**
  * Writes the plan's stage subsets: each stage's lines copied from the dataset in curriculum order.
  * Atomic: a crash mid-write leaves the old subset (or none), never a truncated one; a symlink in the
@@ -114,7 +103,13 @@ export async function writeStageSubsets(plan: ManifestWritePlan): Promise<string
   if (!plan.dataset)
     throw new ManifestRefused(`the dataset ${plan.manifest.dataset.path} is missing: no stage subset can be copied from it.`);
   const { manifest } = plan;
-  const lines = await readLines(plan.dataset, new Set(manifest.stages.flatMap((s) => s.samples.map((x) => x.line))));
+  // The lines as the engine numbered them (split at \n only, as the reader does), whole.
+  const index = await buildLineIndex(plan.dataset);
+  const lines = await readLines(
+    index,
+    manifest.stages.flatMap((s) => s.samples.map((x) => x.line)),
+    Number.POSITIVE_INFINITY,
+  );
   const written: string[] = [];
   for (const [k, s] of manifest.stages.entries()) {
     writeFileAtomic(plan.targets[k].file, s.samples.map((x) => lines.get(x.line) ?? '').join('\n') + '\n');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ManifestRefused, planManifestWrite } from '../../../src/app/writeManifest';
+import { ManifestRefused, planManifestWrite, writeStageSubsets } from '../../../src/app/writeManifest';
 
 const REPO = path.resolve(__dirname, '../../..');
 const top = mkdtempSync(path.join(tmpdir(), 'cadc-plan-'));
@@ -125,4 +125,23 @@ test('a missing dataset fails only when subsets are to be copied from it; not JS
       planManifestWrite({ trusted: true, workspaceRoot: ws, manifestPath: path.join(ws, 'curation', 'bad.cadc.json'), stageSubsets: true }),
     refused(/not JSON/),
   );
+});
+
+test('stage subsets copy the lines the engine numbered, even after a line holding a lone carriage return', async () => {
+  // A CR between JSON tokens is whitespace: the reader keeps line 1 valid and numbers lines by \n
+  // only. A reader that also breaks lines at a lone CR would shift every later line by one.
+  const text = readFileSync(path.join(ws, 'd.jsonl'), 'utf8').replace(/^\{/, '{\r');
+  writeFileSync(path.join(ws, 'd.jsonl'), text);
+  const p = plan('curation/cr.cadc.json');
+  const written = await writeStageSubsets(p);
+  assert.equal(written.length, manifest.stages.length);
+  const byNumber = text.split('\n');
+  for (const [k, stage] of (manifest.stages as unknown as { samples: { line: number }[] }[]).entries()) {
+    const got = readFileSync(written[k], 'utf8').split('\n').slice(0, -1);
+    assert.deepEqual(
+      got,
+      stage.samples.map((s) => byNumber[s.line - 1]),
+      `stage ${k + 1}`,
+    );
+  }
 });
