@@ -3,22 +3,16 @@
 // nothing imports cli or backend but themselves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { importsOf, sourceFiles } from '../imports';
 
 const ROOT = resolve(__dirname, '../../..');
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : /\.tsx?$/.test(n) ? [p] : [];
-  });
-}
-/** Each import of a source file as the top folder under src/ it points into. */
+const SRC = join(ROOT, 'src');
+/** Each import of a source file under src/ as the top folder it points into. */
 function importedFolders(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map(
-    (m) => relative(join(ROOT, 'src'), resolve(dirname(file), m[1])).split(/[\\/]/)[0],
-  );
+  return importsOf(file)
+    .filter((i) => isAbsolute(i) && !relative(SRC, i).startsWith('..'))
+    .map((i) => relative(SRC, i).split(/[\\/]/)[0]);
 }
 
 test('protocol ← app ← cli, backend, extension: no import goes the other way', () => {
@@ -31,8 +25,8 @@ test('protocol ← app ← cli, backend, extension: no import goes the other way
     backend: ['cli', 'extension'],
   };
   const wrong: string[] = [];
-  for (const file of files(join(ROOT, 'src'))) {
-    const own = relative(join(ROOT, 'src'), file).split(/[\\/]/)[0];
+  for (const file of sourceFiles(SRC)) {
+    const own = relative(SRC, file).split(/[\\/]/)[0];
     for (const to of importedFolders(file)) if (forbidden[own]?.includes(to)) wrong.push(`${relative(ROOT, file)} → ${to}`);
   }
   assert.deepEqual(wrong, []);

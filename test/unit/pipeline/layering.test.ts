@@ -1,11 +1,10 @@
 // The engine's arrows point down: runtime (cancellation, logging, progress) is at the bottom and
 // imports nothing else of the core; no room of the core imports the pipeline (its top) but the
-// pipeline itself; the core never imports vscode. Imports are read by TypeScript's own pre-processor.
+// pipeline itself; the core never imports vscode. Imports are read by TypeScript's own pre-processor (../imports.ts).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import test from 'node:test';
-import ts from 'typescript';
+import { importsOf, sourceFiles } from '../imports';
 
 const CORE = resolve(__dirname, '../../../src/core');
 
@@ -15,25 +14,12 @@ const CORE = resolve(__dirname, '../../../src/core');
  */
 const ABOVE_PIPELINE = new Set(['report/compare.ts']);
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
+/** A file's imports, relative ones as core-relative paths ('runtime/cancel'). */
+function coreImports(file: string): string[] {
+  return importsOf(file).map((i) => (isAbsolute(i) ? relative(CORE, i).split(sep).join('/') : i));
 }
 
-/** Every module a file imports (static, dynamic, type-only and require), relative ones resolved to core-relative paths. */
-function importsOf(file: string): string[] {
-  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return info.importedFiles.map(({ fileName }) =>
-    fileName.startsWith('.')
-      ? relative(CORE, resolve(dirname(file), fileName))
-          .split(sep)
-          .join('/')
-      : fileName,
-  );
-}
-
-const files = sources(CORE).map((f) => ({ file: f, room: relative(CORE, f).split(sep).join('/'), imports: importsOf(f) }));
+const files = sourceFiles(CORE).map((f) => ({ file: f, room: relative(CORE, f).split(sep).join('/'), imports: coreImports(f) }));
 
 test('the import reader sees the core (a sanity check the other tests rest on)', () => {
   const run = files.find((f) => f.room === 'pipeline/run.ts');
