@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { resolveConfig } from '../core/config';
 import type { AlignmentConfig, DeepPartial } from '../core/config';
 import { attributionsPathFor, manifestPathFor, serializeManifest } from '../core/curriculum/manifest';
+import { summariseProblems } from '../core/dataset/problems';
 import { configureOrt } from '../core/ort/session';
 import type { CurationInput, CurationRun } from '../core/pipeline/api';
 import { attributionOf } from '../core/pipeline/attribution';
@@ -94,6 +95,7 @@ export async function curateToFiles(args: CurateParams, hooks: RunHooks = {}): P
     cacheHit: run.cacheHit,
     diagnosticCounts: s.diagnosticCounts as Record<string, number>,
     diagnostics: s.diagnostics.slice(0, 1000),
+    problems: summariseProblems(s, { includeFlagged: run.manifest.config.selection.includeFlagged }),
   };
   return { code: EXIT.ok, result, run };
 }
@@ -114,6 +116,7 @@ export function configFromArgs(args: CurateParams): ReturnType<typeof resolveCon
       ...(args.lossBand ? { lossBand: [args.lossBand[0], args.lossBand[1]] as [number, number] } : {}),
       ...(args.iconsPercentile !== undefined ? { iconsPercentile: args.iconsPercentile } : {}),
       ...(args.selfInfluenceDrop !== undefined ? { dropTopSelfInfluence: args.selfInfluenceDrop } : {}),
+      ...(args.includeFlagged !== undefined ? { includeFlagged: args.includeFlagged } : {}),
     },
     curriculum: { alignment: alignmentOverrides(args) },
   });

@@ -257,6 +257,16 @@ ${STYLES.join(', ')}.`,
     setting: { key: 'cadc.curation.selfInfluenceDrop', type: 'string', default: 'auto' },
   },
   {
+    flag: 'include-flagged',
+    commands: CURATE,
+    listed: CURATE_ONLY_HELP,
+    help: `Also select flagged samples (an image that does not resolve or leaves the image root,
+<image> tokens that do not match the images). Default: they are left out, counted in the manifest.`,
+    // No value on the command line (''); the setting's true/false as text.
+    set: (o, v) => (o.includeFlagged = v !== 'false'),
+    setting: { key: 'cadc.selection.includeFlagged', type: 'boolean', default: false },
+  },
+  {
     flag: 'icons-percentile',
     arg: 'P',
     commands: CURATE,

@@ -9,6 +9,7 @@ import { COMMANDS } from '../app/options';
 import { EXIT, UsageError } from '../app/outcome';
 import type { Failure } from '../app/outcome';
 import { reportToFiles } from '../app/report';
+import { problemLines } from '../core/dataset/problems';
 import { TOOL_VERSION } from '../core/runtime/version';
 import { parseArgs } from './args';
 import type { CompareArgs, CurateArgs, HelpTopic, ReportArgs } from './args';
@@ -28,12 +29,8 @@ export async function curate(args: CurateArgs, signal?: AbortSignal): Promise<nu
   const outcome = await curateToFiles(args, hooksOf(args.quiet, signal));
   if (outcome.code !== EXIT.ok || !outcome.result) return printOutcomeFailure(outcome, args);
   const r = outcome.result;
-  if (!args.quiet) {
-    for (const d of r.diagnostics.slice(0, 20))
-      process.stderr.write(`${args.dataset}:${d.line}: ${d.severity}: ${d.message} [${d.code}]\n`);
-    const more = r.diagnostics.length - 20;
-    if (more > 0) process.stderr.write(`… and ${more} more diagnostics (counts: ${JSON.stringify(r.diagnosticCounts)})\n`);
-  }
+  // One line per problem code (count, first lines, cause, fix), not one per record; --json has the per-line ones.
+  if (!args.quiet) for (const p of r.problems ?? []) process.stderr.write(problemLines(args.dataset, p));
   // Notes say why a selection differs from what was asked (e.g. a budget above the unique samples): shown even with --quiet.
   for (const note of r.notes) process.stderr.write(`cadc: note: ${note}\n`);
   if (!args.quiet) {

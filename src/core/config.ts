@@ -96,6 +96,12 @@ export interface CurationConfig {
     lossBand: [number, number];
     /** length: 'longest' answers first (the usual baseline) or 'shortest'; ties by pool order. */
     lengthOrder: 'longest' | 'shortest';
+    /**
+     * Also select flagged samples (Pool.flags: an image that does not resolve or leaves the root, a
+     * real `<image>` token mismatch). Default false: every strategy and the alignment stage leave
+     * them out (selection/helpers.ts `selectable`) and the manifest counts them under `excluded`.
+     */
+    includeFlagged: boolean;
   };
   curriculum: {
     /** Stage order: by self-influence decay (learned-first first) or none (one stage). */
@@ -192,6 +198,7 @@ export const DEFAULT_CONFIG: CurationConfig = {
     // Perplexity-mid: the middle half of the loss distribution.
     lossBand: [0.25, 0.75],
     lengthOrder: 'longest',
+    includeFlagged: false,
   },
   curriculum: {
     order: 'decay',

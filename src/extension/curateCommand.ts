@@ -12,6 +12,7 @@ import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
 import { confinedDir, confinedFile, OutsideWorkspaceError } from '../app/confine';
 import type { Command } from './commands/command';
+import { offerFixes, seriousProblemsText, showDiagnostics } from './problems';
 import type { CurationSession } from './session';
 
 export interface CurateOptions {
@@ -194,6 +195,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   if (!result) return undefined;
   showDiagnostics(deps.diagnostics, uri, result);
   announce(deps, result, manifestUri);
+  offerFixes(uri, result.problems, log);
   if (result.cacheDir) {
     await session.annotations
       .attach(result.dataset, result.sha256, result.cacheDir, result.capabilities, result.stages)
@@ -240,28 +242,6 @@ async function runWithProgress(deps: CurateDeps, uri: vscode.Uri, params: Curate
   );
 }
 
-/** The run's bad lines in the Problems panel, at their line numbers. */
-function showDiagnostics(diagnostics: vscode.DiagnosticCollection, uri: vscode.Uri, result: CurateSummary): void {
-  diagnostics.set(
-    uri,
-    result.diagnostics.map((d) => {
-      const line = Math.max(0, d.line - 1);
-      const diag = new vscode.Diagnostic(
-        new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
-        d.message,
-        d.severity === 'error'
-          ? vscode.DiagnosticSeverity.Error
-          : d.severity === 'warning'
-            ? vscode.DiagnosticSeverity.Warning
-            : vscode.DiagnosticSeverity.Information,
-      );
-      diag.source = 'cadc';
-      diag.code = d.code;
-      return diag;
-    }),
-  );
-}
-
 /** The result in the log, the status bar and a notification (with the notes that change how to read it). */
 function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummary, manifestUri: vscode.Uri): void {
   const { log, status } = deps;
@@ -272,9 +252,11 @@ function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummar
   for (const note of result.notes) log.info(`curate: ${note}`);
   // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
   const noteText = result.notes.length ? ` Note: ${result.notes.join(' ')}` : '';
+  const problemText = seriousProblemsText(result.problems);
+  if (problemText) log.warn(`curate: ${problemText}`);
   void vscode.window
     .showInformationMessage(
-      `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}`,
+      `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}${problemText ? ` ${problemText}` : ''}`,
       'Open Manifest',
     )
     .then((a) => a && vscode.window.showTextDocument(manifestUri));

@@ -4,6 +4,7 @@
 // application layer (src/app) and the CLI take their request and result types from here.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { BudgetUnit, StrategyName, WithinCapabilityRule } from '../core/config';
+import type { ProblemSummary } from '../core/dataset/problems';
 import type { DatasetFormat } from '../core/dataset/types';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
@@ -25,7 +26,10 @@ export interface CurateSummary {
   timingsMs: Record<string, number>;
   cacheHit: boolean;
   diagnosticCounts: Record<string, number>;
+  /** Per-line diagnostics, at most 100 per code (src/core/dataset/parser.ts DIAGNOSTICS_PER_CODE); the summaries count them all. */
   diagnostics: { line: number; severity: string; code: string; message: string }[];
+  /** One summary per diagnostic code (count, first lines, cause, fix), errors first (src/core/dataset/problems.ts). */
+  problems?: ProblemSummary[];
 }
 
 /**
@@ -58,6 +62,8 @@ export interface CurateParams {
   iconsPercentile?: number;
   /** Top share of self-influence left out: 'auto' (cadc 10%, others 0) or a fraction in [0, 1). */
   selfInfluenceDrop?: number | 'auto';
+  /** Also select flagged samples (missing image, `<image>` token mismatch); default false. */
+  includeFlagged?: boolean;
   format: DatasetFormat | 'auto';
   attributions: boolean;
   force: boolean;

@@ -211,6 +211,29 @@ export const checkCurateSummary: Check<CurateSummary> = check(
           properties: { line: count, severity: str, code: str, message: str },
         },
       },
+      problems: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['code', 'severity', 'count', 'lines', 'headline', 'cause', 'fix', 'serious'],
+          properties: {
+            code: str,
+            severity: { enum: ['error', 'warning', 'info'] },
+            count,
+            total: count,
+            lines: { type: 'array', items: count },
+            headline: str,
+            cause: str,
+            fix: str,
+            action: {
+              type: 'object',
+              required: ['setting', 'action'],
+              properties: { setting: { const: 'cadc.dataset.imageRoot' }, action: { const: 'pickFolder' } },
+            },
+            serious: { type: 'boolean' },
+          },
+        },
+      },
     },
   } as SchemaObject),
 );

@@ -34,6 +34,7 @@ export function tinyPool(n: number, opts: { L?: number; Q?: number; V?: number; 
     labels: {},
     styleMask: new Uint16Array(n),
     primaryStyle: new Uint8Array(n),
+    flags: new Uint8Array(n),
     questionNgrams: q,
     questionNgramCount: Uint16Array.from({ length: n }, () => 2),
     answerPtr,

@@ -4,8 +4,9 @@
 // left and appended as the last stage.
 //
 // Exact semantics (B = budget count, M = unique samples matching the predicate):
-//  - eligible for alignment: matches the predicate, is its duplicate cluster's representative
-//    (duplicates.rep[i] === i), and its cluster was not taken by the strategy;
+//  - eligible for alignment: matches the predicate, stands for its duplicate cluster and is not
+//    flagged unless flagged samples are included (selection/helpers.ts `selectable`: the
+//    representative, or the cluster's first clean member), and its cluster was not taken by the strategy;
 //  - A starts at min(size, ⌊maxShare·B⌋, M); the strategy is asked for B − A; if fewer than A
 //    eligible samples are left after its picks, A drops to that number and the strategy is asked
 //    again for B − A (A only ever decreases, so this ends; in practice after one or two rounds);
@@ -20,7 +21,7 @@ import type { AlignmentConfig, CurationConfig } from '../config';
 import type { Pool, StyleName } from '../features/types';
 import { STYLES } from '../features/types';
 import type { Attribution } from '../influence/types';
-import { stratify, take } from '../selection/helpers';
+import { selectable, stratify, take } from '../selection/helpers';
 import type { Duplicates, SelectionResult } from '../selection/types';
 import type { Rng } from '../util/rng';
 import type { AlignmentStageInfo, Stage } from './types';
@@ -125,18 +126,19 @@ export function selectWithAlignment(args: AlignmentArgs): AlignedSelection {
   const al = config.curriculum.alignment;
   const match = alignmentMatches(pool, al);
   const rep = duplicates.rep;
+  const base = selectable({ pool, duplicates, config });
   let matched = 0;
-  for (let i = 0; i < pool.n; i++) if (match[i] && rep[i] === i) matched++;
+  for (let i = 0; i < pool.n; i++) if (match[i] && base[i]) matched++;
   const target = alignmentTarget(al, budget);
   const info = alignmentInfo(al, matched, target);
   let A = Math.min(target, matched);
   let capability = args.select(budget - A);
-  let left = leftovers(pool.n, match, rep, capability.selected);
+  let left = leftovers(pool.n, match, base, rep, capability.selected);
   let rounds = 1;
   while (left.length < A) {
     A = left.length;
     capability = args.select(budget - A);
-    left = leftovers(pool.n, match, rep, capability.selected);
+    left = leftovers(pool.n, match, base, rep, capability.selected);
     rounds++;
   }
   const notes: string[] = [];
@@ -161,12 +163,12 @@ export function selectWithAlignment(args: AlignmentArgs): AlignedSelection {
   return { capability, alignment, info, notes };
 }
 
-/** Eligible alignment candidates, ascending: matching representatives whose cluster the strategy did not use. */
-function leftovers(n: number, match: Uint8Array, rep: Int32Array, selected: Int32Array): number[] {
+/** Eligible alignment candidates, ascending: matching selectable samples whose cluster the strategy did not use. */
+function leftovers(n: number, match: Uint8Array, base: Uint8Array, rep: Int32Array, selected: Int32Array): number[] {
   const used = new Uint8Array(n);
   for (const i of selected) used[rep[i]] = 1;
   const out: number[] = [];
-  for (let i = 0; i < n; i++) if (match[i] && rep[i] === i && !used[i]) out.push(i);
+  for (let i = 0; i < n; i++) if (match[i] && base[i] && !used[rep[i]]) out.push(i);
   return out;
 }
 

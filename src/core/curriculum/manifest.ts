@@ -8,6 +8,7 @@ import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import type { Attribution } from '../influence/types';
+import { exclusionOf } from '../selection/helpers';
 import type { SelectionResult } from '../selection/types';
 import { round6, stableStringify } from '../util/stableJson';
 import { lossCurve, selfInfluenceCurve } from './stages';
@@ -39,6 +40,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
   const selectedPer = new Int32Array(K);
   for (const i of p.selection.selected) selectedPer[a.hard[i]]++;
   const s = p.summary;
+  const excluded = exclusionOf(pool, p.config);
   return {
     schema: 'cadc.manifest/v1',
     tool: { name: 'cadc', version: p.toolVersion },
@@ -60,6 +62,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       selected: p.selection.selected.length,
     },
     ...(p.selection.notes.length ? { notes: [...p.selection.notes] } : {}),
+    ...(excluded ? { excluded } : {}),
     proxy: {
       warmupSamples: p.warmup.samples,
       checkpoints: p.warmup.checkpoints.map((c) => ({ t: c.t, eta: round6(c.eta), trainLoss: round6(c.trainLoss) })),

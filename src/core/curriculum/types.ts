@@ -1,6 +1,6 @@
 // The curriculum: stages of selected samples, and the manifest users commit (cadc.manifest/v1).
 import type { CurationConfig } from '../config';
-import type { DatasetContainer, DatasetFormat } from '../dataset/types';
+import type { DatasetContainer, DatasetFormat, DiagnosticCode } from '../dataset/types';
 
 export type StageKind = 'capability' | 'alignment';
 
@@ -60,6 +60,13 @@ export interface ManifestV1 {
   budget: { requested: number; requestedCount: number; selected: number };
   /** The selection's remarks a reader needs (absent when there are none). */
   notes?: string[];
+  /**
+   * Pool samples left out of the selection because they are flagged (an image that does not resolve
+   * or leaves the root, a real `<image>` token mismatch), by problem; a sample with two problems
+   * counts once in `total` and under each code. Absent when nothing was left out (or
+   * `config.selection.includeFlagged`).
+   */
+  excluded?: { total: number; reasons: { code: DiagnosticCode; count: number }[] };
   proxy: {
     warmupSamples: number;
     checkpoints: { t: number; eta: number; trainLoss: number }[];

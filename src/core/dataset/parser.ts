@@ -5,6 +5,7 @@ import { boundMessage, describeValue, excerpt } from './describe';
 import type { ImageResolver } from './images';
 import { detectFormat, normaliseRecord } from './normalise';
 import type { RawRecord } from './splitter';
+import { SAMPLE_FLAG } from './types';
 import type { DatasetDiagnostic, DatasetFormat, DiagnosticCode, DiagnosticSeverity, ReadOptions, Sample, SampleSink } from './types';
 
 /**
@@ -39,15 +40,21 @@ export function scanJson(bytes: Buffer, limit: number): { depth: number; bomAt: 
   return { depth: max, bomAt };
 }
 
-/** The diagnostics of one read: every one counted by code, the first `max` kept. */
+/** Diagnostics of one code kept per read by default: the rest are counted (and summarised, problems.ts). */
+export const DIAGNOSTICS_PER_CODE = 100;
+
+/** The diagnostics of one read: every one counted by code, the first `max` kept, at most `perCode` of each code. */
 export class DiagnosticLog {
   readonly kept: DatasetDiagnostic[] = [];
   readonly counts: Partial<Record<DiagnosticCode, number>> = {};
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly perCode = DIAGNOSTICS_PER_CODE,
+  ) {}
 
   add(line: number, severity: DiagnosticSeverity, code: DiagnosticCode, message: string, recordIndex?: number, column?: number): void {
-    this.counts[code] = (this.counts[code] ?? 0) + 1;
-    if (this.kept.length < this.max)
+    const seen = (this.counts[code] = (this.counts[code] ?? 0) + 1);
+    if (this.kept.length < this.max && seen <= this.perCode)
       this.kept.push({
         line,
         severity,
@@ -61,6 +68,26 @@ export class DiagnosticLog {
 
 const IMAGE_TOKEN = /<image>/g;
 
+/**
+ * Whether `tokens` `<image>` tokens in a record's instructions and its `images` images disagree in a
+ * way a LLaVA-style loader does not repair. LLaVA's LazySupervisedDataset (haotian-liu/LLaVA,
+ * llava/train/train.py) loads the image only when the record has an `image` field; without one the
+ * text is tokenised as plain text (`has_image=False`), so an `<image>` token there is a literal
+ * string and the model gets a blank image: a mismatch. A record with an image and no token at all is
+ * accepted by the loader and by multi-image formats that place images themselves (The Cauldron):
+ * not a mismatch. More tokens than images, or a multi-image count that differs, is one.
+ */
+export function imageTokenMismatch(tokens: number, images: number): boolean {
+  return tokens > 0 && tokens !== images;
+}
+
+/** The `<image>` tokens of a sample's user turns. */
+export function countImageTokens(turns: readonly { role: string; text: string }[]): number {
+  let tokens = 0;
+  for (const t of turns) if (t.role === 'user') tokens += (t.text.match(IMAGE_TOKEN) ?? []).length;
+  return tokens;
+}
+
 /** Builds a Sample from one record's bytes, or reports why it cannot. */
 export class RecordParser {
   // ignoreBOM: a byte-order mark is data here (one at byte 0 of the file is dropped before), so a
@@ -70,6 +97,8 @@ export class RecordParser {
   readonly formatCounts = new Map<DatasetFormat, number>();
   samples = 0;
   invalid = 0;
+  /** Image references of the valid records, resolved (the denominator of the image problems). */
+  imageRefs = 0;
 
   constructor(
     private readonly opts: ReadOptions,
@@ -188,10 +217,14 @@ export class RecordParser {
       this.diags.add(rec.line, 'warning', 'empty-answer', 'An assistant turn is empty.', recordIndex);
     }
     const images = norm.images.map((raw) => this.images.resolve(raw));
+    this.imageRefs += images.length;
+    let flags = 0;
     for (const img of images) {
-      if (img.problem === 'missing')
+      if (img.problem === 'missing') {
+        flags |= SAMPLE_FLAG.missingImage;
         this.diags.add(rec.line, 'warning', 'missing-image', `Image not found: ${excerpt(img.raw, 120)}`, recordIndex);
-      else if (img.problem === 'outside-root') {
+      } else if (img.problem === 'outside-root') {
+        flags |= SAMPLE_FLAG.imageOutsideRoot;
         this.diags.add(
           rec.line,
           'warning',
@@ -201,13 +234,23 @@ export class RecordParser {
         );
       } else if (img.problem === 'remote')
         this.diags.add(rec.line, 'info', 'remote-image', `Remote image not fetched: ${excerpt(img.raw, 80)}`, recordIndex);
-      else if (img.problem === 'invalid-path')
+      else if (img.problem === 'invalid-path') {
+        flags |= SAMPLE_FLAG.missingImage;
         this.diags.add(rec.line, 'warning', 'missing-image', 'Empty or invalid image path.', recordIndex);
+      }
     }
-    let tokens = 0;
-    for (const t of norm.turns) if (t.role === 'user') tokens += (t.text.match(IMAGE_TOKEN) ?? []).length;
-    if (tokens > 0 && tokens !== images.length) {
-      this.diags.add(rec.line, 'warning', 'image-token-mismatch', `${tokens} <image> token(s) but ${images.length} image(s).`, recordIndex);
+    const tokens = countImageTokens(norm.turns);
+    if (imageTokenMismatch(tokens, images.length)) {
+      flags |= SAMPLE_FLAG.imageTokenMismatch;
+      this.diags.add(
+        rec.line,
+        'warning',
+        'image-token-mismatch',
+        images.length === 0
+          ? `${tokens} <image> token(s) but the record has no image.`
+          : `${tokens} <image> token(s) but ${images.length} image(s).`,
+        recordIndex,
+      );
     }
     let id = norm.id ?? `line-${rec.line}`;
     if (this.seenIds.has(id)) {
@@ -227,6 +270,7 @@ export class RecordParser {
       turns: norm.turns,
       images,
       labels: norm.labels,
+      ...(flags ? { flags } : {}),
     };
     try {
       this.sink(sample);

@@ -23,7 +23,7 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
   const total = (await fsp.stat(abs)).size;
   await sniffDataset(abs);
   const imageRoot = path.resolve(opts.imageRoot ?? path.dirname(abs));
-  const diags = new DiagnosticLog(opts.maxDiagnostics ?? 10_000);
+  const diags = new DiagnosticLog(opts.maxDiagnostics ?? 10_000, opts.maxDiagnosticsPerCode);
   const resolver = new ImageResolver(imageRoot, opts.confineTo, opts.checkImages ?? true);
   const parser = new RecordParser(opts, resolver, diags, sink);
   let records = 0;
@@ -92,6 +92,7 @@ export async function readDataset(file: string, opts: ReadOptions, sink: SampleS
     records,
     samples: parser.samples,
     invalid: parser.invalid,
+    imageRefs: parser.imageRefs,
     diagnosticCounts: diags.counts,
     diagnostics: diags.kept,
     labelFields: [],

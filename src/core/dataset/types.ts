@@ -42,7 +42,25 @@ export interface Sample {
    * joined with ','. Only scalar/array-of-scalar fields outside the conversation are kept.
    */
   labels: Record<string, string>;
+  /**
+   * Problems that keep the sample out of a selection by default (SAMPLE_FLAG bits; 0 or absent: none):
+   * see problems.ts `FLAG_CODES` and `cadc.selection.includeFlagged`.
+   */
+  flags?: number;
 }
+
+/**
+ * Per-sample problem bits (Sample.flags, Pool.flags). A flagged sample is read and featurised like
+ * any other, but selection leaves it out unless the curator includes flagged samples.
+ */
+export const SAMPLE_FLAG = {
+  /** An image reference that does not resolve to a readable file (missing, empty/invalid path, undecodable). */
+  missingImage: 1,
+  /** An image reference that leaves the image root / workspace (ignored). */
+  imageOutsideRoot: 2,
+  /** A real `<image>` token / image mismatch (parser.ts `imageTokenMismatch`). */
+  imageTokenMismatch: 4,
+} as const;
 
 export type DiagnosticSeverity = 'error' | 'warning' | 'info';
 
@@ -54,7 +72,7 @@ export type DiagnosticCode =
   | 'missing-image' // the image file does not exist under the image root
   | 'image-outside-root' // the reference escapes the workspace/image root (../, absolute elsewhere, symlink out)
   | 'remote-image' // http(s)/data URL: not fetched
-  | 'image-token-mismatch' // number of <image> tokens differs from the number of images
+  | 'image-token-mismatch' // <image> tokens but no image, or a token count that differs from the images (no token at all is normal)
   | 'bom' // UTF-8 byte-order mark at the start of the file (stripped, info)
   | 'crlf' // CRLF line endings (accepted, info; reported once)
   | 'line-too-long' // a line over the size limit (skipped)
@@ -92,6 +110,8 @@ export interface ReadOptions {
   checkImages?: boolean;
   /** At most this many diagnostics are kept (all are counted). Default 10,000. */
   maxDiagnostics?: number;
+  /** At most this many diagnostics of one code are kept (all are counted). Default 100 (DIAGNOSTICS_PER_CODE). */
+  maxDiagnosticsPerCode?: number;
   signal?: AbortSignal;
   /** Called now and then with bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -111,9 +131,11 @@ export interface DatasetSummary {
   records: number;
   samples: number;
   invalid: number;
+  /** Image references of the valid records that were resolved (the denominator of the image problems). */
+  imageRefs?: number;
   /** Every diagnostic counted by code, including those not kept. */
   diagnosticCounts: Partial<Record<DiagnosticCode, number>>;
-  /** Diagnostics kept (capped by maxDiagnostics), in line order. */
+  /** Diagnostics kept (capped by maxDiagnostics and per code by maxDiagnosticsPerCode), in line order. */
   diagnostics: DatasetDiagnostic[];
   /** Label fields present, with the number of samples carrying each and distinct values. */
   labelFields: { name: string; present: number; distinct: number }[];

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { CurationConfig } from '../config';
 import { readDataset } from '../dataset/reader';
+import { SAMPLE_FLAG } from '../dataset/types';
 import type { DatasetDiagnostic, DatasetSummary, ReadOptions, Sample } from '../dataset/types';
 import { CancelledError } from '../runtime/cancel';
 import { forEachLimited, imageFeatures } from './images';
@@ -33,6 +34,10 @@ class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float
   }
   done(): T {
     return this.buf.slice(0, this.length) as T;
+  }
+  /** The values so far, in place (writes go to the buffer). */
+  view(): T {
+    return this.buf.subarray(0, this.length) as T;
   }
 }
 
@@ -73,6 +78,7 @@ export async function buildPool(
   const lengths = new Grow((n) => new Int32Array(n));
   const styleMask = new Grow((n) => new Uint16Array(n));
   const primary = new Grow((n) => new Uint8Array(n));
+  const flags = new Grow((n) => new Uint8Array(n));
   const qNgrams = new Grow((n) => new Uint32Array(n), 1024 * L);
   const qCount = new Grow((n) => new Uint16Array(n));
   const answerPtr = new Grow((n) => new Int32Array(n));
@@ -96,6 +102,7 @@ export async function buildPool(
     lines.push(s.line);
     offsets.push(s.byteOffset);
     lengths.push(s.byteLength);
+    flags.push(s.flags ?? 0);
     let q = '';
     let a = '';
     for (const t of s.turns) {
@@ -179,7 +186,9 @@ export async function buildPool(
     );
     if (opts.signal?.aborted) throw new CancelledError();
     const at = lines.done();
+    const sampleFlags = flags.view();
     for (const i of [...undecodable].sort((x, y) => x - y)) {
+      sampleFlags[i] |= SAMPLE_FLAG.missingImage;
       addDiagnostic(
         summary,
         { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` },
@@ -211,6 +220,7 @@ export async function buildPool(
     labels,
     styleMask: styleMask.done(),
     primaryStyle: primary.done(),
+    flags: flags.done(),
     questionNgrams: qNgrams.done(),
     questionNgramCount: qCount.done(),
     answerPtr: answerPtr.done(),

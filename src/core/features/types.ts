@@ -35,6 +35,11 @@ export interface Pool {
   lengths: Int32Array;
   /** Label fields, interned. */
   labels: Record<string, LabelColumn>;
+  /**
+   * Problem bits per sample (dataset/types.ts SAMPLE_FLAG: missing image, image outside the root,
+   * `<image>` token mismatch); flagged samples are left out of selections unless included.
+   */
+  flags: Uint8Array;
   /** Style bitmask (bit i = STYLES[i]) and the primary style index. */
   styleMask: Uint16Array;
   primaryStyle: Uint8Array;

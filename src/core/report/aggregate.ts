@@ -4,6 +4,7 @@
 // values and template strings, which are what the report shows). Over 300 lines: the accumulator is
 // one class whose fields and result() belong together.
 import { STYLES } from '../features/types';
+import { imageTokenMismatch } from '../dataset/parser';
 import type { ImageRef } from '../dataset/types';
 import { REASONING_MARKERS, instructionTemplate, normaliseText, sampleSignals, words } from './signals';
 import type { SampleSignals } from './signals';
@@ -159,8 +160,11 @@ export class QualityAccumulator {
     if (p.image.invalidPath) this.imgInvalid++;
     if (p.image.outsideRoot) this.imgOutside++;
     if (p.image.remote) this.imgRemote++;
-    if (s.imageTokens > p.image.count) this.moreTokens++;
-    else if (s.imageTokens < p.image.count) this.fewerTokens++;
+    // The reader's rule (dataset/parser.ts): an image with no token at all is not a mismatch.
+    if (imageTokenMismatch(s.imageTokens, p.image.count)) {
+      if (s.imageTokens > p.image.count) this.moreTokens++;
+      else this.fewerTokens++;
+    }
     this.dups.add(p.duplicateKey, p.answerHash);
 
     for (const [field, value] of Object.entries(p.labels)) {

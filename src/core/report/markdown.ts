@@ -26,10 +26,26 @@ function pct(x: number): string {
   return `${fmt(x * 100)}%`;
 }
 
+/** A delta: shares in percentage points (pp), other figures in their own unit, signed. */
 function signed(x: number, asPct: boolean): string {
-  const s = asPct ? pct(x) : fmt(x);
+  const s = asPct ? `${fmt(x * 100)} pp` : fmt(x);
   return x > 0 ? `+${s}` : s;
 }
+
+/** A delta cell: the signed difference and, for a figure with a better direction, whether it is better or worse. */
+function deltaCell(x: number, asPct: boolean, better: 'up' | 'down' | 'none'): string {
+  const d = signed(x, asPct);
+  if (better === 'none' || fmt(asPct ? x * 100 : x) === '0') return d;
+  return `${d} (${x > 0 === (better === 'up') ? 'better' : 'worse'})`;
+}
+
+/** What the delta columns mean, under every table that has them. */
+const DELTA_LEGEND =
+  '\nΔ = the selection’s figure minus the pool’s. Shares differ in percentage points (pp), the other figures in their own unit. ' +
+  '“better” / “worse” follow each figure’s direction: lower is better for the correctness rates (empty, truncated, mismatched, missing), ' +
+  'higher for diversity and reasoning; counts and answer lengths have no direction and are left unmarked. ' +
+  'Flagged samples (an image that does not resolve, `<image>` tokens that do not match the images) are left out of selections by default, ' +
+  'so those two rates drop to 0% in a selection unless flagged samples are included.\n';
 
 /** A comparison's budget as asked: a share (5%) or a count (the legacy number 1 with a count of 1 was a count). */
 function budgetAsked(requested: number, count: number, samples: number): string {
@@ -49,12 +65,12 @@ function cell(h: HeadlineFigures, k: keyof HeadlineFigures, asPct: boolean): str
 
 function headlineTable(columns: { name: string; h: HeadlineFigures }[], deltas?: { name: string; h: HeadlineFigures }[]): string {
   const head = ['figure', ...columns.map((c) => escapeMd(c.name)), ...(deltas ?? []).map((d) => escapeMd(d.name))];
-  const rows = HEADLINE_FIGURES.map(({ key, label, fmt: unit }) => [
+  const rows = HEADLINE_FIGURES.map(({ key, label, fmt: unit, better }) => [
     escapeMd(label),
     ...columns.map((c) => cell(c.h, key, unit === 'pct')),
-    ...(deltas ?? []).map((d) => signed(d.h[key], unit === 'pct')),
+    ...(deltas ?? []).map((d) => deltaCell(d.h[key], unit === 'pct', better)),
   ]);
-  return table(head, rows);
+  return table(head, rows) + (deltas?.length ? DELTA_LEGEND : '');
 }
 
 function sectionDetails(title: string, s: QualitySection): string {
@@ -101,7 +117,7 @@ function sectionDetails(title: string, s: QualitySection): string {
           c.imageTokenMismatch.count,
           s.samples,
           pct(c.imageTokenMismatch.rate),
-          `more tokens ${c.imageTokenMismatch.moreTokens}, fewer tokens ${c.imageTokenMismatch.fewerTokens}`,
+          `more tokens than images ${c.imageTokenMismatch.moreTokens}, fewer (≥ 1) ${c.imageTokenMismatch.fewerTokens}`,
         ],
         [
           'duplicate question, conflicting answers',

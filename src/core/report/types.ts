@@ -46,7 +46,12 @@ export interface CorrectnessFigures {
   imageMissing: Rate;
   /** Samples per image problem as reported by the dataset reader. */
   imageProblems: { missing: number; invalidPath: number; outsideRoot: number; remote: number };
-  /** Samples whose `<image>` tokens (in user turns) differ in number from their images. */
+  /**
+   * Samples whose `<image>` tokens (in user turns) do not match their images by the reader's rule
+   * (dataset/parser.ts `imageTokenMismatch`): tokens without an image or more tokens than images
+   * (`moreTokens`), or at least one token but fewer than the images (`fewerTokens`). An image with
+   * no token at all is not counted (LLaVA-style loaders accept it).
+   */
   imageTokenMismatch: Rate & { moreTokens: number; fewerTokens: number };
   /**
    * Duplicate questions: samples sharing the normalised question text and the same image refs.

@@ -1,6 +1,9 @@
 // Helpers shared by the selection strategies (strategies/): budgets, quota splits, the eligibility
-// rule (one sample per duplicate cluster), seeded draws, and the task groups of task-balanced, LESS, ICONS.
+// rule (one sample per duplicate cluster, no flagged sample), seeded draws, and the task groups of
+// task-balanced, LESS, ICONS.
 import type { CapabilityModel } from '../capabilities/types';
+import { FLAG_CODES } from '../dataset/problems';
+import type { DiagnosticCode } from '../dataset/types';
 import { TASK_LABEL_FIELDS } from '../features/labels';
 import type { Pool } from '../features/types';
 import type { Rng } from '../util/rng';
@@ -29,12 +32,15 @@ export function budgetShortNote(
   if (selected >= asked) return [];
   let unique = 0;
   for (let i = 0; i < n; i++) if (ctx.duplicates.rep[i] === i) unique++;
+  let clean = 0;
+  for (const v of selectable(ctx)) clean += v;
   let open = 0;
   for (const v of eligible(ctx, strategy)) open += v;
   const why = [
     asked > n ? `the pool has ${n}` : '',
     unique < n ? `${unique} are unique (exact and near duplicates count once)` : '',
-    open < unique ? `${unique - open} self-influence outliers are left out (--self-influence-drop)` : '',
+    clean < unique ? `${unique - clean} hold only flagged samples (missing image, <image> token mismatch; --include-flagged)` : '',
+    open < clean ? `${clean - open} self-influence outliers are left out (--self-influence-drop)` : '',
   ].filter(Boolean);
   const text = budgetText(budget, budgetUnit);
   const wanted =
@@ -101,16 +107,61 @@ export function proportionalQuotas(total: number, sizes: number[]): number[] {
 }
 
 /**
- * Samples eligible for selection: one per duplicate cluster (its representative), minus the top
- * `dropTopSelfInfluence` fraction of self-influence when attributions are known ('auto': only for
- * cadc). Every strategy uses it, naming itself.
+ * The one exclusion filter, before any strategy: one sample per duplicate cluster and, unless
+ * `config.selection.includeFlagged`, no flagged sample (Pool.flags: an image that does not resolve
+ * or leaves the root, a real `<image>` token mismatch). A cluster stands for itself through its
+ * first unflagged member (its representative when that one is clean; a cluster of flagged samples
+ * only is left out). With nothing flagged, or flagged samples included, it is the representatives.
+ * `eligible` (every strategy) and the alignment stage both start from it.
+ */
+export function selectable(ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config'>): Uint8Array {
+  const { n, flags } = ctx.pool;
+  const rep = ctx.duplicates.rep;
+  const ok = new Uint8Array(n);
+  if (ctx.config.selection.includeFlagged) {
+    for (let i = 0; i < n; i++) ok[i] = rep[i] === i ? 1 : 0;
+    return ok;
+  }
+  // rep[i] ≤ i: walking up, a cluster's first clean member is met before any other.
+  const covered = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (flags[i] || covered[rep[i]]) continue;
+    ok[i] = 1;
+    covered[rep[i]] = 1;
+  }
+  return ok;
+}
+
+/** The pool's flagged samples a selection leaves out, by problem (undefined when none are, or they are included). */
+export function exclusionOf(
+  pool: Pick<SelectionContext['pool'], 'n' | 'flags'>,
+  config: CurationConfig,
+): { total: number; reasons: { code: DiagnosticCode; count: number }[] } | undefined {
+  if (config.selection.includeFlagged) return undefined;
+  let total = 0;
+  const counts = FLAG_CODES.map(() => 0);
+  for (let i = 0; i < pool.n; i++) {
+    const f = pool.flags[i];
+    if (!f) continue;
+    total++;
+    FLAG_CODES.forEach(({ bit }, k) => {
+      if (f & bit) counts[k]++;
+    });
+  }
+  if (total === 0) return undefined;
+  return { total, reasons: FLAG_CODES.map(({ code }, k) => ({ code, count: counts[k] })).filter((r) => r.count > 0) };
+}
+
+/**
+ * Samples eligible for selection: `selectable` (one per duplicate cluster, no flagged sample unless
+ * included), minus the top `dropTopSelfInfluence` fraction of self-influence when attributions are
+ * known ('auto': only for cadc). Every strategy uses it, naming itself.
  */
 export function eligible(
   ctx: Pick<SelectionContext, 'pool' | 'duplicates' | 'config' | 'attribution'>,
   strategy: StrategyName,
 ): Uint8Array {
-  const ok = new Uint8Array(ctx.pool.n);
-  for (let i = 0; i < ctx.pool.n; i++) ok[i] = ctx.duplicates.rep[i] === i ? 1 : 0;
+  const ok = selectable(ctx);
   const drop = selfInfluenceDrop(ctx.config.selection.dropTopSelfInfluence, strategy);
   if (drop > 0 && ctx.attribution) {
     const si = ctx.attribution.selfInfluence;

@@ -11,7 +11,7 @@ import { CTORS, indexChecksum, layoutProblem, schemaError, validSidecar } from '
 import type { CtorName, Layout, Sidecar, Typed } from './validate';
 
 /** The format of every cache entry; part of every index and every cache key. */
-export const CACHE_SCHEMA = 2;
+export const CACHE_SCHEMA = 3; // 3: the Pool's per-sample problem flags
 
 /** I/O settings; tests lower chunkBytes (and wrap readSync) to prove large files are read in pieces. */
 export const cacheIo = { chunkBytes: 1 << 26, readSync };

@@ -32,6 +32,7 @@ const POOL_ARRAYS = {
   lengths: 'Int32Array',
   styleMask: 'Uint16Array',
   primaryStyle: 'Uint8Array',
+  flags: 'Uint8Array',
   questionNgrams: 'Uint32Array',
   questionNgramCount: 'Uint16Array',
   answerPtr: 'Int32Array',
