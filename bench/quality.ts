@@ -201,7 +201,12 @@ async function runSplit(
   mkdirSync(dir, { recursive: true });
   const trainFile = join(dir, 'train.jsonl');
   writeFileSync(trainFile, Array.from(trainAll, (i) => lines[pool.lines[i] - 1]).join('\n') + '\n');
-  const run = await runCuration({ datasetPath: trainFile, config: resolveConfig({ capabilities: { probe: 'clusters' } }), cacheDir: null });
+  // The pool's images were never on disk: every sample is flagged (missing image), so flagged samples are included.
+  const run = await runCuration({
+    datasetPath: trainFile,
+    config: resolveConfig({ capabilities: { probe: 'clusters' }, selection: { includeFlagged: true } }),
+    cacheDir: null,
+  });
   rmSync(dir, { recursive: true, force: true });
   const toPool = (sel: Int32Array) => Int32Array.from(sel, (j) => trainAll[j]);
 

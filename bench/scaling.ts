@@ -74,7 +74,12 @@ async function measure(file: string, partial: DeepPartial<CurationConfig>, reps:
   // and it hits stages of different repetitions differently.
   const stagesMs = Object.fromEntries(STAGES.map((s) => [s, Infinity])) as Record<Stage, number>;
   for (let r = 0; r < reps; r++) {
-    const run = await runCuration({ datasetPath: file, config: resolveConfig(partial), cacheDir: null });
+    // The pool's images were never on disk (every sample flagged): selection includes them, as before the filter.
+    const run = await runCuration({
+      datasetPath: file,
+      config: resolveConfig({ ...partial, selection: { ...partial.selection, includeFlagged: true } }),
+      cacheDir: null,
+    });
     totals.push(run.timingsMs.total);
     for (const s of STAGES) stagesMs[s] = Math.min(stagesMs[s], run.timingsMs[s] ?? 0);
     if (!best || run.timingsMs.total < best.timingsMs.total) best = run;

@@ -60,6 +60,7 @@ test('settings → request: the request the extension sent before the table (def
       selfInfluenceDrop: 'auto',
       alignment: 'auto',
       alignmentSize: 1000,
+      includeFlagged: false,
     },
   );
   const values: Record<string, unknown> = {

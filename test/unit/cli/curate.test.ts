@@ -12,14 +12,27 @@ import { cliSandbox, FIXTURES } from './sandbox';
 
 const { out, cadc } = cliSandbox('cadc-cli-');
 
-for (const [name, file, budget] of [
-  ['vision-flan-205', 'vision-flan-205/vision-flan-205.jsonl', '20%'],
-  ['owleval', 'owleval/owleval.jsonl', '10%'],
-  ['llava-eval-pool', 'llava-eval-pool/llava-eval-pool.jsonl', '5%'],
+// llava-eval-pool's images were never on disk: every sample is flagged (missing image), so it is curated with --include-flagged.
+for (const [name, file, budget, extra] of [
+  ['vision-flan-205', 'vision-flan-205/vision-flan-205.jsonl', '20%', []],
+  ['owleval', 'owleval/owleval.jsonl', '10%', []],
+  ['llava-eval-pool', 'llava-eval-pool/llava-eval-pool.jsonl', '5%', ['--include-flagged']],
 ] as const) {
   test(`curate ${name}: budget met, K ≥ 2, ≥ 2 stages, valid manifest, byte-identical reruns`, () => {
     const dir = join(out, name);
-    const r = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--json', '--no-cache', '--attributions', '--quiet']);
+    const r = cadc([
+      'curate',
+      join(FIXTURES, file),
+      '--budget',
+      budget,
+      ...extra,
+      '--out',
+      dir,
+      '--json',
+      '--no-cache',
+      '--attributions',
+      '--quiet',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const res = JSON.parse(r.stdout);
     const pct = Number(budget.replace('%', '')) / 100;
@@ -45,11 +58,11 @@ for (const [name, file, budget] of [
     assert.ok(lines.every((l: number) => valid.has(l)));
     assert.equal(attributions.filter((a) => a.selected).length, res.selected);
     // Same dataset + config + seed → the same bytes (with and without the cache).
-    const again = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    const again = cadc(['curate', join(FIXTURES, file), '--budget', budget, ...extra, '--out', dir, '--force', '--quiet', '--json']);
     assert.equal(again.status, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).cacheHit, false, 'the first cached run fills the cache');
     assert.equal(readFileSync(res.manifest, 'utf8'), text);
-    const hit = cadc(['curate', join(FIXTURES, file), '--budget', budget, '--out', dir, '--force', '--quiet', '--json']);
+    const hit = cadc(['curate', join(FIXTURES, file), '--budget', budget, ...extra, '--out', dir, '--force', '--quiet', '--json']);
     assert.equal(JSON.parse(hit.stdout).cacheHit, true, 'second cached run hits');
     assert.equal(readFileSync(res.manifest, 'utf8'), text, 'a cache hit gives the same manifest');
   });

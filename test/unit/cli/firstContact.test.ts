@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliSandbox, CLI, REPO } from './sandbox';
 
@@ -15,6 +15,8 @@ function demoSubset(name: string, n: number): string {
   const file = join(out, name);
   const lines = readFileSync(join(REPO, 'demo/demo.jsonl'), 'utf8').split('\n').slice(0, n);
   writeFileSync(file, `${lines.join('\n')}\n`);
+  // The images beside it, as in demo/: samples whose image is missing are left out of selections.
+  if (!existsSync(join(out, 'images'))) cpSync(join(REPO, 'demo/images'), join(out, 'images'), { recursive: true });
   return file;
 }
 
