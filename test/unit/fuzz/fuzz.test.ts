@@ -51,16 +51,24 @@ test('fuzz: 20,000 hostile lines through `cadc curate` — exit 0, every bad lin
   assert.equal(out.diagnosticCounts['duplicate-id'], truth.duplicateIds.length);
   assert.equal(out.diagnosticCounts.bom, 1, 'the BOM at byte 0 is the only one accepted');
 
-  // The kept diagnostics (the first ones by line) sit at their true lines: below the last kept
-  // line, the error lines are exactly the bad lines.
+  // The kept diagnostics (the first ones of each code by line, at most 100 per code) sit at their
+  // true lines: up to a code's last kept line, its error lines are exactly the bad lines with that code.
   const errors = out.diagnostics.filter((d) => d.severity === 'error');
   for (const d of errors) assert.equal(d.code, truth.bad.get(d.line), `line ${d.line}: ${d.code} (${d.message})`);
   for (const d of out.diagnostics) assert.ok(d.message.length <= 300, `line ${d.line}: a ${d.message.length}-char message`);
-  const upTo = Math.max(...out.diagnostics.map((d) => d.line));
-  assert.deepEqual(
-    [...new Set(errors.filter((d) => d.line < upTo).map((d) => d.line))],
-    [...truth.bad.keys()].filter((l) => l < upTo).sort((a, b) => a - b),
-  );
+  for (const code of new Set(truth.bad.values())) {
+    const kept = [...new Set(errors.filter((d) => d.code === code).map((d) => d.line))];
+    assert.ok(kept.length > 0 && kept.length <= 100, `${code}: ${kept.length} kept`);
+    const upTo = Math.max(...kept);
+    assert.deepEqual(
+      kept,
+      [...truth.bad]
+        .filter(([l, c]) => c === code && l <= upTo)
+        .map(([l]) => l)
+        .sort((a, b) => a - b),
+      code,
+    );
+  }
 
   // Every good line is a sample (the attributions list every sample by line); no bad line is one.
   const sampleLines = readFileSync(out.attributions, 'utf8')
