@@ -218,6 +218,12 @@ export function reportToMarkdown(r: QualityReport): string {
       `\nSelection: ${escapeMd(r.selectionSource.name)} (${r.selectionSource.kind}), ${r.selectionSource.matched} of ${r.selectionSource.requested} selected lines found.\n`,
     );
   }
+  if (r.excluded) {
+    const why = r.excluded.reasons.map((x) => `${escapeMd(x.code)} ${x.count}`).join(', ');
+    parts.push(
+      `\nThe selection left out ${r.excluded.total} flagged pool samples (${why}; \`--include-flagged\` keeps them in): the pool column counts them, the selection cannot have them.\n`,
+    );
+  }
   for (const w of r.warnings) parts.push(`\n> **Warning:** ${escapeMd(w)}\n`);
   parts.push('\n## Summary\n\n');
   const cols = [{ name: 'pool', h: r.pool.headline }, ...(r.selection ? [{ name: 'selection', h: r.selection.headline }] : [])];

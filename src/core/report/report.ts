@@ -258,6 +258,7 @@ export async function buildQualityReport(datasetPath: string, opts: QualityOptio
     pool: scan.pool,
     ...(sel ? { selection: sel.section, deltas: headlineDeltas(sel.section.headline, scan.pool.headline) } : {}),
     ...(perCapability.length > 0 ? { perCapability } : {}),
+    ...(manifest?.excluded ? { excluded: manifest.excluded } : {}),
     warnings,
     timingsMs: { total: Math.round(performance.now() - t0) },
   };

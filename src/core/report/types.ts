@@ -176,6 +176,8 @@ export interface QualityReport {
   };
   /** Where the selection came from (absent: pool only). */
   selectionSource?: { kind: 'manifest' | 'lines'; name: string; requested: number; matched: number };
+  /** The flagged pool samples the manifest's selection left out (its `excluded`), when it says so. */
+  excluded?: { total: number; reasons: { code: string; count: number }[] };
   /** Where per-capability labels came from. */
   capabilitySource?: 'attributions' | 'manifest' | 'run';
   pool: QualitySection;

@@ -50,6 +50,16 @@ describe('CADC extension', () => {
     const missing = diags.find((d) => d.code === 'missing-image');
     assert.ok(missing, 'a missing-image diagnostic');
     assert.equal(missing.range.start.line, 6);
+    // 1,140 token-without-image lines: one summary at the first (line 344), per-line entries capped at 100.
+    assert.equal(diags.filter((d) => d.code === 'image-token-mismatch').length, 100);
+    const summary = diags.find((d) => d.code === 'image-token-mismatch (summary)');
+    assert.ok(summary, 'a summary diagnostic for the token mismatches');
+    assert.equal(summary.range.start.line, 343);
+    assert.match(
+      summary.message,
+      /^1,140 of 1,543 samples have <image> tokens that do not match their images \(left out of the selection\)\. Likely cause: /,
+    );
+    assert.match(summary.message, /\(1,040 more not listed\.\)$/);
   });
 
   it('cancel right after start leaves no manifest and no partial file', async () => {

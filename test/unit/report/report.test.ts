@@ -343,3 +343,26 @@ test('a file with thousands of one-off label keys: the report lists the 64 field
   assert.equal(task.present, 300);
   assert.deepEqual(task.distinct, { distinct: 3, exact: true });
 });
+
+test('Markdown deltas say what they mean: percentage points, better or worse by the figure’s direction, a legend; left-out flagged samples named', async () => {
+  // Lines 1–3 of the hand-made set: no multiple-choice question, one yes/no question answered yes/no.
+  const r = await buildQualityReport(ds, { lines: { name: 'sel', lines: [1, 2, 3] } });
+  const md = reportToMarkdown(r);
+  const rows = md.split('\n').filter((l) => l.startsWith('| '));
+  for (const f of HEADLINE_FIGURES) {
+    const row = rows.find((l) => l.startsWith(`| ${escapeMd(f.label)} |`));
+    assert.ok(row, f.label);
+    const delta = row.split(' | ').at(-1)!.replace(/ \|$/, '');
+    const x = r.deltas![f.key];
+    if (f.fmt === 'pct') assert.match(delta, /^(0|[+-]?[\d.]+ pp)/, `${f.label}: ${delta}`);
+    const judged = /\((better|worse)\)$/.exec(delta)?.[1];
+    if (f.better === 'none' || Math.abs(x) < 1e-9) assert.equal(judged, undefined, `${f.label}: ${delta}`);
+    else assert.equal(judged, x > 0 === (f.better === 'up') ? 'better' : 'worse', `${f.label}: ${delta}`);
+  }
+  // The pool's multiple-choice mismatch rate is 1/3 and the selection's 0: 33.3 points lower, better.
+  assert.ok(md.includes('| multiple-choice answers without an option | 33.3% | 0% | -33.3 pp (better) |'));
+  assert.match(md, /Δ = the selection’s figure minus the pool’s\. Shares differ in percentage points \(pp\)/);
+  assert.doesNotMatch(md, /left out \d+ flagged/);
+  const withExcluded = reportToMarkdown({ ...r, excluded: { total: 3, reasons: [{ code: 'missing-image', count: 3 }] } });
+  assert.match(withExcluded, /The selection left out 3 flagged pool samples \(missing-image 3; `--include-flagged` keeps them in\)/);
+});
