@@ -10,6 +10,7 @@ import { CompareStrategiesCommand, QualityReportCommand, ShowMapCommand } from '
 import { CancelCommand, ClearCacheCommand, RevealSampleCommand } from './commands/run';
 import { WriteManifestCommand } from './commands/writeManifest';
 import { CurateCommand, strategyItems } from './curateCommand';
+import { SetImageRootCommand } from './problems';
 import { CurationSession } from './session';
 
 export interface CadcApi {
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       new CompareStrategiesCommand(s, map, () => strategyItems(context)),
       new WriteManifestCommand(s, log),
       new CancelCommand(s),
+      new SetImageRootCommand(log),
     ]),
     // Last: the session logs while it shuts the backend down.
     log,

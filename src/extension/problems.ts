@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { confinedDir, OutsideWorkspaceError } from '../app/confine';
 import type { ProblemSummary } from '../core/dataset/problems';
 import type { CurateSummary } from '../protocol/backend';
+import type { Command } from './commands/command';
 
 export { seriousProblemsText } from '../core/dataset/problems';
 
@@ -56,7 +57,7 @@ export function offerFixes(dataset: vscode.Uri, problems: readonly ProblemSummar
       .then(async (a) => {
         if (a === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
         if (a !== 'Set Image Root…') return;
-        const value = await pickImageRoot(dataset, log);
+        const value = await setImageRoot(dataset, undefined, log);
         if (!value) return;
         const again = await vscode.window.showInformationMessage(
           `CADC: image paths now resolve against ${value} (cadc.dataset.imageRoot, this workspace folder). Curate again to use it.`,
@@ -71,30 +72,56 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** CADC: Set Image Root… — the fix of the image problems as a command (the notification's button runs the same). */
+export class SetImageRootCommand implements Command {
+  readonly id = 'cadc.setImageRoot';
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+  /** `dataset`: the dataset (default: the active editor's file); `folder`: the image root, skipping the picker (tests, automation). */
+  execute(dataset?: unknown, folder?: unknown): Promise<string | undefined> {
+    const uri = dataset instanceof vscode.Uri ? dataset : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('CADC: open the dataset whose image paths do not resolve, then set its image root.');
+      return Promise.resolve(undefined);
+    }
+    return setImageRoot(uri, folder instanceof vscode.Uri ? folder : undefined, this.log);
+  }
+}
+
 /**
- * A folder picker for the image root: the chosen folder, inside the dataset's workspace folder
- * (after following symlinks), is stored in `cadc.dataset.imageRoot` at workspace-folder scope
- * (the setting's scope is `resource`), relative to that folder. Returns the stored value.
+ * Stores a dataset's image root: `folder`, or one picked in a folder dialog, inside the dataset's
+ * workspace folder (after following symlinks), in `cadc.dataset.imageRoot` at workspace-folder
+ * scope (the setting's scope is `resource`), relative to that folder ('.' for the folder itself).
+ * Refused in an untrusted workspace (the setting is restricted there). Returns the stored value.
  */
-export async function pickImageRoot(dataset: vscode.Uri, log: vscode.LogOutputChannel): Promise<string | undefined> {
-  const folder = vscode.workspace.getWorkspaceFolder(dataset);
-  if (!folder) {
+export async function setImageRoot(
+  dataset: vscode.Uri,
+  folder: vscode.Uri | undefined,
+  log: vscode.LogOutputChannel,
+): Promise<string | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('CADC does not change workspace settings in an untrusted workspace. Trust the workspace first.');
+    return undefined;
+  }
+  const ws = vscode.workspace.getWorkspaceFolder(dataset);
+  if (!ws) {
     void vscode.window.showErrorMessage(
       'CADC: cadc.dataset.imageRoot is relative to a workspace folder; open the folder that holds the dataset.',
     );
     return undefined;
   }
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFiles: false,
-    canSelectFolders: true,
-    canSelectMany: false,
-    defaultUri: vscode.Uri.file(path.dirname(dataset.fsPath)),
-    openLabel: 'Use as Image Root',
-    title: 'CADC: the folder the image paths are relative to',
-  });
+  const picked = folder
+    ? [folder]
+    : await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        defaultUri: vscode.Uri.file(path.dirname(dataset.fsPath)),
+        openLabel: 'Use as Image Root',
+        title: 'CADC: the folder the image paths are relative to',
+      });
   const chosen = picked?.[0];
   if (!chosen) return undefined;
-  const root = folder.uri.fsPath;
+  const root = ws.uri.fsPath;
   const rel = path.relative(root, chosen.fsPath);
   try {
     confinedDir(root, rel === '' ? '.' : rel, 'Image root');
@@ -105,9 +132,7 @@ export async function pickImageRoot(dataset: vscode.Uri, log: vscode.LogOutputCh
     return undefined;
   }
   const value = rel === '' ? '.' : rel.split(path.sep).join('/');
-  await vscode.workspace
-    .getConfiguration('cadc', folder.uri)
-    .update('dataset.imageRoot', value, vscode.ConfigurationTarget.WorkspaceFolder);
-  log.info(`image root: cadc.dataset.imageRoot = ${value} for ${folder.name}`);
+  await vscode.workspace.getConfiguration('cadc', ws.uri).update('dataset.imageRoot', value, vscode.ConfigurationTarget.WorkspaceFolder);
+  log.info(`image root: cadc.dataset.imageRoot = ${value} for ${ws.name}`);
   return value;
 }

@@ -23,6 +23,7 @@ describe('CADC extension', () => {
       'cadc.clearCache',
       'cadc.qualityReport',
       'cadc.compareStrategies',
+      'cadc.setImageRoot',
     ])
       assert.ok(commands.includes(c), `${c} registered`);
   });
@@ -60,6 +61,26 @@ describe('CADC extension', () => {
       /^1,140 of 1,543 samples have <image> tokens that do not match their images \(left out of the selection\)\. Likely cause: /,
     );
     assert.match(summary.message, /\(1,040 more not listed\.\)$/);
+  });
+
+  it('Set Image Root stores a folder inside the workspace folder, relative to it, at folder scope; a folder outside is refused', async () => {
+    const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
+    const cfg = () => vscode.workspace.getConfiguration('cadc', dataset);
+    try {
+      assert.equal(
+        await vscode.commands.executeCommand('cadc.setImageRoot', dataset, vscode.Uri.file(path.join(root(), 'images'))),
+        'images',
+      );
+      assert.equal(cfg().get('dataset.imageRoot'), 'images');
+      assert.equal(cfg().inspect('dataset.imageRoot')?.workspaceFolderValue, 'images', 'stored for the workspace folder');
+      assert.equal(await vscode.commands.executeCommand('cadc.setImageRoot', dataset, vscode.Uri.file(root())), '.');
+      assert.equal(cfg().get('dataset.imageRoot'), '.');
+      assert.equal(await vscode.commands.executeCommand('cadc.setImageRoot', dataset, vscode.Uri.file(path.dirname(root()))), undefined);
+      assert.equal(cfg().get('dataset.imageRoot'), '.', 'a folder outside the workspace folder is refused, the setting unchanged');
+    } finally {
+      await cfg().update('dataset.imageRoot', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+    }
+    assert.equal(cfg().get('dataset.imageRoot'), '');
   });
 
   it('cancel right after start leaves no manifest and no partial file', async () => {

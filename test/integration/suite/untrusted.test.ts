@@ -37,6 +37,14 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
       assert.equal(cfg.get('decorations.enabled'), false, 'a setting that is not restricted keeps the workspace’s value');
     });
 
+    it('Set Image Root refuses to change the workspace settings', async () => {
+      const settings = path.join(root(), '.vscode', 'settings.json');
+      const before = readFileSync(settings, 'utf8');
+      const dataset = vscode.Uri.file(path.join(root(), 'small.jsonl'));
+      assert.equal(await vscode.commands.executeCommand('cadc.setImageRoot', dataset, vscode.Uri.file(root())), undefined);
+      assert.equal(readFileSync(settings, 'utf8'), before);
+    });
+
     it('Curate refuses to run', async () => {
       const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'small.jsonl')), {
         noPrompt: true,
