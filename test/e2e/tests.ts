@@ -1,10 +1,10 @@
 // The end-to-end scenarios, as a person would do them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
-import { curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
+import { choose, curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
 
 export interface E2ETest {
   name: string;
@@ -175,6 +175,63 @@ export const tests: E2ETest[] = [
       assert.equal(await view.locator('#compare .stack').count(), 2 * 4, 'capability and style bars for the pool and each strategy');
       assert.match(await view.locator('#compare ul.notes').innerText(), /mmssr:.*stand in/i);
       await view.locator('#compare').screenshot({ path: path.join(artifacts, 'compare-strategies.png') });
+    },
+  },
+  {
+    name: 'no image resolves: one summary notification whose button sets the image root, then a curation that finds the images',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      // 30 demo rows in a subfolder: their paths (images/…) are relative to the workspace root, not to nested/.
+      mkdirSync(path.join(wb.workspace, 'nested'));
+      const rows = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8').split('\n').slice(0, 30);
+      writeFileSync(path.join(wb.workspace, 'nested', 'pool.jsonl'), `${rows.join('\n')}\n`);
+      await curateFromPalette(page, 'pool.jsonl', '10%');
+      // Read in the notification centre (toasts may be hidden while the editor has the focus).
+      await runCommand(page, 'Notifications: Show Notifications');
+      await waitForNotification(page, /30 of 30 image paths do not resolve/, 30_000);
+      const toast = page
+        .locator('.notification-toast, .notifications-center .notification-list-item', { hasText: /30 of 30 image paths do not resolve/ })
+        .first();
+      await page.screenshot({ path: path.join(artifacts, 'problems-image-root-notification.png') });
+      await toast.locator('.monaco-button', { hasText: 'Set Image Root' }).first().click();
+      // The folder picker (VS Code's own dialog in the browser): the workspace folder, accepted.
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      // It opens on the dataset's folder (nested/): type the workspace folder; its listing shows images/ and nested/.
+      // Wait until the dialog has filled in its starting folder, or it overwrites what is typed.
+      await page.waitForFunction(
+        () => /\/nested\/?$/.test((document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value ?? ''),
+        undefined,
+        { timeout: 15_000 },
+      );
+      await page.waitForTimeout(500);
+      await input.fill(`${wb.workspace}/`);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'images' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(artifacts, 'problems-image-root-picker.png') });
+      await page.locator('.quick-input-widget .monaco-button', { hasText: 'Use as Image Root' }).first().click();
+      await waitForNotification(page, 'image paths now resolve against .', 15_000);
+      const again = page
+        .locator('.notification-toast, .notifications-center .notification-list-item', { hasText: 'image paths now resolve against .' })
+        .first();
+      const settings = JSON.parse(readFileSync(path.join(wb.workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(settings['cadc.dataset.imageRoot'], '.');
+      await again.locator('.monaco-button', { hasText: 'Curate Again' }).first().click();
+      await choose(page, '10%');
+      await choose(page, 'cadc');
+      await choose(page, 'auto');
+      // The first run wrote a manifest (nothing selected): replace it.
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'exists' });
+      await dialog.waitFor({ timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Replace' }).first().click();
+      // The images resolve now: three of the 30 samples selected (10%).
+      await page
+        .locator('.statusbar-item', { hasText: /CADC: 3 selected/ })
+        .first()
+        .waitFor({ timeout: 180_000 });
+      const manifest = JSON.parse(readFileSync(path.join(wb.workspace, 'curation', 'pool.cadc.json'), 'utf8'));
+      // Only line 7 is left out now: its image is missing upstream (demo/PROVENANCE.md).
+      assert.deepEqual(manifest.excluded, { total: 1, reasons: [{ code: 'missing-image', count: 1 }] });
+      await page.screenshot({ path: path.join(artifacts, 'problems-image-root-fixed.png') });
     },
   },
   {
