@@ -14,6 +14,8 @@ export function mapServices(context: vscode.ExtensionContext, s: CurationSession
     release: () => s.backend.mapRelease(),
     reselect: (budget) => void reselect(s, log, budget),
     strategies: () => strategyItems(context),
+    placeholder: () => s.mapPlaceholder(),
+    ensureRun: () => s.ensureRun(),
     quality: (source, token, progress) => {
       const params = s.lastParams(source.dataset);
       return s.backend.quality(

@@ -22,12 +22,15 @@ export class QualityReportCommand implements Command {
     private readonly session: CurationSession,
     private readonly map: CapabilityMap,
   ) {}
-  execute(): Promise<QualityReport | undefined> | undefined {
+  async execute(): Promise<QualityReport | undefined> {
+    await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage(
-        'CADC: run CADC: Curate first; the quality report compares the pool with its selection.',
+        'CADC: run CADC: Curate first (or open a dataset whose manifest is in the workspace); the quality report compares the pool with its selection.',
       );
-    return this.map.show().runQuality();
+    const panel = this.map.show();
+    panel.revealSection('quality');
+    return panel.runQuality();
   }
 }
 
@@ -39,6 +42,7 @@ export class CompareStrategiesCommand implements Command {
     private readonly strategies: () => MapStrategy[],
   ) {}
   async execute(list?: string[]): Promise<Comparison | undefined> {
+    await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');
     const picked =
@@ -50,6 +54,8 @@ export class CompareStrategiesCommand implements Command {
         )
       )?.map((s) => s.label);
     if (!picked?.length) return;
-    return this.map.show().runCompare(picked);
+    const panel = this.map.show();
+    panel.revealSection('compare');
+    return panel.runCompare(picked);
   }
 }
