@@ -11,6 +11,7 @@ import type { ManifestV1 } from '../core/curriculum/types';
 import type { AttributionRow, AttributionTable } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
 import { hoverImage } from '../app/confine';
+import { ImageResolver } from '../core/dataset/images';
 import { compareSelection, manifestSelection } from '../app/restore';
 import type { SelectionDiff } from '../app/restore';
 import { cut, escapeMarkdown, rankWithinCapability, recordPreview, tagOf, topPercent } from './annotationText';
@@ -291,7 +292,7 @@ export class Annotations extends Disposable {
     // The image first, so it is in view whatever follows.
     const image = this.imageOf(doc, lineText);
     if (image?.path) md.appendMarkdown(`![image](${vscode.Uri.file(image.path).toString()}|height=96)\n\n`);
-    else if (image) md.appendMarkdown(`*image missing: ${escapeMarkdown(image.raw)}*\n\n`);
+    else if (image) md.appendMarkdown(`*${image.problem}: ${escapeMarkdown(image.raw)}*\n\n`);
     md.appendMarkdown(`**CADC** — ${name(row.capability)} (${escapeMarkdown(row.capability)})\n\n`);
     const stage = row.stage ? `${escapeMarkdown(row.stage)}${entry.alignmentStages.has(row.stage) ? ' (alignment)' : ''}` : '';
     const own = row.influence[row.capability];
@@ -324,7 +325,7 @@ export class Annotations extends Disposable {
    * folder does not count) places it inside the workspace folder (or, outside a workspace, the
    * dataset's folder), its file.
    */
-  private imageOf(doc: vscode.TextDocument, lineText: string): { raw: string; path?: string } | undefined {
+  private imageOf(doc: vscode.TextDocument, lineText: string): { raw: string; path?: string; problem?: string } | undefined {
     let rec: unknown;
     try {
       rec = JSON.parse(lineText);
@@ -336,6 +337,17 @@ export class Annotations extends Disposable {
       typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
     if (!raw) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
-    return { raw, path: hoverImage(folder, doc.uri.fsPath, raw) };
+    const shown = hoverImage(folder, doc.uri.fsPath, raw);
+    if (shown) return { raw, path: shown };
+    const why = new ImageResolver(path.dirname(doc.uri.fsPath), folder, true).resolve(raw).problem;
+    return {
+      raw,
+      problem:
+        why === 'missing'
+          ? 'image missing'
+          : why === 'remote'
+            ? 'image not shown (not a local file)'
+            : 'image not shown (outside the workspace)',
+    };
   }
 }

@@ -124,10 +124,16 @@ export class ManifestRestorer extends Disposable {
   /** Restores the manifest of a dataset (or a manifest itself) now; resolves with its state. */
   async restore(uri: vscode.Uri): Promise<RestoreStatus | undefined> {
     await this.indexing;
-    const entry = this.entries.get(uri.fsPath) ?? [...this.entries.values()].find((e) => e.dataset === uri.fsPath);
+    const find = () => this.entries.get(uri.fsPath) ?? [...this.entries.values()].find((e) => e.dataset === uri.fsPath);
+    if (!find()) await (uri.fsPath.endsWith('.cadc.json') ? this.index(uri) : this.start());
+    const known = find();
+    if (!known) return undefined;
+    // Read afresh: the manifest may have changed since it was indexed (the watcher is debounced).
+    await this.index(vscode.Uri.file(known.manifest));
+    const entry = find();
     if (!entry) return undefined;
     entry.wanted = true;
-    await this.run(entry);
+    await this.run(entry, true);
     return this.statuses().find((s) => s.manifest === entry.manifest);
   }
 
@@ -159,8 +165,9 @@ export class ManifestRestorer extends Disposable {
   private async index(uri: vscode.Uri): Promise<void> {
     if (uri.scheme !== 'file') return;
     const read = await readManifestFile(uri.fsPath);
-    const old = this.entries.get(uri.fsPath);
-    const entry: Entry = { manifest: uri.fsPath, state: 'indexed', wanted: old?.wanted ?? false };
+    // The same object when it is known (a restore under way finishes on it), read afresh.
+    const entry: Entry = this.entries.get(uri.fsPath) ?? { manifest: uri.fsPath, state: 'indexed', wanted: false };
+    Object.assign(entry, { state: 'indexed', parsed: undefined, dataset: undefined, detail: undefined, source: undefined });
     if (!read.manifest) {
       entry.state = 'invalid';
       entry.detail = read.errors.join('; ');
@@ -231,7 +238,8 @@ export class ManifestRestorer extends Disposable {
   }
 
   private run(entry: Entry, again = false): Promise<void> {
-    if (entry.pending) return entry.pending;
+    // One restore of a manifest at a time; a request during one runs after it (the manifest may have changed).
+    if (entry.pending) return entry.pending.then(() => (entry.state === 'indexed' || again ? this.run(entry, again) : undefined));
     if (!again && entry.state !== 'indexed') return Promise.resolve();
     entry.pending = this.restoreEntry(entry)
       .catch((e: Error) => {
