@@ -70,19 +70,28 @@ export class Annotations extends Disposable {
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     }),
   );
-  private readonly selectedDecoration = this._register(
-    vscode.window.createTextEditorDecorationType({
-      after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-    }),
-  );
+  private readonly selectedDecoration: vscode.TextEditorDecorationType;
   private timer: NodeJS.Timeout | undefined;
   private readonly changed = this._register(new vscode.EventEmitter<string>());
   /** A dataset's annotations were attached or removed (its path). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    /** The gutter mark of a selected sample. */
+    selectedIcon?: vscode.Uri,
+  ) {
     super();
+    this.selectedDecoration = this._register(
+      vscode.window.createTextEditorDecorationType({
+        after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        // Selected samples are also marked where long lines cannot hide it: the gutter and the scroll bar.
+        ...(selectedIcon ? { gutterIconPath: selectedIcon, gutterIconSize: 'contain' } : {}),
+        overviewRulerColor: new vscode.ThemeColor('charts.green'),
+        overviewRulerLane: vscode.OverviewRulerLane.Left,
+      }),
+    );
     const selector: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.{jsonl,json}' }];
     for (const d of [
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),

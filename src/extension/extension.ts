@@ -29,6 +29,8 @@ export interface CadcApi {
   restore(uri: vscode.Uri): Promise<RestoreStatus | undefined>;
   /** The line tag drawn on a dataset's line (1-based), if any. */
   lineTag(file: string, line: number): string | undefined;
+  /** Whether the backend process (the engine) is running. */
+  backendRunning(): boolean;
   /** The current run's manifest and whether the map has a run to show. */
   currentRun(): { manifest?: string; dataset?: string; map: boolean };
 }
@@ -39,7 +41,10 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   const status = vscode.window.createStatusBarItem('cadc.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'CADC';
   status.command = 'cadc.showCapabilityMap';
-  const s = new CurationSession(new BackendClient(context.asAbsolutePath('dist/backend.js'), log), new Annotations(log));
+  const s = new CurationSession(
+    new BackendClient(context.asAbsolutePath('dist/backend.js'), log),
+    new Annotations(log, vscode.Uri.joinPath(context.extensionUri, 'media', 'annotations', 'selected.svg')),
+  );
   const restorer = new ManifestRestorer({
     session: s,
     log,
@@ -75,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     restoreStatuses: () => restorer.statuses(),
     restore: (uri) => restorer.restore(uri),
     lineTag: (file, line) => s.annotations.tagAt(file, line),
+    backendRunning: () => s.backend.running,
     currentRun: () => ({ manifest: s.manifest?.fsPath, dataset: s.dataset?.fsPath, map: !!s.mapSource() }),
   };
 }

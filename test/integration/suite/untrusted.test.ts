@@ -40,6 +40,7 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
     it('the committed manifest stays readable: restored from the manifest alone, the engine never started', async () => {
       const api = vscode.extensions.getExtension('cadc-team.cadc')!.exports as {
         isRunning(): boolean;
+        backendRunning(): boolean;
         restore(uri: vscode.Uri): Promise<{ state: string; source?: string; detail?: string } | undefined>;
         lineTag(file: string, line: number): string | undefined;
         currentRun(): { manifest?: string; map: boolean };
@@ -52,6 +53,7 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
       assert.equal(s?.source, 'manifest');
       assert.match(s?.detail ?? '', /untrusted/);
       assert.equal(api.isRunning(), false, 'no job ran');
+      assert.equal(api.backendRunning(), false, 'the engine’s process was never started');
       assert.equal(api.currentRun().manifest, manifestFile);
       assert.equal(api.currentRun().map, false, 'no attribution table: the map says why instead of showing another run');
       const line = manifest.stages[0].samples[0].line;
