@@ -14,7 +14,8 @@ export type LineTags = 'off' | 'short' | 'full';
 
 /** Markdown-escapes untrusted dataset text. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~:]/g, (c) => `\\${c}`);
+  // HTML's three as entities (shown as text, never parsed as tags), Markdown's punctuation backslashed.
+  return text.replace(/[&<>]|[\\`*_{}[\]()#+\-.!|~:]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
 }
 
 /** A capability name cut for a line tag. */

@@ -43,6 +43,26 @@ interface Annotated {
   of: Int32Array;
 }
 
+interface TableRow {
+  line: number;
+  cap: number;
+  stage: number;
+  value: number;
+}
+
+/**
+ * Every row's line, capability, stage and influence on its capability, read once; the extension
+ * host yields to its event loop every 20,000 rows, so a large table does not stall hovers.
+ */
+async function readRows(table: AttributionTable): Promise<TableRow[]> {
+  const out: TableRow[] = [];
+  for (const r of table.scan()) {
+    out.push({ line: r.line, cap: r.cap, stage: r.stage, value: r.influence[r.cap] ?? 0 });
+    if (out.length % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
 /** The rows of a manifest: its selected samples only, each with its influence on its own capability. */
 function manifestRows(m: ManifestV1): Rows {
   const byLine = new Map<number, AttributionRow>();
@@ -125,7 +145,7 @@ export class Annotations extends Disposable {
       this.log.warn(`annotations: no attribution table for ${dataset}`);
       return false;
     }
-    this.attachTable(dataset, sha256, table, capabilities, stages);
+    await this.attachTable(dataset, sha256, table, capabilities, stages);
     return true;
   }
 
@@ -137,17 +157,16 @@ export class Annotations extends Disposable {
   async attachManifestRun(dataset: string, cacheDir: string, m: ManifestV1): Promise<'attached' | 'missing' | SelectionDiff> {
     const table = await CurationCache.open(cacheDir).openAttributions(m.dataset.sha256);
     if (!table) return 'missing';
+    const rows = await readRows(table);
     const diff = compareSelection(
       manifestSelection(m),
-      (function* () {
-        for (const r of table.scan()) yield { line: r.line, stage: r.stage > 0 ? `s${r.stage}` : null };
-      })(),
+      rows.map((r) => ({ line: r.line, stage: r.stage > 0 ? `s${r.stage}` : null })),
     );
     if (!diff.same) {
       table.close();
       return diff;
     }
-    this.attachTable(dataset, m.dataset.sha256, table, m.capabilities, m.stages);
+    await this.attachTable(dataset, m.dataset.sha256, table, m.capabilities, m.stages, rows);
     return 'attached';
   }
 
@@ -167,18 +186,15 @@ export class Annotations extends Disposable {
     });
   }
 
-  private attachTable(
+  private async attachTable(
     dataset: string,
     sha256: string,
     table: AttributionTable,
     capabilities: { id: string; name: string }[],
     stages: { id: string; kind?: string }[],
-  ): void {
-    const { rank, of } = rankWithinCapability(
-      (function* () {
-        for (const r of table.scan()) yield { line: r.line, cap: r.cap, value: r.influence[r.cap] ?? 0 };
-      })(),
-    );
+    read?: TableRow[],
+  ): Promise<void> {
+    const { rank, of } = rankWithinCapability(read ?? (await readRows(table)));
     this.set(dataset, {
       rows: table,
       source: 'table',

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
-import { curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
+import { choose, curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
 
 export interface E2ETest {
   name: string;
@@ -92,6 +92,40 @@ export const tests: E2ETest[] = [
         await page.waitForTimeout(500);
         await page.screenshot({ path: path.join(artifacts, `restored-map-${width}.png`) });
       }
+    },
+  },
+  {
+    name: 'Curate from the palette on a file too large for the editor, with a budget checked as it is typed',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      // ~15 MB: the web editor shows "file is very large" instead of a text editor, but the tab is there.
+      const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8');
+      writeFileSync(path.join(wb.workspace, 'big.jsonl'), demo.repeat(26));
+      await openFile(page, 'big.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, 'Custom…');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('abc');
+      const message = page.locator('.quick-input-widget .quick-input-message');
+      await message.filter({ hasText: /expected a share \(5% or 0\.05\) or a count/ }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(artifacts, 'budget-validation.png') });
+      await input.fill('3%');
+      await message
+        .filter({ hasText: /expected/ })
+        .waitFor({ state: 'detached', timeout: 10_000 })
+        .catch(() => undefined);
+      assert.doesNotMatch((await message.innerText().catch(() => '')) ?? '', /expected/);
+      await input.press('Enter');
+      // The strategy pick: no "last used" before any run in this workspace.
+      const cadcRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'cadc' }).first();
+      await cadcRow.waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'last used' }).count(), 0);
+      await page.keyboard.press('Escape');
+      assert.equal(
+        await page.locator('.notification-toast', { hasText: 'open a .jsonl or .json dataset' }).count(),
+        0,
+        'the active tab’s file was taken',
+      );
     },
   },
   {

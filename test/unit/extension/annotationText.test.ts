@@ -74,7 +74,9 @@ test('escapeMarkdown: links, HTML, emphasis and autolinks from the data stay tex
   const hostile = '[x](command:workbench.action.quit) <img src=x> **b** https://e.invalid';
   const out = escapeMarkdown(hostile);
   assert.ok(!out.includes('](command'), out);
-  assert.ok(!/(^|[^\\])</.test(out), 'every < escaped');
+  assert.ok(!out.includes('<'), 'no < left: HTML becomes entities');
+  assert.ok(out.includes('&lt;img src=x&gt;'));
+  assert.equal(escapeMarkdown('&lt;b&gt;'), '&amp;lt;b&amp;gt;', 'an entity in the data stays text');
   assert.ok(!/(^|[^\\])\*/.test(out), 'every * escaped');
   assert.ok(out.includes('https\\:'), 'no bare autolink');
 });
