@@ -78,6 +78,7 @@ export class ManifestRestorer extends Disposable {
     this._register(watcher.onDidChange((u) => this.schedule(u)));
     this._register(watcher.onDidDelete((u) => this.remove(u)));
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.restoreOpen()));
+    this._register(vscode.window.onDidChangeActiveTextEditor((e) => e && this.follow(e.document.uri.fsPath)));
     this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.restoreOpen()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.retryUntrusted()));
     this._register(
@@ -206,6 +207,17 @@ export class ManifestRestorer extends Disposable {
         e.wanted = true;
         void this.run(e);
       }
+  }
+
+  /**
+   * The active editor shows another restored dataset: its run becomes the current one (status item
+   * and map follow). Curations of this window are left alone: they are current until another is shown.
+   */
+  private follow(file: string): void {
+    if (this.deps.session.isRunning || this.deps.session.dataset?.fsPath === file) return;
+    const e = [...this.entries.values()].find((x) => x.dataset === file && !x.pending);
+    if (e?.state === 'restored') this.restored(e, e.source === 'rerun' ? 'rerun' : 'cache');
+    else if (e?.state === 'manifest-only') this.manifestOnly(e, e.detail ?? 'the manifest’s selection only');
   }
 
   private retryUntrusted(): void {

@@ -91,6 +91,10 @@ export const tests: E2ETest[] = [
         await page.setViewportSize({ width, height: 900 });
         await page.waitForTimeout(500);
         await page.screenshot({ path: path.join(artifacts, `restored-map-${width}.png`) });
+        await page.locator('.tab', { hasText: 'demo.jsonl' }).first().click();
+        assert.match(await hoverFirstLine(page), /CADC — /);
+        await page.screenshot({ path: path.join(artifacts, `restored-hover-${width}.png`) });
+        await page.keyboard.press('Escape');
       }
     },
   },
