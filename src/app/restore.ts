@@ -11,8 +11,9 @@ import { validateManifest } from '../core/curriculum/validate';
 import { configureOrt } from '../core/ort/session';
 import { fileSha256 } from '../core/pipeline/fileHash';
 import { runCuration } from '../core/pipeline/run';
+import { stableStringify } from '../core/util/stableJson';
 import type { CurateParams, RestoreParams, RestoreResult } from '../protocol/backend';
-import { curationInputFromArgs } from './curate';
+import { configFromArgs, curationInputFromArgs } from './curate';
 import type { RunHooks } from './curate';
 
 /** Manifests larger than this are not read (a real one is ~100 bytes per selected sample). */
@@ -118,6 +119,49 @@ export function compareSelection(expected: Map<number, string>, actual: Iterable
     moved ? `${moved} sample(s) in another stage` : '',
   ].filter(Boolean);
   return { same, missing, extra, moved, message: same ? '' : parts.join(', ') };
+}
+
+/**
+ * The curate parameters that describe a manifest's run (its config, seed, probe and scores files),
+ * with the rest (dataset, cache, image root, format) as given; undefined when the manifest's config
+ * is not one that curate's options can express (then Compare cannot re-use it). Checked by a round
+ * trip: the parameters' config must equal the manifest's.
+ */
+export function curateParamsFromManifest(
+  manifestFile: string,
+  m: ManifestV1,
+  fixed: Pick<CurateParams, 'dataset' | 'format' | 'cache'> & Partial<CurateParams>,
+): CurateParams | undefined {
+  const c = m.config;
+  const a = c.curriculum.alignment;
+  const sel = c.selection;
+  const base = path.dirname(path.resolve(manifestFile));
+  const params: CurateParams = {
+    out: base,
+    attributions: false,
+    force: false,
+    ...fixed,
+    seed: c.seed,
+    budget: c.budget,
+    ...(c.budgetUnit ? { budgetUnit: c.budgetUnit } : {}),
+    strategy: c.strategy,
+    capabilities: c.capabilities.k,
+    within: sel.within,
+    balance: sel.balance,
+    selfInfluenceDrop: sel.dropTopSelfInfluence,
+    iconsPercentile: sel.iconsPercentile,
+    lossBand: [sel.lossBand[0], sel.lossBand[1]],
+    ...(sel.taskField !== undefined ? { taskField: sel.taskField } : {}),
+    ...(sel.styleField !== undefined ? { styleField: sel.styleField } : {}),
+    alignment: a.enabled === 'auto' ? 'auto' : a.enabled ? 'on' : 'off',
+    alignmentSize: a.size,
+    ...(a.predicate === 'label' && a.field && a.values
+      ? { alignmentLabel: { field: a.field, values: [...a.values] } }
+      : { alignmentMinChars: a.minAnswerChars }),
+    ...(m.probe.file ? { probe: path.resolve(base, m.probe.file) } : {}),
+    ...(m.scores?.file ? { scores: path.resolve(base, m.scores.file) } : {}),
+  };
+  return stableStringify(configFromArgs(params)) === stableStringify(c) ? params : undefined;
 }
 
 export class RestoreRefused extends Error {

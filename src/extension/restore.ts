@@ -15,7 +15,8 @@ import type { ManifestV1 } from '../core/curriculum/types';
 import { fileSha256 } from '../core/pipeline/fileHash';
 import { settingsToCurateParams } from '../app/options';
 import { OutsideWorkspaceError } from '../app/confine';
-import { findDataset, readManifestFile } from '../app/restore';
+import { curateParamsFromManifest, findDataset, readManifestFile } from '../app/restore';
+import type { CurateParams } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
 import { progressText, runSettings } from './curateCommand';
 import type { CurationSession } from './session';
@@ -384,6 +385,7 @@ export class ManifestRestorer extends Disposable {
       manifest: entry.manifest,
       sha256: m.dataset.sha256,
       cacheDir: this.deps.cacheDir,
+      params: this.paramsOf(entry, m),
     });
     this.deps.log.info(
       `restore: ${vscode.workspace.asRelativePath(entry.manifest)} restored (${source === 'cache' ? 'from the cache' : 're-run, same selection'})`,
@@ -393,6 +395,31 @@ export class ManifestRestorer extends Disposable {
       `CADC: ${vscode.workspace.asRelativePath(entry.manifest)} — click to show the Capability Map`,
       'cadc.showCapabilityMap',
     );
+  }
+
+  /** The parameters of the manifest's run (Compare re-uses them); undefined when untrusted or not expressible. */
+  private paramsOf(entry: Entry, m: ManifestV1): CurateParams | undefined {
+    if (!vscode.workspace.isTrusted) return undefined;
+    const uri = vscode.Uri.file(entry.dataset!);
+    const cfg = vscode.workspace.getConfiguration('cadc', uri);
+    try {
+      const where = runSettings(uri, cfg);
+      const fromSettings = settingsToCurateParams((key) => cfg.get(key.replace(/^cadc\./, '')), {
+        dataset: uri.fsPath,
+        out: path.dirname(entry.manifest),
+        force: false,
+        cache: this.deps.cacheDir,
+      });
+      return curateParamsFromManifest(entry.manifest, m, {
+        dataset: uri.fsPath,
+        format: fromSettings.format,
+        cache: this.deps.cacheDir,
+        ...(where.imageRoot ? { imageRoot: where.imageRoot } : {}),
+      });
+    } catch (e) {
+      if (e instanceof OutsideWorkspaceError) return undefined;
+      throw e;
+    }
   }
 
   private manifestOnly(entry: Entry, why: string): void {

@@ -73,7 +73,9 @@ export class CurationSession extends Disposable {
    * A committed manifest was restored: it becomes the current run. `cacheDir` is null when only the
    * manifest is available (no attribution table of its run): the map has nothing to show then.
    */
-  recordRestored(r: { dataset: string; manifest: string; sha256: string; cacheDir: string | null }): void {
+  recordRestored(r: { dataset: string; manifest: string; sha256: string; cacheDir: string | null; params?: CurateParams }): void {
+    // Compare re-uses a run's parameters: those of the manifest's run, when its config can be expressed so.
+    if (r.params && r.cacheDir) this.params.set(r.dataset, r.params);
     const same = this.current?.manifest.fsPath === r.manifest && this.current.sha256 === r.sha256 && this.current.cacheDir === r.cacheDir;
     if (same) return;
     this.current = {

@@ -8,6 +8,8 @@ import type { MapStrategy } from '../../protocol/capabilityMap';
 import type { CurationSession } from '../session';
 import type { Command } from './command';
 
+const UNTRUSTED = 'CADC does not run the engine in an untrusted workspace. Trust the workspace to run it; manifests stay readable.';
+
 export class ShowMapCommand implements Command {
   readonly id = 'cadc.showCapabilityMap';
   constructor(private readonly map: CapabilityMap) {}
@@ -23,6 +25,7 @@ export class QualityReportCommand implements Command {
     private readonly map: CapabilityMap,
   ) {}
   async execute(): Promise<QualityReport | undefined> {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(UNTRUSTED);
     await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage(
@@ -42,6 +45,7 @@ export class CompareStrategiesCommand implements Command {
     private readonly strategies: () => MapStrategy[],
   ) {}
   async execute(list?: string[]): Promise<Comparison | undefined> {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(UNTRUSTED);
     await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');

@@ -58,6 +58,7 @@ describe('CADC restores committed curations', () => {
   const manifestFile = () => path.join(folder(), 'curation', 'vf.cadc.json');
   type Manifest = {
     dataset: { sha256: string };
+    budget: { requestedCount: number };
     capabilities: { id: string; name: string }[];
     stages: { id: string; samples: { line: number; capability: string }[] }[];
   };
@@ -135,6 +136,14 @@ describe('CADC restores committed curations', () => {
     const again = await api().restore(vscode.Uri.file(manifestFile()));
     assert.equal(again?.state, 'restored');
     assert.equal(again?.source, 'cache');
+    // Compare re-uses the restored run's parameters (no curation in this window).
+    const cmp = (await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random'])) as
+      { strategies: { strategy: string; selected: number }[]; budget: { count: number } } | undefined;
+    assert.deepEqual(
+      cmp?.strategies.map((s) => s.strategy),
+      ['cadc', 'random'],
+    );
+    assert.equal(cmp?.budget.count, manifest.budget.requestedCount, 'at the manifest’s budget');
   });
 
   it('a manifest edited by hand is told apart: the re-run differs, and only the manifest’s own selection is shown', async () => {

@@ -70,6 +70,9 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
         .join('\n');
       assert.match(text, /selected, stage s1/);
       assert.match(text, /From the manifest alone/);
+      assert.equal(await vscode.commands.executeCommand('cadc.qualityReport'), undefined, 'no quality report: it would run the engine');
+      assert.equal(await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random']), undefined, 'no comparison either');
+      assert.equal(api.backendRunning(), false);
       assert.deepEqual(curation(), before0, 'nothing written');
     });
 

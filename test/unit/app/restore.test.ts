@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { curateToFiles } from '../../../src/app/curate';
+import { configFromArgs, curateToFiles } from '../../../src/app/curate';
+import { stableStringify } from '../../../src/core/util/stableJson';
 import { settingsToCurateParams } from '../../../src/app/options';
 import {
   compareSelection,
+  curateParamsFromManifest,
   datasetCandidates,
   findDataset,
   manifestSelection,
@@ -107,6 +109,19 @@ test('restoreByRerun: the manifest of a real curation comes back with the same s
   table.close();
   assert.equal(fromTable.same, true, 'the cached table holds exactly the manifest selection');
   assert.equal(readFileSync(manifestFile, 'utf8'), before, 'restoring writes no manifest');
+
+  // Compare re-uses the run's parameters: the manifest's config comes back from curate's options exactly.
+  const back = curateParamsFromManifest(manifestFile, read.manifest, { dataset, format: 'auto', cache });
+  assert.ok(back, 'the config is expressible as curate options');
+  assert.equal(stableStringify(configFromArgs(back)), stableStringify(read.manifest.config));
+  assert.deepEqual([back.budget, back.budgetUnit, back.seed, back.strategy], [0.2, 'fraction', 42, 'cadc']);
+  const odd = structuredClone(read.manifest);
+  odd.config.proxy.hiddenDim += 1;
+  assert.equal(
+    curateParamsFromManifest(manifestFile, odd, { dataset, format: 'auto', cache }),
+    undefined,
+    'not expressible: no parameters',
+  );
 
   // A manifest whose selection was edited by hand (a sample swapped for an unselected line): told apart.
   const edited = structuredClone(read.manifest);
