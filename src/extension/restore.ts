@@ -22,6 +22,8 @@ import { progressText, runSettings } from './curateCommand';
 import type { CurationSession } from './session';
 import { Disposable } from './util/dispose';
 
+const DATASET = /\.(jsonl|json)$/i;
+
 export type RestoreState =
   /** Read, not yet matched to its dataset (nothing opened it yet). */
   | 'indexed'
@@ -71,6 +73,8 @@ export class ManifestRestorer extends Disposable {
   readonly onDidChange = this.changed.event;
   private readonly notified = new Set<string>();
   private indexing: Promise<void> | undefined;
+  /** Open datasets a manifest was looked for after the first scan. */
+  private readonly lookedFor = new Set<string>();
 
   constructor(private readonly deps: RestorerDeps) {
     super();
@@ -203,11 +207,27 @@ export class ManifestRestorer extends Disposable {
 
   private restoreOpen(): void {
     const open = this.openFiles();
-    for (const e of this.entries.values())
+    const known = new Set<string>();
+    for (const e of this.entries.values()) {
+      if (e.dataset) known.add(e.dataset);
       if (e.dataset && open.has(e.dataset) && e.state === 'indexed') {
         e.wanted = true;
         void this.run(e);
       }
+    }
+    // A dataset opened without a known manifest: look again, once per file (a file watcher can drop
+    // events in a burst, e.g. a checkout or a copied folder of images, and miss a manifest).
+    const unknown = [...open].filter((f) => DATASET.test(f) && !f.endsWith('.cadc.json') && !known.has(f) && !this.lookedFor.has(f));
+    if (!unknown.length) return;
+    for (const f of unknown) this.lookedFor.add(f);
+    void (async () => {
+      await this.indexing;
+      const found = await vscode.workspace.findFiles('**/*.cadc.json', '**/node_modules/**', 1000);
+      const fresh = found.filter((u) => !this.entries.has(u.fsPath));
+      if (!fresh.length) return;
+      await Promise.all(fresh.map((u) => this.index(u)));
+      this.restoreOpen();
+    })().catch((e: Error) => this.deps.log.error(`restore: ${e.message}`));
   }
 
   /**
