@@ -320,6 +320,7 @@ ${STYLES.join(', ')}.`,
   { flag: 'verbose', commands: ALL, help: 'With an unexpected failure, also print its stack.', set: (o) => (o.verbose = true) },
   // Settings of the extension alone (no command takes them).
   { commands: [], setting: { key: 'cadc.decorations.enabled', type: 'boolean', default: true } },
+  { commands: [], setting: { key: 'cadc.annotations.lineTags', type: 'string', default: 'short', enum: ['off', 'short', 'full'] } },
   { commands: [], setting: { key: 'cadc.manifest.writeStageSubsets', type: 'boolean', default: false } },
 ];
 

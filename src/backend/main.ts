@@ -10,10 +10,19 @@ import type { RunHooks } from '../app/curate';
 import { EXIT, failureOutcome } from '../app/outcome';
 import type { Failure } from '../app/outcome';
 import { qualityReport } from '../app/quality';
+import { restoreByRerun, RestoreRefused } from '../app/restore';
 import { configureOrt } from '../core/ort/session';
 import { CancelledError } from '../core/runtime/cancel';
 import type { Logger } from '../core/runtime/log';
-import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
+import {
+  compareRequest,
+  curateRequest,
+  logNotification,
+  progressType,
+  qualityRequest,
+  restoreRequest,
+  shutdownRequest,
+} from '../protocol/backend';
 import type { JobParams } from '../protocol/backend';
 import { registerMapData } from './mapData';
 
@@ -72,6 +81,15 @@ onJob(compareRequest, async ({ strategies, ...curate }, hooks) => {
   const outcome = await compareToFiles({ strategies, curate, json: true }, hooks);
   if (outcome.code !== EXIT.ok || !outcome.comparison) throw replyError(outcome);
   return outcome.comparison;
+});
+
+onJob(restoreRequest, async (params, hooks) => {
+  try {
+    return await restoreByRerun(params, hooks);
+  } catch (e) {
+    if (e instanceof RestoreRefused) throw new ResponseError(EXIT.usage, e.message);
+    throw e;
+  }
 });
 
 registerMapData(connection, log);

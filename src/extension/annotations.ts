@@ -1,72 +1,138 @@
-// Annotated JSONL: a short capability tag before each visible line and a hover with the full
-// attribution. Both are lookups in the run's attribution table (sql.js, one primary-key read per
-// line), computed only for the visible ranges plus a margin and refreshed debounced on scroll. They
-// stay in the host (the map's layout and table pages run in the backend): a hover must answer at
-// once, and a backend round trip per scroll would add latency and queue behind a running curation.
+// Annotated JSONL: a capability tag after each visible line (setting cadc.annotations.lineTags) and a
+// hover with the sample's attribution. Both are lookups: in the run's attribution table (sql.js, one
+// primary-key read per line) or, for a curation restored from its manifest alone, in the manifest's
+// selected samples; each sample's rank within its capability is computed once when a run is attached.
+// Decorations cover only the visible ranges plus a margin and are refreshed debounced on scroll.
+// They stay in the host (the map's layout and table pages run in the backend): a hover must answer
+// at once, and a backend round trip per scroll would add latency and queue behind a running curation.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AttributionRow } from '../core/store/attributionTable';
+import type { ManifestV1 } from '../core/curriculum/types';
+import type { AttributionRow, AttributionTable } from '../core/store/attributionTable';
 import { CurationCache } from '../core/store/cache';
-import type { AttributionTable } from '../core/store/attributionTable';
 import { hoverImage } from '../app/confine';
+import { ImageResolver } from '../core/dataset/images';
+import { compareSelection, manifestSelection } from '../app/restore';
+import type { SelectionDiff } from '../app/restore';
+import { cut, escapeMarkdown, rankWithinCapability, recordPreview, tagOf, topPercent } from './annotationText';
+import type { LineTags, Rank } from './annotationText';
 import { Disposable, toDisposable } from './util/dispose';
+
+export { escapeMarkdown, tagOf };
 
 const MARGIN = 50;
 const MAX_DECORATED = 2000;
 
+/** Where an attached curation's rows come from: the full attribution table, or the manifest's selected samples only. */
+export type RowSource = 'table' | 'manifest';
+
+interface Rows {
+  at(line: number): AttributionRow | undefined;
+  close(): void;
+}
+
 interface Annotated {
-  table: AttributionTable;
+  rows: Rows;
+  source: RowSource;
   sha256: string;
   capabilityNames: Map<string, string>;
   /** Stages that are not capability stages (the alignment stage), by id. */
   alignmentStages: Set<string>;
+  /** Rank of each line's influence within its capability (0 = no rank), and the capability's size. */
+  rank: Int32Array;
+  of: Int32Array;
 }
 
-/** Markdown-escapes untrusted dataset text. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => `\\${c}`);
+interface TableRow {
+  line: number;
+  cap: number;
+  stage: number;
+  value: number;
 }
 
-export function tagOf(row: AttributionRow): string {
-  return `${row.capability}${row.selected ? ` ✓ ${row.stage}` : ''}`;
+/**
+ * Every row's line, capability, stage and influence on its capability, read once; the extension
+ * host yields to its event loop every 20,000 rows, so a large table does not stall hovers.
+ */
+async function readRows(table: AttributionTable): Promise<TableRow[]> {
+  const out: TableRow[] = [];
+  for (const r of table.scan()) {
+    out.push({ line: r.line, cap: r.cap, stage: r.stage, value: r.influence[r.cap] ?? 0 });
+    if (out.length % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
+/** The rows of a manifest: its selected samples only, each with its influence on its own capability. */
+function manifestRows(m: ManifestV1): Rows {
+  const byLine = new Map<number, AttributionRow>();
+  for (const s of m.stages)
+    for (const x of s.samples)
+      byLine.set(x.line, {
+        line: x.line,
+        id: x.id,
+        capability: x.capability,
+        influence: { [x.capability]: x.influence },
+        selfInfluence: Number.NaN,
+        loss: Number.NaN,
+        style: '',
+        selected: true,
+        stage: s.id,
+      });
+  return { at: (line) => byLine.get(line), close: () => undefined };
 }
 
 export class Annotations extends Disposable {
   private readonly byFile = new Map<string, Annotated>();
   private readonly decoration = this._register(
     vscode.window.createTextEditorDecorationType({
-      before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+      after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     }),
   );
-  private readonly selectedDecoration = this._register(
-    vscode.window.createTextEditorDecorationType({
-      before: { margin: '0 1em 0 0', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-    }),
-  );
+  private readonly selectedDecoration: vscode.TextEditorDecorationType;
   private timer: NodeJS.Timeout | undefined;
+  private readonly changed = this._register(new vscode.EventEmitter<string>());
+  /** A dataset's annotations were attached or removed (its path). */
+  readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    /** The gutter mark of a selected sample. */
+    selectedIcon?: vscode.Uri,
+  ) {
     super();
+    this.selectedDecoration = this._register(
+      vscode.window.createTextEditorDecorationType({
+        after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('charts.green'), fontStyle: 'italic', fontWeight: 'bold' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        // Selected samples are also marked where long lines cannot hide it: the gutter and the scroll bar.
+        ...(selectedIcon ? { gutterIconPath: selectedIcon, gutterIconSize: 'contain' } : {}),
+        overviewRulerColor: new vscode.ThemeColor('charts.green'),
+        overviewRulerLane: vscode.OverviewRulerLane.Left,
+      }),
+    );
     const selector: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.{jsonl,json}' }];
     for (const d of [
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.schedule(e.textEditor)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('cadc.decorations.enabled') && this.refreshAll()),
+      vscode.workspace.onDidChangeConfiguration(
+        (e) =>
+          (e.affectsConfiguration('cadc.annotations.lineTags') || e.affectsConfiguration('cadc.decorations.enabled')) && this.refreshAll(),
+      ),
     ])
       this._register(d);
     this._register(
       toDisposable(() => {
         if (this.timer) clearTimeout(this.timer);
-        for (const e of this.byFile.values()) e.table.close();
+        for (const e of this.byFile.values()) e.rows.close();
         this.byFile.clear();
       }),
     );
   }
 
-  /** Attaches a run's attribution table to a dataset file. */
+  /** Attaches a run's attribution table (from the cache) to a dataset file. */
   async attach(
     dataset: string,
     sha256: string,
@@ -79,27 +145,121 @@ export class Annotations extends Disposable {
       this.log.warn(`annotations: no attribution table for ${dataset}`);
       return false;
     }
-    this.byFile.get(dataset)?.table.close();
-    this.byFile.set(dataset, {
-      table,
+    await this.attachTable(dataset, sha256, table, capabilities, stages);
+    return true;
+  }
+
+  /**
+   * Attaches the cached attribution table of a committed manifest's dataset, when the table holds
+   * exactly the manifest's selection (the cache keeps the latest run per dataset, which may be
+   * another budget or strategy). Resolves with 'missing' (no table), the difference, or 'attached'.
+   */
+  async attachManifestRun(dataset: string, cacheDir: string, m: ManifestV1): Promise<'attached' | 'missing' | SelectionDiff> {
+    const table = await CurationCache.open(cacheDir).openAttributions(m.dataset.sha256);
+    if (!table) return 'missing';
+    const rows = await readRows(table);
+    const diff = compareSelection(
+      manifestSelection(m),
+      rows.map((r) => ({ line: r.line, stage: r.stage > 0 ? `s${r.stage}` : null })),
+    );
+    if (!diff.same) {
+      table.close();
+      return diff;
+    }
+    await this.attachTable(dataset, m.dataset.sha256, table, m.capabilities, m.stages, rows);
+    return 'attached';
+  }
+
+  /** Attaches what a manifest alone says (its selected samples), when no table of its run is available. */
+  attachManifest(dataset: string, m: ManifestV1): void {
+    const { rank, of } = rankWithinCapability(
+      m.stages.flatMap((s) => s.samples.map((x) => ({ line: x.line, cap: Number(x.capability.slice(1)), value: x.influence }))),
+    );
+    this.set(dataset, {
+      rows: manifestRows(m),
+      source: 'manifest',
+      sha256: m.dataset.sha256,
+      capabilityNames: new Map(m.capabilities.map((c) => [c.id, c.name])),
+      alignmentStages: new Set(m.stages.filter((s) => s.kind === 'alignment').map((s) => s.id)),
+      rank,
+      of,
+    });
+  }
+
+  private async attachTable(
+    dataset: string,
+    sha256: string,
+    table: AttributionTable,
+    capabilities: { id: string; name: string }[],
+    stages: { id: string; kind?: string }[],
+    read?: TableRow[],
+  ): Promise<void> {
+    const { rank, of } = rankWithinCapability(read ?? (await readRows(table)));
+    this.set(dataset, {
+      rows: table,
+      source: 'table',
       sha256,
       capabilityNames: new Map(capabilities.map((c) => [c.id, c.name])),
       alignmentStages: new Set(stages.filter((s) => s.kind === 'alignment').map((s) => s.id)),
+      rank,
+      of,
     });
+  }
+
+  private set(dataset: string, entry: Annotated): void {
+    this.byFile.get(dataset)?.rows.close();
+    this.byFile.set(dataset, entry);
     this.refreshAll();
-    return true;
+    this.changed.fire(dataset);
+  }
+
+  /** Forgets a dataset's annotations (its file changed since its run). */
+  detach(dataset: string): void {
+    const e = this.byFile.get(dataset);
+    if (!e) return;
+    e.rows.close();
+    this.byFile.delete(dataset);
+    this.refreshAll();
+    this.changed.fire(dataset);
   }
 
   /** Forgets every attached table (their files are about to be deleted). */
   clear(): void {
-    for (const e of this.byFile.values()) e.table.close();
-    this.byFile.clear();
+    for (const [file, e] of [...this.byFile]) {
+      e.rows.close();
+      this.byFile.delete(file);
+      this.changed.fire(file);
+    }
     this.refreshAll();
   }
 
   /** Content hash of the run attached to a file (the cache key of its attribution table). */
   shaFor(file: string): string | undefined {
     return this.byFile.get(file)?.sha256;
+  }
+
+  /** Where a file's annotations come from, when it has any. */
+  sourceFor(file: string): RowSource | undefined {
+    return this.byFile.get(file)?.source;
+  }
+
+  /** The tag of a line as it is drawn (tests and automation); undefined when the line has none. */
+  tagAt(file: string, line: number, mode: LineTags = this.lineTags()): string | undefined {
+    const entry = this.byFile.get(file);
+    const row = entry?.rows.at(line);
+    if (!entry || !row || mode === 'off') return undefined;
+    return tagOf(row, entry.capabilityNames.get(row.capability) ?? row.capability, mode, this.rankOf(entry, line));
+  }
+
+  private rankOf(entry: Annotated, line: number): Rank | undefined {
+    return line < entry.rank.length && entry.rank[line] > 0 ? { rank: entry.rank[line], of: entry.of[line] } : undefined;
+  }
+
+  private lineTags(): LineTags {
+    const cfg = vscode.workspace.getConfiguration('cadc');
+    if (!cfg.get<boolean>('decorations.enabled', true)) return 'off';
+    const v = cfg.get<string>('annotations.lineTags', 'short');
+    return v === 'off' || v === 'full' ? v : 'short';
   }
 
   private schedule(editor: vscode.TextEditor): void {
@@ -113,8 +273,8 @@ export class Annotations extends Disposable {
 
   private decorate(editor: vscode.TextEditor): void {
     const entry = this.byFile.get(editor.document.uri.fsPath);
-    const enabled = vscode.workspace.getConfiguration('cadc').get<boolean>('decorations.enabled', true);
-    if (!entry || !enabled) {
+    const mode = this.lineTags();
+    if (!entry || mode === 'off') {
       editor.setDecorations(this.decoration, []);
       editor.setDecorations(this.selectedDecoration, []);
       return;
@@ -126,12 +286,17 @@ export class Annotations extends Disposable {
       const from = Math.max(0, r.start.line - MARGIN);
       const to = Math.min(last, r.end.line + MARGIN, from + MAX_DECORATED);
       for (let l = from; l <= to; l++) {
-        const row = entry.table.at(l + 1);
+        const row = entry.rows.at(l + 1);
         if (!row) continue;
-        const start = new vscode.Position(l, 0);
+        // At the end of the line: the line's own text does not move.
+        const end = editor.document.lineAt(l).range.end;
         (row.selected ? chosen : plain).push({
-          range: new vscode.Range(start, start),
-          renderOptions: { before: { contentText: tagOf(row) } },
+          range: new vscode.Range(end, end),
+          renderOptions: {
+            after: {
+              contentText: tagOf(row, entry.capabilityNames.get(row.capability) ?? row.capability, mode, this.rankOf(entry, l + 1)),
+            },
+          },
         });
       }
     }
@@ -141,35 +306,54 @@ export class Annotations extends Disposable {
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const entry = this.byFile.get(doc.uri.fsPath);
-    const row = entry?.table.at(pos.line + 1);
+    const row = entry?.rows.at(pos.line + 1);
     if (!entry || !row) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
+    // Dataset text and manifest names are untrusted: no command links, no HTML, everything escaped.
     md.isTrusted = false;
     md.supportHtml = false;
     const name = (id: string) => escapeMarkdown(entry.capabilityNames.get(id) ?? id);
-    md.appendMarkdown(`**CADC** — ${escapeMarkdown(row.capability)} · ${name(row.capability)}\n\n`);
+    const lineText = doc.lineAt(pos.line).text;
+    // The image first, so it is in view whatever follows.
+    const image = this.imageOf(doc, lineText);
+    if (image?.path) md.appendMarkdown(`![image](${vscode.Uri.file(image.path).toString()}|height=96)\n\n`);
+    else if (image) md.appendMarkdown(`*${image.problem}: ${escapeMarkdown(image.raw)}*\n\n`);
+    md.appendMarkdown(`**CADC** — ${name(row.capability)} (${escapeMarkdown(row.capability)})\n\n`);
     const stage = row.stage ? `${escapeMarkdown(row.stage)}${entry.alignmentStages.has(row.stage) ? ' (alignment)' : ''}` : '';
-    md.appendMarkdown(`${row.selected ? `selected, stage ${stage}` : 'not selected'} · style ${escapeMarkdown(row.style)}\n\n`);
-    md.appendMarkdown('| capability | influence |\n|---|---|\n');
-    for (const [id, v] of Object.entries(row.influence))
-      md.appendMarkdown(
-        `| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`,
-      );
-    md.appendMarkdown(`\nloss ${row.loss.toFixed(4)} · self-influence ${row.selfInfluence.toPrecision(4)} · id `);
+    const own = row.influence[row.capability];
+    const r = this.rankOf(entry, pos.line + 1);
+    const within = entry.source === 'manifest' ? 'of the selected samples of' : 'of';
+    const rankText = r ? ` — rank ${r.rank} of ${r.of}, top ${topPercent(r)}% ${within} ${name(row.capability)}` : '';
+    md.appendMarkdown(
+      `${row.selected ? `selected, stage ${stage}` : 'not selected'}${row.style ? ` · style ${escapeMarkdown(row.style)}` : ''}\n\n`,
+    );
+    if (own !== undefined) md.appendMarkdown(`influence ${own.toFixed(4)}${rankText}\n\n`);
+    const { instruction, answer } = recordPreview(lineText);
+    if (instruction) md.appendMarkdown(`**Q** ${escapeMarkdown(cut(instruction))}\n\n`);
+    if (answer) md.appendMarkdown(`**A** ${escapeMarkdown(cut(answer))}\n\n`);
+    if (entry.source === 'table') {
+      md.appendMarkdown('| capability | influence |\n|---|---|\n');
+      for (const [id, v] of Object.entries(row.influence))
+        md.appendMarkdown(
+          `| ${id === row.capability ? '**' : ''}${escapeMarkdown(id)} ${name(id)}${id === row.capability ? '**' : ''} | ${v.toFixed(4)} |\n`,
+        );
+      md.appendMarkdown(`\nloss ${row.loss.toFixed(4)} · self-influence ${row.selfInfluence.toPrecision(4)} · id `);
+    } else {
+      md.appendMarkdown('*From the manifest alone (influence on the other capabilities needs the attribution table).* id ');
+    }
     md.appendText(row.id);
-    const image = this.imageOf(doc, pos.line);
-    if (image) md.appendMarkdown(`\n\n![image](${vscode.Uri.file(image).toString()}|width=160)`);
     return new vscode.Hover(md, doc.lineAt(pos.line).range);
   }
 
   /**
-   * The line's first image, when the engine's resolver (realpath: a symlink out of the folder does
-   * not count) places it inside the workspace folder (or, outside a workspace, the dataset's folder).
+   * The line's first image reference and, when the engine's resolver (realpath: a symlink out of the
+   * folder does not count) places it inside the workspace folder (or, outside a workspace, the
+   * dataset's folder), its file.
    */
-  private imageOf(doc: vscode.TextDocument, line: number): string | undefined {
+  private imageOf(doc: vscode.TextDocument, lineText: string): { raw: string; path?: string; problem?: string } | undefined {
     let rec: unknown;
     try {
-      rec = JSON.parse(doc.lineAt(line).text);
+      rec = JSON.parse(lineText);
     } catch {
       return undefined;
     }
@@ -178,6 +362,17 @@ export class Annotations extends Disposable {
       typeof r.image === 'string' ? r.image : Array.isArray(r.images) && typeof r.images[0] === 'string' ? r.images[0] : undefined;
     if (!raw) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? path.dirname(doc.uri.fsPath);
-    return hoverImage(folder, doc.uri.fsPath, raw);
+    const shown = hoverImage(folder, doc.uri.fsPath, raw);
+    if (shown) return { raw, path: shown };
+    const why = new ImageResolver(path.dirname(doc.uri.fsPath), folder, true).resolve(raw).problem;
+    return {
+      raw,
+      problem:
+        why === 'missing'
+          ? 'image missing'
+          : why === 'remote'
+            ? 'image not shown (not a local file)'
+            : 'image not shown (outside the workspace)',
+    };
   }
 }

@@ -15,9 +15,25 @@ import type { MessageConnection, RequestType } from 'vscode-jsonrpc/node';
 import type { ProgressEvent } from '../core/runtime/progress';
 import type { Comparison, QualityReport } from '../core/report/types';
 import { EXIT } from '../app/outcome';
-import { compareRequest, curateRequest, logNotification, progressType, qualityRequest, shutdownRequest } from '../protocol/backend';
-import type { CompareParams, CurateParams, CurateSummary, JobParams, QualityParams } from '../protocol/backend';
-import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport } from '../protocol/guards';
+import {
+  compareRequest,
+  curateRequest,
+  logNotification,
+  progressType,
+  qualityRequest,
+  restoreRequest,
+  shutdownRequest,
+} from '../protocol/backend';
+import type {
+  CompareParams,
+  CurateParams,
+  CurateSummary,
+  JobParams,
+  QualityParams,
+  RestoreParams,
+  RestoreResult,
+} from '../protocol/backend';
+import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport, checkRestoreResult } from '../protocol/guards';
 import type { Check } from '../protocol/guards';
 import type { MapOverview, MapSamplePage } from '../protocol/capabilityMap';
 import { checkMapOverview, checkMapSamplePage, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
@@ -94,6 +110,11 @@ export class BackendClient extends Disposable {
   /** Strategies compared at one budget (features and trajectories from the cache). */
   compare(params: CompareParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<Comparison> {
     return this.request(compareRequest, params, checkComparison, token, onProgress);
+  }
+
+  /** Re-runs a manifest's curation (its config and seed) and compares the selection; writes no manifest. */
+  restore(params: RestoreParams, token: vscode.CancellationToken, onProgress: (e: ProgressEvent) => void): Promise<RestoreResult> {
+    return this.request(restoreRequest, params, checkRestoreResult, token, onProgress);
   }
 
   /** The Capability Map's overview of a run (the PCA layout is computed in the backend). */

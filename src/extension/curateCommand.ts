@@ -7,6 +7,7 @@ import { manifestPathFor } from '../core/curriculum/manifest';
 import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
 import { settingsToCurateParams } from '../app/options';
+import { parseBudget } from '../app/optionValues';
 import { UsageError } from '../app/outcome';
 import type { CurateParams, CurateSummary } from '../protocol/backend';
 import { CancelledByUser } from './backendClient';
@@ -50,10 +51,30 @@ export function progressText(e: ProgressEvent): string {
   return `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
 }
 
-function datasetUri(arg: unknown): vscode.Uri | undefined {
+const DATASET = /\.(jsonl|json)$/i;
+
+/**
+ * The dataset a command acts on: the Explorer's (or editor title's) Uri, else the active editor's
+ * file, else the active tab's file — a file too large for the editor to open as text has a tab but
+ * no text editor.
+ */
+export function datasetUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document;
-  return doc && /\.(jsonl|json)$/i.test(doc.uri.fsPath) ? doc.uri : undefined;
+  if (doc) return DATASET.test(doc.uri.fsPath) && !doc.uri.fsPath.endsWith('.cadc.json') ? doc.uri : undefined;
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri = input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
+  return uri && uri.scheme === 'file' && DATASET.test(uri.fsPath) && !uri.fsPath.endsWith('.cadc.json') ? uri : undefined;
+}
+
+/** What the budget box says about its text as it is typed: undefined when it is a budget (the CLI's parser decides). */
+export function budgetProblem(text: string): string | undefined {
+  try {
+    parseBudget(text, 'Budget');
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 async function pick(title: string, items: string[], remembered: string | undefined): Promise<string | undefined> {
@@ -71,8 +92,16 @@ export function strategyItems(context: vscode.ExtensionContext): { label: string
   return (prop.enum ?? ['cadc']).map((label, i) => ({ label, detail: prop.enumDescriptions?.[i] ?? '' }));
 }
 
-async function pickStrategy(context: vscode.ExtensionContext, remembered: string): Promise<string | undefined> {
-  const items = strategyItems(context).map((it) => ({ ...it, description: it.label === remembered ? 'last used' : undefined }));
+/** The strategy pick; "last used" marks a strategy only when a previous run in this workspace used it. */
+async function pickStrategy(
+  context: vscode.ExtensionContext,
+  lastUsed: string | undefined,
+  remembered: string,
+): Promise<string | undefined> {
+  const items = strategyItems(context).map((it) => ({
+    ...it,
+    description: it.label === lastUsed ? 'last used' : it.label === remembered ? 'from settings' : undefined,
+  }));
   items.sort((a, b) => (b.label === remembered ? 1 : 0) - (a.label === remembered ? 1 : 0));
   return (await vscode.window.showQuickPick(items, { title: 'CADC: strategy', ignoreFocusOut: true, matchOnDetail: true }))?.label;
 }
@@ -91,11 +120,13 @@ async function pickOptions(
       title: 'CADC: budget',
       prompt: 'A percentage (5%), a fraction (0.05) or a sample count (2000).',
       value: budget,
+      validateInput: budgetProblem,
     });
     if (!custom) return undefined;
     budget = custom;
   } else budget = b;
-  const strategy = await pickStrategy(context, state.get('cadc.last.strategy') ?? current.strategy);
+  const last = state.get<string>('cadc.last.strategy');
+  const strategy = await pickStrategy(context, last, last ?? current.strategy);
   if (!strategy) return undefined;
   const capabilities = await pick(
     'CADC: capabilities',
@@ -107,6 +138,30 @@ async function pickOptions(
   await state.update('cadc.last.strategy', strategy);
   await state.update('cadc.last.capabilities', capabilities);
   return { budget, strategy, capabilities };
+}
+
+/** The folders and files a run of `uri` uses, from the settings, each confined to the workspace folder. */
+export interface RunSettings {
+  root: string;
+  outDir: string;
+  imageRoot?: string;
+  scores?: string;
+}
+
+/**
+ * Settings that name files or folders may come from the workspace: each must stay inside its
+ * folder (after following symlinks), or nothing runs (OutsideWorkspaceError).
+ */
+export function runSettings(uri: vscode.Uri, cfg: vscode.WorkspaceConfiguration): RunSettings {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
+  const outDir = confinedDir(root, cfg.get<string>('manifest.folder', 'curation') || 'curation', 'Setting cadc.manifest.folder');
+  const imageSetting = cfg.get<string>('dataset.imageRoot', '').trim();
+  const imageRoot = imageSetting ? confinedDir(root, imageSetting, 'Setting cadc.dataset.imageRoot') : undefined;
+  const scoresSetting = cfg.get<string>('curation.scoresFile', '').trim();
+  const scores = scoresSetting ? confinedFile(root, root, scoresSetting, 'Setting cadc.curation.scoresFile') : undefined;
+  if (scoresSetting && !scores) throw new OutsideWorkspaceError(`Setting cadc.curation.scoresFile: ${scoresSetting} does not exist`);
+  return { root, outDir, ...(imageRoot ? { imageRoot } : {}), ...(scores ? { scores } : {}) };
 }
 
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
@@ -135,26 +190,16 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     if (!picked) return undefined;
     ({ budget, strategy, capabilities } = picked);
   }
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
-  // Settings that name files or folders may come from the workspace: each must stay inside its
-  // folder (after following symlinks), or nothing runs.
-  let outDir: string;
-  let imageRoot: string | undefined;
-  let scores: string | undefined;
+  let where: RunSettings;
   try {
-    outDir = confinedDir(root, cfg.get<string>('manifest.folder', 'curation') || 'curation', 'Setting cadc.manifest.folder');
-    const imageSetting = cfg.get<string>('dataset.imageRoot', '').trim();
-    imageRoot = imageSetting ? confinedDir(root, imageSetting, 'Setting cadc.dataset.imageRoot') : undefined;
-    const scoresSetting = cfg.get<string>('curation.scoresFile', '').trim();
-    scores = scoresSetting ? confinedFile(root, root, scoresSetting, 'Setting cadc.curation.scoresFile') : undefined;
-    if (scoresSetting && !scores) throw new OutsideWorkspaceError(`Setting cadc.curation.scoresFile: ${scoresSetting} does not exist`);
+    where = runSettings(uri, cfg);
   } catch (e) {
     if (!(e instanceof OutsideWorkspaceError)) throw e;
     log.warn(`curate: refused: ${e.message}`);
     void vscode.window.showErrorMessage(`CADC: ${e.message}; nothing was run.`);
     return undefined;
   }
+  const { outDir, imageRoot, scores } = where;
   const manifestUri = vscode.Uri.file(manifestPathFor(outDir, uri.fsPath));
   let force = !!options.force;
   if (!force) {
@@ -209,6 +254,8 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
 async function runWithProgress(deps: CurateDeps, uri: vscode.Uri, params: CurateParams): Promise<CurateSummary | undefined> {
   const { log, status, session } = deps;
   status.text = '$(sync~spin) CADC: curating…';
+  status.tooltip = 'CADC: click to cancel the curation';
+  status.command = 'cadc.cancel';
   status.show();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `CADC: curating ${path.basename(uri.fsPath)}`, cancellable: true },
@@ -248,6 +295,8 @@ function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummar
   const caps = result.capabilities.map((c) => `${c.id} ${c.name} (${c.selected}/${c.size})`).join('; ');
   log.info(`curate: ${result.selected} of ${result.samples} selected; ${caps}`);
   status.text = `$(check) CADC: ${result.selected} selected, ${result.capabilities.length} capabilities`;
+  status.tooltip = `CADC: ${vscode.workspace.asRelativePath(manifestUri)} — click to show the Capability Map`;
+  status.command = 'cadc.showCapabilityMap';
   status.show();
   for (const note of result.notes) log.info(`curate: ${note}`);
   // Notes change how to read the result (e.g. CADC's capabilities standing in for mmSSR scores): show them.
@@ -257,7 +306,14 @@ function announce(deps: Pick<CurateDeps, 'log' | 'status'>, result: CurateSummar
   void vscode.window
     .showInformationMessage(
       `CADC: selected ${result.selected} of ${result.samples} samples across ${result.capabilities.length} capabilities in ${result.stages.length} stages.${noteText}${problemText ? ` ${problemText}` : ''}`,
+      'Show Map',
       'Open Manifest',
     )
-    .then((a) => a && vscode.window.showTextDocument(manifestUri));
+    .then((a) =>
+      a === 'Show Map'
+        ? vscode.commands.executeCommand('cadc.showCapabilityMap')
+        : a === 'Open Manifest'
+          ? vscode.window.showTextDocument(manifestUri)
+          : undefined,
+    );
 }

@@ -11,6 +11,8 @@ import { CancelCommand, ClearCacheCommand, RevealSampleCommand } from './command
 import { WriteManifestCommand } from './commands/writeManifest';
 import { CurateCommand, strategyItems } from './curateCommand';
 import { SetImageRootCommand } from './problems';
+import { ManifestRestorer } from './restore';
+import type { RestoreStatus } from './restore';
 import { CurationSession } from './session';
 
 export interface CadcApi {
@@ -22,6 +24,16 @@ export interface CadcApi {
    * hostile ones): resolves with whether it was accepted, undefined when no map is open.
    */
   capabilityMapMessage(message: unknown): Promise<boolean | undefined>;
+  /** The workspace's committed manifests and how far each was restored. */
+  restoreStatuses(): RestoreStatus[];
+  /** Restores the manifest of a dataset (or a manifest) now, as opening the dataset would; resolves with its state. */
+  restore(uri: vscode.Uri): Promise<RestoreStatus | undefined>;
+  /** The line tag drawn on a dataset's line (1-based), if any. */
+  lineTag(file: string, line: number): string | undefined;
+  /** Whether the backend process (the engine) is running. */
+  backendRunning(): boolean;
+  /** The current run's manifest and whether the map has a run to show. */
+  currentRun(): { manifest?: string; dataset?: string; map: boolean };
 }
 
 export function activate(context: vscode.ExtensionContext): CadcApi {
@@ -29,11 +41,21 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
   const diagnostics = vscode.languages.createDiagnosticCollection('cadc');
   const status = vscode.window.createStatusBarItem('cadc.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'CADC';
-  status.command = 'cadc.cancel';
-  const s = new CurationSession(new BackendClient(context.asAbsolutePath('dist/backend.js'), log), new Annotations(log));
+  status.command = 'cadc.showCapabilityMap';
+  const s = new CurationSession(
+    new BackendClient(context.asAbsolutePath('dist/backend.js'), log),
+    new Annotations(log, vscode.Uri.joinPath(context.extensionUri, 'media', 'annotations', 'selected.svg')),
+  );
+  const restorer = new ManifestRestorer({
+    session: s,
+    log,
+    status,
+    cacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath,
+  });
   const map = s.attachMap(new CapabilityMap(context.extensionUri, log, mapServices(context, s, log), () => s.mapSource()));
   context.subscriptions.push(
     s,
+    restorer,
     diagnostics,
     status,
     ...registerCommands([
@@ -51,10 +73,17 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     log,
   );
   log.info(`CADC activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+  // In the background: activation does not wait for the manifests to be found or restored.
+  void restorer.start();
   return {
     version: String(context.extension.packageJSON.version),
     isRunning: () => s.isRunning,
     capabilityMapMessage: async (message) => map.current?.receive(message),
+    restoreStatuses: () => restorer.statuses(),
+    restore: (uri) => restorer.restore(uri),
+    lineTag: (file, line) => s.annotations.tagAt(file, line),
+    backendRunning: () => s.backend.running,
+    currentRun: () => ({ manifest: s.manifest?.fsPath, dataset: s.dataset?.fsPath, map: !!s.mapSource() }),
   };
 }
 

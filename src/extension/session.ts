@@ -69,6 +69,51 @@ export class CurationSession extends Disposable {
     return this.params.get(datasetPath);
   }
 
+  /**
+   * A committed manifest was restored: it becomes the current run. `cacheDir` is null when only the
+   * manifest is available (no attribution table of its run): the map has nothing to show then.
+   */
+  recordRestored(r: { dataset: string; manifest: string; sha256: string; cacheDir: string | null; params?: CurateParams }): void {
+    // Compare re-uses a run's parameters: those of the manifest's run, when its config can be expressed so.
+    if (r.params && r.cacheDir) this.params.set(r.dataset, r.params);
+    const same = this.current?.manifest.fsPath === r.manifest && this.current.sha256 === r.sha256 && this.current.cacheDir === r.cacheDir;
+    if (same) return;
+    this.current = {
+      dataset: vscode.Uri.file(r.dataset),
+      manifest: vscode.Uri.file(r.manifest),
+      cacheDir: r.cacheDir,
+      sha256: r.sha256,
+      run: ++this.runs,
+    };
+    this.mapService?.refresh();
+  }
+
+  /** Forgets the current run when it is this dataset's (its file changed since). */
+  forget(dataset: string): void {
+    if (this.current?.dataset.fsPath !== dataset) return;
+    this.current = undefined;
+    this.mapService?.refresh();
+  }
+
+  /** Set by the restorer: finds a committed curation to show when there is no current run. */
+  restoreHook: (() => Promise<void>) | undefined;
+  /** Set by the restorer: why there is no map to show (restoring, manifest only), when it knows. */
+  restoreNote: (() => string | undefined) | undefined;
+
+  /** What the map says while it has no run to show. */
+  mapPlaceholder(): string {
+    const note = this.restoreNote?.();
+    if (note) return note;
+    if (this.current && !this.current.cacheDir)
+      return `${vscode.workspace.asRelativePath(this.current.manifest)} is shown from the manifest alone: the map needs the attribution table of its run (trust the workspace, or re-curate).`;
+    return 'No curation yet. Run CADC: Curate on a dataset, or open a dataset whose manifest (*.cadc.json) is in the workspace.';
+  }
+
+  /** Makes sure there is a current run when one can be restored from a committed manifest. */
+  async ensureRun(): Promise<void> {
+    if (!this.current && this.restoreHook) await this.restoreHook();
+  }
+
   /** A curation finished: it becomes the current run, and an open map shows it. */
   recordRun(result: CurateSummary, params: CurateParams): void {
     this.params.set(result.dataset, { ...params, force: false });

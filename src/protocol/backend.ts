@@ -101,5 +101,24 @@ export const qualityRequest = new RequestType<QualityParams & JobParams, Quality
 /** Strategies compared at one budget on one run's features and trajectories (from the cache). */
 export type CompareParams = CurateParams & { strategies: string[] };
 export const compareRequest = new RequestType<CompareParams & JobParams, Comparison, void>('cadc/compare');
+/** A committed manifest restored by re-running the engine with its config and seed (src/app/restore.ts). */
+export interface RestoreParams {
+  manifest: string;
+  /** The dataset's curate parameters from the settings (cache, image root, format); the config comes from the manifest. */
+  curate: CurateParams;
+}
+/** What the re-run gave: `same` when it selected exactly the manifest's samples, in the same stages. */
+export interface RestoreResult {
+  manifest: string;
+  dataset: string;
+  sha256: string;
+  cacheDir: string | null;
+  samples: number;
+  selected: number;
+  same: boolean;
+  /** What differs, when not the same. */
+  difference: string;
+}
+export const restoreRequest = new RequestType<RestoreParams & JobParams, RestoreResult, void>('cadc/restore');
 export const logNotification = new NotificationType<{ level: 'info' | 'warn' | 'error'; message: string }>('cadc/log');
 export const shutdownRequest = new RequestType0<void, void>('cadc/shutdown');

@@ -86,6 +86,8 @@ export type HostToMap =
   | { type: 'job'; job: 'quality' | 'compare'; running: boolean; message?: string }
   | { type: 'samples'; requestId: number; page: MapSamplePage }
   | { type: 'busy'; busy: boolean; message?: string }
+  /** Scroll to a section (Quality Report and Compare Strategies from the command palette). */
+  | { type: 'reveal'; section: 'quality' | 'compare' }
   | { type: 'error'; requestId?: number; message: string };
 
 export type MapToHost =

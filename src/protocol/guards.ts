@@ -11,7 +11,7 @@ import { STAGES } from '../core/runtime/progress';
 import type { ProgressEvent } from '../core/runtime/progress';
 import { COMPARISON_SCHEMA, QUALITY_REPORT_SCHEMA } from '../core/report/types';
 import type { Comparison, QualityReport } from '../core/report/types';
-import type { CurateSummary } from './backend';
+import type { CurateSummary, RestoreResult } from './backend';
 import type { MapToHost } from './capabilityMap';
 
 export const ajv = new Ajv({ strict: true, strictRequired: false, discriminator: true, allErrors: false });
@@ -234,6 +234,25 @@ export const checkCurateSummary: Check<CurateSummary> = check(
           },
         },
       },
+    },
+  } as SchemaObject),
+);
+
+/** A restore's result (src/app/restore.ts): where the run is and whether it matched the manifest. */
+export const checkRestoreResult: Check<RestoreResult> = check(
+  'backend restore result',
+  ajv.compile<RestoreResult>({
+    type: 'object',
+    required: ['manifest', 'dataset', 'sha256', 'cacheDir', 'samples', 'selected', 'same', 'difference'],
+    properties: {
+      manifest: { type: 'string', minLength: 1 },
+      dataset: { type: 'string', minLength: 1 },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      cacheDir: { type: ['string', 'null'] },
+      samples: count,
+      selected: count,
+      same: { type: 'boolean' },
+      difference: str,
     },
   } as SchemaObject),
 );

@@ -45,9 +45,91 @@ export const tests: E2ETest[] = [
       await waitForCapabilityTags(page);
       await page.screenshot({ path: path.join(artifacts, 'annotated-lines.png') });
       const text = await hoverFirstLine(page);
-      assert.match(text, /CADC — c\d+/);
+      assert.match(text, /CADC — .+ \(c\d+\)/);
+      assert.match(text, /rank \d+ of \d+, top \d+% of/);
       assert.match(text, /self-influence/);
       await page.screenshot({ path: path.join(artifacts, 'hover-attribution.png') });
+    },
+  },
+  {
+    name: 'a committed curation reopens after a window reload: tags, hovers and the map',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      await curateFromPalette(page, 'demo.jsonl', '10%');
+      const before = await waitForCapabilityTags(page);
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await view.locator('.card').first().waitFor({ timeout: 30_000 });
+      const cards = await view.locator('.card').count();
+      // A window reload: a new extension host and a fresh session; the manifest is all that is left of the run.
+      await runCommand(page, 'Developer: Reload Window');
+      await page.waitForTimeout(2000);
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await page.locator('.tab', { hasText: 'demo.jsonl' }).first().click({ timeout: 60_000 });
+      const after = await waitForCapabilityTags(page);
+      assert.ok(after.length > 0 && before.length > 0, `tags before (${before}) and after (${after}) the reload`);
+      await page
+        .locator('.statusbar-item', { hasText: /CADC: \d+ selected/ })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      const text = await hoverFirstLine(page);
+      assert.match(text, /CADC — .+ \(c\d+\)/);
+      assert.match(text, /rank \d+ of \d+/);
+      await page.screenshot({ path: path.join(artifacts, 'restored-hover-1400.png') });
+      await page.keyboard.press('Escape');
+      // The status item opens the map on the restored run (the revived panel, or a new one).
+      await page
+        .locator('.statusbar-item', { hasText: /CADC: \d+ selected/ })
+        .first()
+        .click();
+      const map = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      await map.locator('.card').first().waitFor({ timeout: 60_000 });
+      assert.equal(await map.locator('.card').count(), cards, 'the same capabilities');
+      assert.equal(await map.locator('p.error').count(), 0, 'no stale error under the map');
+      await page.screenshot({ path: path.join(artifacts, 'restored-map-1400.png') });
+      for (const width of [1280, 800]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: path.join(artifacts, `restored-map-${width}.png`) });
+        await page.locator('.tab', { hasText: 'demo.jsonl' }).first().click();
+        assert.match(await hoverFirstLine(page), /CADC — /);
+        await page.screenshot({ path: path.join(artifacts, `restored-hover-${width}.png`) });
+        await page.keyboard.press('Escape');
+      }
+    },
+  },
+  {
+    name: 'Curate from the palette on a file too large for the editor, with a budget checked as it is typed',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      // ~15 MB: the web editor shows "file is very large" instead of a text editor, but the tab is there.
+      const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8');
+      writeFileSync(path.join(wb.workspace, 'big.jsonl'), demo.repeat(26));
+      await openFile(page, 'big.jsonl');
+      await runCommand(page, 'CADC: Curate');
+      await choose(page, 'Custom…');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('abc');
+      const message = page.locator('.quick-input-widget .quick-input-message');
+      await message.filter({ hasText: /expected a share \(5% or 0\.05\) or a count/ }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(artifacts, 'budget-validation.png') });
+      await input.fill('3%');
+      await message
+        .filter({ hasText: /expected/ })
+        .waitFor({ state: 'detached', timeout: 10_000 })
+        .catch(() => undefined);
+      assert.doesNotMatch((await message.innerText().catch(() => '')) ?? '', /expected/);
+      await input.press('Enter');
+      // The strategy pick: no "last used" before any run in this workspace.
+      const cadcRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'cadc' }).first();
+      await cadcRow.waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'last used' }).count(), 0);
+      await page.keyboard.press('Escape');
+      assert.equal(
+        await page.locator('.notification-toast', { hasText: 'open a .jsonl or .json dataset' }).count(),
+        0,
+        'the active tab’s file was taken',
+      );
     },
   },
   {

@@ -129,17 +129,21 @@ export async function curateFromPalette(page: Page, file: string, budget: string
   return status.innerText();
 }
 
-/** Waits for the capability tags on the editor's lines. */
-export async function waitForCapabilityTags(page: Page): Promise<void> {
-  // Tags appear at the start of the visible lines (decorations are rendered as ::before content).
-  await page.waitForFunction(
+/** Waits for the capability tags on the editor's lines; resolves with the first one's text. */
+export async function waitForCapabilityTags(page: Page): Promise<string> {
+  // Tags are drawn after the end of the visible lines (decorations rendered as ::after content).
+  const handle = await page.waitForFunction(
     () => {
-      const lines = [...document.querySelectorAll('.monaco-editor .view-line span')];
-      return lines.some((el) => /^c\d+( ✓ s\d+)?$/.test(getComputedStyle(el, '::before').content.replace(/^"|"$/g, '')));
+      for (const el of document.querySelectorAll('.monaco-editor .view-line span')) {
+        const c = getComputedStyle(el, '::after').content;
+        if (c && c !== 'none' && c !== 'normal' && c.length > 2) return c.replace(/^"|"$/g, '');
+      }
+      return false;
     },
     undefined,
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
+  return String(await handle.jsonValue());
 }
 
 /** Hovers the first line of the editor and returns the text of CADC's hover. */

@@ -35,6 +35,7 @@ export class CapabilityMap extends Disposable {
     if (this.panel) {
       this.panel.reveal();
       this.panel.setSource(this.source());
+      if (!this.source()) void this.services.ensureRun();
       return this.panel;
     }
     const panel = vscode.window.createWebviewPanel(MAP_VIEW_TYPE, 'CADC: Capability Map', vscode.ViewColumn.Beside, {
@@ -66,6 +67,7 @@ export class CapabilityMap extends Disposable {
       this.services.release();
     });
     panel.setSource(this.source());
+    if (!this.source()) void this.services.ensureRun();
     return panel;
   }
 }

@@ -25,6 +25,10 @@ export interface MapServices {
   reselect(budget: string): void;
   /** Strategies the Compare view offers. */
   strategies(): MapStrategy[];
+  /** What the map says while it has no run to show (restoring, manifest only, nothing yet). */
+  placeholder(): string;
+  /** Asks for a run when there is none (a committed manifest is restored). */
+  ensureRun(): Promise<void>;
   /** Quality report of the pool and of the source's selection. */
   quality(source: MapRun, token: vscode.CancellationToken, progress: (message: string) => void): Promise<QualityReport>;
   /** The strategies compared at the source's budget. */
@@ -54,7 +58,13 @@ export class CapabilityMapPanel extends Disposable {
     const sameRun = source?.manifest === this.source?.manifest && source?.dataset === this.source?.dataset;
     this.jobs.sourceChanged(sameRun);
     this.source = source;
+    if (!source) this.post({ type: 'busy', busy: true, message: this.services.placeholder() });
     void this.sendOverview();
+  }
+
+  /** Scrolls the map to one of its sections (Quality Report and Compare from the palette). */
+  revealSection(section: 'quality' | 'compare'): void {
+    this.post({ type: 'reveal', section });
   }
 
   reveal(): void {
@@ -116,7 +126,8 @@ export class CapabilityMapPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.post({ type: 'strategies', items: this.services.strategies() });
-        if (!this.source) return void this.post({ type: 'error', message: 'No curation yet. Run CADC: Curate on a dataset.' });
+        // No run (yet): a placeholder in place of "Loading…", not an error under a map loaded later.
+        if (!this.source) return void this.post({ type: 'busy', busy: true, message: this.services.placeholder() });
         await this.sendOverview();
         this.jobs.replay();
         return;

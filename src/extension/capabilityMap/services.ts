@@ -6,6 +6,8 @@ import { progressText, strategyItems } from '../curateCommand';
 import type { CurationSession } from '../session';
 import type { MapServices } from './panel';
 
+const UNTRUSTED = 'CADC does not run the engine in an untrusted workspace; trust the workspace to run it.';
+
 /** What the map asks of the rest of the extension: the backend computes, the session knows the run. */
 export function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
   return {
@@ -14,7 +16,10 @@ export function mapServices(context: vscode.ExtensionContext, s: CurationSession
     release: () => s.backend.mapRelease(),
     reselect: (budget) => void reselect(s, log, budget),
     strategies: () => strategyItems(context),
+    placeholder: () => s.mapPlaceholder(),
+    ensureRun: () => s.ensureRun(),
     quality: (source, token, progress) => {
+      if (!vscode.workspace.isTrusted) throw new Error(UNTRUSTED);
       const params = s.lastParams(source.dataset);
       return s.backend.quality(
         {
@@ -30,6 +35,7 @@ export function mapServices(context: vscode.ExtensionContext, s: CurationSession
       );
     },
     compare: async (source, strategies, token, progress) => {
+      if (!vscode.workspace.isTrusted) throw new Error(UNTRUSTED);
       const params = s.lastParams(source.dataset);
       if (!params) throw new Error('Curate this dataset in this window first: Compare re-uses that run’s settings and cache.');
       return s.backend.compare({ ...params, strategies }, token, (e) => progress(progressText(e)));

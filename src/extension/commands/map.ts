@@ -8,6 +8,8 @@ import type { MapStrategy } from '../../protocol/capabilityMap';
 import type { CurationSession } from '../session';
 import type { Command } from './command';
 
+const UNTRUSTED = 'CADC does not run the engine in an untrusted workspace. Trust the workspace to run it; manifests stay readable.';
+
 export class ShowMapCommand implements Command {
   readonly id = 'cadc.showCapabilityMap';
   constructor(private readonly map: CapabilityMap) {}
@@ -22,12 +24,16 @@ export class QualityReportCommand implements Command {
     private readonly session: CurationSession,
     private readonly map: CapabilityMap,
   ) {}
-  execute(): Promise<QualityReport | undefined> | undefined {
+  async execute(): Promise<QualityReport | undefined> {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(UNTRUSTED);
+    await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage(
-        'CADC: run CADC: Curate first; the quality report compares the pool with its selection.',
+        'CADC: run CADC: Curate first (or open a dataset whose manifest is in the workspace); the quality report compares the pool with its selection.',
       );
-    return this.map.show().runQuality();
+    const panel = this.map.show();
+    panel.revealSection('quality');
+    return panel.runQuality();
   }
 }
 
@@ -39,6 +45,8 @@ export class CompareStrategiesCommand implements Command {
     private readonly strategies: () => MapStrategy[],
   ) {}
   async execute(list?: string[]): Promise<Comparison | undefined> {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(UNTRUSTED);
+    await this.session.ensureRun();
     if (!this.session.mapSource())
       return void vscode.window.showInformationMessage('CADC: run CADC: Curate first; strategies are compared on that run’s features.');
     const picked =
@@ -50,6 +58,8 @@ export class CompareStrategiesCommand implements Command {
         )
       )?.map((s) => s.label);
     if (!picked?.length) return;
-    return this.map.show().runCompare(picked);
+    const panel = this.map.show();
+    panel.revealSection('compare');
+    return panel.runCompare(picked);
   }
 }

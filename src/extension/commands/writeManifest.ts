@@ -65,10 +65,12 @@ export class WriteManifestCommand implements Command {
     private readonly session: CurationSession,
     private readonly log: vscode.LogOutputChannel,
   ) {}
-  execute(
+  async execute(
     uri?: vscode.Uri,
     opts?: { stageSubsets?: boolean; confirm?: boolean },
   ): Promise<{ written: string[]; staged: boolean } | undefined> {
-    return writeManifest(this.log, uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : this.session.manifest, opts);
+    const given = uri instanceof vscode.Uri && uri.fsPath.endsWith('.cadc.json') ? uri : undefined;
+    if (!given) await this.session.ensureRun();
+    return writeManifest(this.log, given ?? this.session.manifest, opts);
   }
 }

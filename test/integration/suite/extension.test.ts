@@ -125,7 +125,7 @@ describe('CADC annotations', () => {
       .flatMap((h) => h.contents)
       .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
       .join('\n');
-    assert.match(text, /\*\*CADC\*\* — c\d/);
+    assert.match(text, /\*\*CADC\*\* — .+ \(c\d+\)/, 'the capability by name, then its id');
     for (const c of result.capabilities) assert.ok(text.includes(c.id), `influence on ${c.id} listed`);
     assert.match(text, /loss \d+\.\d+ · self-influence/);
     assert.ok(!text.includes('<img src=x'), 'raw HTML from the dataset never reaches the hover unescaped');

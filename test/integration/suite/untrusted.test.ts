@@ -45,6 +45,45 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
       assert.equal(readFileSync(settings, 'utf8'), before);
     });
 
+    it('the committed manifest stays readable: restored from the manifest alone, the engine never started', async () => {
+      const api = vscode.extensions.getExtension('cadc-team.cadc')!.exports as {
+        isRunning(): boolean;
+        backendRunning(): boolean;
+        restore(uri: vscode.Uri): Promise<{ state: string; source?: string; detail?: string } | undefined>;
+        lineTag(file: string, line: number): string | undefined;
+        currentRun(): { manifest?: string; map: boolean };
+      };
+      const dataset = vscode.Uri.file(path.join(root(), 'small.jsonl'));
+      const manifestFile = path.join(root(), 'curation', 'small.cadc.json');
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { stages: { samples: { line: number }[] }[] };
+      const s = await api.restore(dataset);
+      assert.equal(s?.state, 'manifest-only', s?.detail);
+      assert.equal(s?.source, 'manifest');
+      assert.match(s?.detail ?? '', /untrusted/);
+      assert.equal(api.isRunning(), false, 'no job ran');
+      assert.equal(api.backendRunning(), false, 'the engine’s process was never started');
+      assert.equal(api.currentRun().manifest, manifestFile);
+      assert.equal(api.currentRun().map, false, 'no attribution table: the map says why instead of showing another run');
+      const line = manifest.stages[0].samples[0].line;
+      // cadc.decorations.enabled is false in this workspace (not a restricted setting): no line tags, hovers still work.
+      assert.equal(api.lineTag(dataset.fsPath, line), undefined);
+      const hovers = (await vscode.commands.executeCommand(
+        'vscode.executeHoverProvider',
+        dataset,
+        new vscode.Position(line - 1, 3),
+      )) as vscode.Hover[];
+      const text = hovers
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
+        .join('\n');
+      assert.match(text, /selected, stage s1/);
+      assert.match(text, /From the manifest alone/);
+      assert.equal(await vscode.commands.executeCommand('cadc.qualityReport'), undefined, 'no quality report: it would run the engine');
+      assert.equal(await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random']), undefined, 'no comparison either');
+      assert.equal(api.backendRunning(), false);
+      assert.deepEqual(curation(), before0, 'nothing written');
+    });
+
     it('Curate refuses to run', async () => {
       const result = await vscode.commands.executeCommand('cadc.curate', vscode.Uri.file(path.join(root(), 'small.jsonl')), {
         noPrompt: true,
