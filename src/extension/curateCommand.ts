@@ -80,10 +80,23 @@ async function pickStrategy(context: vscode.ExtensionContext, remembered: string
 async function pickOptions(
   context: vscode.ExtensionContext,
   current: { budget: string; strategy: string; capabilities: string },
-): Promise<{ budget: string; strategy: string; capabilities: string } | undefined> {
+): Promise<{ budget: string; strategy: string; capabilities: string; gradients?: string } | undefined> {
   const state = context.workspaceState;
   let { budget } = current;
-  const b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…'], state.get('cadc.last.budget') ?? budget);
+  let gradients: string | undefined;
+  let b: string | undefined;
+  // "Use gradients from a folder…" picks a gradient job's output folder, then asks for the budget again.
+  while (
+    (b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…', USE_GRADIENTS], state.get('cadc.last.budget') ?? budget)) ===
+    USE_GRADIENTS
+  ) {
+    const folder = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      title: 'CADC: gradient folder (index.json and shards)',
+    });
+    if (folder?.[0]) gradients = folder[0].fsPath;
+  }
   if (!b) return undefined;
   if (b === 'Custom…') {
     const custom = await vscode.window.showInputBox({
@@ -105,8 +118,10 @@ async function pickOptions(
   await state.update('cadc.last.budget', budget);
   await state.update('cadc.last.strategy', strategy);
   await state.update('cadc.last.capabilities', capabilities);
-  return { budget, strategy, capabilities };
+  return { budget, strategy, capabilities, ...(gradients ? { gradients } : {}) };
 }
+
+const USE_GRADIENTS = 'Use gradients from a folder…';
 
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
   const { context, log, session } = deps;
@@ -129,10 +144,11 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   let budget = options.budget ?? String(cfg.get('curation.budget', '5%'));
   let strategy = options.strategy ?? cfg.get<string>('curation.strategy', 'cadc');
   let capabilities = options.capabilities ?? String(cfg.get('curation.capabilities', 'auto'));
+  let gradients: string | undefined;
   if (!options.noPrompt) {
     const picked = await pickOptions(context, { budget, strategy, capabilities });
     if (!picked) return undefined;
-    ({ budget, strategy, capabilities } = picked);
+    ({ budget, strategy, capabilities, gradients } = picked);
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
@@ -148,6 +164,9 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
     const scoresSetting = cfg.get<string>('curation.scoresFile', '').trim();
     scores = scoresSetting ? confinedFile(root, root, scoresSetting, 'Setting cadc.curation.scoresFile') : undefined;
     if (scoresSetting && !scores) throw new OutsideWorkspaceError(`Setting cadc.curation.scoresFile: ${scoresSetting} does not exist`);
+    // Gradient folders usually live on cluster storage: not confined, only read (and checked file by file).
+    const gradientsSetting = cfg.get<string>('gradients.directory', '').trim();
+    gradients ??= gradientsSetting ? path.resolve(root, gradientsSetting) : undefined;
   } catch (e) {
     if (!(e instanceof OutsideWorkspaceError)) throw e;
     log.warn(`curate: refused: ${e.message}`);
@@ -181,6 +200,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
         cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
         ...(imageRoot ? { imageRoot } : {}),
         ...(scores ? { scores } : {}),
+        ...(gradients ? { gradients } : {}),
       },
       { 'cadc.curation.budget': budget, 'cadc.curation.strategy': strategy, 'cadc.curation.capabilities': capabilities },
     );

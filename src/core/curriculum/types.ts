@@ -41,6 +41,24 @@ export interface ManifestSample {
   influence: number;
 }
 
+/** The source of imported trajectories: a cadc.gradients/v1 folder's index and what it describes. */
+export interface ManifestGradients {
+  /** Version of the gradient job that wrote the folder. */
+  job: string;
+  /** index.json, relative to the manifest's base folder, '/'-separated. */
+  index: string;
+  /** sha256 of index.json's bytes (which list every shard file's sha256). */
+  sha256: string;
+  model: string;
+  /** Checkpoints in training order with their learning rates η_t. */
+  checkpoints: { path: string; eta: number }[];
+  /** The hooked layers (qualified module names). */
+  layers: string[];
+  /** D, the dimension of one projected gradient. */
+  dims: number;
+  dtype: string;
+}
+
 export interface ManifestV1 {
   schema: 'cadc.manifest/v1';
   tool: { name: 'cadc'; version: string };
@@ -68,6 +86,8 @@ export interface ManifestV1 {
   probe: { source: string; field?: string; file?: string; groups: number };
   /** Imported capability scores (mmSSR, --scores): file relative to the manifest's base folder. */
   scores?: { file: string; sha256: string; samples: number };
+  /** Imported gradient trajectories (--gradients, docs/gradients.md); absent: the built-in proxy's. */
+  gradients?: ManifestGradients;
   capabilities: {
     id: string;
     name: string;
