@@ -173,3 +173,25 @@ export function halvesToFloat32(src: Uint16Array, out = new Float32Array(src.len
   for (let i = 0; i < src.length; i++) out[i] = t[src[i]];
   return out;
 }
+
+/**
+ * The bytes of a `.npy` file (format 1.0, C order, little-endian), as `numpy.save` writes them: the
+ * header dict padded with spaces to a multiple of 64 bytes, then the data. For the benchmarks and tests
+ * that synthesise a gradient folder, and the reader's round-trip test.
+ */
+export function npyBytes(descr: NpyDescr, shape: number[], data: ArrayBufferView): Uint8Array {
+  const want = shape.reduce((a, b) => a * b, 1) * DTYPES[descr].size;
+  if (data.byteLength !== want) throw new Error(`npyBytes: ${data.byteLength} bytes of data for shape [${shape.join(', ')}] of ${descr}`);
+  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set(MAGIC);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(Buffer.from(header, 'latin1'), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
