@@ -16,7 +16,7 @@ import { openGradientsFolder } from '../src/core/gradients/importIndex';
 import { importTrajectories } from '../src/core/gradients/importTrajectories';
 import { runCuration } from '../src/core/pipeline/run';
 import { benchDataset, datasetLabel, makePool, runBench, sourceLines } from './data';
-import { writeSyntheticGradients } from './gradientsSynth';
+import { indexDataset, writeSyntheticGradients } from './gradientsSynth';
 import { publishReport } from './results';
 
 const T = 4;
@@ -128,14 +128,7 @@ async function main(): Promise<void> {
       const grads = join(dir, `grads-${D}`);
       const tw = performance.now();
       writeSyntheticGradients(grads, {
-        dataset: {
-          file: 'pool.jsonl',
-          sha256: summary.sha256,
-          bytes: summary.bytes,
-          lines: summary.lines,
-          records: summary.records,
-          container: 'jsonl',
-        },
+        dataset: indexDataset(summary, 'pool.jsonl'),
         lines,
         records,
         lrs: LRS,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import type { DatasetSummary } from '../src/core/dataset/types';
 import { npyBytes } from '../src/core/gradients/npy';
 import { toHalf } from '../src/core/gradients/trajectories';
 import { writeFileAtomic } from '../src/core/util/atomicFile';
@@ -25,6 +26,12 @@ export interface SynthOptions {
   /** Directions (capabilities) and variants per direction. */
   K?: number;
   V?: number;
+}
+
+/** The index's `dataset` block for a file the engine read (its summary). */
+export function indexDataset(summary: DatasetSummary, file: string): SynthOptions['dataset'] {
+  const { sha256, bytes, lines, records, container } = summary;
+  return { file, sha256, bytes, lines, records, container };
 }
 
 const ARRAY_KEYS = ['traj', 'loss', 'sqnorm', 'selfinf', 'line', 'record'] as const;

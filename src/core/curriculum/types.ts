@@ -1,6 +1,7 @@
 // The curriculum: stages of selected samples, and the manifest users commit (cadc.manifest/v1).
 import type { CurationConfig } from '../config';
 import type { DatasetContainer, DatasetFormat } from '../dataset/types';
+import type { GradientSource } from '../gradients/importTrajectories';
 
 export type StageKind = 'capability' | 'alignment';
 
@@ -41,23 +42,8 @@ export interface ManifestSample {
   influence: number;
 }
 
-/** The source of imported trajectories: a cadc.gradients/v1 folder's index and what it describes. */
-export interface ManifestGradients {
-  /** Version of the gradient job that wrote the folder. */
-  job: string;
-  /** index.json, relative to the manifest's base folder, '/'-separated. */
-  index: string;
-  /** sha256 of index.json's bytes (which list every shard file's sha256). */
-  sha256: string;
-  model: string;
-  /** Checkpoints in training order with their learning rates η_t. */
-  checkpoints: { path: string; eta: number }[];
-  /** The hooked layers (qualified module names). */
-  layers: string[];
-  /** D, the dimension of one projected gradient. */
-  dims: number;
-  dtype: string;
-}
+/** The source of imported trajectories (`index` relative to the manifest's base folder, '/'-separated). */
+export type ManifestGradients = GradientSource;
 
 export interface ManifestV1 {
   schema: 'cadc.manifest/v1';

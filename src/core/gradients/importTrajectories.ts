@@ -16,7 +16,11 @@ import type { GradientsFolder, ShardKey } from './importIndex';
 import { halvesToFloat32, int64ToNumbers, npyData, NpyFormatError, parseNpyHeader } from './npy';
 import type { Trajectories } from './types';
 
-/** Where the trajectories came from, as the manifest records it (`index` absolute here; the manifest makes it relative). */
+/**
+ * Where imported trajectories came from, as the manifest records it (`gradients`): the job's version,
+ * index.json (absolute here; the manifest makes it relative to its base folder) and the sha256 of its
+ * bytes (which list every shard's), the model, the checkpoints with η_t, the hooked layers, D, dtype.
+ */
 export interface GradientSource {
   job: string;
   index: string;

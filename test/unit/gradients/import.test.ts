@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticGradients } from '../../../bench/gradientsSynth';
+import { indexDataset, writeSyntheticGradients } from '../../../bench/gradientsSynth';
 import { resolveConfig } from '../../../src/core/config';
 import { serializeManifest } from '../../../src/core/curriculum/manifest';
 import { validateManifest } from '../../../src/core/curriculum/validate';
@@ -50,14 +50,7 @@ async function folder(name: string, edit?: (lines: number[], records: number[]) 
   edit?.(lines, records);
   const dir = join(work, name);
   writeSyntheticGradients(dir, {
-    dataset: {
-      file: 'owleval-broken.jsonl',
-      sha256: summary.sha256,
-      bytes: summary.bytes,
-      lines: summary.lines,
-      records: summary.records,
-      container: 'jsonl',
-    },
+    dataset: indexDataset(summary, 'owleval-broken.jsonl'),
     lines,
     records,
     lrs: LRS,
