@@ -331,7 +331,7 @@ async function streamTrajectories(
 interface Store {
   /** Rows of checkpoint t for pool samples [start, start + rows), as raw float16 bytes. */
   write(t: number, start: number, bytes: Uint8Array): void;
-  /** Raw halves of checkpoint t for pool samples [start, end), row-major [end-start, D]. */
+  /** Raw halves of checkpoint t for pool samples [start, end), row-major [end-start, D]; valid until the next read. */
   read(t: number, start: number, end: number): Uint16Array;
   close(): void;
 }
@@ -380,9 +380,13 @@ class DiskStore implements Store {
     let done = 0;
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.at(t, start) + done);
   }
+  private scratch = new Uint16Array(0);
+  /** Reads into a scratch buffer reused from call to call (the caller converts it at once). */
   read(t: number, start: number, end: number): Uint16Array {
-    const out = new Uint16Array((end - start) * this.D);
-    const view = new Uint8Array(out.buffer);
+    const len = (end - start) * this.D;
+    if (this.scratch.length < len) this.scratch = new Uint16Array(len);
+    const out = this.scratch.subarray(0, len);
+    const view = new Uint8Array(out.buffer, 0, len * 2);
     let got = 0;
     while (got < view.length) {
       const r = readSync(this.fd, view, got, view.length - got, this.at(t, start) + got);

@@ -167,10 +167,12 @@ export function halfTable(): Float32Array {
   return (HALF = t);
 }
 
-/** Raw halves → float32, into `out` (allocated when absent). */
+let HALF_BITS: Uint32Array | undefined;
+/** Raw halves → float32, into `out` (allocated when absent): the table's bit patterns copied as integers. */
 export function halvesToFloat32(src: Uint16Array, out = new Float32Array(src.length)): Float32Array {
-  const t = halfTable();
-  for (let i = 0; i < src.length; i++) out[i] = t[src[i]];
+  const t = (HALF_BITS ??= new Uint32Array(halfTable().buffer));
+  const o = new Uint32Array(out.buffer, out.byteOffset, src.length);
+  for (let i = 0; i < src.length; i++) o[i] = t[src[i]];
   return out;
 }
 
