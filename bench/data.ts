@@ -3,7 +3,9 @@
 // llava-eval-pool/llava-eval-pool.jsonl. The pool is the LLaVA evaluation sets' real questions with
 // llava-v1.5-13b's answers (haotian-liu/LLaVA @32cebc38, playground/data/eval/*; 45,480 rows, see
 // test/fixtures/PROVENANCE.md). A --smoke run uses the in-repo fixture (every 12th row of that pool).
-import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Rng } from '../src/core/util/rng';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 export const REPO = resolve(__dirname, '..');
@@ -54,4 +56,30 @@ export function runBench(main: () => Promise<void>): void {
     console.error(e);
     process.exit(1);
   });
+}
+
+/** The source's non-blank lines. */
+export async function sourceLines(source: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const l of createInterface({ input: createReadStream(source) })) if (l.trim()) lines.push(l);
+  return lines;
+}
+
+/** The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds it. */
+export async function makePool(lines: string[], n: number, file: string, seed: number): Promise<void> {
+  const out = createWriteStream(file);
+  const rng = new Rng(seed);
+  for (let i = 0; i < n; i++) {
+    const base = lines[i % lines.length];
+    const copy = Math.floor(i / lines.length);
+    if (copy === 0) out.write(`${base}\n`);
+    else {
+      const rec = JSON.parse(base);
+      rec.id = `${rec.id}-r${copy}`;
+      const tag = ` v${rng.int(1000)}`;
+      rec.conversations[0].value += tag;
+      out.write(`${JSON.stringify(rec)}\n`);
+    }
+  }
+  await new Promise<void>((r) => out.end(r));
 }

@@ -7,10 +7,9 @@
 // windows of 60 lines plus the 50-line margin each side that decorations refresh (160 lookups).
 // Run: npx tsx bench/perf.ts [dataset.jsonl] [--sizes 4548,45480,665000] [--smoke]
 // (--smoke: 2,000 rows of the in-repo fixture test/fixtures/llava-eval-pool, nothing written)
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { resolveConfig } from '../src/core/config';
 
 /** The pool's images were never on disk (every sample flagged as missing its image): selection includes them, as before the filter. */
@@ -21,33 +20,7 @@ import { Rng } from '../src/core/util/rng';
 import { buildLineIndex, readLines } from '../src/core/dataset/lineIndex';
 import { publishReport } from './results';
 import { nearestRank } from '../src/core/util/stats';
-import { benchDataset, datasetLabel, runBench } from './data';
-
-/** The source's non-blank lines. */
-async function sourceLines(source: string): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const l of createInterface({ input: createReadStream(source) })) if (l.trim()) lines.push(l);
-  return lines;
-}
-
-/** The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds it. */
-async function makePool(lines: string[], n: number, file: string, seed: number): Promise<void> {
-  const out = createWriteStream(file);
-  const rng = new Rng(seed);
-  for (let i = 0; i < n; i++) {
-    const base = lines[i % lines.length];
-    const copy = Math.floor(i / lines.length);
-    if (copy === 0) out.write(`${base}\n`);
-    else {
-      const rec = JSON.parse(base);
-      rec.id = `${rec.id}-r${copy}`;
-      const tag = ` v${rng.int(1000)}`;
-      rec.conversations[0].value += tag;
-      out.write(`${JSON.stringify(rec)}\n`);
-    }
-  }
-  await new Promise<void>((r) => out.end(r));
-}
+import { benchDataset, datasetLabel, makePool, runBench, sourceLines } from './data';
 
 const la = () => loadavg().map((x) => +x.toFixed(2));
 

@@ -45,6 +45,10 @@ export async function curateToFiles(args: CurateParams, hooks: RunHooks = {}): P
   }
   const badScores = args.scores ? unreadable(path.resolve(args.scores)) : undefined;
   if (badScores) return usageFailure(`cannot read scores file ${args.scores}: ${badScores}`);
+  if (args.gradients && args.probe)
+    return usageFailure(
+      '--probe and --gradients cannot be combined: a probe file needs trajectories of its own samples, which a gradient folder does not have.',
+    );
   configureOrt({ telemetry: false });
   const input = curationInputFromArgs(args, outDir, hooks);
   const cacheDir = input.cacheDir;
@@ -147,6 +151,7 @@ export function curationInputFromArgs(args: CurateParams, manifestBase: string, 
     confineTo: args.imageRoot ? path.resolve(args.imageRoot) : path.dirname(dataset),
     probeFile: args.probe ? path.resolve(args.probe) : undefined,
     scoresFile: args.scores ? path.resolve(args.scores) : undefined,
+    ...(args.gradients ? { gradientsDir: path.resolve(args.gradients) } : {}),
     cacheDir: args.cache === null ? null : path.resolve(args.cache ?? defaultUserCacheDir()),
     manifestBase,
     onProgress: hooks.onProgress,

@@ -22,8 +22,8 @@ import {
   parseWhole,
 } from './optionValues';
 
-export type Command = 'curate' | 'report' | 'compare';
-export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare'];
+export type Command = 'curate' | 'report' | 'compare' | 'gradients';
+export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare', 'gradients'];
 export const WITHIN: readonly WithinCapabilityRule[] = ['stratified', 'top-influence', 'influence-weighted'];
 export const FORMATS: readonly (DatasetFormat | 'auto')[] = ['auto', 'llava', 'sharegpt', 'openai', 'cauldron', 'alpaca'];
 
@@ -67,7 +67,9 @@ export interface OptionSpec {
 }
 
 const CURATE: readonly Command[] = ['curate', 'compare'];
-const ALL: readonly Command[] = COMMANDS;
+/** The commands that read a dataset into a pool (every command but `gradients plan`). */
+const ALL: readonly Command[] = ['curate', 'report', 'compare'];
+const PLAN: readonly Command[] = ['gradients'];
 const CURATE_ONLY_HELP: readonly Command[] = ['curate'];
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -220,6 +222,16 @@ without it --strategy mmssr uses CADC's discovered capabilities instead.`,
     setting: { key: 'cadc.curation.scoresFile', type: 'string', default: '', path: true },
   },
   {
+    flag: 'gradients',
+    arg: 'DIR',
+    commands: CURATE,
+    listed: CURATE_ONLY_HELP,
+    help: `A gradient job's output folder (cadc.gradients/v1, jobs/gradients): its trajectories,
+from the model being tuned, replace the built-in proxy's (checked against the dataset).`,
+    set: (o, v) => (o.gradients = v),
+    setting: { key: 'cadc.gradients.directory', type: 'string', default: '', path: true },
+  },
+  {
     flag: 'task-field',
     arg: 'F',
     commands: CURATE,
@@ -314,10 +326,58 @@ ${STYLES.join(', ')}.`,
     set: (o, v) => (o.out = v),
     setting: { key: 'cadc.manifest.folder', type: 'string', default: 'curation', path: true },
   },
-  { flag: 'json', commands: ALL, help: 'Print one JSON object on stdout (progress stays on stderr).', switch: 'json' },
+  {
+    flag: 'model',
+    arg: 'M',
+    commands: PLAN,
+    example: 'HuggingFaceTB/SmolVLM-256M-Instruct',
+    help: 'The model being tuned: a Hugging Face id or folder, or its config.json (for its size).',
+    set: (o, v) => (o.model = v),
+  },
+  {
+    flag: 'gpus',
+    arg: 'N',
+    commands: PLAN,
+    help: 'GPUs in all.',
+    set: (o, v, what) => (o.gpus = parseWhole(v, what, 1, 1e6, 'a whole number ≥ 1')),
+  },
+  {
+    flag: 'gpus-per-node',
+    arg: 'G',
+    commands: PLAN,
+    help: 'GPUs on one node (default: --gpus, at most 8).',
+    set: (o, v, what) => (o.gpusPerNode = parseWhole(v, what, 1, 1e4, 'a whole number ≥ 1')),
+  },
+  {
+    flag: 'checkpoints',
+    arg: 'K',
+    commands: PLAN,
+    help: 'Checkpoints of the warm-up (default 4).',
+    set: (o, v, what) => (o.checkpoints = parseWhole(v, what, 1, 1e4, 'a whole number ≥ 1')),
+  },
+  {
+    flag: 'tokens',
+    arg: 'L',
+    commands: PLAN,
+    help: "Tokens a sample (default: estimated from the dataset's text and images).",
+    set: (o, v, what) => (o.tokens = parseWhole(v, what, 1, 1e7, 'a whole number ≥ 1')),
+  },
+  {
+    flag: 'batch',
+    arg: 'B',
+    commands: PLAN,
+    help: "The job's --batch-size (default 64).",
+    set: (o, v, what) => (o.batch = parseWhole(v, what, 1, 1e5, 'a whole number ≥ 1')),
+  },
+  { flag: 'json', commands: [...ALL, 'gradients'], help: 'Print one JSON object on stdout (progress stays on stderr).', switch: 'json' },
   { flag: 'force', commands: ALL, help: 'Replace existing output files (otherwise exit 4; never replaced without it).', switch: 'force' },
   { flag: 'quiet', commands: ALL, help: 'No progress on stderr.', switch: 'quiet' },
-  { flag: 'verbose', commands: ALL, help: 'With an unexpected failure, also print its stack.', set: (o) => (o.verbose = true) },
+  {
+    flag: 'verbose',
+    commands: [...ALL, 'gradients'],
+    help: 'With an unexpected failure, also print its stack.',
+    set: (o) => (o.verbose = true),
+  },
   // Settings of the extension alone (no command takes them).
   { commands: [], setting: { key: 'cadc.decorations.enabled', type: 'boolean', default: true } },
   { commands: [], setting: { key: 'cadc.annotations.lineTags', type: 'string', default: 'short', enum: ['off', 'short', 'full'] } },

@@ -2,6 +2,7 @@
 // and the backend's ResponseError code alike), the Failure shape, and the mapping of thrown errors.
 import * as path from 'node:path';
 import { DatasetReadError } from '../core/dataset/errors';
+import { GradientsImportError } from '../core/gradients/importIndex';
 import { CancelledError } from '../core/runtime/cancel';
 import { ScoresFileError } from '../core/selection/scores';
 import { FileExistsError } from '../core/util/atomicFile';
@@ -82,7 +83,8 @@ export function oneLine(text: string): string {
 
 /**
  * The outcome of a command that threw: cancelled (130); a scores file that cannot be used (2); an
- * input that is not a dataset we read (DatasetReadError) or cannot be opened (3, `unreadable: …`,
+ * input that is not a dataset we read (DatasetReadError), a gradient folder that does not fit it
+ * (GradientsImportError) or cannot be opened (3, `unreadable: …`,
  * one line with where reading stopped); a file that appeared while writing (4); or any other
  * failure (5, `<doing> failed: …`, one line; the stack apart for `--verbose`).
  */
@@ -90,6 +92,13 @@ export function failureOutcome(e: unknown, doing: string, unreadable: string): F
   if (e instanceof CancelledError) return cancelledFailure();
   if (e instanceof ScoresFileError) return usageFailure(e.message);
   if (e instanceof FileExistsError) return existsFailure(e.file, true);
+  if (e instanceof GradientsImportError)
+    return {
+      code: EXIT.unreadable,
+      reason: e.reason,
+      message: `cannot use gradients: ${oneLine(e.message)}`,
+      ...(e.stack ? { stack: e.stack } : {}),
+    };
   if (e instanceof DatasetReadError) {
     // The reader's message names the file, what was found and what is read: it is the line.
     let message = oneLine(e.message);

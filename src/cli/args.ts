@@ -5,6 +5,7 @@ import { parseArgs as parseCommandLine } from 'node:util';
 import { applyOption, COMMANDS, defaultsOf, OPTIONS, optionsOf } from '../app/options';
 import type { Command, OptionSpec, OptionTarget } from '../app/options';
 import { UsageError } from '../app/outcome';
+import type { GradientsPlanRequest } from '../app/gradientsPlan';
 import type { ReportRequest } from '../app/report';
 import type { CurateParams } from '../protocol/backend';
 
@@ -26,8 +27,12 @@ export interface CompareArgs {
   curate: CurateArgs;
 }
 
+/** `cadc gradients plan <dataset> --model M --gpus N …`. */
+export type GradientsPlanArgs = { command: 'gradients'; action: 'plan' } & GradientsPlanRequest & Pick<OutputSwitches, 'json' | 'verbose'>;
+
 export type HelpTopic = Command;
-export type CliArgs = CurateArgs | ReportArgs | CompareArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
+export type CliArgs =
+  CurateArgs | ReportArgs | CompareArgs | GradientsPlanArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
 
 /**
  * Reads a command's options and its one dataset: each `--name` or `--name=value` in order (the first
@@ -78,11 +83,21 @@ export function parseArgs(argv: string[]): CliArgs {
     return { command: 'help', topic: topic as HelpTopic | undefined };
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
-  const [command, ...rest] = argv;
+  const [command, ...more] = argv;
   if (!COMMANDS.includes(command as Command))
     throw new UsageError(`Unknown command '${command}'; the commands are ${COMMANDS.join(', ')}.`);
+  // `gradients` has one subcommand, `plan`.
+  const planning = command === 'gradients' && more[0] === 'plan';
+  if (command === 'gradients' && !planning && !more.some((a) => a === '--help' || a === '-h'))
+    throw new UsageError(`gradients takes a subcommand: cadc gradients plan <dataset> --model M --gpus N.`);
+  const rest = planning ? more.slice(1) : more;
   const { values, help } = readCommand(command as Command, rest);
   if (help) return { command: 'help', topic: command as Command };
+  if (command === 'gradients') {
+    if (values.model === undefined) throw new UsageError('gradients plan needs --model, e.g. --model HuggingFaceTB/SmolVLM-256M-Instruct.');
+    if (values.gpus === undefined) throw new UsageError('gradients plan needs --gpus N (GPUs in all).');
+    return { ...(values as unknown as GradientsPlanArgs), command: 'gradients', action: 'plan' };
+  }
   if (command === 'report') return { command: 'report', ...(values as unknown as ReportRequest & OutputSwitches) };
   const { strategies, ...curate } = values as unknown as CurateArgs & { strategies?: string[] };
   checkAlignmentArgs(curate);

@@ -6,13 +6,14 @@ import { compareToFiles } from '../app/compare';
 import { curateToFiles } from '../app/curate';
 import type { RunHooks } from '../app/curate';
 import { COMMANDS } from '../app/options';
-import { EXIT, UsageError } from '../app/outcome';
+import { EXIT, failureOutcome, UsageError } from '../app/outcome';
 import type { Failure } from '../app/outcome';
+import { planGradients, planText } from '../app/gradientsPlan';
 import { reportToFiles } from '../app/report';
 import { problemLines } from '../core/dataset/problems';
 import { TOOL_VERSION } from '../core/runtime/version';
 import { parseArgs } from './args';
-import type { CompareArgs, CurateArgs, HelpTopic, ReportArgs } from './args';
+import type { CompareArgs, CurateArgs, GradientsPlanArgs, HelpTopic, ReportArgs } from './args';
 import { makeLogger, printFailure, progressPrinter } from './output';
 import { helpText } from './usage';
 
@@ -72,6 +73,18 @@ export async function compare(args: CompareArgs, signal?: AbortSignal): Promise<
   return EXIT.ok;
 }
 
+export async function gradientsPlan(args: GradientsPlanArgs): Promise<number> {
+  let plan;
+  try {
+    plan = await planGradients(args);
+  } catch (e) {
+    if (e instanceof UsageError) return printFailure({ code: EXIT.usage, reason: 'usage', message: e.message }, args);
+    return printFailure(failureOutcome(e, 'gradients plan', `cannot read dataset ${args.dataset}`), args);
+  }
+  process.stdout.write(args.json ? `${JSON.stringify(plan)}\n` : planText(plan));
+  return EXIT.ok;
+}
+
 /** The command a usage error belongs to, for its hint. */
 function commandOf(argv: string[]): HelpTopic | undefined {
   return COMMANDS.find((c) => c === argv[0]);
@@ -113,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args.command === 'report') return await report(args, controller.signal);
     if (args.command === 'compare') return await compare(args, controller.signal);
+    if (args.command === 'gradients') return await gradientsPlan(args);
     return await curate(args, controller.signal);
   } finally {
     process.off('SIGINT', onSignal);

@@ -10,6 +10,8 @@ Commands:
   curate <dataset>   Select a capability-balanced, staged curriculum from a dataset → <stem>.cadc.json
   report <dataset>   Quality report (correctness, diversity, complexity) of a dataset and a selection
   compare <dataset>  Compare selection strategies at one budget: overlap, composition, quality
+  gradients plan <dataset> --model M --gpus N
+                     Launch commands and GPU-hours for the gradient job (real-model trajectories)
 
 Start with:  cadc curate data.jsonl --budget 5%
 Each command's options: cadc <command> --help      Version: cadc --version
@@ -44,6 +46,13 @@ Run the pipeline once (cached) and select with each strategy at one budget: coun
 composition, quality deltas. Writes <out>/<stem>.cadc.compare.md and .json, or JSON on stdout with --json.`,
     after: "  Every option of 'cadc curate' except --strategy and --attributions (see cadc curate --help).",
   },
+  gradients: {
+    head: `Usage: cadc gradients plan <dataset> --model M --gpus N [options]
+
+The gradient job's launch commands (torchrun on one node and on several, Slurm's srun) for a dataset,
+and the GPU-hours its measured throughput predicts (bench/results/gradients.json). The job
+(jobs/gradients) writes a cadc.gradients/v1 folder for 'cadc curate <dataset> --gradients DIR'.`,
+  },
 };
 
 const INDENT = 2;
@@ -74,7 +83,7 @@ export function usageOf(command: Command): string {
 
 /** The help text of a topic (a command), or the top-level help. */
 export function helpText(topic?: string): string {
-  if (topic === 'curate' || topic === 'report' || topic === 'compare') return usageOf(topic);
+  if (topic === 'curate' || topic === 'report' || topic === 'compare' || topic === 'gradients') return usageOf(topic);
   return HELP;
 }
 

@@ -110,10 +110,23 @@ async function pickStrategy(
 async function pickOptions(
   context: vscode.ExtensionContext,
   current: { budget: string; strategy: string; capabilities: string },
-): Promise<{ budget: string; strategy: string; capabilities: string } | undefined> {
+): Promise<{ budget: string; strategy: string; capabilities: string; gradients?: string } | undefined> {
   const state = context.workspaceState;
   let { budget } = current;
-  const b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…'], state.get('cadc.last.budget') ?? budget);
+  let gradients: string | undefined;
+  let b: string | undefined;
+  // "Use gradients from a folder…" picks a gradient job's output folder, then asks for the budget again.
+  while (
+    (b = await pick('CADC: budget', ['5%', '10%', '20%', 'Custom…', USE_GRADIENTS], state.get('cadc.last.budget') ?? budget)) ===
+    USE_GRADIENTS
+  ) {
+    const folder = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      title: 'CADC: gradient folder (index.json and shards)',
+    });
+    if (folder?.[0]) gradients = folder[0].fsPath;
+  }
   if (!b) return undefined;
   if (b === 'Custom…') {
     const custom = await vscode.window.showInputBox({
@@ -137,7 +150,7 @@ async function pickOptions(
   await state.update('cadc.last.budget', budget);
   await state.update('cadc.last.strategy', strategy);
   await state.update('cadc.last.capabilities', capabilities);
-  return { budget, strategy, capabilities };
+  return { budget, strategy, capabilities, ...(gradients ? { gradients } : {}) };
 }
 
 /** The folders and files a run of `uri` uses, from the settings, each confined to the workspace folder. */
@@ -164,6 +177,8 @@ export function runSettings(uri: vscode.Uri, cfg: vscode.WorkspaceConfiguration)
   return { root, outDir, ...(imageRoot ? { imageRoot } : {}), ...(scores ? { scores } : {}) };
 }
 
+const USE_GRADIENTS = 'Use gradients from a folder…';
+
 export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOptions = {}): Promise<CurateResult | undefined> {
   const { context, log, session } = deps;
   if (!vscode.workspace.isTrusted) {
@@ -185,14 +200,18 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   let budget = options.budget ?? String(cfg.get('curation.budget', '5%'));
   let strategy = options.strategy ?? cfg.get<string>('curation.strategy', 'cadc');
   let capabilities = options.capabilities ?? String(cfg.get('curation.capabilities', 'auto'));
+  let gradients: string | undefined;
   if (!options.noPrompt) {
     const picked = await pickOptions(context, { budget, strategy, capabilities });
     if (!picked) return undefined;
-    ({ budget, strategy, capabilities } = picked);
+    ({ budget, strategy, capabilities, gradients } = picked);
   }
   let where: RunSettings;
   try {
     where = runSettings(uri, cfg);
+    // Gradient folders usually live on cluster storage: not confined, only read (and checked file by file).
+    const gradientsSetting = cfg.get<string>('gradients.directory', '').trim();
+    gradients ??= gradientsSetting ? path.resolve(where.root, gradientsSetting) : undefined;
   } catch (e) {
     if (!(e instanceof OutsideWorkspaceError)) throw e;
     log.warn(`curate: refused: ${e.message}`);
@@ -227,6 +246,7 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
         cache: options.noCache ? null : path.join(context.globalStorageUri.fsPath, 'cache'),
         ...(imageRoot ? { imageRoot } : {}),
         ...(scores ? { scores } : {}),
+        ...(gradients ? { gradients } : {}),
       },
       { 'cadc.curation.budget': budget, 'cadc.curation.strategy': strategy, 'cadc.curation.capabilities': capabilities },
     );

@@ -56,6 +56,8 @@ export interface CurateParams {
   probe?: string;
   /** mmSSR capability scores file (JSONL or CSV). */
   scores?: string;
+  /** A cadc.gradients/v1 folder whose trajectories replace the built-in proxy's. */
+  gradients?: string;
   taskField?: string;
   styleField?: string;
   lossBand?: [number, number];

@@ -1,6 +1,7 @@
 // `npm test` step "gradients": the Python gradient job's tests (jobs/gradients) with Debian's PyTorch
-// (installed when missing and root, as Chromium is), then a smoke run of its benchmark. Prints one
-// line "gradients: N passed, N failed" for test/runAll.mjs.
+// (installed when missing and root, as Chromium is), a smoke run of its benchmark, then the engine's
+// import of the job's output (gradientsImport.test.ts). Prints one line "gradients: N passed, N
+// failed" for test/runAll.mjs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,18 @@ function main(): number {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  // The engine's import of the job's output (1 and 2 ranks, damaged folders): node's test runner.
+  const imp = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', 'test/harness/gradientsImport.test.ts'], {
+    cwd: REPO,
+    env: { ...env, CADC_PYTHON: PYTHON },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  process.stdout.write(imp.stdout);
+  process.stderr.write(imp.stderr);
+  const tap = (word: string) => Number(new RegExp(`^# ${word} (\\d+)$`, 'm').exec(imp.stdout)?.[1] ?? 0);
+  counts.passed += tap('pass');
+  counts.failed += tap('fail') + (imp.status !== 0 && tap('fail') === 0 ? 1 : 0);
   process.stdout.write(`gradients: ${counts.passed} passed, ${counts.failed} failed\n`);
   return counts.failed > 0 ? 1 : 0;
 }

@@ -12,7 +12,7 @@ import { exclusionOf } from '../selection/helpers';
 import type { SelectionResult } from '../selection/types';
 import { round6, stableStringify } from '../util/stableJson';
 import { lossCurve, selfInfluenceCurve } from './stages';
-import type { ManifestV1, Stage } from './types';
+import type { ManifestGradients, ManifestV1, Stage } from './types';
 
 export interface ManifestParts {
   toolVersion: string;
@@ -30,6 +30,8 @@ export interface ManifestParts {
   probeFile?: string;
   /** Imported mmSSR capability scores: file relative to the manifest's base folder, sha256, samples scored. */
   scoresFile?: { file: string; sha256: string; samples: number };
+  /** Imported trajectories' source (index relative to the manifest's base folder). */
+  gradients?: ManifestGradients;
 }
 
 export function buildManifest(p: ManifestParts): ManifestV1 {
@@ -75,6 +77,15 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       groups: model.probe.names.length,
     },
     ...(p.scoresFile ? { scores: { ...p.scoresFile } } : {}),
+    ...(p.gradients
+      ? {
+          gradients: {
+            ...p.gradients,
+            checkpoints: p.gradients.checkpoints.map((c) => ({ path: c.path, eta: round6(c.eta) })),
+            layers: [...p.gradients.layers],
+          },
+        }
+      : {}),
     capabilities: model.capabilities.map((c, k) => ({
       id: `c${k + 1}`,
       name: c.name,

@@ -1,6 +1,7 @@
 // The curriculum: stages of selected samples, and the manifest users commit (cadc.manifest/v1).
 import type { CurationConfig } from '../config';
 import type { DatasetContainer, DatasetFormat, DiagnosticCode } from '../dataset/types';
+import type { GradientSource } from '../gradients/importTrajectories';
 
 export type StageKind = 'capability' | 'alignment';
 
@@ -41,6 +42,9 @@ export interface ManifestSample {
   influence: number;
 }
 
+/** The source of imported trajectories (`index` relative to the manifest's base folder, '/'-separated). */
+export type ManifestGradients = GradientSource;
+
 export interface ManifestV1 {
   schema: 'cadc.manifest/v1';
   tool: { name: 'cadc'; version: string };
@@ -75,6 +79,8 @@ export interface ManifestV1 {
   probe: { source: string; field?: string; file?: string; groups: number };
   /** Imported capability scores (mmSSR, --scores): file relative to the manifest's base folder. */
   scores?: { file: string; sha256: string; samples: number };
+  /** Imported gradient trajectories (--gradients, docs/gradients.md); absent: the built-in proxy's. */
+  gradients?: ManifestGradients;
   capabilities: {
     id: string;
     name: string;

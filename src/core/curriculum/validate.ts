@@ -15,6 +15,8 @@ export function validateManifest(obj: unknown): { valid: boolean; errors: string
   }
   const m = obj as {
     budget: { selected: number };
+    proxy: { warmupSamples: number };
+    gradients?: unknown;
     capabilities: { id: string }[];
     stages: {
       id: string;
@@ -24,6 +26,8 @@ export function validateManifest(obj: unknown): { valid: boolean; errors: string
       samples: { line: number; capability: string }[];
     }[];
   };
+  if (m.proxy.warmupSamples === 0 && !m.gradients)
+    errors.push('proxy.warmupSamples is 0, which only a manifest with imported gradients may say');
   const caps = new Set(m.capabilities.map((c) => c.id));
   const lines = new Set<number>();
   let count = 0;

@@ -4,6 +4,7 @@ import type { CurationConfig } from '../config';
 import type { DatasetFormat, DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
+import type { GradientSource } from '../gradients/importTrajectories';
 import type { CapabilityModel } from '../capabilities/types';
 import type { Attribution } from '../influence/types';
 import type { Duplicates, GroupInfluence, SelectionResult } from '../selection/types';
@@ -24,6 +25,8 @@ export interface CurationInput {
   probeFile?: string;
   /** mmSSR capability scores (JSONL or CSV, selection/scores.ts), parsed once per run and recorded in the manifest. */
   scoresFile?: string;
+  /** A cadc.gradients/v1 folder (docs/gradients.md) whose trajectories replace the proxy's (no warm-up). */
+  gradientsDir?: string;
   /** Folder for the sql.js cache; null disables the cache. */
   cacheDir: string | null;
   /** Folder the manifest's dataset.path is written relative to (workspace root or --out). */
@@ -42,6 +45,8 @@ export interface CurationRun {
   capabilities: CapabilityModel;
   attribution: Attribution;
   duplicates: Duplicates;
+  /** Where imported trajectories came from (absent: the built-in proxy); the manifest records it. */
+  gradients?: GradientSource;
   /** Parsed scores file (when input.scoresFile is set); reselect reuses it. */
   scores?: CapabilityScores;
   /** Per-target-group influence (LESS, ICONS), computed once and reused by reselect. */

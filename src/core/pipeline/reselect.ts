@@ -95,6 +95,7 @@ export function sequenceFor(
       base.scores && base.input.scoresFile
         ? { file: relativeTo(base.input, base.input.scoresFile), sha256: base.scores.sha256, samples: base.scores.scored }
         : undefined,
+    gradients: base.gradients ? { ...base.gradients, index: relativeTo(base.input, base.gradients.index) } : undefined,
   });
   return { selection, stages, stageOf, manifest };
 }

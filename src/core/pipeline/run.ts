@@ -12,6 +12,9 @@ import type { DatasetSummary } from '../dataset/types';
 import { warmUp } from '../proxy/warmup';
 import type { WarmupResult } from '../proxy/warmup';
 import { computeTrajectories } from '../gradients/trajectories';
+import { checkGradientsDataset, openGradientsFolder } from '../gradients/importIndex';
+import { importTrajectories } from '../gradients/importTrajectories';
+import type { ImportedGradients } from '../gradients/importTrajectories';
 import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
@@ -45,6 +48,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     signal,
   } as const;
 
+  // Imported gradients: the folder is checked (index, file sizes and headers) before any work.
+  if (input.gradientsDir && input.probeFile) throw new Error(PROBE_WITH_GRADIENTS);
+  const gradients = input.gradientsDir ? openGradientsFolder(input.gradientsDir) : undefined;
   const cache = input.cacheDir ? await openCurationCache(input.cacheDir, log) : undefined;
   let cacheHit = false;
   try {
@@ -98,22 +104,36 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const scores = input.scoresFile ? await loadScoresFile(path.resolve(input.scoresFile), thePool) : undefined;
     for (const w of scores?.warnings ?? []) log?.warn(w);
 
-    // Warm-up and trajectories (cached together: trajectories need the warm-up's checkpoints).
+    // Warm-up and trajectories (cached together: trajectories need the warm-up's checkpoints), or
+    // the trajectories of a gradient job (never cached: its folder is already on disk, checksummed).
     let warm: WarmupResult | undefined;
     let traj: Trajectories | undefined;
-    if (cache) {
-      const hit = await cache.loadTrajectories(summary.sha256, keys.trajectories(images));
-      if (hit) ({ warm, traj } = hit);
-    }
-    if (!warm || !traj) {
-      warm = await clock.run('warm-up', (report) => warmUp(thePool, cfg, rng.fork('warm-up'), { onProgress: report, signal }));
-      const w = warm;
-      traj = await clock.run('trajectories', (report) => computeTrajectories(thePool, w, cfg, { onProgress: report, signal }));
-      if (cache) await cache.saveTrajectories(summary.sha256, keys.trajectories(images), warm, traj);
+    let imported: ImportedGradients | undefined;
+    if (gradients) {
+      checkGradientsDataset(gradients, summary);
+      clock.begin('warm-up');
+      clock.report('warm-up', 1, 'not needed: imported gradients');
+      clock.end('warm-up');
+      const spillDir = input.cacheDir ?? undefined;
+      imported = await clock.run('trajectories', (report) =>
+        importTrajectories(gradients, thePool, { onProgress: report, signal, log, ...(spillDir ? { spillDir } : {}) }),
+      );
+      traj = imported.trajectories;
     } else {
-      cacheHit = true;
-      clock.cached('warm-up');
-      clock.cached('trajectories');
+      if (cache) {
+        const hit = await cache.loadTrajectories(summary.sha256, keys.trajectories(images));
+        if (hit) ({ warm, traj } = hit);
+      }
+      if (!warm || !traj) {
+        warm = await clock.run('warm-up', (report) => warmUp(thePool, cfg, rng.fork('warm-up'), { onProgress: report, signal }));
+        const w = warm;
+        traj = await clock.run('trajectories', (report) => computeTrajectories(thePool, w, cfg, { onProgress: report, signal }));
+        if (cache) await cache.saveTrajectories(summary.sha256, keys.trajectories(images), warm, traj);
+      } else {
+        cacheHit = true;
+        clock.cached('warm-up');
+        clock.cached('trajectories');
+      }
     }
     const theTraj = traj;
     throwIfCancelled(signal);
@@ -121,7 +141,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const probeFile = input.probeFile;
     const w = warm;
     const capabilities = await clock.run('capabilities', async () => {
-      const probe = probeFile ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
+      const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
       return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool), probe });
     });
     throwIfCancelled(signal);
@@ -146,10 +166,11 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       summary,
       pool: thePool,
       trajectories: theTraj,
-      warmup: {
-        samples: warm.indices.length,
-        checkpoints: warm.checkpoints.map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
+      warmup: imported?.warmup ?? {
+        samples: w?.indices.length ?? 0,
+        checkpoints: (w?.checkpoints ?? []).map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
       },
+      ...(imported ? { gradients: imported.source } : {}),
       capabilities,
       attribution,
       duplicates,
@@ -176,6 +197,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     cache?.close();
   }
 }
+
+const PROBE_WITH_GRADIENTS =
+  'a probe file needs trajectories of its own samples, which imported gradients do not have: run without --probe (probe groups then come from a label field or from clusters of the imported trajectories)';
 
 /** A dataset with fewer than 2 valid samples is bad input (exit 3), said in one line like the reader's. */
 function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {

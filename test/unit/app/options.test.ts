@@ -124,6 +124,13 @@ test('every flag of the table is parsed by each command that takes it, and liste
     format: 'llava',
     'task-field': 'f',
     'style-field': 'g',
+    gradients: 'grads',
+    model: 'm',
+    gpus: '8',
+    'gpus-per-node': '4',
+    checkpoints: '4',
+    tokens: '700',
+    batch: '32',
   };
   for (const command of COMMANDS) {
     for (const o of optionsOf(command)) {
@@ -131,7 +138,8 @@ test('every flag of the table is parsed by each command that takes it, and liste
       const value = o.arg ? [sample[o.flag as string] ?? 'x'] : [];
       const needs = command === 'compare' && o.flag !== 'strategies' ? ['--strategies', 'cadc'] : [];
       const shaping = /^alignment-/.test(o.flag as string) ? ['--alignment', 'on'] : [];
-      const parsed = parseArgs([command, 'd.jsonl', ...needs, ...shaping, flag, ...value]);
+      const head = command === 'gradients' ? ['gradients', 'plan', 'd.jsonl', '--model', 'm', '--gpus', '2'] : [command, 'd.jsonl'];
+      const parsed = parseArgs([...head, ...needs, ...shaping, flag, ...value]);
       assert.equal(parsed.command, command, `${command} ${flag}`);
       if ((o.listed ?? o.commands).includes(command))
         assert.match(usageOf(command), new RegExp(`^  ${flag}( |$)`, 'm'), `${command} --help lists ${flag}`);

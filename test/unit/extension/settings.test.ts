@@ -13,7 +13,13 @@ const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.js
 
 test('settings that name paths or make CADC write are restricted in untrusted workspaces', () => {
   const props = pkg.contributes.configuration.properties;
-  const sensitive = ['cadc.dataset.imageRoot', 'cadc.curation.scoresFile', 'cadc.manifest.folder', 'cadc.manifest.writeStageSubsets'];
+  const sensitive = [
+    'cadc.dataset.imageRoot',
+    'cadc.curation.scoresFile',
+    'cadc.gradients.directory',
+    'cadc.manifest.folder',
+    'cadc.manifest.writeStageSubsets',
+  ];
   for (const key of sensitive) {
     assert.ok(props[key], `${key} exists`);
     assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), `${key} is restricted`);
