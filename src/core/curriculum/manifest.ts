@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { requestedCount } from '../config';
 import type { CurationConfig } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
+import { shardRowOf } from '../dataset/parquet';
 import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
@@ -90,6 +91,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       ...(st.alignment ? { alignment: { ...st.alignment } } : {}),
       capabilities: st.capabilities.map((k) => `c${k + 1}`),
       samples: Array.from(st.samples, (i) => ({
+        ...(s.shards ? shardRowOf(s.shards, pool.lines[i]) : {}),
         line: pool.lines[i],
         id: pool.ids[i],
         capability: `c${a.hard[i] + 1}`,

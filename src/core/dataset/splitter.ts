@@ -11,6 +11,9 @@ export interface RawRecord {
   bytes: Buffer;
   line: number;
   offset: number;
+  /** A Parquet row: its shard (file name) and 0-based row in that shard. */
+  shard?: string;
+  row?: number;
 }
 
 /**
