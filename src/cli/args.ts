@@ -6,6 +6,8 @@ import { applyOption, COMMANDS, defaultsOf, OPTIONS, optionsOf } from '../app/op
 import type { Command, OptionSpec, OptionTarget } from '../app/options';
 import { UsageError } from '../app/outcome';
 import type { ReportRequest } from '../app/report';
+import { EXPORT_FORMATS } from '../core/export/formats';
+import type { ExportFormat } from '../core/export/formats';
 import type { CurateParams } from '../protocol/backend';
 
 /** What every command's output switches add to its request. */
@@ -26,8 +28,16 @@ export interface CompareArgs {
   curate: CurateArgs;
 }
 
+export type ExportArgs = {
+  command: 'export';
+  manifest: string;
+  format: ExportFormat;
+  out?: string;
+  force: boolean;
+  imageRoot?: string;
+} & OutputSwitches;
 export type HelpTopic = Command;
-export type CliArgs = CurateArgs | ReportArgs | CompareArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
+export type CliArgs = CurateArgs | ReportArgs | CompareArgs | ExportArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
 
 /**
  * Reads a command's options and its one dataset: each `--name` or `--name=value` in order (the first
@@ -50,9 +60,10 @@ function readCommand(command: Command, rest: string[]): { values: OptionTarget; 
     }
     applyOption(option, values, valueOf(option, t), t.rawName);
   }
+  const what = command === 'export' ? 'manifest' : 'dataset';
   if (positional.length !== 1) {
     throw new UsageError(
-      positional.length === 0 ? `${command} needs a dataset path.` : `${command} takes one dataset, got ${positional.length}.`,
+      positional.length === 0 ? `${command} needs a ${what} path.` : `${command} takes one ${what}, got ${positional.length}.`,
     );
   }
   values.dataset = positional[0];
@@ -84,6 +95,11 @@ export function parseArgs(argv: string[]): CliArgs {
   const { values, help } = readCommand(command as Command, rest);
   if (help) return { command: 'help', topic: command as Command };
   if (command === 'report') return { command: 'report', ...(values as unknown as ReportRequest & OutputSwitches) };
+  if (command === 'export') {
+    const { dataset, ...rest } = values as unknown as Omit<ExportArgs, 'command' | 'manifest'> & { dataset: string };
+    if (!rest.format) throw new UsageError(`export needs --format, e.g. --format llava (${EXPORT_FORMATS.join(', ')}).`);
+    return { ...rest, command: 'export', manifest: dataset };
+  }
   const { strategies, ...curate } = values as unknown as CurateArgs & { strategies?: string[] };
   checkAlignmentArgs(curate);
   if (command === 'curate') return { ...curate, command: 'curate' };

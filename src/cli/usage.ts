@@ -10,10 +10,12 @@ Commands:
   curate <dataset>   Select a capability-balanced, staged curriculum from a dataset → <stem>.cadc.json
   report <dataset>   Quality report (correctness, diversity, complexity) of a dataset and a selection
   compare <dataset>  Compare selection strategies at one budget: overlap, composition, quality
+  export <manifest>  Write a curriculum's stages for LLaVA, ShareGPT, ms-swift or LLaMA-Factory
 
 Start with:  cadc curate data.jsonl --budget 5%
 Each command's options: cadc <command> --help      Version: cadc --version
-Datasets: JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records.
+Datasets: JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records,
+          or Parquet (a file or a folder of shards) with such columns.
 Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset, 4 output exists (use --force),
             5 failed, 130 cancelled. With --json a failure prints {"error":{"code","message",…}} on stdout.
 `;
@@ -43,6 +45,13 @@ each capability: <out>/<stem>.cadc.report.md and .json, or one JSON object on st
 Run the pipeline once (cached) and select with each strategy at one budget: counts, Jaccard overlap,
 composition, quality deltas. Writes <out>/<stem>.cadc.compare.md and .json, or JSON on stdout with --json.`,
     after: "  Every option of 'cadc curate' except --strategy and --attributions (see cadc curate --help).",
+  },
+  export: {
+    head: `Usage: cadc export <manifest> --format llava|sharegpt|openai|llama-factory [options]
+
+Write a manifest's stages as the files a training framework reads, one per stage in curriculum
+order, with a README.md on training stage by stage (and dataset_info.json for LLaMA-Factory).
+Images embedded in a Parquet dataset are written to images/ in the export folder. See docs/export.md.`,
   },
 };
 
@@ -74,7 +83,7 @@ export function usageOf(command: Command): string {
 
 /** The help text of a topic (a command), or the top-level help. */
 export function helpText(topic?: string): string {
-  if (topic === 'curate' || topic === 'report' || topic === 'compare') return usageOf(topic);
+  if (topic === 'curate' || topic === 'report' || topic === 'compare' || topic === 'export') return usageOf(topic);
   return HELP;
 }
 

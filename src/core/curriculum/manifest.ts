@@ -107,7 +107,7 @@ export function serializeManifest(m: ManifestV1): string {
 
 /** A dataset file's stem: its name without `.jsonl`/`.json`. */
 export function datasetStem(dataset: string): string {
-  return path.basename(dataset).replace(/\.(jsonl|json)$/i, '');
+  return path.basename(dataset).replace(/\.(jsonl|json|parquet)$/i, '');
 }
 
 /** Where a curation of `dataset` writes its manifest: `<outDir>/<stem>.cadc.json`. */
