@@ -193,7 +193,7 @@ async function roundTrip(dataset: string, manifestFile: string, format: ExportFo
     }
   }
   if (format === 'llama-factory') {
-    const info = JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8'));
+    const info = JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8')) as Record<string, unknown>;
     const v = ajv.compile(LF_INFO);
     assert.ok(v(info), ajv.errorsText(v.errors));
     assert.deepEqual(
