@@ -18,6 +18,9 @@ import type { Sample } from '../../../src/core/dataset/types';
 import { EXPORT_FORMATS, exportRecord, withImageTokens } from '../../../src/core/export/formats';
 import type { ExportFormat } from '../../../src/core/export/formats';
 import type { CurateParams } from '../../../src/protocol/backend';
+import { parseArgs } from '../../../src/cli/args';
+import type { ExportArgs } from '../../../src/cli/args';
+import { helpText } from '../../../src/cli/usage';
 import { FIXTURES } from '../helpers';
 
 const ajv = new Ajv({ allErrors: true });
@@ -292,4 +295,17 @@ test('an existing export is never replaced without force; a changed dataset is r
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cadc export arguments: the manifest and --format (required, one of the four), --out, --force', () => {
+  const a = parseArgs(['export', 'c/pool.cadc.json', '--format', 'llama-factory', '--out', 'x', '--force']);
+  assert.deepEqual(
+    { command: a.command, ...(a as ExportArgs) },
+    { ...(a as ExportArgs), command: 'export', manifest: 'c/pool.cadc.json', format: 'llama-factory', out: 'x', force: true },
+  );
+  assert.throws(() => parseArgs(['export', 'c/pool.cadc.json']), /export needs --format/);
+  assert.throws(() => parseArgs(['export', 'c/pool.cadc.json', '--format', 'alpaca']), /llava, sharegpt, openai, llama-factory/);
+  assert.throws(() => parseArgs(['export', '--format', 'llava']), /export needs a manifest path/);
+  assert.match(helpText('export'), /Usage: cadc export <manifest> --format/);
+  assert.match(helpText(), /export <manifest>/);
 });
