@@ -37,7 +37,7 @@ interface Row {
   [k: string]: unknown;
 }
 
-function sourceRows(file: string): Row[] {
+export function sourceRows(file: string): Row[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
@@ -71,7 +71,7 @@ async function writeText(file: string, n: number, each: (i: number) => string, h
   await new Promise<void>((r) => out.end(r));
 }
 
-async function buildPools(dir: string, src: Row[], n: number): Promise<{ jsonl: string; array: string; parquet: string }> {
+export async function buildPools(dir: string, src: Row[], n: number): Promise<{ jsonl: string; array: string; parquet: string }> {
   const imgs = images();
   mkdirSync(join(dir, 'images'), { recursive: true });
   for (const im of imgs) writeFileSync(join(dir, 'images', im.name), im.bytes);
@@ -234,4 +234,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+if (require.main === module) runBench(main);

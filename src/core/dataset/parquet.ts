@@ -21,6 +21,7 @@ import { readErrorMessage } from './sniff';
 import type { DatasetFormat, DatasetSummary, EmbeddedImageAddress, ImageRef, ReadOptions, SampleSink } from './types';
 
 const MAGIC = Buffer.from('PAR1');
+const NO_BYTES = Buffer.alloc(0);
 
 /** Whether `file` is a folder (of shards) or starts with the Parquet magic. */
 export async function isParquetDataset(file: string): Promise<boolean> {
@@ -86,15 +87,27 @@ function topColumns(meta: FileMetaData): string[] {
   return parquetSchema(meta).children.map((c) => c.element.name);
 }
 
-/** Parquet values as JSON values: bigint → number, Date → ISO string; bytes kept as Uint8Array. */
+/**
+ * Parquet values as JSON values, in place (the rows are fresh objects of this read): bigint → number,
+ * Date → ISO string; bytes kept as Uint8Array. Returns the value (a new one for a bigint or a Date).
+ */
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Date) return v.toISOString();
-  if (v instanceof Uint8Array || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(plain);
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = plain(x);
-  return out;
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) v[i] = plain(x);
+    }
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x !== null && (typeof x === 'object' || typeof x === 'bigint')) o[k] = plain(x);
+  }
+  return o;
 }
 
 /**
@@ -262,7 +275,7 @@ export async function readParquetDataset(target: string, opts: ReadOptions, sink
         if (rows) {
           for (let r = 0; r < rows.length; r++) {
             const row = rowStart + r;
-            const rec = { bytes: Buffer.alloc(0), line: records + 1, offset: 0, shard: shard.name, row };
+            const rec = { bytes: NO_BYTES, line: records + 1, offset: 0, shard: shard.name, row };
             const value = plain(rows[r]) as Record<string, unknown>;
             let embedded: ImageRef[] = [];
             if (imgCol) {
