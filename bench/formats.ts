@@ -7,7 +7,7 @@
 // `imageEvery` gets a real image (the vision-flan fixture's JPEGs, cycled): a file beside the JSONL/JSON
 // pools, the same bytes embedded in the Parquet rows (hyparquet-writer, snappy, shards of 50,000
 // rows in row groups of 5,000). Results: bench/results/formats.json.
-// Run: node esbuild.config.mjs --only cli && npx tsx bench/formats.ts [pool.jsonl] [--read-rows 665000]
+// Run: npm run bench:formats --, or npx tsx bench/formats.ts [pool.jsonl] [--read-rows 665000]
 //      [--curate-rows 45000] [--smoke]   (--smoke: 2,000 rows of the in-repo fixture, nothing written)
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -144,6 +144,8 @@ function bytesOf(p: string): number {
 
 interface Measure {
   seconds: number;
+  /** CPU time of the child (user + system, all threads): steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakRssMB: number;
   samples: number;
 }
@@ -156,33 +158,44 @@ function measureRead(file: string): Measure {
     let n = 0;
     readDataset(${JSON.stringify(file)}, { checkImages: true }, () => { n++; }).then((s) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      console.log(JSON.stringify({ seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, samples: n, records: s.records }));
+      const u = process.resourceUsage();
+      console.log(JSON.stringify({ seconds, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6, peakRssMB: u.maxRSS / 1024, samples: n, records: s.records }));
     });`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', cwd: REPO, maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`read ${file} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }
 
-/** `cadc curate` (the built dist/cli.js) in a fresh Node: wall time and peak RSS. */
+/** What runs `cadc curate`: the built dist/cli.js when there is one, else src/cli/main.ts through tsx. */
+const CLI_BUNDLE = join(REPO, 'dist/cli.js');
+const curateRunner = existsSync(CLI_BUNDLE) ? 'dist/cli.js' : 'src/cli/main.ts (tsx)';
+
+/** `cadc curate` in a fresh Node: wall time (from the call of main) and peak RSS. */
 function measureCurate(file: string, out: string): Measure {
-  const cli = join(REPO, 'dist/cli.js');
-  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run node esbuild.config.mjs --only cli first');
+  const entry = existsSync(CLI_BUNDLE) ? CLI_BUNDLE : join(REPO, 'src/cli/main.ts');
   const script = `
-    const { main } = require(${JSON.stringify(cli)});
+    const { main } = require(${JSON.stringify(entry)});
     const t0 = process.hrtime.bigint();
     main(['curate', ${JSON.stringify(file)}, '--budget', '5%', '--out', ${JSON.stringify(out)}, '--no-cache', '--quiet', '--force', '--json']).then((code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      process.stderr.write(JSON.stringify({ code, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n');
+      const u = process.resourceUsage();
+      process.stderr.write(JSON.stringify({ code, seconds, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6, peakRssMB: u.maxRSS / 1024 }) + '\\n');
     });`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: REPO, maxBuffer: 1 << 28 });
+  const node = existsSync(CLI_BUNDLE) ? ['-e', script] : ['--import', 'tsx', '-e', script];
+  const r = spawnSync(process.execPath, node, { encoding: 'utf8', cwd: REPO, maxBuffer: 1 << 28 });
   const line = r.stderr.trim().split('\n').pop() ?? '';
   const m = JSON.parse(line) as Measure & { code: number };
   if (m.code !== 0) throw new Error(`curate ${file} exited ${m.code}: ${r.stderr.slice(0, 400)}`);
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number };
-  return { seconds: m.seconds, peakRssMB: m.peakRssMB, samples: result.samples };
+  return { seconds: m.seconds, cpuSeconds: m.cpuSeconds, peakRssMB: m.peakRssMB, samples: result.samples };
 }
 
-const round = (m: Measure) => ({ seconds: +m.seconds.toFixed(2), peakRssMB: Math.round(m.peakRssMB), samples: m.samples });
+const round = (m: Measure) => ({
+  seconds: +m.seconds.toFixed(2),
+  cpuSeconds: +m.cpuSeconds.toFixed(2),
+  peakRssMB: Math.round(m.peakRssMB),
+  samples: m.samples,
+});
 
 async function main(): Promise<void> {
   const source = benchDataset(positional, smoke);
@@ -205,22 +218,23 @@ async function main(): Promise<void> {
         rows[name] = { bytes: bytesOf(file), ...round(m) };
         process.stderr.write(`formats: ${phase} ${n} ${name}: ${JSON.stringify(rows[name])}\n`);
       }
-      const j = rows.jsonl as { seconds: number };
+      const j = rows.jsonl as { seconds: number; cpuSeconds: number };
+      const ratio = (k: 'seconds' | 'cpuSeconds', f: string) => +((rows[f] as Record<string, number>)[k] / j[k]).toFixed(3);
       phases[phase] = {
         rows: n,
         buildSeconds: +built.toFixed(1),
         pools: rows,
-        timeVsJsonl: {
-          array: +((rows.array as { seconds: number }).seconds / j.seconds).toFixed(3),
-          parquet: +((rows.parquet as { seconds: number }).seconds / j.seconds).toFixed(3),
-        },
+        timeVsJsonl: { array: ratio('seconds', 'array'), parquet: ratio('seconds', 'parquet') },
+        cpuVsJsonl: { array: ratio('cpuSeconds', 'array'), parquet: ratio('cpuSeconds', 'parquet') },
       };
       rmSync(sub, { recursive: true, force: true });
     }
     publishReport(
       'formats',
       {
+        benchmark: 'formats',
         dataset: datasetLabel(source),
+        curateRunner,
         replication: `rows of the source cycled, a new id per copy; one row in ${IMAGE_EVERY} names one of 64 real JPEGs (files for JSONL/JSON, embedded bytes for Parquet)`,
         parquet: `hyparquet-writer, snappy, shards of ${SHARD_ROWS} rows, row groups of ${GROUP_ROWS}`,
         machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((x) => +x.toFixed(2)), node: process.version },

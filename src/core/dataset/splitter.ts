@@ -158,6 +158,11 @@ export class RecordSplitter {
         if (i >= n) break;
       }
       const b = chunk[i];
+      if (b === 0x20 && !this.inString) {
+        // A run of spaces outside strings (indentation) means nothing to the scanner.
+        while (i + 1 < n && chunk[i + 1] === 0x20) i++;
+        continue;
+      }
       if (b === NL) this.lines++;
       if (this.arrayClosed) {
         if (b !== 0x20 && b !== 0x09 && b !== NL && b !== CR) {

@@ -298,11 +298,8 @@ test('an existing export is never replaced without force; a changed dataset is r
 });
 
 test('cadc export arguments: the manifest and --format (required, one of the four), --out, --force', () => {
-  const a = parseArgs(['export', 'c/pool.cadc.json', '--format', 'llama-factory', '--out', 'x', '--force']);
-  assert.deepEqual(
-    { command: a.command, ...(a as ExportArgs) },
-    { ...(a as ExportArgs), command: 'export', manifest: 'c/pool.cadc.json', format: 'llama-factory', out: 'x', force: true },
-  );
+  const a = parseArgs(['export', 'c/pool.cadc.json', '--format', 'llama-factory', '--out', 'x', '--force']) as ExportArgs;
+  assert.deepEqual([a.command, a.manifest, a.format, a.out, a.force], ['export', 'c/pool.cadc.json', 'llama-factory', 'x', true]);
   assert.throws(() => parseArgs(['export', 'c/pool.cadc.json']), /export needs --format/);
   assert.throws(() => parseArgs(['export', 'c/pool.cadc.json', '--format', 'alpaca']), /llava, sharegpt, openai, llama-factory/);
   assert.throws(() => parseArgs(['export', '--format', 'llava']), /export needs a manifest path/);
