@@ -151,13 +151,17 @@ export async function buildPool(
     labelTable.observe(i, s.labels);
   };
 
+  // The same image bytes are decoded once (as image files are, by path): by their SHA-1, memo capped.
+  const embeddedMemo = new Map<string, Float32Array | undefined>();
   const onBatchEnd = async () => {
-    const batch = pendingEmbedded;
+    const batch = pendingEmbedded.map((x) => ({ ...x, key: createHash('sha1').update(x.bytes).digest('hex') }));
     pendingEmbedded = [];
-    const feats = new Array<Float32Array | undefined>(batch.length);
-    await forEachLimited(batch, 4, async (x, k) => void (feats[k] = await imageFeatures(x.bytes)), opts.signal);
-    for (const [k, x] of batch.entries()) {
-      const f = feats[k];
+    const todo = [...new Map(batch.filter((x) => !embeddedMemo.has(x.key)).map((x) => [x.key, x.bytes])).entries()];
+    const fresh = new Map<string, Float32Array | undefined>();
+    await forEachLimited(todo, 4, async ([key, bytes]) => void fresh.set(key, await imageFeatures(bytes)), opts.signal);
+    for (const [key, f] of fresh) if (embeddedMemo.size < 200_000) embeddedMemo.set(key, f);
+    for (const x of batch) {
+      const f = fresh.has(x.key) ? fresh.get(x.key) : embeddedMemo.get(x.key);
       if (!f) {
         undecodableEmbedded.push({ i: x.i, raw: x.raw });
         continue;
