@@ -31,6 +31,7 @@ export interface SynthOptions {
 /** The index's `dataset` block for a file the engine read (its summary). */
 export function indexDataset(summary: DatasetSummary, file: string): SynthOptions['dataset'] {
   const { sha256, bytes, lines, records, container } = summary;
+  if (container === 'parquet') throw new Error('gradient folders index JSONL or JSON-array datasets only');
   return { file, sha256, bytes, lines, records, container };
 }
 

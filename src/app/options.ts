@@ -6,6 +6,7 @@
 import { STRATEGIES } from '../core/config';
 import type { WithinCapabilityRule } from '../core/config';
 import type { DatasetFormat } from '../core/dataset/types';
+import { EXPORT_FORMATS } from '../core/export/formats';
 import { STYLES } from '../core/features/types';
 import type { CurateParams } from '../protocol/backend';
 import { UsageError } from './outcome';
@@ -22,8 +23,8 @@ import {
   parseWhole,
 } from './optionValues';
 
-export type Command = 'curate' | 'report' | 'compare' | 'gradients';
-export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare', 'gradients'];
+export type Command = 'curate' | 'report' | 'compare' | 'gradients' | 'export';
+export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare', 'gradients', 'export'];
 export const WITHIN: readonly WithinCapabilityRule[] = ['stratified', 'top-influence', 'influence-weighted'];
 export const FORMATS: readonly (DatasetFormat | 'auto')[] = ['auto', 'llava', 'sharegpt', 'openai', 'cauldron', 'alpaca'];
 
@@ -67,9 +68,11 @@ export interface OptionSpec {
 }
 
 const CURATE: readonly Command[] = ['curate', 'compare'];
-/** The commands that read a dataset into a pool (every command but `gradients plan`). */
-const ALL: readonly Command[] = ['curate', 'report', 'compare'];
+/** Every command but `gradients plan`. */
+const ALL: readonly Command[] = ['curate', 'report', 'compare', 'export'];
 const PLAN: readonly Command[] = ['gradients'];
+/** The commands that read a dataset (export reads a manifest). */
+const ON_DATASET: readonly Command[] = ['curate', 'report', 'compare'];
 const CURATE_ONLY_HELP: readonly Command[] = ['curate'];
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -289,7 +292,7 @@ ${STYLES.join(', ')}.`,
   {
     flag: 'format',
     arg: 'F',
-    commands: ALL,
+    commands: ON_DATASET,
     listed: ['curate', 'report'],
     help: `${FORMATS.join(' | ')}. Default auto.`,
     default: 'auto',
@@ -320,11 +323,26 @@ ${STYLES.join(', ')}.`,
   {
     flag: 'out',
     arg: 'DIR',
-    commands: ALL,
+    commands: ON_DATASET,
     help: 'Output folder. Default ./curation.',
     default: 'curation',
     set: (o, v) => (o.out = v),
     setting: { key: 'cadc.manifest.folder', type: 'string', default: 'curation', path: true },
+  },
+  {
+    flag: 'format',
+    arg: 'F',
+    commands: ['export'],
+    example: 'llava',
+    help: `Target framework: ${EXPORT_FORMATS.join(' | ')} (required).`,
+    set: (o, v, what) => (o.format = parseChoice(v, what, EXPORT_FORMATS)),
+  },
+  {
+    flag: 'out',
+    arg: 'DIR',
+    commands: ['export'],
+    help: "Export folder. Default <manifest's folder>/<stem>.<format>/.",
+    set: (o, v) => (o.out = v),
   },
   {
     flag: 'model',

@@ -8,11 +8,12 @@ import type { Chunk } from '../core/util/atomicFile';
 import { EXIT, existsFailure, oneLine } from './outcome';
 import type { Failure } from './outcome';
 
-/** Checks a path is a readable regular file; returns what is wrong with it, or undefined. */
+/** Checks a path is a readable regular file (or a folder: of Parquet shards); returns what is wrong with it, or undefined. */
 export function unreadable(file: string): string | undefined {
   try {
     accessSync(file, constants.R_OK);
-    if (!statSync(file).isFile()) return 'not a file';
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) return 'not a file';
   } catch (e) {
     return (e as Error).message;
   }

@@ -57,6 +57,8 @@ export function planManifestWrite(opts: {
     if (!valid)
       throw new ManifestRefused(`${path.basename(opts.manifestPath)} is not a valid cadc.manifest/v1: ${errors.slice(0, 3).join('; ')}`);
     const manifest = parsed as ManifestV1;
+    if (opts.stageSubsets && manifest.dataset.container === 'parquet')
+      throw new ManifestRefused('stage subsets copy lines of a text dataset; for a Parquet dataset use CADC: Export Curriculum.');
     const dir = path.dirname(opts.manifestPath);
     // The dataset is read only to copy stage lines; its path must stay inside the workspace either way.
     const dataset = confinedFile(root, path.dirname(manifestReal), manifest.dataset.path, 'The manifest’s dataset');

@@ -7,6 +7,8 @@ import type { Command, OptionSpec, OptionTarget } from '../app/options';
 import { UsageError } from '../app/outcome';
 import type { GradientsPlanRequest } from '../app/gradientsPlan';
 import type { ReportRequest } from '../app/report';
+import { EXPORT_FORMATS } from '../core/export/formats';
+import type { ExportFormat } from '../core/export/formats';
 import type { CurateParams } from '../protocol/backend';
 
 /** What every command's output switches add to its request. */
@@ -30,9 +32,17 @@ export interface CompareArgs {
 /** `cadc gradients plan <dataset> --model M --gpus N …`. */
 export type GradientsPlanArgs = { command: 'gradients'; action: 'plan' } & GradientsPlanRequest & Pick<OutputSwitches, 'json' | 'verbose'>;
 
+export type ExportArgs = {
+  command: 'export';
+  manifest: string;
+  format: ExportFormat;
+  out?: string;
+  force: boolean;
+  imageRoot?: string;
+} & OutputSwitches;
 export type HelpTopic = Command;
 export type CliArgs =
-  CurateArgs | ReportArgs | CompareArgs | GradientsPlanArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
+  CurateArgs | ReportArgs | CompareArgs | GradientsPlanArgs | ExportArgs | { command: 'help'; topic?: HelpTopic } | { command: 'version' };
 
 /**
  * Reads a command's options and its one dataset: each `--name` or `--name=value` in order (the first
@@ -55,9 +65,10 @@ function readCommand(command: Command, rest: string[]): { values: OptionTarget; 
     }
     applyOption(option, values, valueOf(option, t), t.rawName);
   }
+  const what = command === 'export' ? 'manifest' : 'dataset';
   if (positional.length !== 1) {
     throw new UsageError(
-      positional.length === 0 ? `${command} needs a dataset path.` : `${command} takes one dataset, got ${positional.length}.`,
+      positional.length === 0 ? `${command} needs a ${what} path.` : `${command} takes one ${what}, got ${positional.length}.`,
     );
   }
   values.dataset = positional[0];
@@ -99,6 +110,11 @@ export function parseArgs(argv: string[]): CliArgs {
     return { ...(values as unknown as GradientsPlanArgs), command: 'gradients', action: 'plan' };
   }
   if (command === 'report') return { command: 'report', ...(values as unknown as ReportRequest & OutputSwitches) };
+  if (command === 'export') {
+    const { dataset, ...rest } = values as unknown as Omit<ExportArgs, 'command' | 'manifest'> & { dataset: string };
+    if (!rest.format) throw new UsageError(`export needs --format, e.g. --format llava (${EXPORT_FORMATS.join(', ')}).`);
+    return { ...rest, command: 'export', manifest: dataset };
+  }
   const { strategies, ...curate } = values as unknown as CurateArgs & { strategies?: string[] };
   checkAlignmentArgs(curate);
   if (command === 'curate') return { ...curate, command: 'curate' };

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { compareToFiles } from '../app/compare';
 import { curateToFiles } from '../app/curate';
+import { exportToFiles } from '../app/export';
 import type { RunHooks } from '../app/curate';
 import { COMMANDS } from '../app/options';
 import { EXIT, failureOutcome, UsageError } from '../app/outcome';
@@ -13,7 +14,7 @@ import { reportToFiles } from '../app/report';
 import { problemLines } from '../core/dataset/problems';
 import { TOOL_VERSION } from '../core/runtime/version';
 import { parseArgs } from './args';
-import type { CompareArgs, CurateArgs, GradientsPlanArgs, HelpTopic, ReportArgs } from './args';
+import type { CompareArgs, CurateArgs, ExportArgs, GradientsPlanArgs, HelpTopic, ReportArgs } from './args';
 import { makeLogger, printFailure, progressPrinter } from './output';
 import { helpText } from './usage';
 
@@ -85,6 +86,22 @@ export async function gradientsPlan(args: GradientsPlanArgs): Promise<number> {
   return EXIT.ok;
 }
 
+export async function exportCurriculum(args: ExportArgs, signal?: AbortSignal): Promise<number> {
+  const outcome = await exportToFiles({ ...args, signal });
+  if (outcome.code !== EXIT.ok || !outcome.result) return printOutcomeFailure(outcome, args);
+  const r = outcome.result;
+  if (!args.quiet) {
+    if (r.droppedSystem > 0) process.stderr.write(`cadc: note: ${r.droppedSystem} system turn(s) left out (${r.format} has none)\n`);
+    if (r.droppedImages > 0) process.stderr.write(`cadc: note: ${r.droppedImages} image reference(s) outside the image root left out\n`);
+    const total = r.stages.reduce((a, s) => a + s.samples, 0);
+    process.stderr.write(
+      `cadc: exported ${total} samples in ${r.stages.length} stages (${r.format}${r.images ? `, ${r.images} embedded images` : ''}) → ${path.relative(process.cwd(), r.out) || '.'}\n`,
+    );
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  return EXIT.ok;
+}
+
 /** The command a usage error belongs to, for its hint. */
 function commandOf(argv: string[]): HelpTopic | undefined {
   return COMMANDS.find((c) => c === argv[0]);
@@ -127,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'report') return await report(args, controller.signal);
     if (args.command === 'compare') return await compare(args, controller.signal);
     if (args.command === 'gradients') return await gradientsPlan(args);
+    if (args.command === 'export') return await exportCurriculum(args, controller.signal);
     return await curate(args, controller.signal);
   } finally {
     process.off('SIGINT', onSignal);

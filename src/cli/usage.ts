@@ -12,10 +12,12 @@ Commands:
   compare <dataset>  Compare selection strategies at one budget: overlap, composition, quality
   gradients plan <dataset> --model M --gpus N
                      Launch commands and GPU-hours for the gradient job (real-model trajectories)
+  export <manifest>  Write a curriculum's stages for LLaVA, ShareGPT, ms-swift or LLaMA-Factory
 
 Start with:  cadc curate data.jsonl --budget 5%
 Each command's options: cadc <command> --help      Version: cadc --version
-Datasets: JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records.
+Datasets: JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records,
+          or Parquet (a file or a folder of shards) with such columns.
 Exit codes: 0 ok, 2 bad arguments, 3 unreadable dataset, 4 output exists (use --force),
             5 failed, 130 cancelled. With --json a failure prints {"error":{"code","message",…}} on stdout.
 `;
@@ -53,6 +55,13 @@ The gradient job's launch commands (torchrun on one node and on several, Slurm's
 and the GPU-hours its measured throughput predicts (bench/results/gradients.json). The job
 (jobs/gradients) writes a cadc.gradients/v1 folder for 'cadc curate <dataset> --gradients DIR'.`,
   },
+  export: {
+    head: `Usage: cadc export <manifest> --format llava|sharegpt|openai|llama-factory [options]
+
+Write a manifest's stages as the files a training framework reads, one per stage in curriculum
+order, with a README.md on training stage by stage (and dataset_info.json for LLaMA-Factory).
+Images embedded in a Parquet dataset are written to images/ in the export folder. See docs/export.md.`,
+  },
 };
 
 const INDENT = 2;
@@ -83,7 +92,7 @@ export function usageOf(command: Command): string {
 
 /** The help text of a topic (a command), or the top-level help. */
 export function helpText(topic?: string): string {
-  if (topic === 'curate' || topic === 'report' || topic === 'compare' || topic === 'gradients') return usageOf(topic);
+  if (topic === 'curate' || topic === 'report' || topic === 'compare' || topic === 'gradients' || topic === 'export') return usageOf(topic);
   return HELP;
 }
 

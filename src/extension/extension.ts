@@ -6,6 +6,7 @@ import { BackendClient } from './backendClient';
 import { CapabilityMap } from './capabilityMap/map';
 import { mapServices } from './capabilityMap/services';
 import { registerCommands } from './commands/command';
+import { ExportCurriculumCommand } from './commands/export';
 import { CompareStrategiesCommand, QualityReportCommand, ShowMapCommand } from './commands/map';
 import { CancelCommand, ClearCacheCommand, RevealSampleCommand } from './commands/run';
 import { WriteManifestCommand } from './commands/writeManifest';
@@ -66,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
       new QualityReportCommand(s, map),
       new CompareStrategiesCommand(s, map, () => strategyItems(context)),
       new WriteManifestCommand(s, log),
+      new ExportCurriculumCommand(s, log),
       new CancelCommand(s),
       new SetImageRootCommand(log),
     ]),

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { requestedCount } from '../config';
 import type { CurationConfig } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
+import { shardRowOf } from '../dataset/parquet';
 import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
@@ -104,6 +105,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       ...(st.alignment ? { alignment: { ...st.alignment } } : {}),
       capabilities: st.capabilities.map((k) => `c${k + 1}`),
       samples: Array.from(st.samples, (i) => ({
+        ...(s.shards ? shardRowOf(s.shards, pool.lines[i]) : {}),
         line: pool.lines[i],
         id: pool.ids[i],
         capability: `c${a.hard[i] + 1}`,
@@ -119,7 +121,7 @@ export function serializeManifest(m: ManifestV1): string {
 
 /** A dataset file's stem: its name without `.jsonl`/`.json`. */
 export function datasetStem(dataset: string): string {
-  return path.basename(dataset).replace(/\.(jsonl|json)$/i, '');
+  return path.basename(dataset).replace(/\.(jsonl|json|parquet)$/i, '');
 }
 
 /** Where a curation of `dataset` writes its manifest: `<outDir>/<stem>.cadc.json`. */

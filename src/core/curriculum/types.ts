@@ -37,6 +37,9 @@ export interface Stage {
 
 export interface ManifestSample {
   line: number;
+  /** Parquet datasets only: the shard file name and the 0-based row in it (`line` runs across shards). */
+  shard?: string;
+  row?: number;
   id: string;
   capability: string;
   influence: number;

@@ -32,4 +32,5 @@ export class DatasetReadError extends Error {
 }
 
 /** The formats we read, for messages. */
-export const SUPPORTED_FORMATS_TEXT = 'JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records';
+export const SUPPORTED_FORMATS_TEXT =
+  'JSONL or a JSON array of LLaVA, ShareGPT, OpenAI-messages, Cauldron or Alpaca records, or Parquet (a file or a folder of shards) with such columns';

@@ -6,7 +6,16 @@ import type { ImageResolver } from './images';
 import { detectFormat, normaliseRecord } from './normalise';
 import type { RawRecord } from './splitter';
 import { SAMPLE_FLAG } from './types';
-import type { DatasetDiagnostic, DatasetFormat, DiagnosticCode, DiagnosticSeverity, ReadOptions, Sample, SampleSink } from './types';
+import type {
+  DatasetDiagnostic,
+  DatasetFormat,
+  ImageRef,
+  DiagnosticCode,
+  DiagnosticSeverity,
+  ReadOptions,
+  Sample,
+  SampleSink,
+} from './types';
 
 /**
  * Records nested deeper than this are skipped with a diagnostic before they are parsed. Node 20's
@@ -169,7 +178,27 @@ export class RecordParser {
     }
   }
 
-  private accept(value: unknown, rec: RawRecord, recordIndex: number): void {
+  /**
+   * A record already decoded (a Parquet row): the same checks and diagnostics as a JSON record, with
+   * `embedded` images (bytes inside the dataset) listed before the record's own image references.
+   */
+  parseValue(value: unknown, rec: RawRecord, recordIndex: number, embedded: ImageRef[] = []): void {
+    try {
+      this.accept(value, rec, recordIndex, embedded);
+    } catch (e) {
+      if (e instanceof SinkError) throw e.cause;
+      this.invalid++;
+      this.diags.add(
+        rec.line,
+        'error',
+        'wrong-shape',
+        `The record could not be read: ${String(e instanceof Error ? e.message : e)}`,
+        recordIndex,
+      );
+    }
+  }
+
+  private accept(value: unknown, rec: RawRecord, recordIndex: number, embedded: ImageRef[] = []): void {
     const forced = this.opts.format && this.opts.format !== 'auto' ? this.opts.format : undefined;
     const format = forced ?? detectFormat(value);
     if (!format) {
@@ -216,7 +245,7 @@ export class RecordParser {
     if (norm.turns.some((t) => t.role === 'assistant' && t.text.trim() === '')) {
       this.diags.add(rec.line, 'warning', 'empty-answer', 'An assistant turn is empty.', recordIndex);
     }
-    const images = norm.images.map((raw) => this.images.resolve(raw));
+    const images = [...embedded, ...norm.images.map((raw) => this.images.resolve(raw))];
     this.imageRefs += images.length;
     let flags = 0;
     for (const img of images) {
@@ -260,6 +289,7 @@ export class RecordParser {
     this.seenIds.add(id);
     this.formatCounts.set(norm.format, (this.formatCounts.get(norm.format) ?? 0) + 1);
     const sample: Sample = {
+      ...(rec.shard !== undefined ? { shard: rec.shard, row: rec.row } : {}),
       index: this.samples++,
       recordIndex,
       line: rec.line,

@@ -99,6 +99,12 @@ const RULES: Record<DiagnosticCode, Rule> = {
       'an <image> token in a record without an image (LLaVA’s loader then trains on the literal text “<image>” with a blank image), more tokens than images, or a multi-image count that differs; an image with no token at all is fine',
     fix: () => `add the missing image field or remove the stray tokens; ${LEFT_OUT}`,
   },
+  'unreadable-shard': {
+    unit: 'records',
+    what: 'Parquet shards or row groups could not be decoded',
+    cause: () => 'a damaged or truncated Parquet file, or a compression codec the reader does not support',
+    fix: () => `re-download or rewrite the shard; ${SKIPPED}`,
+  },
   'invalid-json': {
     unit: 'records',
     what: 'records are not valid JSON',

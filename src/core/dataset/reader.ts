@@ -1,4 +1,4 @@
-// Streaming dataset reader: JSONL or a JSON array, any format of docs/method.md §6, one Sample per
+// Streaming dataset reader: JSONL or a JSON array (Parquet files and shard folders go to parquet.ts), any format of docs/method.md §6, one Sample per
 // valid record. Bad input becomes a diagnostic with its line number, never an exception; the file
 // is read in chunks (never whole), and its sha256 is computed in the same pass. The pieces:
 // splitter.ts (bytes → records), parser.ts (record → Sample or diagnostic), images.ts (image paths).
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancelledError } from '../runtime/cancel';
 import { DatasetReadError } from './errors';
 import { ImageResolver } from './images';
+import { isParquetDataset, readParquetDataset } from './parquet';
 import { DiagnosticLog, RecordParser } from './parser';
 import { readErrorMessage, sniffDataset } from './sniff';
 import { RecordSplitter } from './splitter';
@@ -20,6 +21,7 @@ import type { DatasetFormat, DatasetSummary, ReadOptions, Sample, SampleSink } f
  */
 export async function readDataset(file: string, opts: ReadOptions, sink: SampleSink): Promise<DatasetSummary> {
   const abs = path.resolve(file);
+  if (await isParquetDataset(abs)) return readParquetDataset(abs, opts, sink);
   const total = (await fsp.stat(abs)).size;
   await sniffDataset(abs);
   const imageRoot = path.resolve(opts.imageRoot ?? path.dirname(abs));

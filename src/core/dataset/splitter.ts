@@ -6,11 +6,17 @@ import type { DatasetContainer } from './types';
 const NL = 0x0a;
 const CR = 0x0d;
 
+/** An indexOf result, with "not found" as the end of the buffer. */
+const found = (at: number, end: number): number => (at < 0 ? end : at);
+
 /** One record's bytes, its 1-based start line and its byte offset in the file. */
 export interface RawRecord {
   bytes: Buffer;
   line: number;
   offset: number;
+  /** A Parquet row: its shard (file name) and 0-based row in that shard. */
+  shard?: string;
+  row?: number;
 }
 
 /**
@@ -137,8 +143,26 @@ export class RecordSplitter {
 
   private pushArray(chunk: Buffer): void {
     let segStart = this.recStart >= 0 ? 0 : -1;
-    for (let i = 0; i < chunk.length; i++) {
+    // Inside a string only '"', '\\' and '\n' matter: jump to the next of them (indexOf, native)
+    // instead of looking at every byte; the positions found are kept until passed.
+    let nextQuote = -1;
+    let nextSlash = -1;
+    let nextNl = -1;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      if (this.inString && !this.escape) {
+        if (nextQuote < i) nextQuote = found(chunk.indexOf(0x22, i), n);
+        if (nextSlash < i) nextSlash = found(chunk.indexOf(0x5c, i), n);
+        if (nextNl < i) nextNl = found(chunk.indexOf(NL, i), n);
+        i = Math.min(nextQuote, nextSlash, nextNl);
+        if (i >= n) break;
+      }
       const b = chunk[i];
+      if (b === 0x20 && !this.inString) {
+        // A run of spaces outside strings (indentation) means nothing to the scanner.
+        while (i + 1 < n && chunk[i + 1] === 0x20) i++;
+        continue;
+      }
       if (b === NL) this.lines++;
       if (this.arrayClosed) {
         if (b !== 0x20 && b !== 0x09 && b !== NL && b !== CR) {

@@ -4,7 +4,7 @@
 /** Record formats met in the wild (docs/method.md §6). */
 export type DatasetFormat = 'llava' | 'sharegpt' | 'openai' | 'cauldron' | 'alpaca';
 /** How records are laid out in the file. */
-export type DatasetContainer = 'jsonl' | 'json-array';
+export type DatasetContainer = 'jsonl' | 'json-array' | 'parquet';
 
 export interface Turn {
   role: 'user' | 'assistant' | 'system';
@@ -18,8 +18,23 @@ export interface ImageRef {
   raw: string;
   /** Absolute path, resolved against the image root; absent when the ref is unusable. */
   path?: string;
-  /** Why the image cannot be used (absent: the file exists inside the root). */
+  /** Why the image cannot be used (absent: the file exists inside the root, or the bytes are embedded). */
   problem?: ImageProblem;
+  /**
+   * Image bytes embedded in the dataset (a Parquet `{bytes, path}` struct). Present only on the
+   * sample handed to the sink while the read streams: sinks use them (features, export) and must not
+   * keep them. `raw` is then the struct's path, or `<shard>#<row>/<k>` when it has none.
+   */
+  bytes?: Uint8Array;
+  /** Where embedded bytes live: the shard, the row in it and the image's place in the row. */
+  embedded?: EmbeddedImageAddress;
+}
+
+/** The address of an image embedded in a Parquet dataset (readEmbeddedImage reads it back). */
+export interface EmbeddedImageAddress {
+  shard: string;
+  row: number;
+  image: number;
 }
 
 export interface Sample {
@@ -27,8 +42,11 @@ export interface Sample {
   index: number;
   /** 0-based position among all records (valid or not): JSONL record number or JSON array index. */
   recordIndex: number;
-  /** 1-based line number where the record starts. */
+  /** 1-based line number where the record starts (Parquet: the 1-based row across all shards). */
   line: number;
+  /** Parquet: the shard file the row is in, and its 0-based row there. */
+  shard?: string;
+  row?: number;
   /** Byte offset of the record's first byte in the file, and its length in bytes. */
   byteOffset: number;
   byteLength: number;
@@ -81,7 +99,8 @@ export type DiagnosticCode =
   | 'blank-line' // empty line inside JSONL (info, counted once per file)
   | 'misplaced-bom' // a byte-order mark anywhere but byte 0 of the file, outside a string (record skipped)
   | 'too-deep' // a record nested deeper than MAX_NESTING (record skipped before parsing)
-  | 'label-fields-dropped'; // fields that do not look like labels, or over the cap (info, once per file)
+  | 'label-fields-dropped' // fields that do not look like labels, or over the cap (info, once per file)
+  | 'unreadable-shard'; // Parquet: a shard or row group that cannot be decoded (its rows are invalid)
 
 export interface DatasetDiagnostic {
   /** 1-based line. */
@@ -113,6 +132,11 @@ export interface ReadOptions {
   /** At most this many diagnostics of one code are kept (all are counted). Default 100 (DIAGNOSTICS_PER_CODE). */
   maxDiagnosticsPerCode?: number;
   signal?: AbortSignal;
+  /**
+   * Readers that stream in batches (Parquet: one row group) await this after each batch's samples
+   * went to the sink, so a sink can finish async work on data it must not keep (embedded images).
+   */
+  onBatchEnd?: () => Promise<void>;
   /** Called now and then with bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -137,6 +161,11 @@ export interface DatasetSummary {
   diagnosticCounts: Partial<Record<DiagnosticCode, number>>;
   /** Diagnostics kept (capped by maxDiagnostics and per code by maxDiagnosticsPerCode), in line order. */
   diagnostics: DatasetDiagnostic[];
+  /**
+   * Parquet: the shards in reading order (file name, rows, sha256, bytes); a shard whose footer could
+   * not be read has rows 0. The dataset's sha256 is then that of the lines `<name>\t<sha256>\n`.
+   */
+  shards?: { name: string; rows: number; sha256: string; bytes: number }[];
   /** Label fields present, with the number of samples carrying each and distinct values. */
   labelFields: { name: string; present: number; distinct: number }[];
 }

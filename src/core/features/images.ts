@@ -12,7 +12,8 @@ function loadSharp(): SharpFn {
   return sharpFn;
 }
 
-export async function imageFeatures(file: string): Promise<Float32Array | undefined> {
+/** Features of an image file, or of image bytes (embedded in a Parquet dataset; decoded in memory). */
+export async function imageFeatures(file: string | Uint8Array): Promise<Float32Array | undefined> {
   try {
     const sharp = loadSharp();
     const small = await sharp(file, { failOn: 'error', limitInputPixels: 100_000_000 })

@@ -91,6 +91,11 @@ export async function buildPool(
   const exactHash = new Grow((n) => new Uint32Array(n), 2048);
   const simHash = new Grow((n) => new Uint32Array(n), 2048);
   const imagePath: (string | undefined)[] = [];
+  // Embedded images (Parquet bytes) are featurised per row group, while their bytes are at hand.
+  const embeddedFeats = new Grow((n) => new Float32Array(n), 1024 * IMAGE_FEATURE_DIM);
+  const embeddedAt: number[] = [];
+  const undecodableEmbedded: { i: number; raw: string }[] = [];
+  let pendingEmbedded: { i: number; bytes: Uint8Array; raw: string }[] = [];
   const termOf = new Map<number, string>();
   const labelTable = new LabelTable();
   answerPtr.push(0);
@@ -147,12 +152,37 @@ export async function buildPool(
     simHash.push(hi);
     simHash.push(lo);
     opts.onImages?.(s.images);
-    const usable = s.images.find((im) => im.path && !im.problem);
-    imagePath.push(usable?.path);
+    const usable = s.images.find((im) => (im.path || im.bytes) && !im.problem);
+    imagePath.push(usable?.bytes ? undefined : usable?.path);
+    if (usable?.bytes && cfg.features.images) pendingEmbedded.push({ i, bytes: usable.bytes, raw: usable.raw });
     labelTable.observe(i, s.labels);
   };
 
-  const summary = await readDataset(file, { ...opts, onProgress: (r, t) => opts.onStageProgress?.('read', t > 0 ? r / t : 1) }, onSample);
+  // The same image bytes are decoded once (as image files are, by path): by their SHA-1, memo capped.
+  const embeddedMemo = new Map<string, Float32Array | undefined>();
+  const onBatchEnd = async () => {
+    const batch = pendingEmbedded.map((x) => ({ ...x, key: createHash('sha1').update(x.bytes).digest('hex') }));
+    pendingEmbedded = [];
+    const todo = [...new Map(batch.filter((x) => !embeddedMemo.has(x.key)).map((x) => [x.key, x.bytes])).entries()];
+    const fresh = new Map<string, Float32Array | undefined>();
+    await forEachLimited(todo, 4, async ([key, bytes]) => void fresh.set(key, await imageFeatures(bytes)), opts.signal);
+    for (const [key, f] of fresh) if (embeddedMemo.size < 200_000) embeddedMemo.set(key, f);
+    for (const x of batch) {
+      const f = fresh.has(x.key) ? fresh.get(x.key) : embeddedMemo.get(x.key);
+      if (!f) {
+        undecodableEmbedded.push({ i: x.i, raw: x.raw });
+        continue;
+      }
+      embeddedAt.push(x.i);
+      for (const v of f) embeddedFeats.push(v);
+    }
+  };
+  const summary = await readDataset(
+    file,
+    { ...opts, onBatchEnd, onProgress: (r, t) => opts.onStageProgress?.('read', t > 0 ? r / t : 1) },
+    onSample,
+  );
+  await onBatchEnd();
   const n = ids.length;
 
   // Image features for samples whose image resolves inside the root.
@@ -160,8 +190,13 @@ export async function buildPool(
   let imageFeats: Float32Array | null = null;
   const withImage: number[] = [];
   if (cfg.features.images) for (let i = 0; i < n; i++) if (imagePath[i]) withImage.push(i);
-  if (withImage.length > 0) {
+  if (withImage.length > 0 || embeddedAt.length > 0 || undecodableEmbedded.length > 0) {
     imageFeats = new Float32Array(n * IMAGE_FEATURE_DIM);
+    const ef = embeddedFeats.done();
+    for (const [k, i] of embeddedAt.entries()) {
+      imageFeats.set(ef.subarray(k * IMAGE_FEATURE_DIM, (k + 1) * IMAGE_FEATURE_DIM), i * IMAGE_FEATURE_DIM);
+      hasImage[i] = 1;
+    }
     const memo = new Map<string, Promise<Float32Array | undefined>>();
     let done = 0;
     const undecodable = new Set<number>();
@@ -187,11 +222,12 @@ export async function buildPool(
     if (opts.signal?.aborted) throw new CancelledError();
     const at = lines.done();
     const sampleFlags = flags.view();
-    for (const i of [...undecodable].sort((x, y) => x - y)) {
+    const bad = [...[...undecodable].map((i) => ({ i, raw: imagePath[i] as string })), ...undecodableEmbedded];
+    for (const { i, raw } of bad.sort((x, y) => x.i - y.i)) {
       sampleFlags[i] |= SAMPLE_FLAG.missingImage;
       addDiagnostic(
         summary,
-        { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${imagePath[i]}` },
+        { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${raw}` },
         opts.maxDiagnostics,
       );
     }

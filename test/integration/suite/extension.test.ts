@@ -19,6 +19,7 @@ describe('CADC extension', () => {
       'cadc.cancel',
       'cadc.showCapabilityMap',
       'cadc.writeManifest',
+      'cadc.exportCurriculum',
       'cadc.revealSample',
       'cadc.clearCache',
       'cadc.qualityReport',
@@ -167,6 +168,35 @@ describe('CADC manifests into git', () => {
     const staged = execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: root(), encoding: 'utf8' }).trim().split('\n');
     assert.ok(staged.includes('curation/demo.cadc.json'), `staged: ${staged.join(', ')}`);
     assert.ok(staged.includes('curation/demo.s1.jsonl'));
+  });
+
+  it('exports the last curation for LLaMA-Factory: a file per stage and dataset_info.json in stage order', async () => {
+    const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
+    const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as {
+      selected: number;
+      stages: { id: string; size: number }[];
+    };
+    const opts = { format: 'llama-factory', out: 'curation/demo.llama-factory', confirm: false };
+    const out = (await vscode.commands.executeCommand('cadc.exportCurriculum', undefined, opts)) as {
+      out: string;
+      stages: { id: string; samples: number; file: string }[];
+    };
+    assert.ok(out, 'export returned a result');
+    assert.deepEqual(
+      out.stages.map((s) => [s.id, s.samples]),
+      result.stages.map((s) => [s.id, s.size]),
+    );
+    const info = JSON.parse(readFileSync(path.join(out.out, 'dataset_info.json'), 'utf8')) as Record<string, { file_name: string }>;
+    assert.deepEqual(
+      Object.values(info).map((e) => e.file_name),
+      out.stages.map((s) => s.file),
+    );
+    const first = JSON.parse(readFileSync(path.join(out.out, out.stages[0].file), 'utf8')) as { messages: unknown[] }[];
+    assert.equal(first.length, out.stages[0].samples);
+    assert.ok(existsSync(path.join(out.out, 'README.md')));
+    // Again, with confirm: false the existing files are replaced (the UI asks first).
+    const again = await vscode.commands.executeCommand('cadc.exportCurriculum', undefined, opts);
+    assert.ok(again, 'a second export over the first one, confirmed');
   });
 });
 

@@ -136,7 +136,12 @@ test('every flag of the table is parsed by each command that takes it, and liste
     for (const o of optionsOf(command)) {
       const flag = `--${o.flag}`;
       const value = o.arg ? [sample[o.flag as string] ?? 'x'] : [];
-      const needs = command === 'compare' && o.flag !== 'strategies' ? ['--strategies', 'cadc'] : [];
+      const needs =
+        command === 'compare' && o.flag !== 'strategies'
+          ? ['--strategies', 'cadc']
+          : command === 'export' && o.flag !== 'format'
+            ? ['--format', 'llava']
+            : [];
       const shaping = /^alignment-/.test(o.flag as string) ? ['--alignment', 'on'] : [];
       const head = command === 'gradients' ? ['gradients', 'plan', 'd.jsonl', '--model', 'm', '--gpus', '2'] : [command, 'd.jsonl'];
       const parsed = parseArgs([...head, ...needs, ...shaping, flag, ...value]);

@@ -158,3 +158,16 @@ test('bench/render.ts --smoke: SVGs and tables from the smoke reports', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bench/formats.ts --smoke: JSONL, JSON array and Parquet pools read and curated, time and peak RSS each', () => {
+  const rep = run('formats');
+  for (const phase of ['read', 'curate']) {
+    assert.equal(rep[phase].rows, 2000);
+    for (const f of ['jsonl', 'array', 'parquet']) {
+      const row = rep[phase].pools[f];
+      assert.equal(row.samples, 2000, `${phase} ${f}`);
+      assert.ok(isNum(row.seconds) && row.seconds > 0 && row.peakRssMB > 0 && row.bytes > 0);
+    }
+    assert.ok(isNum(rep[phase].timeVsJsonl.array) && isNum(rep[phase].timeVsJsonl.parquet));
+  }
+});
