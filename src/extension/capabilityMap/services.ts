@@ -10,6 +10,7 @@ import type { MapServices } from './panel';
 export function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
   return {
     overview: (source) => s.backend.mapOverview(source),
+    layout: (source, progress) => s.backend.mapLayout(source, (p) => progress(p.fraction, p.message)),
     samples: (source, query) => s.backend.mapSamples(source, query),
     release: () => s.backend.mapRelease(),
     reselect: (budget) => void reselect(s, log, budget),
