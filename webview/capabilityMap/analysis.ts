@@ -95,7 +95,13 @@ function appendJobControls(
 function boxed(t: HTMLTableElement): HTMLElement {
   const box = el('div', { class: 'tablebox' });
   box.append(t);
-  return box;
+  // The caption above the box (it wraps to the panel's width); the table keeps it for screen readers.
+  const caption = t.caption;
+  if (!caption) return box;
+  const outer = el('div', { class: 'boxed' });
+  outer.append(el('p', { class: 'tablecaption', 'aria-hidden': 'true' }, caption.textContent ?? ''), box);
+  caption.classList.add('sr-only');
+  return outer;
 }
 
 /** A row name that stays on one line: cut with an ellipsis, the whole name in its title. */

@@ -295,19 +295,26 @@ function drawMap(canvas: HTMLCanvasElement, o: MapOverview, l: MapLayout): (x: n
     }
     ctx.fill();
   });
+  // Selected samples: a ring in the foreground colour under a fill of their capability's colour, so
+  // a dense cluster of selected samples keeps its colour with one outline around it.
   ctx.globalAlpha = 1;
-  ctx.strokeStyle = fg;
-  ctx.lineWidth = 1.2;
+  ctx.fillStyle = fg;
+  ctx.beginPath();
+  for (let i = 0; i < n; i++) {
+    if (!l.selected[i]) continue;
+    ctx.moveTo(px[2 * i] + r + 1.6, px[2 * i + 1]);
+    ctx.arc(px[2 * i], px[2 * i + 1], r + 1.6, 0, 2 * Math.PI);
+  }
+  ctx.fill();
   o.capabilities.forEach((c, k) => {
     ctx.fillStyle = c.color;
     ctx.beginPath();
     for (let i = 0; i < n; i++) {
       if (l.capability[i] !== k || !l.selected[i]) continue;
-      ctx.moveTo(px[2 * i] + r + 1, px[2 * i + 1]);
-      ctx.arc(px[2 * i], px[2 * i + 1], r + 1, 0, 2 * Math.PI);
+      ctx.moveTo(px[2 * i] + r + 0.4, px[2 * i + 1]);
+      ctx.arc(px[2 * i], px[2 * i + 1], r + 0.4, 0, 2 * Math.PI);
     }
     ctx.fill();
-    ctx.stroke();
   });
   // Hit test: a grid of 12-px cells over the points; the nearest within 8 px wins.
   const cell = 12;
