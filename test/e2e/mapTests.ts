@@ -3,6 +3,7 @@
 // chips grouped by field and sorted, per-capability names on one line, and the sample map (UMAP of
 // the trajectories) with hover and click-to-reveal. Screenshots per width go to the artifacts folder.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { E2ETest } from './tests';
@@ -163,6 +164,95 @@ export const mapTests: E2ETest[] = [
         .locator('.statusbar-item', { hasText: `Ln ${line},` })
         .first()
         .waitFor({ timeout: 10_000 });
+    },
+  },
+  {
+    name: 'the Capability Map shows sub-capabilities, examples, problems and the gradient source when the manifest has them, and reveals a section',
+    async run(wb, artifacts) {
+      const { page } = wb;
+      const shots = process.env.CADC_MAP_SHOTS ?? artifacts;
+      await curateFromPalette(page, 'demo.jsonl', '10%');
+      // What the other parts of a run add to the manifest (all optional), written here by hand.
+      const file = path.join(wb.workspace, 'curation', 'demo.cadc.json');
+      const m = JSON.parse(readFileSync(file, 'utf8'));
+      const hostile = '<img src=x onerror="document.title=1"><b>bold</b>';
+      const curve = m.capabilities[0].curve;
+      m.capabilities[0].examples = [
+        { line: 12, id: 'ex-12', text: 'Which recipe step comes first?' },
+        { line: 30, id: 'ex-30', text: hostile },
+        { line: 44, id: 'ex-44', text: 'What color is the car?' },
+      ];
+      m.capabilities[0].children = [
+        {
+          id: 'c1.1',
+          name: 'recipe steps',
+          size: 150,
+          selected: 20,
+          terms: ['recipe', 'step'],
+          examples: m.capabilities[0].examples.slice(0, 2),
+          curve,
+        },
+        {
+          id: 'c1.2',
+          name: hostile,
+          size: 94,
+          selected: 4,
+          terms: ['car'],
+          examples: [{ line: 44, id: 'ex-44', text: 'What color is the car?' }],
+          curve,
+        },
+      ];
+      m.problems = [
+        {
+          code: 'image-missing',
+          severity: 'warning',
+          count: 2,
+          total: 1543,
+          lines: [7, 344],
+          message: 'image paths do not resolve',
+          fix: 'set cadc.dataset.imageRoot',
+        },
+      ];
+      m.gradients = { kind: 'gradients', model: 'llava-v1.5-7b', checkpoints: 4, dims: 512 };
+      writeFileSync(file, JSON.stringify(m, null, 2));
+      await runCommand(page, 'CADC: Show Capability Map');
+      const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+      const card = view.locator('.card[data-capability="c1"]');
+      await card.waitFor({ timeout: 30_000 });
+      assert.equal(await card.locator('.exhead').innerText(), 'examples');
+      const examples = await card.locator(':scope > ol.examples li').allInnerTexts();
+      assert.deepEqual(examples, ['Which recipe step comes first?', hostile, 'What color is the car?']);
+      await card.locator('details.children summary').click();
+      assert.equal(await card.locator('details.children summary').innerText(), '2 sub-capabilities');
+      assert.equal(await card.locator('li.sub').count(), 2);
+      assert.equal(await card.locator('li.sub .subname').nth(1).innerText(), hostile, 'a sub-capability name is text');
+      assert.match(await card.locator('li.sub .subnums').first().innerText(), /150 samples · 20 selected \(13\.3%\)/);
+      assert.equal(await card.locator('li.sub svg.spark polyline').count(), 2, 'a mini learning curve per sub-capability');
+      assert.equal(await view.locator('img').count(), 0, 'no element was made from dataset text');
+      assert.match(
+        await view.locator('ul.problems').innerText(),
+        /image paths do not resolve \(2 of 1,543; first on line 7\) — set cadc\.dataset\.imageRoot/,
+      );
+      await view.locator('#map-caption', { hasText: 'gradients of llava-v1.5-7b' }).waitFor({ timeout: 90_000 });
+      await card.screenshot({ path: path.join(shots, 'map-card-children.png') });
+      // A reveal from the host (the palette's Quality / Compare) scrolls to the section and highlights it.
+      await view
+        .locator('html')
+        .evaluate(() => window.dispatchEvent(new MessageEvent('message', { data: { type: 'reveal', section: 'compare' } })));
+      await view.locator('#compare.flash').waitFor({ timeout: 5_000 });
+      const at = await view.locator('#compare').evaluate((e) => {
+        const d = e.ownerDocument.scrollingElement!;
+        return { top: e.getBoundingClientRect().top, bottom: d.scrollTop + d.clientHeight >= d.scrollHeight - 1, scrolled: d.scrollTop };
+      });
+      // At the top of the view, or as far as the page scrolls (little of it lies below Compare).
+      assert.ok(at.scrolled > 0 && (Math.abs(at.top) < 5 || (at.bottom && at.top >= 0)), `Compare revealed: ${JSON.stringify(at)}`);
+      await page
+        .locator('iframe.webview')
+        .last()
+        .screenshot({ path: path.join(shots, 'map-reveal-compare.png') });
+      // An example opens its line.
+      await card.locator(':scope > ol.examples li').first().click();
+      await page.locator('.statusbar-item', { hasText: 'Ln 12,' }).first().waitFor({ timeout: 10_000 });
     },
   },
 ];
