@@ -103,21 +103,16 @@ function onMessage(m: HostToMap): void {
   switch (m.type) {
     case 'overview': {
       const before = state.overview;
-      // A new selection makes an earlier quality report of the selection stale.
-      if (
-        before &&
-        (before.budget.selected !== m.data.budget.selected ||
-          before.dataset.sha256 !== m.data.dataset.sha256 ||
-          before.budget.requested !== m.data.budget.requested)
-      )
-        state.quality = undefined;
-      // Another run or selection: the layout and the examples follow (a rename keeps them).
-      if (
-        before &&
-        (before.dataset.sha256 !== m.data.dataset.sha256 ||
-          before.budget.selected !== m.data.budget.selected ||
-          before.capabilities.length !== m.data.capabilities.length)
-      ) {
+      const d = m.data;
+      // Another dataset or selection: an earlier quality report of the selection is stale, and the
+      // sample map and the cards' examples follow the new run (a rename keeps all three).
+      const newSelection =
+        !!before &&
+        (before.dataset.sha256 !== d.dataset.sha256 ||
+          before.budget.selected !== d.budget.selected ||
+          before.budget.requested !== d.budget.requested);
+      if (newSelection) state.quality = undefined;
+      if (newSelection || (before && before.capabilities.length !== d.capabilities.length)) {
         state.layout = undefined;
         state.layoutProgress = undefined;
         state.examples.clear();
