@@ -139,23 +139,23 @@ export function readTrajectoryRows(base: string, side: Sidecar, x: TrajectoriesE
         throw new Error(`the trajectories entry has no usable array g:${t}`);
       const bpe = half ? 2 : 4;
       const rowBytes = D * bpe;
-      const buf = Buffer.alloc(m === n ? n * rowBytes : rowBytes);
-      const put = (r: number, bytes: Buffer) => {
-        const view = half ? new Uint16Array(bytes.buffer, bytes.byteOffset, D) : new Float32Array(bytes.buffer, bytes.byteOffset, D);
+      // Plain Uint8Arrays (offset 0 of their own ArrayBuffer), so every row's typed view is aligned.
+      const bytes = new Uint8Array(m === n ? n * rowBytes : rowBytes);
+      const values = half ? new Uint16Array(bytes.buffer) : new Float32Array(bytes.buffer);
+      const put = (r: number, from: number) => {
         const o = (r * T + t) * D;
         for (let j = 0; j < D; j++) {
-          const v = half ? fromHalf(view[j]) : view[j];
+          const v = half ? fromHalf(values[from + j]) : values[from + j];
           out[o + j] = Number.isFinite(v) ? v * scale : 0;
         }
       };
       if (m === n) {
-        readExactly(fd, buf, a.offset);
-        // Copy out of the Buffer's pool-aligned memory row by row.
-        for (let r = 0; r < n; r++) put(r, Buffer.from(buf.subarray(r * rowBytes, (r + 1) * rowBytes)));
+        readExactly(fd, bytes, a.offset);
+        for (let r = 0; r < n; r++) put(r, r * D);
       } else {
         for (let r = 0; r < m; r++) {
-          readExactly(fd, buf, a.offset + index[r] * rowBytes);
-          put(r, Buffer.from(buf));
+          readExactly(fd, bytes, a.offset + index[r] * rowBytes);
+          put(r, 0);
         }
       }
     }
@@ -165,7 +165,7 @@ export function readTrajectoryRows(base: string, side: Sidecar, x: TrajectoriesE
   return out;
 }
 
-function readExactly(fd: number, buf: Buffer, position: number): void {
+function readExactly(fd: number, buf: Uint8Array, position: number): void {
   for (let done = 0; done < buf.length;) {
     const got = readSync(fd, buf, done, buf.length - done, position + done);
     if (got <= 0) throw new Error('unexpected end of the trajectories file');
