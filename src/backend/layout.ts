@@ -102,6 +102,7 @@ export async function knnCosine(
   const bestS = new Float64Array(kk);
   for (let start = 0; start < n; start += block) {
     throwIfCancelled(signal);
+    await breathe();
     const m = Math.min(block, n - start);
     const sims = await matmulNT(unit.subarray(start * d, (start + m) * d), m, d, unit, n);
     for (let r = 0; r < m; r++) {
@@ -132,6 +133,9 @@ export async function knnCosine(
   }
   return { indices, distances };
 }
+
+/** Lets the backend's event loop serve other requests between chunks of a long computation. */
+const breathe = () => new Promise<void>((r) => setImmediate(r));
 
 export interface UmapOptions {
   seed: number;
@@ -165,13 +169,15 @@ export async function umap2d(x: Float32Array, n: number, d: number, opts: UmapOp
   umap.setPrecomputedKNN(knn.indices, knn.distances);
   // With a precomputed kNN graph umap-js reads only the number of rows of X.
   const epochs = umap.initializeFit(Array.from({ length: n }, () => []));
+  let yielded = Date.now();
   for (let e = 0; e < epochs; e++) {
     umap.step();
-    if (e % 20 === 19) {
+    if (e % 20 === 19) opts.onProgress?.(0.2 + (0.8 * (e + 1)) / epochs);
+    // Every ~50 ms the process answers what else it was asked (the table's pages) and checks for cancellation.
+    if (Date.now() - yielded > 50) {
+      await breathe();
       throwIfCancelled(opts.signal);
-      opts.onProgress?.(0.2 + (0.8 * (e + 1)) / epochs);
-      // Yield so the process keeps answering the table's requests during a long layout.
-      await new Promise((r) => setImmediate(r));
+      yielded = Date.now();
     }
   }
   const emb = umap.getEmbedding();
