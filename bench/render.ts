@@ -411,6 +411,31 @@ function scaling(j: Json, out: Map<string, string>, md: string[]): void {
   }
 }
 
+// ---------------------------------------------------------------- sample map layout
+function layout(j: Json, _out: Map<string, string>, md: string[]): void {
+  md.push('## Sample map layout (`npm run bench:layout` → `layout.json`)', '', loadLine(j), '');
+  md.push(
+    `${j.dataset}: ${int(j.samples)} samples (curated in ${num(j.curateMs / 1000)} s). The map draws ${int(j.defaultPoints)} points by default: ${j.method}.`,
+    '',
+  );
+  md.push(
+    table(
+      ['points', 'input dims', 'subsample', 'read rows + kNN', 'UMAP', 'total (first open)', 'read from the cache', 'RSS Δ'],
+      (j.results as Json[]).map((r) => [
+        int(r.points),
+        int(r.dims),
+        `${int(r.subsampleMs)} ms`,
+        `${int(r.readAndKnnMs)} ms`,
+        `${num(r.umapMs / 1000)} s`,
+        `${num(r.coldMs / 1000)} s`,
+        `${int(r.cachedMs)} ms`,
+        `${int(r.rssDeltaMB)} MB`,
+      ]),
+    ),
+    '',
+  );
+}
+
 function main(): void {
   const a = process.argv.slice(2);
   const smoke = a.includes('--smoke');
@@ -431,6 +456,7 @@ function main(): void {
     ['gemm', gemm],
     ['scaling', scaling],
     ['quality', quality],
+    ['layout', layout],
   ] as const) {
     const j = load(inDir, name);
     if (!j) continue;

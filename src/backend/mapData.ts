@@ -1,7 +1,8 @@
 // The Capability Map's data, computed in the backend process so the extension host only forwards:
-// the run's overview (manifest figures and the PCA layout of every sample's influence vector) and
-// the sample table's pages (sql.js, filtered and sorted in SQL; instruction previews read from disk
-// through a sparse line index). One run's table stays open, with its layout, until another is asked for.
+// the run's overview (manifest figures), the sample map (a UMAP of the trajectories of a stratified
+// subsample, cached: layoutCache.ts) and the sample table's pages (sql.js, filtered and sorted in SQL;
+// instruction previews read from disk through a sparse line index). One run's table stays open, with
+// its layout, until another is asked for.
 import { capabilityNumber } from '../core/capabilities/ids';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
@@ -10,26 +11,46 @@ import { budgetText } from '../core/config';
 import type { BudgetUnit } from '../core/config';
 import { buildLineIndex, isStale, readLines } from '../core/dataset/lineIndex';
 import type { LineIndex } from '../core/dataset/lineIndex';
-import { pca2d } from '../core/pipeline/layout';
 import type { Logger } from '../core/runtime/log';
 import { openCurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/attributionTable';
-import { Rng } from '../core/util/rng';
-import type { MapOverview, MapSamplePage, MapStage } from '../protocol/capabilityMap';
+import type {
+  MapCapability,
+  MapGradientSource,
+  MapLayout,
+  MapOverview,
+  MapProblem,
+  MapSamplePage,
+  MapStage,
+} from '../protocol/capabilityMap';
 import { ProtocolError } from '../protocol/guards';
-import { checkMapRun, checkMapSamplesParams, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
+import {
+  checkMapLayoutParams,
+  checkMapRun,
+  checkMapSamplesParams,
+  mapLayoutProgress,
+  mapLayoutRequest,
+  mapOverviewRequest,
+  mapReleaseNotification,
+  mapSamplesRequest,
+} from '../protocol/mapData';
 import type { MapRun, SampleQuery } from '../protocol/mapData';
+import { sampleLayout } from './layoutCache';
+import type { LayoutRow } from './layoutCache';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-const MAX_POINTS = 200_000;
+/** Characters of an instruction preview sent with each point of the sample map (the tooltip's text). */
+const POINT_PREVIEW = 120;
 
 interface ManifestLike {
   dataset: { path: string; samples: number; invalid: number; sha256: string };
-  config: { strategy: string; budget: number; budgetUnit?: BudgetUnit };
+  config: { strategy: string; budget: number; budgetUnit?: BudgetUnit; seed?: number };
   budget: MapOverview['budget'];
   notes?: string[];
   proxy: { checkpoints: MapOverview['checkpoints'] };
-  capabilities: Omit<MapOverview['capabilities'][number], 'color'>[];
+  capabilities: Omit<MapCapability, 'color'>[];
+  problems?: MapProblem[];
+  gradients?: MapGradientSource;
   stages: {
     id: string;
     name: string;
@@ -66,28 +87,11 @@ export function previewOf(lineText: string): string {
   }
 }
 
-/** The 2-D PCA layout of every sample's influence vector; large pools keep a seeded subsample of points. */
-export function layoutPoints(table: AttributionTable, K: number): MapOverview['points'] {
-  const rows = [...table.scan()];
-  const n = rows.length;
-  const x = new Float32Array(n * K);
-  rows.forEach((r, i) => x.set(r.influence.subarray(0, K), i * K));
-  const xy = pca2d(x, n, K);
-  // Large pools: a seeded subsample of points keeps the webview light; the table still pages all.
-  const keep = n > MAX_POINTS ? Array.from(new Rng(1).sample(n, MAX_POINTS)).sort((a, b) => a - b) : rows.map((_, i) => i);
-  const round = (v: number) => Math.round(v * 1e4) / 1e4;
-  return {
-    xy: keep.flatMap((i) => [round(xy[2 * i]), round(xy[2 * i + 1])]),
-    capability: keep.map((i) => rows[i].cap),
-    selected: keep.map((i) => (rows[i].stage > 0 ? 1 : 0)),
-  };
-}
-
 interface OpenRun {
   key: string;
   table: AttributionTable;
-  /** The layout depends only on the table: computed once per run, reused after a rename. */
-  points?: { K: number; points: MapOverview['points'] };
+  /** The sample map depends only on the run: computed (or read from the cache) once, reused after a rename. */
+  layout?: Promise<MapLayout>;
   lineIndex?: Promise<LineIndex>;
 }
 
@@ -113,9 +117,7 @@ export class MapData {
 
   async overview(run: MapRun): Promise<MapOverview> {
     const m = JSON.parse(await readFile(run.manifest, 'utf8')) as ManifestLike;
-    const open = await this.runOf(run);
-    const K = m.capabilities.length;
-    if (open.points?.K !== K) open.points = { K, points: layoutPoints(open.table, K) };
+    await this.runOf(run);
     return {
       dataset: { name: m.dataset.path, samples: m.dataset.samples, invalid: m.dataset.invalid, sha256: m.dataset.sha256 },
       budget: {
@@ -128,6 +130,8 @@ export class MapData {
       notes: m.notes ?? [],
       checkpoints: m.proxy.checkpoints,
       capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
+      ...(Array.isArray(m.problems) ? { problems: m.problems } : {}),
+      ...(m.gradients && typeof m.gradients === 'object' ? { gradients: m.gradients } : {}),
       stages: m.stages.map((s) => ({
         id: s.id,
         name: s.name,
@@ -136,7 +140,63 @@ export class MapData {
         capabilities: s.capabilities,
         size: s.samples.length,
       })),
-      points: open.points.points,
+    };
+  }
+
+  /**
+   * The sample map of a run: a UMAP of the trajectories of a stratified subsample (≤ 5,000 points,
+   * selected samples first), read from the cache or computed (with progress), and each point's line,
+   * capability, selection and instruction preview.
+   */
+  async layout(run: MapRun, onProgress?: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<MapLayout> {
+    const open = await this.runOf(run);
+    if (!open.layout) {
+      const p = this.computeLayout(open, run, onProgress, signal);
+      open.layout = p;
+      // A failed or cancelled layout is not kept: the next request tries again.
+      p.catch(() => {
+        if (open.layout === p) open.layout = undefined;
+      });
+    }
+    return open.layout;
+  }
+
+  private async computeLayout(
+    open: OpenRun,
+    run: MapRun,
+    onProgress?: (fraction: number, message: string) => void,
+    signal?: AbortSignal,
+  ): Promise<MapLayout> {
+    const m = JSON.parse(await readFile(run.manifest, 'utf8')) as ManifestLike;
+    const rows: LayoutRow[] = [...open.table.scan()];
+    const l = await sampleLayout({
+      cacheDir: run.cacheDir,
+      sha256: run.sha256,
+      checkpoints: m.proxy.checkpoints,
+      seed: typeof m.config.seed === 'number' ? m.config.seed : 42,
+      rows,
+      signal,
+      onProgress,
+      log: this.log,
+    });
+    const lines = Array.from(l.index, (i) => rows[i].line);
+    const previews = await this.previews(open, run.dataset, lines);
+    const round = (v: number) => Math.round(v * 1e4) / 1e4;
+    this.log?.info(
+      `capability map: ${l.method} layout of ${lines.length.toLocaleString()} of ${rows.length.toLocaleString()} samples ${l.cached ? 'read from the cache' : 'computed'} in ${l.ms} ms`,
+    );
+    return {
+      method: l.method,
+      total: rows.length,
+      xy: Array.from(l.xy, round),
+      line: lines,
+      capability: Array.from(l.index, (i) => Math.max(0, rows[i].cap)),
+      selected: Array.from(l.index, (i) => (rows[i].stage > 0 ? 1 : 0)),
+      preview: lines.map((line) => (previews.get(line) ?? '').slice(0, POINT_PREVIEW)),
+      dims: l.dims,
+      cached: l.cached,
+      ms: l.ms,
+      ...(l.note ? { note: l.note } : {}),
     };
   }
 
@@ -163,6 +223,8 @@ export class MapData {
         selfInfluence: r.selfInfluence,
         loss: r.loss,
         preview: previews.get(r.line) ?? '',
+        // The sub-capability index, once the attribution rows carry one (a hierarchy of capabilities).
+        ...(typeof (r as { sub?: unknown }).sub === 'number' ? { sub: (r as { sub?: number }).sub } : {}),
       })),
     };
   }
@@ -216,6 +278,18 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
     reply(() => {
       const { source, query } = checkMapSamplesParams(raw);
       return data.samples(source, query);
+    }),
+  );
+  connection.onRequest(mapLayoutRequest, (raw: unknown, token) =>
+    reply(() => {
+      const { source, progressToken } = checkMapLayoutParams(raw);
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return data.layout(
+        source,
+        (fraction, message) => void connection.sendProgress(mapLayoutProgress, progressToken, { fraction, message }),
+        controller.signal,
+      );
     }),
   );
   connection.onNotification(mapReleaseNotification, () => data.close());

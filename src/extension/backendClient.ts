@@ -35,9 +35,19 @@ import type {
 } from '../protocol/backend';
 import { checkComparison, checkCurateSummary, checkLog, checkProgress, checkQualityReport, checkRestoreResult } from '../protocol/guards';
 import type { Check } from '../protocol/guards';
-import type { MapOverview, MapSamplePage } from '../protocol/capabilityMap';
-import { checkMapOverview, checkMapSamplePage, mapOverviewRequest, mapReleaseNotification, mapSamplesRequest } from '../protocol/mapData';
-import type { MapRun, SampleQuery } from '../protocol/mapData';
+import type { MapLayout, MapOverview, MapSamplePage } from '../protocol/capabilityMap';
+import {
+  checkMapLayout,
+  checkMapLayoutProgress,
+  checkMapOverview,
+  checkMapSamplePage,
+  mapLayoutProgress,
+  mapLayoutRequest,
+  mapOverviewRequest,
+  mapReleaseNotification,
+  mapSamplesRequest,
+} from '../protocol/mapData';
+import type { MapLayoutProgress, MapRun, SampleQuery } from '../protocol/mapData';
 import { Disposable, toDisposable } from './util/dispose';
 
 /** What the client needs of a log (the extension's LogOutputChannel). */
@@ -120,6 +130,21 @@ export class BackendClient extends Disposable {
   /** The Capability Map's overview of a run (the PCA layout is computed in the backend). */
   async mapOverview(run: MapRun): Promise<MapOverview> {
     return checkMapOverview(await this.start().sendRequest(mapOverviewRequest, run));
+  }
+
+  /** The map's sample layout (UMAP of the trajectories, computed or read from the cache in the backend), with its progress. */
+  async mapLayout(run: MapRun, onProgress: (p: MapLayoutProgress) => void): Promise<MapLayout> {
+    const connection = this.start();
+    const progressToken = `layout-${++this.jobs}`;
+    const sub = connection.onProgress(mapLayoutProgress, progressToken, (raw: unknown) => {
+      const p = this.checked(checkMapLayoutProgress, raw);
+      if (p) onProgress(p);
+    });
+    try {
+      return checkMapLayout(await connection.sendRequest(mapLayoutRequest, { source: run, progressToken }));
+    } finally {
+      sub.dispose();
+    }
   }
 
   /** A page of the map's sample table (read from the run's attribution table in the backend). */

@@ -2,6 +2,24 @@
 // direction; every request from the webview carries an id that the host echoes in its reply.
 import type { Comparison, QualityReport } from '../core/report/types';
 
+/** An example instruction of a capability: its line in the dataset, its id and its text (untrusted). */
+export interface MapExample {
+  line: number;
+  id: string;
+  text: string;
+}
+
+/** A sub-capability (`c1.2`) inside a capability: the drill-down of its card. */
+export interface MapSubCapability {
+  id: string;
+  name: string;
+  size: number;
+  selected: number;
+  terms: string[];
+  examples: MapExample[];
+  curve: { selfInfluence: number[]; loss: number[] };
+}
+
 export interface MapCapability {
   id: string; // c1..cK
   name: string;
@@ -12,6 +30,31 @@ export interface MapCapability {
   styles: { style: string; share: number }[];
   curve: { selfInfluence: number[]; loss: number[] };
   color: string; // css colour assigned by the host (stable per id)
+  /** Three example instructions (when the manifest has them; else the card asks the table for the top-influence samples). */
+  examples?: MapExample[];
+  /** Sub-capabilities, when discovery found a hierarchy. */
+  children?: MapSubCapability[];
+}
+
+/** A problem of the dataset, summarised per diagnostic code (the curation result's summary). */
+export interface MapProblem {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  count: number;
+  total: number;
+  /** The first lines it occurs on. */
+  lines: number[];
+  message: string;
+  fix?: string;
+}
+
+/** Where the trajectories came from: the built-in proxy, or gradients of the curator's own model. */
+export interface MapGradientSource {
+  kind: 'proxy' | 'gradients';
+  model?: string;
+  checkpoints?: number;
+  layers?: string[];
+  dims?: number;
 }
 
 export interface MapStage {
@@ -48,11 +91,14 @@ export interface MapSamplePage {
     selfInfluence: number;
     loss: number;
     preview: string; // first ~160 chars of the instruction (untrusted text: render as text only)
+    /** 0-based index of its sub-capability in the capability's children, when there is a hierarchy. */
+    sub?: number;
   }[];
 }
 
 export interface MapOverview {
-  dataset: { name: string; samples: number; invalid: number; sha256: string };
+  /** `name` as the manifest records it; `display` relative to the workspace folder (set by the host). */
+  dataset: { name: string; samples: number; invalid: number; sha256: string; display?: string };
   budget: {
     requested: number;
     requestedCount: number;
@@ -65,8 +111,33 @@ export interface MapOverview {
   checkpoints: { t: number; eta: number; trainLoss: number }[];
   capabilities: MapCapability[];
   stages: MapStage[];
-  /** 2-D coordinates of every sample (x0,y0,x1,y1,…) and its capability, for the scatter. */
-  points: { xy: number[]; capability: number[]; selected: number[] };
+  /** The dataset's problems, one summary per diagnostic code (when the run recorded them). */
+  problems?: MapProblem[];
+  /** Where the trajectories came from (when the manifest says). */
+  gradients?: MapGradientSource;
+}
+
+/**
+ * The sample map: a 2-D layout (UMAP of the trajectories, or the PCA of the influence vectors when
+ * the trajectories are not in the cache) of a seeded, capability-stratified subsample, computed in
+ * the backend after the overview and sent on its own.
+ */
+export interface MapLayout {
+  method: 'umap' | 'pca';
+  /** Samples in the pool; the map draws `line.length` of them. */
+  total: number;
+  /** Per point: x0,y0,x1,y1,… */
+  xy: number[];
+  line: number[];
+  capability: number[];
+  selected: number[];
+  /** Instruction previews (untrusted text: render as text only; '' where unknown). */
+  preview: string[];
+  /** Dimensions of a point's input (checkpoints × projected gradient); 0 for the PCA. */
+  dims: number;
+  cached: boolean;
+  ms: number;
+  note?: string;
 }
 
 /** A selection strategy the Compare view offers, with its one-line description. */
@@ -86,9 +157,12 @@ export type HostToMap =
   | { type: 'job'; job: 'quality' | 'compare'; running: boolean; message?: string }
   | { type: 'samples'; requestId: number; page: MapSamplePage }
   | { type: 'busy'; busy: boolean; message?: string }
-  /** Scroll to a section (Quality Report and Compare Strategies from the command palette). */
-  | { type: 'reveal'; section: 'quality' | 'compare' }
-  | { type: 'error'; requestId?: number; message: string };
+  | { type: 'error'; requestId?: number; message: string }
+  /** The sample map's layout, or its progress while the backend computes it. */
+  | { type: 'layout'; data: MapLayout }
+  | { type: 'layoutProgress'; fraction: number; message: string }
+  /** Scroll to a section (Quality, Compare) and highlight it (e.g. after the palette's command). */
+  | { type: 'reveal'; section: 'quality' | 'compare' };
 
 export type MapToHost =
   | { type: 'ready' }

@@ -24,9 +24,14 @@ export class ProtocolError extends Error {
 /** A checker that returns its input typed, or throws a ProtocolError naming what is wrong (never echoing the input). */
 export type Check<T> = (x: unknown) => T;
 
-export function check<T>(what: string, validate: ValidateFunction<T>): Check<T> {
+/** `also`: a check the schema cannot say (e.g. columns of equal length); returns what is wrong. */
+export function check<T>(what: string, validate: ValidateFunction<T>, also?: (x: T) => string | undefined): Check<T> {
   return (x) => {
-    if (validate(x)) return x;
+    if (validate(x)) {
+      const bad = also?.(x);
+      if (bad) throw new ProtocolError(`${what}: ${bad}`);
+      return x;
+    }
     const e = validate.errors?.[0];
     throw new ProtocolError(`${what}: ${e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` : 'invalid'}`);
   };

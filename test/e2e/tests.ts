@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
+import { mapTests } from './mapTests';
 import { choose, curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
 
 export interface E2ETest {
@@ -148,7 +149,8 @@ export const tests: E2ETest[] = [
       assert.match(count, /^1,543 samples$/);
       const rows = await view.locator('.trow').count();
       assert.ok(rows > 5 && rows < 60, `only visible rows are in the DOM (${rows})`);
-      // The scatter has drawn coloured points.
+      // The sample map (laid out in the backend after the overview) has drawn coloured points.
+      await view.locator('#map-caption', { hasText: /^UMAP of the learning trajectories/ }).waitFor({ timeout: 90_000 });
       const painted = await view.locator('#scatter').evaluate((c: HTMLCanvasElement) => {
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
@@ -363,4 +365,5 @@ export const tests: E2ETest[] = [
       assert.equal(status, '', 'the committed manifest is untouched after Cancel');
     },
   },
+  ...mapTests,
 ];

@@ -91,6 +91,24 @@ function appendJobControls(
   for (const w of result?.warnings ?? []) sec.append(el('p', { class: 'warning', role: 'note' }, w));
 }
 
+/** The table inside a box that scrolls sideways on its own when the panel is narrower than the table. */
+function boxed(t: HTMLTableElement): HTMLElement {
+  const box = el('div', { class: 'tablebox' });
+  box.append(t);
+  // The caption above the box (it wraps to the panel's width); the table keeps it for screen readers.
+  const caption = t.caption;
+  if (!caption) return box;
+  const outer = el('div', { class: 'boxed' });
+  outer.append(el('p', { class: 'tablecaption', 'aria-hidden': 'true' }, caption.textContent ?? ''), box);
+  caption.classList.add('sr-only');
+  return outer;
+}
+
+/** A row name that stays on one line: cut with an ellipsis, the whole name in its title. */
+function oneLine(text: string): HTMLElement {
+  return el('span', { class: 'oneline', title: text }, text);
+}
+
 export function renderQuality(
   report: QualityReport | undefined,
   running: { quality: boolean; compare: boolean },
@@ -121,10 +139,12 @@ export function renderQuality(
     ];
   });
   sec.append(
-    table(
-      `${report.dataset.path.split(/[\\/]/).pop()}: ${report.pool.samples.toLocaleString()} samples${report.selectionSource ? `, selection of ${report.selectionSource.matched.toLocaleString()}` : ''}`,
-      ['figure', 'pool', 'selection', 'Δ'],
-      rows,
+    boxed(
+      table(
+        `${report.dataset.path.split(/[\\/]/).pop()}: ${report.pool.samples.toLocaleString()} samples${report.selectionSource ? `, selection of ${report.selectionSource.matched.toLocaleString()}` : ''}`,
+        ['figure', 'pool', 'selection', 'Δ'],
+        rows,
+      ),
     ),
   );
   if (report.perCapability?.length) {
@@ -132,18 +152,18 @@ export function renderQuality(
       ['truncatedRate', 'yesNoMismatchRate', 'templatesPerSample', 'styleEntropy', 'reasoningRate', 'meanAnswerWords'].includes(f.key),
     );
     const capRows = report.perCapability.map((c) => [
-      `${c.id} · ${c.name}`,
+      oneLine(`${c.id} · ${c.name}`),
       String(c.pool?.samples ?? '—'),
       String(c.selection?.samples ?? '—'),
       ...keys.map((f) => `${fmt((c.selection ?? c.pool)?.headline[f.key], f.fmt)}`),
     ]);
-    sec.append(
-      table(
-        'Per capability (figures of the selected samples, or of the pool where none are selected)',
-        ['capability', 'pool', 'selected', ...keys.map((k) => k.label)],
-        capRows,
-      ),
+    const t = table(
+      'Per capability (figures of the selected samples, or of the pool where none are selected)',
+      ['capability', 'pool', 'selected', ...keys.map((k) => k.label)],
+      capRows,
     );
+    t.classList.add('percap');
+    sec.append(boxed(t));
   }
   return sec;
 }
@@ -230,7 +250,7 @@ export function renderCompare(
     data.overlap.map((row, i) => [names[i], ...row.map(heat)]),
   );
   ov.classList.add('overlap');
-  sec.append(ov);
+  sec.append(boxed(ov));
 
   // Composition: capability and style shares of each selection against the pool's.
   const capOrder = new Map(data.poolComposition.capabilities.map((e, i) => [e.key, i]));
@@ -284,7 +304,7 @@ export function renderCompare(
       `${(l.share * 100).toFixed(1)}%`,
       ...data.strategies.map((s) => `${((s.composition.labels?.find((x) => x.key === l.key)?.share ?? 0) * 100).toFixed(1)}%`),
     ]);
-    sec.append(table(`Share per ${data.labelField} (top ${top.length} in the pool)`, [data.labelField, 'pool', ...names], rows));
+    sec.append(boxed(table(`Share per ${data.labelField} (top ${top.length} in the pool)`, [data.labelField, 'pool', ...names], rows)));
   }
 
   // Quality deltas of each selection against the pool.
@@ -293,6 +313,6 @@ export function renderCompare(
     fmt(data.pool.headline[f.key], f.fmt),
     ...data.strategies.map((s) => el('span', { class: deltaClass(s.deltas[f.key], f.better, f.fmt) }, fmtDelta(s.deltas[f.key], f.fmt))),
   ]);
-  sec.append(table('Quality of each selection against the pool (Δ = selection − pool)', ['figure', 'pool', ...names], qrows));
+  sec.append(boxed(table('Quality of each selection against the pool (Δ = selection − pool)', ['figure', 'pool', ...names], qrows)));
   return sec;
 }

@@ -1,22 +1,28 @@
-// The Capability Map's overview sections, one renderer each: the header (budget box, notes), the
-// capability cards (rename in place), the learning curves (uPlot), the map of every sample (canvas)
-// and the curriculum stages. Dataset-derived text is set as text only (el()).
-import uPlot from 'uplot';
-import type { MapOverview, MapToHost } from '../../src/protocol/capabilityMap';
+// The Capability Map's overview sections, one renderer each: the header (dataset, budget box, notes,
+// problems), the capability cards (rename in place, label chips by field, examples, sub-capabilities)
+// and the curriculum stages. The learning curves and the sample map: charts.ts. Dataset-derived text
+// is set as text only (el()).
+import type { MapCapability, MapExample, MapOverview, MapSubCapability, MapToHost } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
 
 type Post = (m: MapToHost) => void;
 
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+
 export function renderHeader(o: MapOverview, post: Post): HTMLElement {
   const header = el('header');
   header.append(el('h1', {}, 'Capability Map'));
-  header.append(
+  const name = o.dataset.display ?? o.dataset.name;
+  const meta = el('div', { class: 'meta dataset' });
+  meta.append(
+    el('span', { class: 'path', title: name }, name),
     el(
-      'div',
-      { class: 'meta' },
-      `${o.dataset.name} · ${o.dataset.samples.toLocaleString()} samples · ${o.dataset.invalid} invalid lines · strategy ${o.strategy}`,
+      'span',
+      {},
+      ` · ${o.dataset.samples.toLocaleString()} samples · ${o.dataset.invalid.toLocaleString()} invalid line${o.dataset.invalid === 1 ? '' : 's'} · strategy ${o.strategy}`,
     ),
   );
+  header.append(meta);
   const budget = el('div', { class: 'budget' });
   budget.append(el('label', { for: 'budget' }, 'Budget'));
   const input = el('input', { id: 'budget', value: o.budget.text, 'aria-label': 'Budget (percentage or count)' });
@@ -43,16 +49,37 @@ export function renderHeader(o: MapOverview, post: Post): HTMLElement {
     for (const n of o.notes) notes.append(el('li', {}, n));
     header.append(notes);
   }
+  const serious = (o.problems ?? []).filter((p) => p.severity !== 'info' && p.count > 0);
+  if (serious.length) {
+    const list = el('ul', { class: 'problems', 'aria-label': 'Problems in the dataset' });
+    for (const p of [...serious].sort((a, b) => (a.severity === b.severity ? b.count - a.count : a.severity === 'error' ? -1 : 1))) {
+      const li = el('li', { class: p.severity });
+      li.append(
+        el('span', { class: 'sev' }, p.severity === 'error' ? 'error' : 'warning'),
+        el(
+          'span',
+          {},
+          ` ${p.message} (${p.count.toLocaleString()} of ${p.total.toLocaleString()}${p.lines.length ? `; first on line ${p.lines[0]}` : ''})`,
+        ),
+      );
+      if (p.fix) li.append(el('span', { class: 'fix' }, ` — ${p.fix}`));
+      list.append(li);
+    }
+    header.append(list);
+  }
   return header;
 }
 
 /** A card's name: click (or Enter) turns it into an input; Enter or blur renames, Escape cancels. */
-function capabilityName(c: MapOverview['capabilities'][number], post: Post): HTMLElement {
-  const name = el(
-    'div',
-    { class: 'name', title: 'Click to rename', tabindex: '0', role: 'button', 'aria-label': `Rename ${c.id}` },
-    `${c.id} · ${c.name}`,
-  );
+function capabilityName(c: MapCapability, post: Post): HTMLElement {
+  const name = el('div', {
+    class: 'name',
+    title: `${c.name} (click to rename)`,
+    tabindex: '0',
+    role: 'button',
+    'aria-label': `Rename ${c.id}`,
+  });
+  name.append(el('span', { class: 'id' }, `${c.id} · `), el('span', { class: 'text' }, c.name));
   const edit = () => {
     const input = el('input', { class: 'rename', value: c.name, 'aria-label': `New name for ${c.id}` });
     name.replaceWith(input);
@@ -77,129 +104,154 @@ function capabilityName(c: MapOverview['capabilities'][number], post: Post): HTM
   return name;
 }
 
+/** One row of chips under a field name; nothing when no item reaches 1%. */
+function chipRow(field: string, items: { text: string; share: number }[], max = 4): HTMLElement | undefined {
+  const shown = items
+    .filter((i) => i.share >= 0.01 && i.text)
+    .sort((a, b) => b.share - a.share || (a.text < b.text ? -1 : 1))
+    .slice(0, max);
+  if (!shown.length) return undefined;
+  const row = el('div', { class: 'chips', 'data-field': field });
+  row.append(el('span', { class: 'field' }, `${field}:`));
+  for (const i of shown) {
+    const chip = el('span', { class: 'chip', title: `${field} = ${i.text}: ${(i.share * 100).toFixed(1)}% of this capability` });
+    chip.append(el('span', { class: 'v' }, i.text), el('span', { class: 'share' }, pct(i.share)));
+    row.append(chip);
+  }
+  return row;
+}
+
+/** Label chips grouped by field (fields ordered by their top share), then the interaction styles. */
+export function chipRows(c: Pick<MapCapability, 'labels' | 'styles'>): HTMLElement[] {
+  const byField = new Map<string, { text: string; share: number }[]>();
+  for (const l of c.labels) {
+    if (!l.field) continue;
+    const list = byField.get(l.field) ?? [];
+    list.push({ text: l.value, share: l.share });
+    byField.set(l.field, list);
+  }
+  const top = (list: { share: number }[]) => Math.max(...list.map((x) => x.share));
+  const fields = [...byField.entries()].sort((a, b) => top(b[1]) - top(a[1]) || (a[0] < b[0] ? -1 : 1));
+  const rows = fields.map(([field, list]) => chipRow(field, list));
+  rows.push(
+    chipRow(
+      'styles',
+      c.styles.map((s) => ({ text: s.style, share: s.share })),
+      3,
+    ),
+  );
+  return rows.filter((r): r is HTMLElement => !!r);
+}
+
+/** A list of example instructions; each reveals its line in the editor. */
+export function exampleList(examples: MapExample[], post: Post, id?: string): HTMLElement {
+  const ol = el('ol', { class: 'examples', ...(id ? { id } : {}) });
+  fillExamples(ol, examples, post);
+  return ol;
+}
+
+export function fillExamples(ol: HTMLElement, examples: MapExample[], post: Post): void {
+  ol.replaceChildren();
+  for (const e of examples.slice(0, 3)) {
+    const text = e.text.replace(/\s+/g, ' ').trim() || e.id;
+    const li = el('li', { tabindex: '0', role: 'link', title: `line ${e.line} · ${e.id}\n${text}` });
+    li.append(el('span', { class: 'ex' }, text));
+    const go = () => post({ type: 'reveal', line: e.line });
+    li.addEventListener('click', go);
+    li.addEventListener('keydown', (k) => k.key === 'Enter' && go());
+    ol.append(li);
+  }
+  if (!examples.length) ol.append(el('li', { class: 'meta' }, 'no example text'));
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A mini learning curve (self-influence along the checkpoints) as an inline SVG polyline. */
+export function sparkline(values: number[], color: string, label: string): SVGSVGElement {
+  const w = 80;
+  const h = 22;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  svg.setAttribute('width', String(w));
+  svg.setAttribute('height', String(h));
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  const finite = values.filter(Number.isFinite);
+  if (finite.length >= 2) {
+    const lo = Math.min(...finite);
+    const hi = Math.max(...finite);
+    const pts = values.map((v, i) => {
+      const x = 2 + (i / (values.length - 1)) * (w - 4);
+      const y = h - 2 - ((Number.isFinite(v) ? v - lo : 0) / (hi - lo || 1)) * (h - 4);
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    });
+    const line = document.createElementNS(SVG, 'polyline');
+    line.setAttribute('points', pts.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', color);
+    line.setAttribute('stroke-width', '1.5');
+    svg.append(line);
+  }
+  const title = document.createElementNS(SVG, 'title');
+  title.textContent = label;
+  svg.append(title);
+  return svg;
+}
+
+function subCapability(s: MapSubCapability, color: string, post: Post): HTMLElement {
+  const li = el('li', { class: 'sub' });
+  const head = el('div', { class: 'subhead' });
+  head.append(el('span', { class: 'id' }, s.id), el('span', { class: 'subname', title: s.name }, s.name));
+  const share = s.size ? s.selected / s.size : 0;
+  const nums = el('div', { class: 'subnums meta' });
+  nums.append(
+    el('span', {}, `${s.size.toLocaleString()} samples · ${s.selected.toLocaleString()} selected (${(share * 100).toFixed(1)}%)`),
+    sparkline(s.curve.selfInfluence, color, `${s.id} mean self-influence along the checkpoints`),
+  );
+  li.append(head, nums);
+  if (s.terms.length) li.append(el('div', { class: 'terms meta' }, s.terms.slice(0, 5).join(' · ')));
+  li.append(exampleList(s.examples, post));
+  return li;
+}
+
+/**
+ * The capability cards. Examples come from the manifest when it has them; otherwise the list is
+ * empty here and filled by the caller from the table (the capability's top-influence samples).
+ */
 export function renderCards(o: MapOverview, post: Post): HTMLElement[] {
   const cards = el('section', { class: 'cards', 'aria-label': 'Capabilities' });
-  const chips = (label: string, items: string[]) => {
-    const d = el('div', { class: 'chips' });
-    d.append(el('span', { class: 'label' }, label));
-    for (const it of items) d.append(el('span', {}, it));
-    return d;
-  };
   for (const c of o.capabilities) {
-    const card = el('article', { class: 'card', tabindex: '0' });
+    const card = el('article', { class: 'card', tabindex: '0', 'data-capability': c.id });
     card.style.setProperty('--cap-color', c.color);
     card.append(capabilityName(c, post));
-    card.append(el('div', { class: 'nums' }, `${c.size.toLocaleString()} samples · ${c.selected.toLocaleString()} selected`));
-    card.append(chips('terms', c.terms.slice(0, 6)));
+    const share = c.size ? c.selected / c.size : 0;
     card.append(
-      chips(
-        'labels',
-        c.labels
-          .filter((l) => l.share >= 0.01)
-          .slice(0, 4)
-          .map((l) => `${l.value} ${Math.round(l.share * 100)}%`),
+      el(
+        'div',
+        { class: 'nums' },
+        `${c.size.toLocaleString()} samples · ${c.selected.toLocaleString()} selected (${(share * 100).toFixed(1)}%)`,
       ),
     );
-    card.append(
-      chips(
-        'styles',
-        c.styles.slice(0, 3).map((s) => `${s.style} ${Math.round(s.share * 100)}%`),
-      ),
-    );
+    if (c.terms.length) {
+      const terms = el('div', { class: 'terms', title: 'its most distinctive instruction terms' });
+      terms.append(el('span', { class: 'field' }, 'terms:'), el('span', {}, ` ${c.terms.slice(0, 6).join(' · ')}`));
+      card.append(terms);
+    }
+    card.append(...chipRows(c));
+    card.append(el('div', { class: 'field exhead' }, c.examples?.length ? 'examples' : 'examples (highest influence)'));
+    card.append(exampleList(c.examples ?? [], post, `examples-${c.id}`));
+    if (c.children?.length) {
+      const details = el('details', { class: 'children' });
+      details.append(el('summary', {}, `${c.children.length} sub-capabilit${c.children.length === 1 ? 'y' : 'ies'}`));
+      const ul = el('ul', { class: 'subs' });
+      for (const s of c.children) ul.append(subCapability(s, c.color, post));
+      details.append(ul);
+      card.append(details);
+    }
     cards.append(card);
   }
   return [el('h2', {}, `Capabilities (${o.capabilities.length})`), cards];
-}
-
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-/** The learning curves; uPlot measures its target, so the charts are drawn once the section is in the page. */
-export function renderCurves(o: MapOverview): { elements: HTMLElement[]; draw(): void } {
-  const charts = el('section', { class: 'row2' });
-  const c1 = el('div', { class: 'chart', id: 'curve-self' });
-  const c2 = el('div', { class: 'chart', id: 'curve-loss' });
-  charts.append(c1, c2);
-  const draw = () => {
-    const xs = o.checkpoints.map((c) => c.t);
-    const axis = { stroke: cssVar('--vscode-foreground', '#ccc'), grid: { stroke: cssVar('--vscode-panel-border', '#444') } };
-    for (const [target, key, title] of [
-      [c1, 'selfInfluence', 'mean self-influence'],
-      [c2, 'loss', 'mean loss'],
-    ] as const) {
-      const series = o.capabilities.map((c) => ({ label: c.id, stroke: c.color, width: 2 }));
-      new uPlot(
-        {
-          title,
-          width: Math.max(280, target.clientWidth || 380),
-          height: 200,
-          scales: { x: { time: false } },
-          axes: [{ ...axis, label: 'checkpoint' }, axis],
-          series: [{ label: 't' }, ...series],
-        },
-        [xs, ...o.capabilities.map((c) => c.curve[key])],
-        target,
-      );
-    }
-  };
-  return { elements: [el('h2', {}, 'Learning curves along the checkpoints'), charts], draw };
-}
-
-/** The map of every sample; like the curves, drawn once the canvas is in the page (it reads its size). */
-export function renderScatter(o: MapOverview): { elements: HTMLElement[]; draw(): void } {
-  const legend = el('div', { class: 'legend' });
-  for (const c of o.capabilities) {
-    const s = el('span');
-    const sw = el('i');
-    sw.style.background = c.color;
-    s.append(sw, document.createTextNode(`${c.id} ${c.name}`));
-    legend.append(s);
-  }
-  const canvas = el('canvas', {
-    id: 'scatter',
-    role: 'img',
-    'aria-label': `Scatter of ${o.points.capability.length} samples coloured by capability; selected samples are larger`,
-  });
-  return { elements: [el('h2', {}, 'All samples (PCA of the influence vectors)'), legend, canvas], draw: () => drawScatter(canvas, o) };
-}
-
-function drawScatter(canvas: HTMLCanvasElement, o: MapOverview): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 800;
-  const h = canvas.clientHeight || 360;
-  canvas.width = w * dpr;
-  canvas.height = h * dpr;
-  const ctx = canvas.getContext('2d')!;
-  ctx.scale(dpr, dpr);
-  const xy = o.points.xy;
-  const n = o.points.capability.length;
-  let minX = Infinity,
-    maxX = -Infinity,
-    minY = Infinity,
-    maxY = -Infinity;
-  for (let i = 0; i < n; i++) {
-    minX = Math.min(minX, xy[2 * i]);
-    maxX = Math.max(maxX, xy[2 * i]);
-    minY = Math.min(minY, xy[2 * i + 1]);
-    maxY = Math.max(maxY, xy[2 * i + 1]);
-  }
-  const pad = 10;
-  const sx = (v: number) => pad + ((v - minX) / (maxX - minX || 1)) * (w - 2 * pad);
-  const sy = (v: number) => h - pad - ((v - minY) / (maxY - minY || 1)) * (h - 2 * pad);
-  // One fillStyle per capability: batched draws stay smooth with 100K+ points.
-  for (const pass of [0, 1]) {
-    o.capabilities.forEach((c, k) => {
-      ctx.fillStyle = c.color;
-      ctx.globalAlpha = pass === 0 ? 0.35 : 1;
-      const size = pass === 0 ? 2 : 4;
-      for (let i = 0; i < n; i++) {
-        if (o.points.capability[i] !== k || (pass === 1) !== (o.points.selected[i] === 1)) continue;
-        ctx.fillRect(sx(xy[2 * i]) - size / 2, sy(xy[2 * i + 1]) - size / 2, size, size);
-      }
-    });
-  }
-  ctx.globalAlpha = 1;
 }
 
 export function renderStages(o: MapOverview): HTMLElement[] {

@@ -2,7 +2,7 @@
 // strategies), the running jobs, the sample table's paging, and the view state that survives a
 // reload (filter, sort, scroll; kept with the webview's setState).
 import type { Comparison, QualityReport } from '../../src/core/report/types';
-import type { MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
+import type { MapExample, MapLayout, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
 
 /** What survives the webview being hidden or reloaded. */
 export interface ViewState {
@@ -21,6 +21,13 @@ export interface MapState {
   chosen: Set<string>;
   running: { quality: boolean; compare: boolean };
   jobMessage: { quality?: string; compare?: string };
+  /** The sample map's layout (arrives after the overview), and its progress until then. */
+  layout: MapLayout | undefined;
+  layoutProgress: { fraction: number; message: string } | undefined;
+  /** Example instructions read from the table for capabilities whose manifest has none, by capability index. */
+  examples: Map<number, MapExample[]>;
+  /** A section to scroll to once the page is drawn (a reveal that came before the overview). */
+  pendingReveal: 'quality' | 'compare' | undefined;
   table: {
     requestId: number;
     /** Bumped when the filter or sort changes: replies to an older query are dropped. */
@@ -49,6 +56,10 @@ export function createState(saved: ViewState | undefined): MapState {
     chosen: new Set(['cadc', 'random']),
     running: { quality: false, compare: false },
     jobMessage: {},
+    layout: undefined,
+    layoutProgress: undefined,
+    examples: new Map(),
+    pendingReveal: undefined,
     table: { requestId: 0, generation: 0, pages: new Map(), pending: new Set(), total: 0 },
   };
 }

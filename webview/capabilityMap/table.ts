@@ -65,28 +65,33 @@ function filters(s: MapState, host: Host, o: MapOverview): HTMLElement {
   return box;
 }
 
+/**
+ * The columns, each with a class the stylesheet uses to drop it at narrow widths (container queries:
+ * style, stage and self-influence go first, then loss and influence); the instruction always stays.
+ */
+const COLUMNS: [string, ViewState['sort']['key'] | null, string][] = [
+  ['line', 'line', 'c-line'],
+  ['cap', null, 'c-cap'],
+  ['style', null, 'c-style'],
+  ['stage', null, 'c-stage'],
+  ['influence', 'influence', 'c-infl'],
+  ['self-infl.', 'selfInfluence', 'c-self'],
+  ['loss', 'loss', 'c-loss'],
+  ['instruction · id', null, 'c-text'],
+];
+
 /** The column headers; a sortable one re-sorts (desc first) and asks the page to re-render. */
 function header(s: MapState, host: Host, rerender: () => void): HTMLElement {
   const head = el('div', { class: 'thead', role: 'row' });
-  const cols: [string, ViewState['sort']['key'] | null][] = [
-    ['line', 'line'],
-    ['cap', null],
-    ['style', null],
-    ['stage', null],
-    ['influence', 'influence'],
-    ['self-infl.', 'selfInfluence'],
-    ['loss', 'loss'],
-    ['id / instruction', null],
-  ];
-  for (const [label, key] of cols) {
+  for (const [label, key, cls] of COLUMNS) {
     if (!key) {
-      head.append(el('span', { role: 'columnheader' }, label));
+      head.append(el('span', { role: 'columnheader', class: cls }, label));
       continue;
     }
     const sort = s.view.sort;
     const b = el(
       'button',
-      { role: 'columnheader', 'aria-sort': sort.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
+      { role: 'columnheader', class: cls, 'aria-sort': sort.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
       `${label}${sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}`,
     );
     b.addEventListener('click', () => {
@@ -163,18 +168,25 @@ function paint(s: MapState, host: Host): void {
     row.style.top = `${i * ROW}px`;
     if (r) {
       const cap = overview.capabilities[r.capability];
+      const sub = r.sub !== undefined ? cap?.children?.[r.sub] : undefined;
       const cells = [
         String(r.line),
-        cap?.id ?? '?',
+        sub?.id ?? cap?.id ?? '?',
         r.style,
         r.stage ?? '—',
         r.influence.toFixed(4),
         r.selfInfluence.toPrecision(4),
         r.loss.toFixed(3),
-        `${r.id} — ${r.preview}`,
       ];
-      for (const c of cells) row.append(el('span', { role: 'gridcell' }, c));
-      if (cap) (row.children[1] as HTMLElement).style.color = cap.color;
+      cells.forEach((c, j) => row.append(el('span', { role: 'gridcell', class: COLUMNS[j][2] }, c)));
+      // The instruction first (it is what a curator reads), the id after it, muted.
+      const text = el('span', { role: 'gridcell', class: 'c-text', title: `${r.id}\n${r.preview}` });
+      text.append(el('span', { class: 'preview' }, r.preview || r.id), el('span', { class: 'rid' }, r.preview ? ` · ${r.id}` : ''));
+      row.append(text);
+      if (cap) {
+        (row.children[1] as HTMLElement).style.color = cap.color;
+        (row.children[1] as HTMLElement).title = `${cap.id} ${cap.name}${sub ? ` › ${sub.name}` : ''}`;
+      }
       row.addEventListener('click', () => host.post({ type: 'reveal', line: r.line }));
     } else row.append(el('span', {}, '…'));
     spacer.append(row);

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { cleanCapabilityName } from '../../core/capabilities/ids';
 import type { Comparison, QualityReport } from '../../core/report/types';
-import type { HostToMap, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
+import type { HostToMap, MapLayout, MapOverview, MapSamplePage, MapStrategy, MapToHost } from '../../protocol/capabilityMap';
 import { checkMapMessage } from '../../protocol/guards';
 import type { MapRun, SampleQuery } from '../../protocol/mapData';
 import { Disposable } from '../util/dispose';
@@ -17,6 +17,8 @@ import { renameInManifest } from '../../app/rename';
 export interface MapServices {
   /** The run's overview, with the layout of every sample (computed in the backend). */
   overview(source: MapRun): Promise<MapOverview>;
+  /** The sample map's layout (computed, or read from the cache, in the backend), with its progress. */
+  layout(source: MapRun, progress: (fraction: number, message: string) => void): Promise<MapLayout>;
   /** A page of the sample table (read in the backend). */
   samples(source: MapRun, query: SampleQuery): Promise<MapSamplePage>;
   /** No map is open any more: the backend may free the run's table. */
@@ -84,14 +86,34 @@ export class CapabilityMapPanel extends Disposable {
   }
 
   private async sendOverview(): Promise<void> {
-    if (!this.source) return;
+    const source = this.source;
+    if (!source) return;
     try {
       this.post({ type: 'busy', busy: true, message: 'Loading the run…' });
-      this.post({ type: 'overview', data: await this.services.overview(this.source) });
+      const data = await this.services.overview(source);
+      // The dataset as the curator sees it in the Explorer: relative to its workspace folder.
+      const display = vscode.workspace.asRelativePath(source.dataset, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+      this.post({ type: 'overview', data: { ...data, dataset: { ...data.dataset, display } } });
     } catch (e) {
       this.post({ type: 'error', message: `Could not load the run: ${(e as Error).message}` });
+      return;
     } finally {
       this.post({ type: 'busy', busy: false });
+    }
+    void this.sendLayout(source);
+  }
+
+  /** The sample map follows the overview: computed in the backend (progress shown in the map), never blocking the host. */
+  private async sendLayout(source: MapRun): Promise<void> {
+    try {
+      const data = await this.services.layout(source, (fraction, message) => {
+        if (this.source === source) this.post({ type: 'layoutProgress', fraction, message });
+      });
+      if (this.source === source) this.post({ type: 'layout', data });
+    } catch (e) {
+      this.log.warn(`capability map: no sample map (${(e as Error).message})`);
+      if (this.source === source)
+        this.post({ type: 'error', message: `The sample map could not be laid out: ${(e as Error).message.split('\n')[0]}` });
     }
   }
 

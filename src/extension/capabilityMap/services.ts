@@ -12,6 +12,7 @@ const UNTRUSTED = 'CADC does not run the engine in an untrusted workspace; trust
 export function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
   return {
     overview: (source) => s.backend.mapOverview(source),
+    layout: (source, progress) => s.backend.mapLayout(source, (p) => progress(p.fraction, p.message)),
     samples: (source, query) => s.backend.mapSamples(source, query),
     release: () => s.backend.mapRelease(),
     reselect: (budget) => void reselect(s, log, budget),

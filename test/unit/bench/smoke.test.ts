@@ -136,6 +136,17 @@ test('bench/quality.ts --smoke: one split, every strategy a row, random with see
   }
 });
 
+test('bench/layout.ts --smoke: the sample map laid out (UMAP) and read back from the cache', () => {
+  const rep = run('layout', ['--points', '400']);
+  assert.equal(rep.results.length, 1);
+  const r = rep.results[0];
+  assert.equal(r.points, 400);
+  assert.equal(r.method, 'umap');
+  assert.ok(r.dims > 0);
+  for (const k of ['coldMs', 'readAndKnnMs', 'umapMs', 'cachedMs']) assert.ok(isNum(r[k]) && r[k] >= 0, k);
+  assert.ok(r.cachedMs < r.coldMs, 'reading the cached layout is faster than computing it');
+});
+
 test('bench/render.ts --smoke: SVGs and tables from the smoke reports', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-render-in-'));
   try {

@@ -1,11 +1,11 @@
 // The extension's backend client against the real backend process (dist/backend.js, built here):
 // a second job the backend refuses must neither receive the first job's progress nor silence it;
-// the Capability Map's overview (PCA layout) and table pages come from the backend, checked both
-// ways; disposing the client twice is harmless.
+// the Capability Map's overview, sample map (UMAP of the trajectories, cached) and table pages come
+// from the backend, checked both ways; disposing the client twice is harmless.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CancellationToken } from 'vscode-jsonrpc/node';
@@ -14,8 +14,6 @@ import type { ProgressEvent } from '../../../src/core/runtime/progress';
 import { BackendClient } from '../../../src/extension/backendClient';
 import type { CurateParams, CurateSummary } from '../../../src/protocol/backend';
 import type { MapRun } from '../../../src/protocol/mapData';
-import { pca2d } from '../../../src/core/pipeline/layout';
-import { CurationCache } from '../../../src/core/store/cache';
 
 const REPO = path.resolve(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'cadc-backend-'));
@@ -103,7 +101,7 @@ describe('the Capability Map’s data from the backend', () => {
     run = { manifest: summary.manifest, dataset: summary.dataset, cacheDir: summary.cacheDir, sha256: summary.sha256, run: 1 };
   });
 
-  test('the overview carries the manifest’s capabilities and stages and the PCA layout of every sample', async () => {
+  test('the overview carries the manifest’s capabilities and stages', async () => {
     const o = await client.mapOverview(run);
     const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as {
       capabilities: { id: string; size: number }[];
@@ -117,27 +115,62 @@ describe('the Capability Map’s data from the backend', () => {
       o.stages.map((s) => [s.id, s.size]),
       manifest.stages.map((s) => [s.id, s.samples.length]),
     );
-    assert.equal(o.points.capability.length, summary.samples);
-    assert.equal(o.points.xy.length, 2 * summary.samples);
+  });
+
+  test('the sample map is a UMAP of the run’s trajectories, with progress, cached on disk and identical when read back', async () => {
+    const progress: number[] = [];
+    const l = await client.mapLayout(run, (p) => progress.push(p.fraction));
+    assert.equal(l.method, 'umap', l.note);
+    assert.equal(l.cached, false);
+    assert.equal(l.total, summary.samples);
+    assert.equal(l.line.length, summary.samples, 'a small pool is drawn whole');
+    assert.equal(l.xy.length, 2 * l.line.length);
     assert.equal(
-      o.points.selected.reduce((a, b) => a + b, 0),
+      l.selected.reduce((a, b) => a + b, 0),
       summary.selected,
     );
-    manifest.capabilities.forEach((c, k) =>
-      assert.equal(o.points.capability.filter((x) => x === k).length, c.size, `${c.id}: one point per sample`),
+    summary.capabilities.forEach((c, k) =>
+      assert.equal(l.capability.filter((x) => x === k).length, c.size, `${c.id}: one point per sample`),
     );
-    // The layout is the PCA of the influence vectors in the run's table (what the host used to compute).
-    const table = (await CurationCache.open(run.cacheDir).openAttributions(run.sha256))!;
-    const rows = [...table.scan()];
-    table.close();
-    const K = manifest.capabilities.length;
-    const x = new Float32Array(rows.length * K);
-    rows.forEach((r, i) => x.set(r.influence.subarray(0, K), i * K));
-    const xy = pca2d(x, rows.length, K);
-    assert.deepEqual(
-      o.points.xy,
-      Array.from(xy, (v) => Math.round(v * 1e4) / 1e4 + 0),
-    ); // JSON carries -0 as 0
+    assert.ok(progress.length > 2 && progress.at(-1) === 1, `progress ${progress}`);
+    assert.ok(l.dims > 0);
+    const text = lines();
+    const first = (JSON.parse(text[l.line[0] - 1]) as { conversations: { value: string }[] }).conversations[0].value;
+    assert.equal(
+      l.preview[0],
+      first
+        .replace(/<image>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 120),
+    );
+    // Beside the run's cache entries, as a checksummed entry; a new backend session reads it back.
+    const entry = path.join(run.cacheDir, run.sha256.slice(0, 16));
+    assert.equal(readdirSync(entry).filter((f) => f.startsWith('map-layout-')).length, 2, 'index and data');
+    client.mapRelease();
+    const again = await client.mapLayout(run, () => undefined);
+    assert.equal(again.cached, true);
+    assert.deepEqual(again.xy, l.xy);
+    // A corrupted entry is a miss (logged), recomputed to the same coordinates: the layout is seeded.
+    const bin = readdirSync(entry).find((f) => f.startsWith('map-layout-') && f.endsWith('.bin'))!;
+    writeFileSync(path.join(entry, bin), Buffer.alloc(8));
+    client.mapRelease();
+    const rebuilt = await client.mapLayout(run, () => undefined);
+    assert.equal(rebuilt.cached, false);
+    assert.deepEqual(rebuilt.xy, l.xy);
+    assert.ok(
+      logged.some((m) => /map-layout-.*deleting it/.test(m)),
+      'the bad entry was logged',
+    );
+    // While a layout is computed the backend still answers the table (it yields between epochs).
+    for (const f of readdirSync(entry)) if (f.startsWith('map-layout-')) rmSync(path.join(entry, f));
+    client.mapRelease();
+    let laidOut = false;
+    const pending = client.mapLayout(run, () => undefined).then((x) => ((laidOut = true), x));
+    const page = await client.mapSamples(run, { offset: 0, limit: 5, filter: {}, sort: { key: 'line', dir: 'asc' } });
+    assert.equal(page.rows.length, 5);
+    assert.equal(laidOut, false, 'the table page came back before the layout was done');
+    assert.deepEqual((await pending).xy, l.xy);
   });
 
   test('a table page is filtered and sorted in the backend, with previews read from the dataset', async () => {
