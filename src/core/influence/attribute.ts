@@ -1,5 +1,6 @@
 // Trajectory influence I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) (ORT GEMMs per batch), self-influence,
 // hard labels by z-scored argmax, and the capability descriptions that follow from the labels.
+import type { CapabilityAssignment } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
@@ -28,7 +29,11 @@ export async function trajectoryInfluence(traj: Trajectories, anchors: Float32Ar
   return out;
 }
 
-export async function attribute(traj: Trajectories, model: CapabilityModel): Promise<Attribution> {
+export async function attribute(
+  traj: Trajectories,
+  model: CapabilityModel,
+  assign: CapabilityAssignment = 'influence',
+): Promise<Attribution> {
   const { n, T } = traj;
   const K = model.K;
   const influence = await trajectoryInfluence(traj, model.anchors, K);
@@ -54,7 +59,61 @@ export async function attribute(traj: Trajectories, model: CapabilityModel): Pro
     }
     hard[i] = best;
   }
-  return { K, influence, hard, selfInfluence, mean, std };
+  if (assign === 'group')
+    for (let i = 0; i < n; i++) {
+      const g = model.probe.of[i];
+      if (g >= 0) hard[i] = model.groupCapability[g];
+    }
+  const child = await subCapabilityOf(traj, model, hard);
+  return { K, influence, hard, child, selfInfluence, mean, std };
+}
+
+/**
+ * Each sample's sub-capability within its capability: the one holding its probe group when that group
+ * is in the capability, else the sub-capability whose anchor it is most influenced by.
+ */
+async function subCapabilityOf(traj: Trajectories, model: CapabilityModel, hard: Int32Array): Promise<Int32Array> {
+  const child = new Int32Array(traj.n).fill(-1);
+  const { T, D } = traj;
+  for (const cap of model.capabilities) {
+    const kids = cap.children ?? [];
+    if (kids.length === 0) continue;
+    const kidOf = new Map<number, number>();
+    kids.forEach((kid) => kid.groups.forEach((g) => kidOf.set(g, kid.index)));
+    const rest: number[] = [];
+    for (let i = 0; i < traj.n; i++) {
+      if (hard[i] !== cap.index) continue;
+      const k = kidOf.get(model.probe.of[i]);
+      if (k !== undefined) child[i] = k;
+      else rest.push(i);
+    }
+    if (rest.length === 0) continue;
+    const A = kids.length;
+    const anchorsTAD = new Float32Array(T * A * D);
+    kids.forEach((kid, j) => {
+      for (let t = 0; t < T; t++) anchorsTAD.set(kid.anchor.subarray(t * D, (t + 1) * D), (t * A + j) * D);
+    });
+    const infl = await influenceOf(traj, Int32Array.from(rest), anchorsTAD, A);
+    rest.forEach((i, r) => {
+      let best = 0;
+      for (let j = 1; j < A; j++) if (infl[r * A + j] > infl[r * A + best]) best = j;
+      child[i] = best;
+    });
+  }
+  return child;
+}
+
+/** Σ_t η_t ⟨g(z,t), a_t⟩ for some samples (rows of [T, A, D] anchors); [idx.length, A]. */
+async function influenceOf(traj: Trajectories, idx: Int32Array, anchorsTAD: Float32Array, A: number): Promise<Float32Array> {
+  const { T, D } = traj;
+  const out = new Float32Array(idx.length * A);
+  for (let t = 0; t < T; t++) {
+    const rows = new Float32Array(idx.length * D);
+    idx.forEach((i, r) => rows.set(traj.slice(t, i, i + 1), r * D));
+    const sims = await matmulNT(rows, idx.length, D, anchorsTAD.subarray(t * A * D, (t + 1) * A * D), A);
+    for (let j = 0; j < sims.length; j++) out[j] += traj.eta[t] * sims[j];
+  }
+  return out;
 }
 
 const TOP_LABELS = 3;

@@ -126,7 +126,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     });
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {
-      const a = await attribute(theTraj, capabilities);
+      const a = await attribute(theTraj, capabilities, cfg.capabilities.assign);
       describeCapabilities(thePool, capabilities, a);
       return a;
     });

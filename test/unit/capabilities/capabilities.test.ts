@@ -22,7 +22,7 @@ test('spherical k-means recovers planted clusters', async () => {
   const x = Float32Array.from(rows.flat());
   const centers = await sphericalKMeans(x, 90, 6, 3, new Rng(1));
   const traj = plantedTrajectories([rows], [1]);
-  const groups = await probeGroupsFromClusters(traj, 3, new Rng(1));
+  const groups = await probeGroupsFromClusters(tinyPool(90), traj, 3, new Rng(1));
   assert.equal(centers.length, 18);
   for (let i = 0; i < 90; i++) assert.equal(groups.of[i], groups.of[i % 3], `sample ${i}`);
   assert.deepEqual(Array.from(groups.sizes), [30, 30, 30]);
