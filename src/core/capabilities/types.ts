@@ -65,4 +65,6 @@ export interface CapabilityModel {
   /** Anchors ḡ_k(t), L2-normalised, row-major [T, K, D]. */
   anchors: Float32Array;
   graph: CapabilityGraph;
+  /** Instruction text of each example sample (sample index → text ≤ 200 characters), read from the dataset. */
+  exampleText?: Map<number, string>;
 }

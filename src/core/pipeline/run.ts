@@ -16,6 +16,7 @@ import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
+import { readExampleTexts } from '../influence/examples';
 import { findDuplicates } from '../selection/dedup';
 import { getStrategy } from '../selection/strategies';
 import { prepareSelection } from '../selection/strategies/groupInfluence';
@@ -128,6 +129,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const attribution = await clock.run('influence', async () => {
       const a = await attribute(theTraj, capabilities, cfg.capabilities.assign);
       describeCapabilities(thePool, capabilities, a);
+      await readExampleTexts(datasetPath, thePool, capabilities, readOpts);
       return a;
     });
     throwIfCancelled(signal);

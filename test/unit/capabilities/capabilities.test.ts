@@ -122,7 +122,11 @@ test('capability names use a dominant label that says something, never a placeho
     probe: { source: 'clusters', names: ['g0', 'g1'], of: new Int32Array(n), sizes: new Int32Array(2) },
     capabilities: caps,
   } as never;
-  const attribution = { K: 2, hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) } as never;
+  const attribution = {
+    K: 2,
+    hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)),
+    influence: new Float32Array(2 * n),
+  } as never;
   describeCapabilities(pool, model, attribution);
   assert.ok(!caps[0].name.includes('default'), caps[0].name);
   assert.ok(caps[0].name.includes('color'), `the next label that covers ≥ 10% names it: ${caps[0].name}`);
