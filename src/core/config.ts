@@ -190,6 +190,10 @@ export const DEFAULT_CONFIG: CurationConfig = {
   capabilities: {
     probe: 'auto',
     microClusters: 0,
+    // Probe groups on instruction text, each sample in its group's capability: chosen by
+    // bench/capabilities.ts (agreement with human labels and seed stability, averaged over 4 datasets).
+    groupSignal: 'text',
+    assign: 'group',
     threshold: 'auto',
     resolution: 1,
     k: 'auto',
