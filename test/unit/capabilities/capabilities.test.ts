@@ -46,7 +46,8 @@ test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels
   const rows = planted(30, 2);
   const traj = plantedTrajectories(rows, [0.5, 0.25]);
   const pool = tinyPool(30);
-  const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3 } });
+  // The paper's assignment (argmax of z-scored influence) on groups formed on the planted trajectories.
+  const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3, groupSignal: 'trajectories', assign: 'influence' } });
   const model = await discoverCapabilities(pool, traj, cfg, new Rng(2), { labelCandidates: [] });
   assert.equal(model.K, 3);
   for (let t = 0; t < 2; t++)
@@ -54,7 +55,7 @@ test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels
       const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
       assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'anchors are unit vectors');
     }
-  const att = await attribute(traj, model);
+  const att = await attribute(traj, model, 'influence');
   for (const i of [0, 7, 29])
     for (let k = 0; k < 3; k++) {
       let expect = 0;
