@@ -75,45 +75,41 @@ export async function attribute(
 async function subCapabilityOf(traj: Trajectories, model: CapabilityModel, hard: Int32Array): Promise<Int32Array> {
   const child = new Int32Array(traj.n).fill(-1);
   const { T, D } = traj;
+  const kidOf = new Map<number, number>(); // group → its sub-capability within its capability
+  const offset: number[] = []; // first column of each capability's sub-capabilities
+  let A = 0;
   for (const cap of model.capabilities) {
-    const kids = cap.children ?? [];
+    offset.push(A);
+    for (const kid of cap.children ?? []) for (const g of kid.groups) kidOf.set(g, kid.index);
+    A += cap.children?.length ?? 0;
+  }
+  let rest = false;
+  for (let i = 0; i < traj.n; i++) {
+    const kids = model.capabilities[hard[i]].children ?? [];
     if (kids.length === 0) continue;
-    const kidOf = new Map<number, number>();
-    kids.forEach((kid) => kid.groups.forEach((g) => kidOf.set(g, kid.index)));
-    const rest: number[] = [];
-    for (let i = 0; i < traj.n; i++) {
-      if (hard[i] !== cap.index) continue;
-      const k = kidOf.get(model.probe.of[i]);
-      if (k !== undefined) child[i] = k;
-      else rest.push(i);
-    }
-    if (rest.length === 0) continue;
-    const A = kids.length;
-    const anchorsTAD = new Float32Array(T * A * D);
-    kids.forEach((kid, j) => {
-      for (let t = 0; t < T; t++) anchorsTAD.set(kid.anchor.subarray(t * D, (t + 1) * D), (t * A + j) * D);
-    });
-    const infl = await influenceOf(traj, Int32Array.from(rest), anchorsTAD, A);
-    rest.forEach((i, r) => {
-      let best = 0;
-      for (let j = 1; j < A; j++) if (infl[r * A + j] > infl[r * A + best]) best = j;
-      child[i] = best;
-    });
+    const g = model.probe.of[i];
+    if (g >= 0 && model.groupCapability[g] === hard[i]) child[i] = kidOf.get(g)!;
+    else rest = true;
+  }
+  if (!rest) return child;
+  // Samples outside their capability's groups: the sub-capability whose anchor influences them most
+  // (one pass of GEMMs over every sub-capability anchor, then the argmax within the sample's capability).
+  const anchorsTAD = new Float32Array(T * A * D);
+  model.capabilities.forEach((cap, k) =>
+    (cap.children ?? []).forEach((kid, j) => {
+      for (let t = 0; t < T; t++) anchorsTAD.set(kid.anchor.subarray(t * D, (t + 1) * D), (t * A + offset[k] + j) * D);
+    }),
+  );
+  const infl = await trajectoryInfluence(traj, anchorsTAD, A);
+  for (let i = 0; i < traj.n; i++) {
+    const kids = model.capabilities[hard[i]].children ?? [];
+    if (kids.length === 0 || child[i] >= 0) continue;
+    const o = i * A + offset[hard[i]];
+    let best = 0;
+    for (let j = 1; j < kids.length; j++) if (infl[o + j] > infl[o + best]) best = j;
+    child[i] = best;
   }
   return child;
-}
-
-/** Σ_t η_t ⟨g(z,t), a_t⟩ for some samples (rows of [T, A, D] anchors); [idx.length, A]. */
-async function influenceOf(traj: Trajectories, idx: Int32Array, anchorsTAD: Float32Array, A: number): Promise<Float32Array> {
-  const { T, D } = traj;
-  const out = new Float32Array(idx.length * A);
-  for (let t = 0; t < T; t++) {
-    const rows = new Float32Array(idx.length * D);
-    idx.forEach((i, r) => rows.set(traj.slice(t, i, i + 1), r * D));
-    const sims = await matmulNT(rows, idx.length, D, anchorsTAD.subarray(t * A * D, (t + 1) * A * D), A);
-    for (let j = 0; j < sims.length; j++) out[j] += traj.eta[t] * sims[j];
-  }
-  return out;
 }
 
 const TOP_LABELS = 3;
