@@ -69,7 +69,8 @@ function datasets(folder: string, smoke: boolean): DatasetSpec[] {
 /** A discovery variant: capability settings over the defaults. */
 interface Variant {
   name: string;
-  caps: Partial<CurationConfig['capabilities']>;
+  /** Capability settings, or a function of the pool size. */
+  caps: Partial<CurationConfig['capabilities']> | ((n: number) => Partial<CurationConfig['capabilities']>);
   /** The shipped default (the one the plot's baselines are compared with). */
   isDefault?: boolean;
 }
@@ -83,6 +84,15 @@ const VARIANTS: Variant[] = [
   { name: 'groups on text, assigned by influence', caps: { groupSignal: 'text', assign: 'influence' } },
   { name: 'groups on text, assigned by group (default)', caps: { groupSignal: 'text', assign: 'group' }, isDefault: true },
   { name: 'groups on text+trajectories, assigned by group', caps: { groupSignal: 'text+trajectories', assign: 'group' } },
+  // Finer text groups: √n micro-clusters (at most 512, at most n/2) instead of the automatic √(n/2).
+  {
+    name: 'groups on text (√n groups), assigned by group',
+    caps: (n) => ({
+      groupSignal: 'text',
+      assign: 'group',
+      microClusters: Math.max(2, Math.min(512, Math.round(Math.sqrt(n)), Math.floor(n / 2))),
+    }),
+  },
 ];
 
 /** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
@@ -146,7 +156,8 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
     const perSeed = [];
     const parts: Int32Array[] = [];
     for (const run of runs) {
-      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', ...v.caps } });
+      const caps = typeof v.caps === 'function' ? v.caps(pool.n) : v.caps;
+      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', ...caps } });
       const d0 = performance.now();
       const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
       const att = await attribute(run.traj, model, cfg.capabilities.assign);
