@@ -84,13 +84,13 @@ const VARIANTS: Variant[] = [
   { name: 'groups on text, assigned by influence', caps: { groupSignal: 'text', assign: 'influence' } },
   { name: 'groups on text, assigned by group (default)', caps: { groupSignal: 'text', assign: 'group' }, isDefault: true },
   { name: 'groups on text+trajectories, assigned by group', caps: { groupSignal: 'text+trajectories', assign: 'group' } },
-  // Finer text groups: √n micro-clusters (at most 512, at most n/2) instead of the automatic √(n/2).
+  // Coarser text groups: the earlier automatic count √(n/2) (at least 8, at most 256 and n/2); the default is √n.
   {
-    name: 'groups on text (√n groups), assigned by group',
+    name: 'groups on text (√(n/2) groups, before), assigned by group',
     caps: (n) => ({
       groupSignal: 'text',
       assign: 'group',
-      microClusters: Math.max(2, Math.min(512, Math.round(Math.sqrt(n)), Math.floor(n / 2))),
+      microClusters: Math.max(2, Math.min(256, Math.max(8, Math.round(Math.sqrt(n / 2)))), Math.floor(n / 2)),
     }),
   },
 ];
