@@ -90,7 +90,7 @@ const VARIANTS: Variant[] = [
     caps: (n) => ({
       groupSignal: 'text',
       assign: 'group',
-      microClusters: Math.max(2, Math.min(256, Math.max(8, Math.round(Math.sqrt(n / 2)))), Math.floor(n / 2)),
+      microClusters: Math.max(2, Math.min(256, Math.max(8, Math.round(Math.sqrt(n / 2))), Math.floor(n / 2))),
     }),
   },
 ];
