@@ -4,10 +4,13 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import type { Rng } from '../util/rng';
-import { anchors, cosineMatrix, findCommunities, groupMeans, thresholdEdges } from './graph';
-import { chooseProbeGroups, trajectoryRows } from './probeGroups';
+import { anchors, cosineMatrix, findCommunities, groupMeans, louvainPartition, splitOrMergeTo, thresholdEdges } from './graph';
+import { chooseProbeGroups, clusterRows, trajectoryRows } from './probeGroups';
 import { matmulNT } from '../ort/kernels';
-import type { CapabilityModel, ProbeGroups } from './types';
+import type { CapabilityModel, ProbeGroups, SubCapability } from './types';
+
+/** At most this many sub-capabilities per capability. */
+export const MAX_CHILDREN = 8;
 
 export async function discoverCapabilities(
   pool: Pool,
@@ -18,8 +21,11 @@ export async function discoverCapabilities(
 ): Promise<CapabilityModel> {
   // With a probe file, groups and their trajectories come from the probe samples; pool samples are
   // then placed in their nearest probe group (for coverage bins).
-  const all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, rng.fork('probe'), opts.labelCandidates));
+  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, rng.fork('probe'), opts.labelCandidates));
   const groupTraj = opts.probe?.traj ?? traj;
+  // A forced K needs at least K groups: split the largest groups (2-means on their trajectories).
+  const wanted = cfg.capabilities.k;
+  if (typeof wanted === 'number') all = await refineGroups(all, groupTraj, wanted, rng.fork('refine'));
   // Empty groups (possible with labels on invalid rows only) take no part in the graph.
   const live = all.names.map((_, g) => g).filter((g) => all.sizes[g] > 0);
   const remap = new Int32Array(all.names.length).fill(-1);
@@ -36,11 +42,12 @@ export async function discoverCapabilities(
   const { means, u } = groupMeans(groupTraj, probe);
   const cos = await cosineMatrix(u, G, T * D);
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
-  const part = findCommunities(G, edges, cos, cfg.capabilities.resolution, cfg.capabilities.k, rng.fork('communities'));
+  const part = findCommunities(G, edges, cos, cfg.capabilities.resolution, cfg.capabilities.k, rng.fork('communities'), probe.sizes);
   const K = part.count;
   const groupsOf: number[][] = Array.from({ length: K }, () => []);
   for (let g = 0; g < G; g++) groupsOf[part.community[g]].push(g);
   const poolProbe = opts.probe ? { ...probe, of: await nearestGroup(traj, u, G), sizes: probe.sizes } : probe;
+  const children = groupsOf.map((groups) => subCapabilities(groups, edges, cos, G, means, T, D, probe.sizes, rng.fork('children')));
   return {
     K,
     probe: poolProbe,
@@ -55,8 +62,104 @@ export async function discoverCapabilities(
       terms: [],
       labels: [],
       styles: [],
+      examples: [],
+      children: children[index],
     })),
   };
+}
+
+/**
+ * A capability's sub-capabilities: Louvain on the subgraph of its groups, split or merged to between 2
+ * and MAX_CHILDREN communities; none when it has a single group. Each gets its anchor (as capabilities do).
+ */
+function subCapabilities(
+  groups: number[],
+  edges: [number, number, number][],
+  cos: Float32Array,
+  G: number,
+  means: Float64Array,
+  T: number,
+  D: number,
+  sizes: Int32Array,
+  rng: Rng,
+): SubCapability[] {
+  const m = groups.length;
+  if (m < 2) return [];
+  const local = new Map(groups.map((g, i) => [g, i]));
+  const sub: [number, number, number][] = [];
+  for (const [a, b, w] of edges) if (local.has(a) && local.has(b)) sub.push([local.get(a)!, local.get(b)!, w]);
+  const subCos = new Float32Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) subCos[i * m + j] = cos[groups[i] * G + groups[j]];
+  const subSizes = Int32Array.from(groups, (g) => sizes[g]);
+  const part = louvainPartition(m, sub, 1, rng);
+  const target = Math.max(2, Math.min(MAX_CHILDREN, part.count));
+  const fixed = part.count === target ? part : splitOrMergeTo(part.community, part.count, subCos, m, target, subSizes);
+  const kids: number[][] = Array.from({ length: fixed.count }, () => []);
+  groups.forEach((g, i) => kids[fixed.community[i]].push(g));
+  const community = new Int32Array(G).fill(-1);
+  kids.forEach((list, j) => list.forEach((g) => (community[g] = j)));
+  const a = anchors(
+    means,
+    T,
+    G,
+    D,
+    community,
+    kids.length,
+    Int32Array.from(sizes, (s, g) => (community[g] >= 0 ? s : 0)),
+  );
+  return kids.map((list, j) => {
+    const anchor = new Float32Array(T * D);
+    for (let t = 0; t < T; t++) anchor.set(a.subarray((t * kids.length + j) * D, (t * kids.length + j + 1) * D), t * D);
+    return { index: j, name: '', groups: list, anchor, size: 0, terms: [], examples: [] };
+  });
+}
+
+/**
+ * At least `k` groups, when the pool has the samples: the largest group is split in two by spherical
+ * 2-means on its samples' trajectories until there are k (names get `/1`, `/2`). Groups of one sample stay.
+ */
+async function refineGroups(groups: ProbeGroups, traj: Trajectories, k: number, rng: Rng): Promise<ProbeGroups> {
+  let live = 0;
+  for (const s of groups.sizes) if (s > 0) live++;
+  if (live >= k) return groups;
+  const of = Int32Array.from(groups.of);
+  const names = groups.names.slice();
+  const sizes = Array.from(groups.sizes);
+  const W = traj.T * traj.D;
+  while (live < k) {
+    let big = -1;
+    for (let g = 0; g < sizes.length; g++) if (sizes[g] >= 2 && (big < 0 || sizes[g] > sizes[big])) big = g;
+    if (big < 0) break;
+    const members = Int32Array.from(of.keys()).filter((i) => of[i] === big);
+    const src = { n: members.length, width: W, rowsOf: async (idx: ArrayLike<number>) => gatherMembers(traj, members, idx) };
+    const two = await clusterRows(src, 2, rng.fork(`split:${names[big]}`), 2000);
+    let moved = 0;
+    const fresh = names.length;
+    members.forEach((i, r) => {
+      if (two[r] === 1) {
+        of[i] = fresh;
+        moved++;
+      }
+    });
+    if (moved === 0 || moved === members.length) {
+      // Identical trajectories: split by pool order instead.
+      moved = Math.floor(members.length / 2);
+      members.forEach((i, r) => (of[i] = r < moved ? big : fresh));
+    }
+    names.push(`${names[big]}/2`);
+    names[big] = `${names[big]}/1`;
+    sizes.push(moved);
+    sizes[big] -= moved;
+    live++;
+  }
+  return { ...groups, names, of, sizes: Int32Array.from(sizes) };
+}
+
+function gatherMembers(traj: Trajectories, members: Int32Array, idx: ArrayLike<number>): Float32Array {
+  const W = traj.T * traj.D;
+  const out = new Float32Array(idx.length * W);
+  for (let r = 0; r < idx.length; r++) out.set(trajectoryRows(traj, members[idx[r]], members[idx[r]] + 1), r * W);
+  return out;
 }
 
 /** Each pool sample's most similar probe group (cosine of its concatenated trajectory with u_s). */

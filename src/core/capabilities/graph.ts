@@ -153,7 +153,95 @@ export function mergeTo(
   return { community: comm, count: c };
 }
 
-/** Communities with K discovered (at least 2 when there are ≥ 2 groups) or forced. */
+/**
+ * Spread of a set of groups on the sphere, from cosines alone: with weights w (samples per group) and
+ * m = Σ w_g u_g, Σ_g w_g (1 − cos(u_g, m/‖m‖)) = W − ‖m‖ and ‖m‖² = Σ_ab w_a w_b cos_ab.
+ */
+function dispersion(members: number[], cos: Float32Array, G: number, w: ArrayLike<number>): number {
+  let W = 0;
+  let m2 = 0;
+  for (const a of members) {
+    W += w[a];
+    for (const b of members) m2 += w[a] * w[b] * cos[a * G + b];
+  }
+  return W - Math.sqrt(Math.max(0, m2));
+}
+
+/**
+ * Splits a set of groups in two (weighted spherical 2-means on the cosines, deterministic): seeds are
+ * the least similar pair, then each group goes to the side whose weighted mean direction it is closer to.
+ */
+export function bisect(members: number[], cos: Float32Array, G: number, w: ArrayLike<number>): [number[], number[]] {
+  let sa = members[0];
+  let sb = members[1];
+  let worst = Infinity;
+  for (const a of members) for (const b of members) if (a < b && cos[a * G + b] < worst) [worst, sa, sb] = [cos[a * G + b], a, b];
+  let side = new Map<number, number>(members.map((g) => [g, cos[g * G + sa] >= cos[g * G + sb] ? 0 : 1]));
+  side.set(sa, 0).set(sb, 1);
+  for (let it = 0; it < 20; it++) {
+    const parts = [members.filter((g) => side.get(g) === 0), members.filter((g) => side.get(g) === 1)];
+    const norm = parts.map((p) =>
+      Math.sqrt(
+        Math.max(
+          1e-12,
+          p.reduce((s, a) => s + p.reduce((t, b) => t + w[a] * w[b] * cos[a * G + b], 0), 0),
+        ),
+      ),
+    );
+    const next = new Map<number, number>();
+    for (const g of members) {
+      const sim = parts.map((p, x) => p.reduce((s, b) => s + w[b] * cos[g * G + b], 0) / norm[x]);
+      next.set(g, sim[0] >= sim[1] ? 0 : 1);
+    }
+    // Never empty a side: keep the seeds where they are.
+    if (![...next.values()].includes(0)) next.set(sa, 0);
+    if (![...next.values()].includes(1)) next.set(sb, 1);
+    const same = members.every((g) => next.get(g) === side.get(g));
+    side = next;
+    if (same) break;
+  }
+  return [members.filter((g) => side.get(g) === 0), members.filter((g) => side.get(g) === 1)];
+}
+
+/**
+ * Exactly k communities (k ≤ G): the most dispersed community (samples × spread, see `dispersion`)
+ * is bisected while there are too few; the two most similar (average linkage) are merged while there
+ * are too many. Deterministic.
+ */
+export function splitOrMergeTo(
+  part: Int32Array,
+  count: number,
+  cos: Float32Array,
+  G: number,
+  k: number,
+  sizes: ArrayLike<number>,
+): { community: Int32Array; count: number } {
+  const comm = Int32Array.from(part);
+  let c = count;
+  while (c < k) {
+    let best = -1;
+    let bv = -Infinity;
+    const members: number[][] = Array.from({ length: c }, () => []);
+    for (let g = 0; g < G; g++) members[comm[g]].push(g);
+    for (let x = 0; x < c; x++) {
+      if (members[x].length < 2) continue;
+      const d = dispersion(members[x], cos, G, sizes);
+      if (d > bv) [bv, best] = [d, x];
+    }
+    if (best < 0) break; // every community is one group: k > G
+    const [, right] = bisect(members[best], cos, G, sizes);
+    for (const g of right) comm[g] = c;
+    c++;
+  }
+  if (c > k) return mergeTo(comm, c, cos, G, k);
+  const re = renumber(comm);
+  return { community: re.community, count: re.count };
+}
+
+/**
+ * Communities with K discovered (Louvain; at least 2 when there are ≥ 2 groups) or forced: Louvain at
+ * the given resolution, then split or merged to exactly min(k, G) (`splitOrMergeTo`).
+ */
 export function findCommunities(
   G: number,
   edges: [number, number, number][],
@@ -161,22 +249,14 @@ export function findCommunities(
   resolution: number,
   k: number | 'auto',
   rng: Rng,
+  sizes: ArrayLike<number> = new Float64Array(G).fill(1),
 ): Partition {
   if (G <= 1) return { community: new Int32Array(G), count: G, modularity: 0, resolution };
-  let part = louvainPartition(G, edges, resolution, rng);
+  const part = louvainPartition(G, edges, resolution, rng);
   const target = k === 'auto' ? (part.count >= 2 ? part.count : 2) : Math.min(k, G);
   if (part.count === target) return part;
-  if (part.count < target) {
-    // Raise the resolution until there are enough communities; singletons as the last resort.
-    let res = resolution;
-    for (let i = 0; i < 12 && part.count < target; i++) {
-      res *= 2;
-      part = louvainPartition(G, edges, res, rng);
-    }
-    if (part.count < target) part = { community: Int32Array.from({ length: G }, (_, i) => i), count: G, modularity: 0, resolution: res };
-  }
-  const merged = mergeTo(part.community, part.count, cos, G, target);
-  return { ...part, community: merged.community, count: merged.count };
+  const fixed = splitOrMergeTo(part.community, part.count, cos, G, target, sizes);
+  return { ...part, community: fixed.community, count: fixed.count };
 }
 
 /** Anchors ḡ_k(t) = normalise(mean of the group means in C_k), [T, K, D]. */

@@ -1,4 +1,5 @@
 // Capabilities discovered among probe groups (docs/method.md §1.2).
+import type { GroupSignal } from '../config';
 
 export interface ProbeGroups {
   source: 'file' | 'label' | 'clusters';
@@ -10,6 +11,8 @@ export interface ProbeGroups {
   of: Int32Array;
   /** Number of pool samples per group. */
   sizes: Int32Array;
+  /** What micro-clusters were formed on (source = 'clusters'). */
+  signal?: GroupSignal;
 }
 
 export interface CapabilityGraph {
@@ -34,6 +37,23 @@ export interface Capability {
   labels: { field: string; value: string; share: number }[];
   /** Interaction styles with their share. */
   styles: { style: string; share: number }[];
+  /** Three example samples (pool indices), most influential on the capability first (filled by attribution). */
+  examples?: number[];
+  /** Sub-capabilities: communities of its groups at a finer level (empty when it has one group). */
+  children?: SubCapability[];
+}
+
+/** A sub-capability (the map's drill-down): a community among one capability's probe groups. */
+export interface SubCapability {
+  /** 0-based index within its capability; the manifest calls it `c<k>.<j>` (1-based). */
+  index: number;
+  name: string;
+  groups: number[];
+  /** Anchors ḡ(t) of the sub-capability, unit rows [T, D]. */
+  anchor: Float32Array;
+  size: number;
+  terms: string[];
+  examples: number[];
 }
 
 export interface CapabilityModel {
@@ -45,4 +65,6 @@ export interface CapabilityModel {
   /** Anchors ḡ_k(t), L2-normalised, row-major [T, K, D]. */
   anchors: Float32Array;
   graph: CapabilityGraph;
+  /** Instruction text of each example sample (sample index → text ≤ 200 characters), read from the dataset. */
+  exampleText?: Map<number, string>;
 }

@@ -44,6 +44,23 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
   for (const i of p.selection.selected) selectedPer[a.hard[i]]++;
   const s = p.summary;
   const excluded = exclusionOf(pool, p.config);
+  const isSelected = new Uint8Array(pool.n);
+  for (const i of p.selection.selected) isSelected[i] = 1;
+  const example = (i: number) => ({ line: pool.lines[i], id: pool.ids[i], text: model.exampleText?.get(i) ?? '' });
+  const children = (k: number) => {
+    const kids = model.capabilities[k].children ?? [];
+    const of: number[][] = kids.map(() => []);
+    for (const i of members[k]) if (a.child && a.child[i] >= 0) of[a.child[i]].push(i);
+    return kids.map((kid, j) => ({
+      id: `c${k + 1}.${j + 1}`,
+      name: kid.name,
+      size: of[j].length,
+      selected: of[j].reduce((n, i) => n + isSelected[i], 0),
+      terms: kid.terms,
+      examples: kid.examples.map(example),
+      curve: curveOf(traj, of[j]),
+    }));
+  };
   return {
     schema: 'cadc.manifest/v1',
     tool: { name: 'cadc', version: p.toolVersion },
@@ -96,7 +113,9 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       terms: c.terms,
       labels: c.labels,
       styles: c.styles,
-      curve: { selfInfluence: selfInfluenceCurve(traj, members[k]).map(round6), loss: lossCurve(traj, members[k]).map(round6) },
+      curve: curveOf(traj, members[k]),
+      ...(c.examples ? { examples: c.examples.map(example) } : {}),
+      ...(c.children?.length ? { children: children(k) } : {}),
     })),
     stages: p.stages.map((st) => ({
       id: `s${st.index + 1}`,
@@ -113,6 +132,10 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       })),
     })),
   };
+}
+
+function curveOf(traj: Trajectories, members: number[]): { selfInfluence: number[]; loss: number[] } {
+  return { selfInfluence: selfInfluenceCurve(traj, members).map(round6), loss: lossCurve(traj, members).map(round6) };
 }
 
 export function serializeManifest(m: ManifestV1): string {

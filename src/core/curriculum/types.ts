@@ -5,6 +5,24 @@ import type { GradientSource } from '../gradients/importTrajectories';
 
 export type StageKind = 'capability' | 'alignment';
 
+/** An example instruction on a capability's card. */
+export interface ManifestExample {
+  line: number;
+  id: string;
+  text: string;
+}
+
+/** A sub-capability `c<k>.<j>` of capability `c<k>`. */
+export interface ManifestSubCapability {
+  id: string;
+  name: string;
+  size: number;
+  selected: number;
+  terms: string[];
+  examples: ManifestExample[];
+  curve: { selfInfluence: number[]; loss: number[] };
+}
+
 /** What an alignment stage was drawn from (recorded in the manifest with the stage). */
 export interface AlignmentStageInfo {
   predicate: 'long-answer' | 'label';
@@ -95,6 +113,10 @@ export interface ManifestV1 {
     styles: { style: string; share: number }[];
     /** Mean self-influence and mean loss of its samples along the checkpoints (learning curves). */
     curve: { selfInfluence: number[]; loss: number[] };
+    /** Three example instructions (most influential first; text ≤ 200 characters). Optional in v1. */
+    examples?: ManifestExample[];
+    /** Sub-capabilities (communities of its probe groups at a finer level). Optional in v1. */
+    children?: ManifestSubCapability[];
   }[];
   stages: {
     id: string;

@@ -56,6 +56,16 @@ export function fromHalf(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+/** Every half-precision bit pattern as a float32 (256 KB), so reading float16 storage is one lookup per entry. */
+let halfTable: Float32Array | undefined;
+function halfToFloat(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalf(h);
+  }
+  return halfTable;
+}
+
 export function trajectoriesFromArrays(a: TrajectoryArrays): Trajectories {
   const { n, T, D, storage, g } = a;
   return {
@@ -71,14 +81,29 @@ export function trajectoriesFromArrays(a: TrajectoryArrays): Trajectories {
       const src = g[t];
       if (src instanceof Float32Array) return src.subarray(start * D, end * D);
       const out = new Float32Array((end - start) * D);
-      for (let i = 0; i < out.length; i++) out[i] = fromHalf(src[start * D + i]);
+      const table = halfToFloat();
+      const base = start * D;
+      for (let i = 0; i < out.length; i++) out[i] = table[src[base + i]];
       return out;
     },
+    stored: g,
   };
 }
 
 /** The arrays behind a Trajectories object (for the cache). */
 export function trajectoriesToArrays(traj: Trajectories): TrajectoryArrays {
+  // The stored arrays themselves when the object has them: no second copy of a run's trajectories.
+  if (traj.stored)
+    return {
+      n: traj.n,
+      T: traj.T,
+      D: traj.D,
+      storage: traj.storage,
+      g: traj.stored,
+      loss: traj.loss,
+      gradNormSq: traj.gradNormSq,
+      eta: traj.eta,
+    };
   const g: (Float32Array | Uint16Array)[] = [];
   for (let t = 0; t < traj.T; t++) {
     const f = traj.slice(t, 0, traj.n);

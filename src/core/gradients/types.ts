@@ -18,4 +18,6 @@ export interface Trajectories {
   eta: Float64Array;
   /** Bytes held per sample (g, loss and norms). */
   bytesPerSample: number;
+  /** The stored g per checkpoint ([n·D] float32, or float16 bit patterns), when the object holds them. */
+  stored?: (Float32Array | Uint16Array)[];
 }

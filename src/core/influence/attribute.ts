@@ -1,5 +1,6 @@
 // Trajectory influence I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) (ORT GEMMs per batch), self-influence,
 // hard labels by z-scored argmax, and the capability descriptions that follow from the labels.
+import type { CapabilityAssignment } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
 import { STYLES } from '../features/types';
 import type { Pool } from '../features/types';
@@ -28,7 +29,11 @@ export async function trajectoryInfluence(traj: Trajectories, anchors: Float32Ar
   return out;
 }
 
-export async function attribute(traj: Trajectories, model: CapabilityModel): Promise<Attribution> {
+export async function attribute(
+  traj: Trajectories,
+  model: CapabilityModel,
+  assign: CapabilityAssignment = 'influence',
+): Promise<Attribution> {
   const { n, T } = traj;
   const K = model.K;
   const influence = await trajectoryInfluence(traj, model.anchors, K);
@@ -54,67 +59,243 @@ export async function attribute(traj: Trajectories, model: CapabilityModel): Pro
     }
     hard[i] = best;
   }
-  return { K, influence, hard, selfInfluence, mean, std };
+  if (assign === 'group')
+    for (let i = 0; i < n; i++) {
+      const g = model.probe.of[i];
+      if (g >= 0) hard[i] = model.groupCapability[g];
+    }
+  const child = await subCapabilityOf(traj, model, hard);
+  return { K, influence, hard, child, selfInfluence, mean, std };
+}
+
+/**
+ * Each sample's sub-capability within its capability: the one holding its probe group when that group
+ * is in the capability, else the sub-capability whose anchor it is most influenced by.
+ */
+async function subCapabilityOf(traj: Trajectories, model: CapabilityModel, hard: Int32Array): Promise<Int32Array> {
+  const child = new Int32Array(traj.n).fill(-1);
+  const { T, D } = traj;
+  const kidOf = new Map<number, number>(); // group → its sub-capability within its capability
+  const offset: number[] = []; // first column of each capability's sub-capabilities
+  let A = 0;
+  for (const cap of model.capabilities) {
+    offset.push(A);
+    for (const kid of cap.children ?? []) for (const g of kid.groups) kidOf.set(g, kid.index);
+    A += cap.children?.length ?? 0;
+  }
+  let rest = false;
+  for (let i = 0; i < traj.n; i++) {
+    const kids = model.capabilities[hard[i]].children ?? [];
+    if (kids.length === 0) continue;
+    const g = model.probe.of[i];
+    if (g >= 0 && model.groupCapability[g] === hard[i]) child[i] = kidOf.get(g)!;
+    else rest = true;
+  }
+  if (!rest) return child;
+  // Samples outside their capability's groups: the sub-capability whose anchor influences them most
+  // (one pass of GEMMs over every sub-capability anchor, then the argmax within the sample's capability).
+  const anchorsTAD = new Float32Array(T * A * D);
+  model.capabilities.forEach((cap, k) =>
+    (cap.children ?? []).forEach((kid, j) => {
+      for (let t = 0; t < T; t++) anchorsTAD.set(kid.anchor.subarray(t * D, (t + 1) * D), (t * A + offset[k] + j) * D);
+    }),
+  );
+  const infl = await trajectoryInfluence(traj, anchorsTAD, A);
+  for (let i = 0; i < traj.n; i++) {
+    const kids = model.capabilities[hard[i]].children ?? [];
+    if (kids.length === 0 || child[i] >= 0) continue;
+    const o = i * A + offset[hard[i]];
+    let best = 0;
+    for (let j = 1; j < kids.length; j++) if (infl[o + j] > infl[o + best]) best = j;
+    child[i] = best;
+  }
+  return child;
 }
 
 const TOP_LABELS = 3;
 /** Label values that name nothing (never used in a capability's name). */
 export const PLACEHOLDER_LABEL = /^(default|none|null|unknown|other|others|misc|n\/?a|-|)$/i;
+/** Label values that look like codes, not words: a single letter or digit, or a list of such short codes ("a,b,d"). */
+export const CODE_LIKE_LABEL = /^\s*[\p{L}\p{N}]{1,2}\s*(,\s*[\p{L}\p{N}]{1,3}\s*)*$/u;
 const TOP_TERMS = 8;
+/** Examples kept per capability and sub-capability. */
+export const EXAMPLES = 3;
+/** A label value names a capability only when it covers this share of it … */
+const LABEL_MIN_SHARE = 0.2;
+/** … and at least this many times its share of the pool (it distinguishes the capability). */
+const LABEL_MIN_LIFT = 1.5;
 
-/** Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles and a readable name. */
-export function describeCapabilities(pool: Pool, model: CapabilityModel, attribution: Attribution): void {
-  const K = model.K;
-  const sizes = new Int32Array(K);
-  for (let i = 0; i < pool.n; i++) sizes[attribution.hard[i]]++;
-  // Distinctive terms: a term's share of the class's samples p_c against its share of the pool p,
-  // scored p_c·log(p_c/p) (its contribution to the KL divergence), so pool-wide template words drop out.
-  const tfClass: Map<number, number>[] = Array.from({ length: K }, () => new Map());
+/**
+ * Distinctive terms of each class against the other classes in scope (class-based TF-IDF): with p_c a
+ * term's share of the class's samples and p_r its share of the other samples in scope (smoothed), the
+ * score p_c·log(p_c/p_r) keeps terms frequent here and rare elsewhere; template words common to every
+ * class drop out. `classOf[i]` < 0 leaves sample i out of scope.
+ */
+export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top = TOP_TERMS): string[][] {
+  const sizes = new Float64Array(C);
+  const tfClass: Map<number, number>[] = Array.from({ length: C }, () => new Map());
   const tfAll = new Map<number, number>();
+  let inScope = 0;
   for (let i = 0; i < pool.n; i++) {
-    const m = tfClass[attribution.hard[i]];
+    const c = classOf[i];
+    if (c < 0) continue;
+    sizes[c]++;
+    inScope++;
+    const m = tfClass[c];
     for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
       const id = pool.termIds[j];
       m.set(id, (m.get(id) ?? 0) + 1);
       tfAll.set(id, (tfAll.get(id) ?? 0) + 1);
     }
   }
+  return tfClass.map((m, c) => {
+    const scored: [string, number][] = [];
+    const rest = inScope - sizes[c];
+    for (const [id, tf] of m) {
+      if (tf < 2) continue;
+      const term = pool.termOf.get(id);
+      const pc = (tf + 0.5) / (sizes[c] + 1);
+      const pr = ((tfAll.get(id) ?? 0) - tf + 0.5) / (rest + 1);
+      if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr)]);
+    }
+    scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return scored.slice(0, top).map(([t]) => t);
+  });
+}
+
+/**
+ * Up to EXAMPLES members, most influential on capability k first, preferring samples of different probe
+ * groups and never two with the same text (exact-duplicate key). Deterministic: ties by pool order.
+ */
+function pickExamples(pool: Pool, model: CapabilityModel, attribution: Attribution, members: number[], k: number): number[] {
+  const K = attribution.K;
+  const order = members.slice().sort((a, b) => attribution.influence[b * K + k] - attribution.influence[a * K + k] || a - b);
+  const out: number[] = [];
+  const texts = new Set<string>();
+  const groups = new Set<number>();
+  for (const strict of [true, false])
+    for (const i of order.slice(0, 2000)) {
+      if (out.length >= EXAMPLES) return out;
+      const key = `${pool.exactHash[2 * i]}:${pool.exactHash[2 * i + 1]}`;
+      if (texts.has(key) || out.includes(i)) continue;
+      if (strict && groups.has(model.probe.of[i])) continue;
+      out.push(i);
+      texts.add(key);
+      groups.add(model.probe.of[i]);
+    }
+  return out;
+}
+
+/** Names made unique: a repeated name takes its next distinctive term, then its id. */
+function uniqueNames(names: string[], extra: string[][], ids: string[]): string[] {
+  const out = names.slice();
+  for (let round = 0; round < 3; round++) {
+    const count = new Map<string, number>();
+    for (const n of out) count.set(n, (count.get(n) ?? 0) + 1);
+    let clash = false;
+    out.forEach((n, k) => {
+      if (count.get(n)! < 2) return;
+      clash = true;
+      const next = extra[k][round];
+      out[k] = next && !n.includes(next) ? `${n} ${next}` : `${n} (${ids[k]})`;
+    });
+    if (!clash) break;
+  }
+  return out;
+}
+
+/** Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles, examples, sub-capabilities and readable names. */
+export function describeCapabilities(pool: Pool, model: CapabilityModel, attribution: Attribution): void {
+  const K = model.K;
+  const hard = attribution.hard;
+  const sizes = new Int32Array(K);
+  const members: number[][] = Array.from({ length: K }, () => []);
+  for (let i = 0; i < pool.n; i++) {
+    sizes[hard[i]]++;
+    members[hard[i]].push(i);
+  }
+  const terms = distinctiveTerms(pool, hard, K);
+  // Pool shares of every label value, for the "informative label" test.
+  const poolShare = new Map<string, number>();
+  for (const [field, col] of Object.entries(pool.labels)) {
+    if (col.values.length > 5000) continue;
+    const c = new Float64Array(col.values.length);
+    for (const v of col.codes) if (v >= 0) c[v]++;
+    c.forEach((x, v) => poolShare.set(`${field}\u0000${v}`, x / pool.n));
+  }
+  const names: string[] = [];
   for (let k = 0; k < K; k++) {
     const cap = model.capabilities[k];
     cap.size = sizes[k];
-    const scored: [string, number][] = [];
-    for (const [id, tf] of tfClass[k]) {
-      if (tf < 2) continue;
-      const term = pool.termOf.get(id);
-      const pc = tf / Math.max(1, sizes[k]);
-      const p = (tfAll.get(id) ?? 1) / pool.n;
-      if (term && pc > p) scored.push([term, pc * Math.log(pc / p)]);
-    }
-    scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    cap.terms = scored.slice(0, TOP_TERMS).map(([t]) => t);
+    cap.terms = terms[k];
     cap.labels = [];
+    const informative: { field: string; value: string; share: number; lift: number }[] = [];
     for (const [field, col] of Object.entries(pool.labels)) {
       if (col.values.length > 5000) continue;
       const counts = new Map<number, number>();
-      for (let i = 0; i < pool.n; i++)
-        if (attribution.hard[i] === k && col.codes[i] >= 0) counts.set(col.codes[i], (counts.get(col.codes[i]) ?? 0) + 1);
+      for (const i of members[k]) if (col.codes[i] >= 0) counts.set(col.codes[i], (counts.get(col.codes[i]) ?? 0) + 1);
       const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP_LABELS);
-      for (const [code, c] of top) cap.labels.push({ field, value: col.values[code], share: round3(c / Math.max(1, sizes[k])) });
+      for (const [code, c] of top) {
+        const share = c / Math.max(1, sizes[k]);
+        cap.labels.push({ field, value: col.values[code], share: round3(share) });
+        const lift = share / Math.max(1e-9, poolShare.get(`${field}\u0000${code}`) ?? 0);
+        const value = col.values[code].trim();
+        if (share >= LABEL_MIN_SHARE && lift >= LABEL_MIN_LIFT && !PLACEHOLDER_LABEL.test(value) && !CODE_LIKE_LABEL.test(value))
+          informative.push({ field, value, share, lift });
+      }
     }
     const styleCounts = new Int32Array(STYLES.length);
-    for (let i = 0; i < pool.n; i++) if (attribution.hard[i] === k) styleCounts[pool.primaryStyle[i]]++;
+    for (const i of members[k]) styleCounts[pool.primaryStyle[i]]++;
     cap.styles = STYLES.map((style, s) => ({ style, share: round3(styleCounts[s] / Math.max(1, sizes[k])) }))
       .filter((x) => x.share > 0)
       .sort((a, b) => b.share - a.share || (a.style < b.style ? -1 : 1));
-    // A label names the capability only when it covers a real share of it (≥ 10%) and says
-    // something: placeholder values such as "default" or "other" stay in the labels list only.
-    const byShare = [...cap.labels].filter((l) => !PLACEHOLDER_LABEL.test(l.value.trim())).sort((a, b) => b.share - a.share);
-    const label = (model.probe.source === 'label' ? byShare.find((l) => l.field === model.probe.field) : byShare[0]) ?? undefined;
-    const parts = [cap.styles[0]?.style, label && label.share >= 0.1 ? label.value : undefined, cap.terms[0]];
-    cap.name = parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`;
+    // A label names the capability only when it distinguishes it (a real share here, well above its
+    // pool share) and says something: placeholders ("default") and codes ("a,b,d") stay in the list only.
+    informative.sort((a, b) => b.share * Math.log(b.lift) - a.share * Math.log(a.lift) || (a.value < b.value ? -1 : 1));
+    const preferred = model.probe.source === 'label' ? informative.find((l) => l.field === model.probe.field) : undefined;
+    const label = preferred ?? informative[0];
+    const parts = [cap.terms.slice(0, 2).join(' '), cap.styles[0]?.style, label?.value];
+    names.push(parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`);
+    cap.examples = pickExamples(pool, model, attribution, members[k], k);
+    describeChildren(pool, model, attribution, k, members[k]);
   }
+  const unique = uniqueNames(
+    names,
+    model.capabilities.map((c) => c.terms.slice(2)),
+    model.capabilities.map((_, k) => `c${k + 1}`),
+  );
+  unique.forEach((n, k) => (model.capabilities[k].name = n));
 }
 
+/** Sizes, terms (against the sibling sub-capabilities), examples and unique names of capability k's sub-capabilities. */
+function describeChildren(pool: Pool, model: CapabilityModel, attribution: Attribution, k: number, members: number[]): void {
+  const kids = model.capabilities[k].children ?? [];
+  const child = attribution.child;
+  if (kids.length === 0 || !child) return;
+  const classOf = new Int32Array(pool.n).fill(-1);
+  const of: number[][] = kids.map(() => []);
+  for (const i of members)
+    if (child[i] >= 0) {
+      classOf[i] = child[i];
+      of[child[i]].push(i);
+    }
+  const terms = distinctiveTerms(pool, classOf, kids.length);
+  const names = kids.map((kid, j) => {
+    kid.size = of[j].length;
+    kid.terms = terms[j];
+    kid.examples = pickExamples(pool, model, attribution, of[j], k);
+    const styles = new Int32Array(STYLES.length);
+    for (const i of of[j]) styles[pool.primaryStyle[i]]++;
+    let top = 0;
+    for (let s = 1; s < STYLES.length; s++) if (styles[s] > styles[top]) top = s;
+    return [kid.terms.slice(0, 2).join(' '), of[j].length ? STYLES[top] : undefined].filter((p) => !!p).join(' · ') || `part ${j + 1}`;
+  });
+  uniqueNames(
+    names,
+    kids.map((kid) => kid.terms.slice(2)),
+    kids.map((_, j) => `c${k + 1}.${j + 1}`),
+  ).forEach((n, j) => (kids[j].name = n));
+}
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -19,6 +19,7 @@ import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
+import { readExampleTexts } from '../influence/examples';
 import { findDuplicates } from '../selection/dedup';
 import { getStrategy } from '../selection/strategies';
 import { prepareSelection } from '../selection/strategies/groupInfluence';
@@ -146,8 +147,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     });
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {
-      const a = await attribute(theTraj, capabilities);
+      const a = await attribute(theTraj, capabilities, cfg.capabilities.assign);
       describeCapabilities(thePool, capabilities, a);
+      await readExampleTexts(datasetPath, thePool, capabilities, readOpts);
       return a;
     });
     throwIfCancelled(signal);

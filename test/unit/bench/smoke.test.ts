@@ -91,9 +91,10 @@ test('bench/scaling.ts --smoke: a point per knob value, fits and the GPU estimat
     for (const p of pts) assert.ok(p.stagesMs.total > 0 && p.trajectoryBytesPerSample > 0 && p.capabilitiesFound >= 1);
     assert.ok(isNum(rep.fits[knob].total.power.exponent) && isNum(rep.fits[knob].total.linear.slope));
   }
-  // Bytes per sample are T·(2d²·4 + 8): exactly quadratic in d and linear in T.
+  // Bytes per sample are T·(2d²·b + 8) with b = 2 (float16, the default) or 4: quadratic in d, linear in T.
   const d = rep.points.filter((p: any) => p.knob === 'd');
-  assert.equal(d[0].trajectoryBytesPerSample, d[0].config.gradients.projectionDim ** 2 * 8 * 4 + 4 * 8);
+  const b = (d[0].config.gradients.storage ?? 'float16') === 'float16' ? 2 : 4; // the point's config is a partial over the defaults
+  assert.equal(d[0].trajectoryBytesPerSample, d[0].config.gradients.projectionDim ** 2 * 2 * b * 4 + 4 * 8);
   assert.ok(rep.gpuCrossover.models || rep.gpuCrossover.error);
 });
 
@@ -180,5 +181,36 @@ test('bench/formats.ts --smoke: JSONL, JSON array and Parquet pools read and cur
       assert.ok(isNum(row.seconds) && row.seconds > 0 && row.peakRssMB > 0 && row.bytes > 0);
     }
     assert.ok(isNum(rep[phase].timeVsJsonl.array) && isNum(rep[phase].timeVsJsonl.parquet));
+  }
+});
+
+test('bench:capabilities --smoke scores every variant and baseline against every label', () => {
+  // The capability benchmark: every dataset and label scored for every variant and baseline, numbers in range.
+  const report = run('capabilities', ['--only', 'owleval,vision-flan-205,demo']);
+  assert.deepEqual(
+    report.datasets.map((d: { name: string }) => d.name),
+    ['owleval', 'vision-flan-205', 'demo'],
+  );
+  for (const d of report.datasets) {
+    const labels = Object.keys(d.labels);
+    assert.ok(labels.length >= 1);
+    assert.ok(d.variants.some((v: { isDefault: boolean }) => v.isDefault));
+    for (const v of d.variants) {
+      assert.equal(v.perSeed.length, 2);
+      for (const l of labels) {
+        assert.ok(v.mean[l].nmi >= 0 && v.mean[l].nmi <= 1, `${d.name} ${v.name} ${l}`);
+        assert.ok(v.mean[l].ari >= -1 && v.mean[l].ari <= 1);
+      }
+      assert.ok(v.stability >= -1 && v.stability <= 1);
+      // Baselines exist at every K a variant found.
+      for (const p of v.perSeed) assert.ok(d.baselines[String(p.K)], `${d.name}: baselines at K=${p.K}`);
+    }
+    for (const [K, b] of Object.entries(d.baselines) as [string, Record<string, { mean: Record<string, { nmi: number }> }>][]) {
+      assert.deepEqual(
+        Object.keys(b).sort(),
+        ['k-means on raw features', 'k-means on trajectories', 'random partition', 'tf-idf k-means (instruction text)'],
+        K,
+      );
+    }
   }
 });

@@ -22,7 +22,7 @@ test('spherical k-means recovers planted clusters', async () => {
   const x = Float32Array.from(rows.flat());
   const centers = await sphericalKMeans(x, 90, 6, 3, new Rng(1));
   const traj = plantedTrajectories([rows], [1]);
-  const groups = await probeGroupsFromClusters(traj, 3, new Rng(1));
+  const groups = await probeGroupsFromClusters(tinyPool(90), traj, 3, new Rng(1));
   assert.equal(centers.length, 18);
   for (let i = 0; i < 90; i++) assert.equal(groups.of[i], groups.of[i % 3], `sample ${i}`);
   assert.deepEqual(Array.from(groups.sizes), [30, 30, 30]);
@@ -46,7 +46,8 @@ test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels
   const rows = planted(30, 2);
   const traj = plantedTrajectories(rows, [0.5, 0.25]);
   const pool = tinyPool(30);
-  const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3 } });
+  // The paper's assignment (argmax of z-scored influence) on groups formed on the planted trajectories.
+  const cfg = resolveConfig({ capabilities: { k: 3, microClusters: 3, groupSignal: 'trajectories', assign: 'influence' } });
   const model = await discoverCapabilities(pool, traj, cfg, new Rng(2), { labelCandidates: [] });
   assert.equal(model.K, 3);
   for (let t = 0; t < 2; t++)
@@ -54,7 +55,7 @@ test('influence follows I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) and hard labels
       const a = model.anchors.subarray((t * 3 + k) * 6, (t * 3 + k + 1) * 6);
       assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-5, 'anchors are unit vectors');
     }
-  const att = await attribute(traj, model);
+  const att = await attribute(traj, model, 'influence');
   for (const i of [0, 7, 29])
     for (let k = 0; k < 3; k++) {
       let expect = 0;
@@ -122,7 +123,11 @@ test('capability names use a dominant label that says something, never a placeho
     probe: { source: 'clusters', names: ['g0', 'g1'], of: new Int32Array(n), sizes: new Int32Array(2) },
     capabilities: caps,
   } as never;
-  const attribution = { K: 2, hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) } as never;
+  const attribution = {
+    K: 2,
+    hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)),
+    influence: new Float32Array(2 * n),
+  } as never;
   describeCapabilities(pool, model, attribution);
   assert.ok(!caps[0].name.includes('default'), caps[0].name);
   assert.ok(caps[0].name.includes('color'), `the next label that covers ≥ 10% names it: ${caps[0].name}`);

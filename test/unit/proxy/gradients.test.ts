@@ -152,7 +152,8 @@ test('warm-up lowers the loss, and the same seed gives byte-identical trajectori
   assert.equal(ta.D, 8);
   assert.deepEqual(Buffer.from(ta.slice(2, 0, 300).buffer), Buffer.from(tb.slice(2, 0, 300).buffer));
   const row = ta.slice(0, 5, 6);
-  assert.ok(Math.abs(Math.hypot(...row) - 1) < 1e-5, 'rows are unit vectors');
+  // float16 storage (the default) keeps about 3 significant digits per entry.
+  assert.ok(Math.abs(Math.hypot(...row) - 1) < (ta.storage === 'float16' ? 2e-3 : 1e-5), 'rows are unit vectors');
   const ctrl = new AbortController();
   ctrl.abort();
   await assert.rejects(() => computeTrajectories(pool, a, cfg, { signal: ctrl.signal }), CancelledError);

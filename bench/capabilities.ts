@@ -1,0 +1,332 @@
+// Do the discovered capabilities mean something? For every labelled dataset (llava-eval-pool by `source`
+// and `category`, owleval by `ability` and `turns`, vision-flan-205 by the task family — the dataset part
+// of `task_name` — and the demo by where each row comes from), NMI and ARI of the capabilities against each
+// label, beside baselines at the same K: spherical k-means on the TF-IDF of the instruction text, on the
+// proxy's raw input features and on the trajectories themselves, and a random partition of the same sizes.
+// Stability: mean ARI between the partitions of different seeds (each seed re-runs the warm-up, the
+// trajectories and the discovery). Every discovery variant (what the probe groups are formed on, how a
+// sample gets its capability, K forced to the number of label values) runs on the same trajectories, so
+// the table says which signal did what. Labels never reach the discovery: the pool's label columns are
+// removed and probe groups are unsupervised.
+// Data: a folder holding llava-eval-pool/, owleval/ and vision-flan-205/ as the argument or in
+// $CADC_BENCH_DATA (bench/data.ts); the demo comes from the repository. --smoke: the in-repo fixtures.
+// Run: npx tsx bench/capabilities.ts [folder] [--seeds 3] [--smoke]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveConfig } from '../src/core/config';
+import type { CurationConfig } from '../src/core/config';
+import { discoverCapabilities } from '../src/core/capabilities/discover';
+import { trajectoryRows } from '../src/core/capabilities/probeGroups';
+import { buildPool } from '../src/core/features/pool';
+import type { Pool } from '../src/core/features/types';
+import { computeTrajectories } from '../src/core/gradients/trajectories';
+import type { Trajectories } from '../src/core/gradients/types';
+import { attribute } from '../src/core/influence/attribute';
+import { warmUp } from '../src/core/proxy/warmup';
+import { ari, nmi } from '../src/core/util/stats';
+import { Rng } from '../src/core/util/rng';
+import { BenchDataError, DATA_ENV, REPO, runBench } from './data';
+import { denseKMeans, randomPartition, rawFeatureRows, sparseKMeans, tfidfRows } from './partitions';
+import { barChart, grid } from './plot';
+import { publishReport, RESULTS_DIR } from './results';
+
+type Row = Record<string, unknown>;
+interface DatasetSpec {
+  name: string;
+  file: string;
+  labels: Record<string, (r: Row) => string | undefined>;
+}
+
+const listText = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? undefined : String(v));
+
+function datasets(folder: string, smoke: boolean): DatasetSpec[] {
+  const at = (name: string) => join(folder, name, `${name}.jsonl`);
+  const specs: DatasetSpec[] = [
+    {
+      name: 'llava-eval-pool',
+      file: at('llava-eval-pool'),
+      labels: { source: (r) => listText(r.source), category: (r) => listText(r.category) },
+    },
+    { name: 'owleval', file: at('owleval'), labels: { ability: (r) => listText(r.ability), turns: (r) => listText(r.turns) } },
+    {
+      name: 'vision-flan-205',
+      file: at('vision-flan-205'),
+      labels: { 'task family': (r) => (typeof r.task_name === 'string' ? r.task_name.split('+')[0] : undefined) },
+    },
+    {
+      name: 'demo',
+      file: join(REPO, 'demo/demo.jsonl'),
+      labels: {
+        origin: (r) =>
+          typeof r.source === 'string' ? `llava:${r.source}` : r.task_name ? 'vision-flan' : r.ability ? 'owleval' : undefined,
+      },
+    },
+  ];
+  return specs.filter((d) => !smoke || d.name !== 'demo' || existsSync(d.file));
+}
+
+/** A discovery variant: capability settings over the defaults. */
+interface Variant {
+  name: string;
+  /** Capability settings, or a function of the pool size. */
+  caps: Partial<CurationConfig['capabilities']> | ((n: number) => Partial<CurationConfig['capabilities']>);
+  /** The shipped default (the one the plot's baselines are compared with). */
+  isDefault?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'groups on trajectories, assigned by influence (before this change)',
+    caps: { groupSignal: 'trajectories', assign: 'influence' },
+  },
+  { name: 'groups on trajectories, assigned by group', caps: { groupSignal: 'trajectories', assign: 'group' } },
+  { name: 'groups on text, assigned by influence', caps: { groupSignal: 'text', assign: 'influence' } },
+  { name: 'groups on text, assigned by group (default)', caps: { groupSignal: 'text', assign: 'group' }, isDefault: true },
+  { name: 'groups on text+trajectories, assigned by group', caps: { groupSignal: 'text+trajectories', assign: 'group' } },
+  // Coarser text groups: the earlier automatic count √(n/2) (at least 8, at most 256 and n/2); the default is √n.
+  {
+    name: 'groups on text (√(n/2) groups, before), assigned by group',
+    caps: (n) => ({
+      groupSignal: 'text',
+      assign: 'group',
+      microClusters: Math.max(2, Math.min(256, Math.max(8, Math.round(Math.sqrt(n / 2))), Math.floor(n / 2))),
+    }),
+  },
+];
+
+/** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
+function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out: Record<string, { values: string[]; codes: Int32Array }> = {};
+  for (const [label, get] of Object.entries(spec.labels)) {
+    const index = new Map<string, number>();
+    const codes = new Int32Array(pool.n).fill(-1);
+    for (let i = 0; i < pool.n; i++) {
+      const v = get(JSON.parse(lines[pool.lines[i] - 1]) as Row);
+      if (v === undefined) continue;
+      if (!index.has(v)) index.set(v, index.size);
+      codes[i] = index.get(v)!;
+    }
+    out[label] = { values: [...index.keys()], codes };
+  }
+  return out;
+}
+
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+function scores(part: Int32Array, labels: ReturnType<typeof labelCodes>) {
+  const out: Record<string, { nmi: number; ari: number }> = {};
+  for (const [l, { codes }] of Object.entries(labels)) out[l] = { nmi: r4(nmi(part, codes)), ari: r4(ari(part, codes)) };
+  return out;
+}
+
+function stability(parts: Int32Array[]): number {
+  const s: number[] = [];
+  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) s.push(ari(parts[a], parts[b]));
+  return r4(mean(s));
+}
+
+interface SeedRun {
+  seed: number;
+  traj: Trajectories;
+  embedding: Float32Array;
+}
+
+async function runDataset(spec: DatasetSpec, seeds: number[]) {
+  const t0 = performance.now();
+  const base = resolveConfig({});
+  const { pool: labelled } = await buildPool(spec.file, base, { imageRoot: undefined });
+  const labels = labelCodes(labelled, spec.file, spec);
+  const pool: Pool = { ...labelled, labels: {} };
+  const runs: SeedRun[] = [];
+  for (const seed of seeds) {
+    const cfg = resolveConfig({ seed });
+    const rng = new Rng(seed);
+    const warm = await warmUp(pool, cfg, rng.fork('warm-up'));
+    const traj = await computeTrajectories(pool, warm, cfg);
+    runs.push({ seed, traj, embedding: warm.embedding });
+  }
+  const trajSeconds = (performance.now() - t0) / 1000;
+  const variants = [];
+  const Ks = new Set<number>();
+  const discoverSeconds: number[] = [];
+  for (const v of VARIANTS) {
+    const perSeed = [];
+    const parts: Int32Array[] = [];
+    for (const run of runs) {
+      const caps = typeof v.caps === 'function' ? v.caps(pool.n) : v.caps;
+      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', ...caps } });
+      const d0 = performance.now();
+      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
+      const att = await attribute(run.traj, model, cfg.capabilities.assign);
+      discoverSeconds.push((performance.now() - d0) / 1000);
+      Ks.add(model.K);
+      parts.push(att.hard);
+      perSeed.push({
+        seed: run.seed,
+        K: model.K,
+        groups: model.probe.names.length,
+        scores: scores(att.hard, labels),
+        groupsVsLabel: scores(model.probe.of, labels),
+      });
+    }
+    variants.push({
+      name: v.name,
+      caps: v.caps,
+      isDefault: !!v.isDefault,
+      perSeed,
+      mean: meanScores(perSeed),
+      stability: stability(parts),
+    });
+    process.stderr.write(
+      `${spec.name}: ${v.name}: ${JSON.stringify(variants[variants.length - 1].mean)} stability ${variants[variants.length - 1].stability}\n`,
+    );
+  }
+  // Forced K = the number of values of each label (2..64), with the chosen default settings.
+  const forced = [];
+  for (const [l, { values }] of Object.entries(labels)) {
+    const k = Math.max(2, Math.min(64, values.length));
+    const perSeed = [];
+    for (const run of runs) {
+      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', k } });
+      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
+      const att = await attribute(run.traj, model, cfg.capabilities.assign);
+      Ks.add(k);
+      perSeed.push({ seed: run.seed, K: model.K, scores: scores(att.hard, labels) });
+    }
+    forced.push({ label: l, k, perSeed, mean: meanScores(perSeed) });
+  }
+  // Baselines at every K seen, one partition per seed.
+  const tfidf = tfidfRows(pool);
+  const baselines: Record<string, Record<string, unknown>> = {};
+  for (const K of [...Ks].sort((a, b) => a - b)) {
+    const rows: Record<string, { perSeed: { seed: number; scores: ReturnType<typeof scores> }[]; parts: Int32Array[] }> = {
+      'tf-idf k-means (instruction text)': { perSeed: [], parts: [] },
+      'k-means on raw features': { perSeed: [], parts: [] },
+      'k-means on trajectories': { perSeed: [], parts: [] },
+      'random partition': { perSeed: [], parts: [] },
+    };
+    for (const run of runs) {
+      const text = sparseKMeans(tfidf, pool.dims.questionBuckets, K, run.seed);
+      const raw = rawFeatureRows(pool, run.embedding, resolveConfig({}).proxy.embedDim);
+      const feats = await denseKMeans(raw.x, pool.n, raw.w, K, run.seed);
+      const W = run.traj.T * run.traj.D;
+      const traj = await denseKMeans(trajectoryRows(run.traj, 0, pool.n), pool.n, W, K, run.seed);
+      const rand = randomPartition(text, run.seed);
+      for (const [name, part] of [
+        ['tf-idf k-means (instruction text)', text],
+        ['k-means on raw features', feats],
+        ['k-means on trajectories', traj],
+        ['random partition', rand],
+      ] as const) {
+        rows[name].perSeed.push({ seed: run.seed, scores: scores(part, labels) });
+        rows[name].parts.push(part);
+      }
+    }
+    baselines[String(K)] = Object.fromEntries(
+      Object.entries(rows).map(([name, r]) => [name, { mean: meanScores(r.perSeed), stability: stability(r.parts), perSeed: r.perSeed }]),
+    );
+  }
+  return {
+    name: spec.name,
+    samples: pool.n,
+    labels: Object.fromEntries(
+      Object.entries(labels).map(([l, x]) => [l, { values: x.values.length, labelled: x.codes.filter((c) => c >= 0).length }]),
+    ),
+    seeds,
+    variants,
+    forcedK: forced,
+    baselines,
+    seconds: {
+      trajectories: Math.round(trajSeconds),
+      discoveryMeanPerRun: +mean(discoverSeconds).toFixed(2),
+      total: Math.round((performance.now() - t0) / 1000),
+    },
+  };
+}
+
+function meanScores(perSeed: { K?: number; scores: Record<string, { nmi: number; ari: number }> }[]) {
+  const labels = Object.keys(perSeed[0].scores);
+  return {
+    ...(perSeed[0].K !== undefined ? { K: +mean(perSeed.map((p) => p.K!)).toFixed(2) } : {}),
+    ...Object.fromEntries(
+      labels.map((l) => [l, { nmi: r4(mean(perSeed.map((p) => p.scores[l].nmi))), ari: r4(mean(perSeed.map((p) => p.scores[l].ari))) }]),
+    ),
+  };
+}
+
+function parse() {
+  const a = process.argv.slice(2);
+  const get = (k: string) => (a.indexOf(k) >= 0 ? a[a.indexOf(k) + 1] : undefined);
+  const smoke = a.includes('--smoke');
+  const given = a.find((x, i) => !x.startsWith('--') && !a[i - 1]?.startsWith('--'));
+  const folder = given
+    ? resolve(given)
+    : smoke
+      ? join(REPO, 'test/fixtures')
+      : process.env[DATA_ENV]
+        ? resolve(process.env[DATA_ENV]!)
+        : undefined;
+  if (!folder)
+    throw new BenchDataError(
+      `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
+    );
+  const only = get('--only')?.split(',');
+  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  const t0 = performance.now();
+  const specs = datasets(args.folder, args.smoke).filter((d) => !args.only || args.only.includes(d.name));
+  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
+  if (missing.length)
+    throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
+  const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
+  const results = [];
+  for (const spec of specs) results.push(await runDataset(spec, seeds));
+  const report = {
+    benchmark: 'capabilities',
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    method:
+      'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
+    datasets: results,
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+  publishReport('capabilities', report, args.smoke);
+  if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilities.svg'), chart(results));
+}
+
+/** One panel per dataset × label: NMI of each variant's capabilities beside the baselines at the default's K. */
+function chart(results: Awaited<ReturnType<typeof runDataset>>[]): string {
+  const charts = [];
+  for (const d of results) {
+    const def = d.variants.find((v) => v.isDefault) ?? d.variants[0];
+    for (const label of Object.keys(d.labels)) {
+      const K = Math.round(def.perSeed[0].K);
+      const b = d.baselines[String(K)] as Record<string, { mean: Record<string, { nmi: number }> }> | undefined;
+      const cats = [...d.variants.map((v) => v.name.replace('assigned by', '→')), ...Object.keys(b ?? {})];
+      const vals = [
+        ...d.variants.map((v) => (v.mean as Record<string, { nmi: number }>)[label].nmi),
+        ...Object.values(b ?? {}).map((x) => x.mean[label].nmi),
+      ];
+      charts.push(
+        barChart({
+          title: `${d.name} vs ${label} (NMI; baselines at K = ${K})`,
+          categories: cats.map((_, i) => String(i + 1)),
+          series: [{ name: 'NMI', values: vals }],
+          yLabel: 'NMI',
+          valueLabels: true,
+          width: 620,
+          height: 320,
+          note: cats.map((c, i) => `${i + 1}: ${c}`).join('  '),
+        }),
+      );
+    }
+  }
+  return grid(charts, 2, 'Capabilities against human labels (bench/capabilities.ts)');
+}
+
+runBench(main);

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CODE_LIKE_LABEL, describeCapabilities, distinctiveTerms } from '../../../src/core/influence/attribute';
+import { exampleText } from '../../../src/core/influence/examples';
+import { tinyPool } from '../helpers';
+
+/** A pool whose samples carry the given terms (as the pool's unigram term ids). */
+function withTerms(rows: string[][]) {
+  const pool = tinyPool(rows.length);
+  const ids = new Map<string, number>();
+  const termIds: number[] = [];
+  const termPtr = [0];
+  for (const r of rows) {
+    for (const t of r) {
+      if (!ids.has(t)) ids.set(t, ids.size + 1);
+      termIds.push(ids.get(t)!);
+    }
+    termPtr.push(termIds.length);
+  }
+  pool.termOf = new Map([...ids].map(([t, id]) => [id, t]));
+  pool.termIds = Uint32Array.from(termIds);
+  pool.termPtr = Int32Array.from(termPtr);
+  return pool;
+}
+
+test('distinctive terms: frequent in the class and rare in the others; words every class shares drop out', () => {
+  const rows = [
+    ...Array.from({ length: 10 }, () => ['image', 'color', 'shirt']),
+    ...Array.from({ length: 10 }, () => ['image', 'count', 'people']),
+  ];
+  const pool = withTerms(rows);
+  const classOf = Int32Array.from(rows, (_, i) => (i < 10 ? 0 : 1));
+  const terms = distinctiveTerms(pool, classOf, 2);
+  assert.deepEqual(terms[0], ['color', 'shirt']);
+  assert.deepEqual(terms[1], ['count', 'people']);
+});
+
+test('label codes never name a capability; names are unique; three distinct examples, most influential first', () => {
+  assert.ok(CODE_LIKE_LABEL.test('a,b,d') && CODE_LIKE_LABEL.test('b') && CODE_LIKE_LABEL.test('a, c'));
+  assert.ok(!CODE_LIKE_LABEL.test('gqa') && !CODE_LIKE_LABEL.test('scene') && !CODE_LIKE_LABEL.test('code_reasoning'));
+  const n = 30;
+  // Three capabilities with the same terms (so names clash), labels "a,b,d" (a code) and "gqa".
+  const pool = withTerms(Array.from({ length: n }, (_, i) => (i < 20 ? ['photo', 'what', `t${i % 3}`] : ['chart', 'value'])));
+  pool.labels = {
+    ability: { values: ['a,b,d', 'c'], codes: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) },
+    source: { values: ['gqa', 'mme'], codes: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)) },
+  };
+  const hard = Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : i < 20 ? 1 : 2));
+  const influence = Float32Array.from({ length: 3 * n }, (_, k) => (Math.floor(k / 3) % 10) / 10);
+  const caps = [0, 1, 2].map((index) => ({ index, name: '', groups: [index], size: 0, terms: [], labels: [], styles: [] }));
+  const model = {
+    K: 3,
+    probe: { source: 'clusters', names: ['g0', 'g1', 'g2'], of: Int32Array.from({ length: n }, (_, i) => i % 5), sizes: new Int32Array(5) },
+    capabilities: caps,
+  } as never;
+  describeCapabilities(pool, model, { K: 3, hard, influence } as never);
+  const names = caps.map((c: { name: string }) => c.name);
+  assert.equal(new Set(names).size, 3, names.join(' | '));
+  for (const name of names) assert.ok(!name.includes('a,b,d'), name);
+  assert.ok(names[0].includes('gqa'), `an informative label names it: ${names[0]}`);
+  const ex = (caps[0] as unknown as { examples: number[] }).examples;
+  assert.equal(ex.length, 3);
+  assert.equal(ex[0], 9, 'the most influential member first');
+  assert.equal(new Set(ex).size, 3);
+});
+
+test('example text: <image> out, whitespace collapsed, at most 200 characters', () => {
+  assert.equal(exampleText('<image>\nWhat   is\tthis?'), 'What is this?');
+  const long = exampleText('word '.repeat(100));
+  assert.equal(long.length, 200);
+  assert.ok(long.endsWith('…'));
+});
