@@ -50,7 +50,10 @@ interface ManifestLike {
   proxy: { checkpoints: MapOverview['checkpoints'] };
   capabilities: Omit<MapCapability, 'color'>[];
   problems?: MapProblem[];
-  gradients?: MapGradientSource;
+  /** The manifest's gradient source (cadc.manifest/v1 `gradients`), turned into the map's. */
+  gradients?: { model?: string; checkpoints?: unknown[]; layers?: string[]; dims?: number };
+  /** Flagged samples the selection left out (cadc.manifest/v1 `excluded`). */
+  excluded?: { total: number; reasons: { code: string; count: number }[] };
   stages: {
     id: string;
     name: string;
@@ -130,8 +133,8 @@ export class MapData {
       notes: m.notes ?? [],
       checkpoints: m.proxy.checkpoints,
       capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
-      ...(Array.isArray(m.problems) ? { problems: m.problems } : {}),
-      ...(m.gradients && typeof m.gradients === 'object' ? { gradients: m.gradients } : {}),
+      ...problemsOf(m),
+      gradients: gradientSource(m),
       stages: m.stages.map((s) => ({
         id: s.id,
         name: s.name,
@@ -294,4 +297,34 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
   );
   connection.onNotification(mapReleaseNotification, () => data.close());
   return data;
+}
+
+/** Where the trajectories came from: a gradient job's folder (manifest `gradients`) or the built-in proxy. */
+function gradientSource(m: ManifestLike): MapGradientSource {
+  const g = m.gradients;
+  if (!g || typeof g !== 'object') return { kind: 'proxy', checkpoints: m.proxy.checkpoints.length };
+  return {
+    kind: 'gradients',
+    ...(typeof g.model === 'string' ? { model: g.model } : {}),
+    ...(Array.isArray(g.checkpoints) ? { checkpoints: g.checkpoints.length } : {}),
+    ...(Array.isArray(g.layers) ? { layers: g.layers.filter((l): l is string => typeof l === 'string') } : {}),
+    ...(typeof g.dims === 'number' ? { dims: g.dims } : {}),
+  };
+}
+
+/** The header's problems: those a manifest carries, else the flagged samples its selection left out. */
+function problemsOf(m: ManifestLike): { problems?: MapProblem[] } {
+  if (Array.isArray(m.problems)) return { problems: m.problems };
+  const ex = m.excluded;
+  if (!ex || !Array.isArray(ex.reasons) || ex.total <= 0) return {};
+  return {
+    problems: ex.reasons.map((r) => ({
+      code: r.code,
+      severity: 'warning' as const,
+      count: r.count,
+      total: m.dataset.samples,
+      lines: [],
+      message: `${r.count.toLocaleString('en-US')} of ${m.dataset.samples.toLocaleString('en-US')} samples flagged ${r.code} and left out of the selection`,
+    })),
+  };
 }
