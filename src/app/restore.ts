@@ -153,6 +153,8 @@ export function curateParamsFromManifest(
     lossBand: [sel.lossBand[0], sel.lossBand[1]],
     ...(sel.taskField !== undefined ? { taskField: sel.taskField } : {}),
     ...(sel.styleField !== undefined ? { styleField: sel.styleField } : {}),
+    // Manifests written before the flagged-sample filter have no key (their selection included them).
+    includeFlagged: sel.includeFlagged ?? true,
     alignment: a.enabled === 'auto' ? 'auto' : a.enabled ? 'on' : 'off',
     alignmentSize: a.size,
     ...(a.predicate === 'label' && a.field && a.values
@@ -160,6 +162,8 @@ export function curateParamsFromManifest(
       : { alignmentMinChars: a.minAnswerChars }),
     ...(m.probe.file ? { probe: path.resolve(base, m.probe.file) } : {}),
     ...(m.scores?.file ? { scores: path.resolve(base, m.scores.file) } : {}),
+    // A run on a gradient job's trajectories re-runs on the same folder (its index.json's folder).
+    ...(m.gradients?.index ? { gradients: path.dirname(path.resolve(base, m.gradients.index)) } : {}),
   };
   return stableStringify(configFromArgs(params)) === stableStringify(c) ? params : undefined;
 }

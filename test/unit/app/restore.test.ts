@@ -84,7 +84,12 @@ test('restoreByRerun: the manifest of a real curation comes back with the same s
   const dataset = join(ws, 'vf.jsonl');
   copyFileSync(join(FIXTURES, 'vision-flan-205', 'vision-flan-205.jsonl'), dataset);
   const out = join(ws, 'curation');
-  const params = settingsToCurateParams(() => undefined, { dataset, out, force: false, cache: null }, { 'cadc.curation.budget': '20%' });
+  // The fixture's images are not beside this copy: without includeFlagged every sample is flagged and none selected.
+  const params = settingsToCurateParams(
+    (key) => (key === 'cadc.selection.includeFlagged' ? true : undefined),
+    { dataset, out, force: false, cache: null },
+    { 'cadc.curation.budget': '20%' },
+  );
   const curated = await curateToFiles(params);
   assert.equal(curated.code, 0, curated.message);
   const manifestFile = curated.result!.manifest;

@@ -55,7 +55,8 @@ async function writeEntry(sha: string, storage: 'float32' | 'float16', keyPart: 
     gradNormSq: new Float32Array(n * T).fill(1),
     eta: Float64Array.from(checkpoints.map((c) => c.eta)),
   });
-  const stored = storage === 'float16' ? { ...traj, storage } : traj;
+  // float16: drop the float32 arrays behind it, so the cache converts each row to half precision as a run stores it.
+  const stored = storage === 'float16' ? { ...traj, storage, stored: undefined } : traj;
   const warm: WarmupResult = {
     shape: { questionBuckets: 1, maxNgrams: 1, embedDim: 1, imageDim: 0, hidden: 2, vocab: 2, din: 2 },
     indices: Int32Array.from([0, 1]),
