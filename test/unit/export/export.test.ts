@@ -142,8 +142,8 @@ function schemaCheck(format: ExportFormat, file: string): void {
   }
 }
 
-async function curate(dataset: string, out: string, budget = 0.2): Promise<string> {
-  const params = { ...(defaultsOf('curate') as unknown as CurateParams), dataset, out, budget, cache: null, force: false };
+async function curate(dataset: string, out: string, budget = 0.2, includeFlagged = false): Promise<string> {
+  const params = { ...(defaultsOf('curate') as unknown as CurateParams), dataset, out, budget, cache: null, force: false, includeFlagged };
   const outcome = await curateToFiles(params);
   assert.equal(outcome.code, EXIT.ok, outcome.message);
   return outcome.result!.manifest;
@@ -271,7 +271,8 @@ test('an existing export is never replaced without force; a changed dataset is r
   try {
     const dataset = join(dir, 'pool.jsonl');
     writeFileSync(dataset, readFileSync(join(FIXTURES, 'vision-flan-205/vision-flan-205.jsonl')));
-    const manifest = await curate(dataset, join(dir, 'cur'));
+    // The copy has no images beside it: every sample is flagged, so include them to have stages to export.
+    const manifest = await curate(dataset, join(dir, 'cur'), 0.2, true);
     const out = join(dir, 'out');
     const first = await exportToFiles({ manifest, format: 'openai', out, force: false });
     assert.equal(first.code, EXIT.ok);
