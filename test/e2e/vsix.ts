@@ -124,7 +124,7 @@ async function main(): Promise<number> {
         assert.ok(!backends.some((cmd) => cmd.includes(path.join(REPO, 'dist'))), `a backend from the repository: ${backends.join(' | ')}`);
         await waitForCapabilityTags(page);
         const hover = await hoverFirstLine(page);
-        assert.match(hover, /CADC — c\d+/);
+        assert.match(hover, /CADC — .+ \(c\d+\)/);
         await page.screenshot({ path: path.join(ARTIFACTS, 'vsix-hover.png') });
         await page.mouse.move(0, 0);
         await runCommand(page, 'CADC: Show Capability Map');
