@@ -78,6 +78,11 @@ export class CurationSession extends Disposable {
     if (r.params && r.cacheDir) this.params.set(r.dataset, r.params);
     const same = this.current?.manifest.fsPath === r.manifest && this.current.sha256 === r.sha256 && this.current.cacheDir === r.cacheDir;
     if (same) return;
+    this.makeCurrent(r);
+  }
+
+  /** The run at these paths becomes the current one (a new run number), and an open map shows it. */
+  private makeCurrent(r: { dataset: string; manifest: string; cacheDir: string | null; sha256: string }): void {
     this.current = {
       dataset: vscode.Uri.file(r.dataset),
       manifest: vscode.Uri.file(r.manifest),
@@ -117,14 +122,7 @@ export class CurationSession extends Disposable {
   /** A curation finished: it becomes the current run, and an open map shows it. */
   recordRun(result: CurateSummary, params: CurateParams): void {
     this.params.set(result.dataset, { ...params, force: false });
-    this.current = {
-      dataset: vscode.Uri.file(result.dataset),
-      manifest: vscode.Uri.file(result.manifest),
-      cacheDir: result.cacheDir,
-      sha256: result.sha256,
-      run: ++this.runs,
-    };
-    this.mapService?.refresh();
+    this.makeCurrent(result);
   }
 
   get isRunning(): boolean {

@@ -172,20 +172,25 @@ export const checkLog: Check<LogMessage> = check('backend log', ajv.compile(logM
 const str = { type: 'string' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
 const strings = { type: 'array', items: str } as const;
+/** Where a run is and what it selected: the fields a curate result and a restore result share. */
+const RUN_REQUIRED = ['manifest', 'dataset', 'sha256', 'cacheDir', 'samples', 'selected'] as const;
+const runProperties = {
+  manifest: { type: 'string', minLength: 1 },
+  dataset: { type: 'string', minLength: 1 },
+  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  cacheDir: { type: ['string', 'null'] },
+  samples: count,
+  selected: count,
+} as const;
 
 /** The parts of a curation result the extension uses (paths, counts, capabilities, stages, notes, diagnostics). */
 export const checkCurateSummary: Check<CurateSummary> = check(
   'backend curate result',
   ajv.compile<CurateSummary>({
     type: 'object',
-    required: ['manifest', 'dataset', 'sha256', 'cacheDir', 'samples', 'selected', 'capabilities', 'stages', 'notes', 'diagnostics'],
+    required: [...RUN_REQUIRED, 'capabilities', 'stages', 'notes', 'diagnostics'],
     properties: {
-      manifest: { type: 'string', minLength: 1 },
-      dataset: { type: 'string', minLength: 1 },
-      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-      cacheDir: { type: ['string', 'null'] },
-      samples: count,
-      selected: count,
+      ...runProperties,
       capabilities: {
         type: 'array',
         items: {
@@ -248,14 +253,9 @@ export const checkRestoreResult: Check<RestoreResult> = check(
   'backend restore result',
   ajv.compile<RestoreResult>({
     type: 'object',
-    required: ['manifest', 'dataset', 'sha256', 'cacheDir', 'samples', 'selected', 'same', 'difference'],
+    required: [...RUN_REQUIRED, 'same', 'difference'],
     properties: {
-      manifest: { type: 'string', minLength: 1 },
-      dataset: { type: 'string', minLength: 1 },
-      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-      cacheDir: { type: ['string', 'null'] },
-      samples: count,
-      selected: count,
+      ...runProperties,
       same: { type: 'boolean' },
       difference: str,
     },
