@@ -93,7 +93,7 @@ export const mapTests: E2ETest[] = [
       await view.locator('.card').first().waitFor({ timeout: 30_000 });
       // The sample map arrives after the overview (UMAP in the backend): the caption names it.
       await view.locator('#map-caption', { hasText: /^UMAP of the learning trajectories/ }).waitFor({ timeout: 90_000 });
-      assert.match(await view.locator('#map-caption').innerText(), /1,543 of 1,543 samples/);
+      assert.match(await view.locator('#map-caption').innerText(), /1,054 of 1,054 samples/);
       // The header names the dataset relative to the workspace folder, not to the manifest's folder.
       assert.equal(await view.locator('.dataset .path').innerText(), 'demo.jsonl');
       // The cards' examples: three per capability (the top-influence samples, read from the table).
@@ -207,7 +207,7 @@ export const mapTests: E2ETest[] = [
           code: 'image-missing',
           severity: 'warning',
           count: 2,
-          total: 1543,
+          total: 1054,
           lines: [7, 344],
           message: 'image paths do not resolve',
           fix: 'set cadc.dataset.imageRoot',
@@ -231,7 +231,7 @@ export const mapTests: E2ETest[] = [
       assert.equal(await view.locator('img').count(), 0, 'no element was made from dataset text');
       assert.match(
         await view.locator('ul.problems').innerText(),
-        /image paths do not resolve \(2 of 1,543; first on line 7\) — set cadc\.dataset\.imageRoot/,
+        /image paths do not resolve \(2 of 1,054; first on line 7\) — set cadc\.dataset\.imageRoot/,
       );
       await view.locator('#map-caption', { hasText: 'gradients of llava-v1.5-7b' }).waitFor({ timeout: 90_000 });
       await card.screenshot({ path: path.join(shots, 'map-card-children.png') });

@@ -22,8 +22,8 @@ export const tests: E2ETest[] = [
       // The status bar reports the result as soon as the run ends.
       const m = /CADC: (\d+) selected, (\d+) capabilities/.exec(await curateFromPalette(page, 'demo.jsonl', '10%'));
       assert.ok(m, 'status bar text');
-      assert.ok(Math.abs(Number(m[1]) - 154) <= 1, `selected ${m[1]}`);
-      assert.ok(Number(m[2]) >= 2, `capabilities ${m[2]}`);
+      assert.ok(Math.abs(Number(m[1]) - 105) <= 1, `selected ${m[1]}`);
+      assert.ok(Number(m[2]) >= 3, `capabilities ${m[2]}`);
       const manifest = path.join(wb.workspace, 'curation', 'demo.cadc.json');
       assert.ok(existsSync(manifest), 'manifest written into the workspace');
       const parsed = JSON.parse(readFileSync(manifest, 'utf8'));
@@ -31,8 +31,8 @@ export const tests: E2ETest[] = [
       assert.ok(parsed.stages.length >= 2);
       // The summary notification, read in the notification centre.
       await runCommand(page, 'Notifications: Show Notifications');
-      const text = await waitForNotification(page, /CADC: selected \d+ of 1543 samples/, 15_000);
-      assert.match(text, new RegExp(`selected ${m[1]} of 1543 samples across ${m[2]} capabilities in ${parsed.stages.length} stages`));
+      const text = await waitForNotification(page, /CADC: selected \d+ of 1054 samples/, 15_000);
+      assert.match(text, new RegExp(`selected ${m[1]} of 1054 samples across ${m[2]} capabilities in ${parsed.stages.length} stages`));
       await page.screenshot({ path: path.join(artifacts, 'curate-notification.png') });
       await page.keyboard.press('Escape');
       await runCommand(page, 'View: Focus Problems');
@@ -110,7 +110,7 @@ export const tests: E2ETest[] = [
       const { page } = wb;
       // ~15 MB: the web editor shows "file is very large" instead of a text editor, but the tab is there.
       const demo = readFileSync(path.join(wb.workspace, 'demo.jsonl'), 'utf8');
-      writeFileSync(path.join(wb.workspace, 'big.jsonl'), demo.repeat(26));
+      writeFileSync(path.join(wb.workspace, 'big.jsonl'), demo.repeat(Math.ceil(15e6 / Buffer.byteLength(demo))));
       await openFile(page, 'big.jsonl');
       await runCommand(page, 'CADC: Curate');
       await choose(page, 'Custom…');
@@ -151,7 +151,7 @@ export const tests: E2ETest[] = [
       await view.locator('#curve-self .uplot').waitFor({ timeout: 10_000 });
       await view.locator('.trow span').first().waitFor({ timeout: 15_000 });
       const count = await view.locator('#count').innerText();
-      assert.match(count, /^1,543 samples$/);
+      assert.match(count, /^1,054 samples$/);
       const rows = await view.locator('.trow').count();
       assert.ok(rows > 5 && rows < 60, `only visible rows are in the DOM (${rows})`);
       // The sample map (laid out in the backend after the overview) has drawn coloured points.
@@ -166,7 +166,7 @@ export const tests: E2ETest[] = [
       await page.screenshot({ path: path.join(artifacts, 'capability-map.png') });
       // Filter to selected samples: the count follows.
       await view.locator('select[aria-label="Filter by selection"]').selectOption('1');
-      await view.locator('#count', { hasText: /^154 samples$/ }).waitFor({ timeout: 10_000 });
+      await view.locator('#count', { hasText: /^105 samples$/ }).waitFor({ timeout: 10_000 });
       // Clicking a row reveals its line in the editor.
       const firstLine = Number(await view.locator('.trow span').first().innerText());
       await view.locator('.trow').first().click();
@@ -251,8 +251,8 @@ export const tests: E2ETest[] = [
       await qt.waitFor({ timeout: 60_000 });
       const q = await qt.innerText();
       assert.match(q, /yes\/no questions not answered yes\/no/);
-      assert.match(q, /1,543/, 'the pool column counts every sample');
-      assert.match(q, /\b154\b/, 'the selection column counts the selected samples');
+      assert.match(q, /1,054/, 'the pool column counts every sample');
+      assert.match(q, /\b105\b/, 'the selection column counts the selected samples');
       await view.locator('#quality').screenshot({ path: path.join(artifacts, 'quality-report.png') });
       // cadc and random are ticked by default; add mmSSR, whose scores CADC's capabilities stand in for.
       await view.locator('#strategy-mmssr').check();
@@ -346,7 +346,7 @@ export const tests: E2ETest[] = [
         message = ((await lines.innerText()) as string).replace(/\s+/g, ' ');
         if (!/CADC curriculum/.test(message)) await page.waitForTimeout(250);
       }
-      assert.match(message, /CADC curriculum for demo\.jsonl: 77 of 1543 samples \(budget 5%, seed 42, cadc\)/);
+      assert.match(message, /CADC curriculum for demo\.jsonl: 53 of 1054 samples \(budget 5%, seed 42, cadc\)/);
       await page.screenshot({ path: path.join(artifacts, 'manifest-staged.png') });
       // Once committed, a re-selection from the map asks before rewriting the manifest; Cancel keeps it.
       execFileSync('git', ['-c', 'user.name=CADC Test', '-c', 'user.email=test@example.invalid', 'commit', '-q', '-m', 'curriculum'], {

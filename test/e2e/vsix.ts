@@ -131,7 +131,7 @@ async function main(): Promise<number> {
         const view = page.frameLocator('iframe.webview').frameLocator('#active-frame');
         await view.locator('.card').first().waitFor({ timeout: 30_000 });
         assert.ok((await view.locator('.card').count()) >= 2, 'capability cards');
-        await view.locator('#count', { hasText: /^1,543 samples$/ }).waitFor({ timeout: 15_000 });
+        await view.locator('#count', { hasText: /^1,054 samples$/ }).waitFor({ timeout: 15_000 });
         await page.screenshot({ path: path.join(ARTIFACTS, 'vsix-capability-map.png') });
       },
     },

@@ -34,9 +34,9 @@ describe('CADC extension', () => {
     const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as
       { manifest: string; samples: number; selected: number; capabilities: unknown[]; stages: unknown[] } | undefined;
     assert.ok(result, 'curate returned a result');
-    assert.equal(result.samples, 1543);
-    assert.ok(Math.abs(result.selected - 154) <= 1, `selected ${result.selected}`);
-    assert.ok(result.capabilities.length >= 2);
+    assert.equal(result.samples, 1054);
+    assert.ok(Math.abs(result.selected - 105) <= 1, `selected ${result.selected}`);
+    assert.ok(result.capabilities.length >= 3);
     assert.ok(result.stages.length >= 2);
     const manifest = JSON.parse(readFileSync(path.join(root(), 'curation', 'demo.cadc.json'), 'utf8'));
     assert.equal(manifest.schema, 'cadc.manifest/v1');
@@ -48,20 +48,23 @@ describe('CADC extension', () => {
   it('bad lines appear in the Problems panel with their line numbers', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
     const diags = vscode.languages.getDiagnostics(dataset);
-    // demo.jsonl line 7 is the Vision-Flan row whose image is missing upstream.
-    const missing = diags.find((d) => d.code === 'missing-image');
-    assert.ok(missing, 'a missing-image diagnostic');
-    assert.equal(missing.range.start.line, 6);
-    // 1,140 token-without-image lines: one summary at the first (line 344), per-line entries capped at 100.
-    assert.equal(diags.filter((d) => d.code === 'image-token-mismatch').length, 100);
-    const summary = diags.find((d) => d.code === 'image-token-mismatch (summary)');
-    assert.ok(summary, 'a summary diagnostic for the token mismatches');
-    assert.equal(summary.range.start.line, 343);
+    // demo.jsonl line 7 is the Vision-Flan row whose image is missing upstream; lines 1020–1054 are
+    // llava-eval-pool rows whose images were never on disk.
+    const missing = diags.filter((d) => d.code === 'missing-image');
+    assert.deepEqual(
+      missing.map((d) => d.range.start.line + 1),
+      [7, ...Array.from({ length: 35 }, (_, i) => 1020 + i)],
+    );
+    assert.match(missing[0].message, /^Image not found: "images\/WIT\+detailed_description_48_Emperor_Alexander_I\.jpg"$/);
+    // One summary at the first (line 7); all 36 listed per line, so none "not listed".
+    const summary = diags.find((d) => d.code === 'missing-image (summary)');
+    assert.ok(summary, 'a summary diagnostic for the missing images');
+    assert.equal(summary.range.start.line, 6);
     assert.match(
       summary.message,
-      /^1,140 of 1,543 samples have <image> tokens that do not match their images \(left out of the selection\)\. Likely cause: /,
+      /^36 of 654 image paths do not resolve to a readable image \(left out of the selection\)\. Likely cause: .*--include-flagged\)\.$/,
     );
-    assert.match(summary.message, /\(1,040 more not listed\.\)$/);
+    assert.equal(diags.length, 37, 'no other problem in the demo');
   });
 
   it('Set Image Root stores a folder inside the workspace folder, relative to it, at folder scope; a folder outside is refused', async () => {
@@ -219,7 +222,7 @@ describe('CADC backend process', () => {
       noPrompt: true,
       force: true,
     })) as { samples: number } | undefined;
-    assert.equal(ok?.samples, 1543, 'the same backend runs the next job');
+    assert.equal(ok?.samples, 1054, 'the same backend runs the next job');
   });
 });
 
@@ -233,7 +236,7 @@ describe('CADC strategies in the extension', () => {
       strategy: 'mmssr',
     })) as { selected: number; notes: string[]; manifest: string } | undefined;
     assert.ok(result, 'curated');
-    assert.ok(Math.abs(result.selected - 154) <= 1, `selected ${result.selected}`);
+    assert.ok(Math.abs(result.selected - 105) <= 1, `selected ${result.selected}`);
     assert.ok(
       result.notes.some((n) => /stand in/i.test(n)),
       `notes: ${result.notes.join(' | ')}`,
@@ -263,8 +266,8 @@ describe('CADC quality report and compare', () => {
     assert.ok(report, 'a report came back');
     assert.equal(report.pool.samples, result.samples);
     assert.equal(report.selection?.samples, result.selected);
-    // demo.jsonl line 7 references an image that is missing upstream (also a Problems entry).
-    assert.ok(report.pool.correctness.imageMissing.count >= 1);
+    // demo.jsonl: 36 images missing (line 7 upstream, 35 llava-eval-pool rows never on disk; also Problems entries).
+    assert.equal(report.pool.correctness.imageMissing.count, 36);
     assert.equal(report.capabilitySource, 'run');
     assert.deepEqual(
       report.perCapability?.map((c) => [c.id, c.pool?.samples]),

@@ -2,6 +2,8 @@
 // on the demo and the fixtures, whose expected counts come from jq (commands in the comments).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIAGNOSTICS_PER_CODE, imageTokenMismatch } from '../../../src/core/dataset/parser';
 import { problemLines, seriousProblemsText, summariseProblems } from '../../../src/core/dataset/problems';
@@ -135,41 +137,64 @@ async function readAll(file: string, opts = {}) {
 
 const byCode = (p: ProblemSummary[]) => Object.fromEntries(p.map((x) => [x.code, x]));
 
-test('the demo: 1,140 samples with an <image> token and no image, 1 of 343 image paths missing; per-line diagnostics capped at 100 per code', async () => {
+test('the demo: 36 of 654 image paths missing, no <image> token without its image; the text-only rows are not flagged', async () => {
   const { samples, summary, problems } = await readAll(join(REPO, 'demo/demo.jsonl'));
-  // Tokens > 0 and ≠ images:
-  //   jq -r '[([.conversations[]? | select(.from=="human") | .value | scan("<image>")] | length),
-  //          (if .image == null then 0 elif (.image|type)=="array" then (.image|length) else 1 end)]
-  //          | select(.[0] > 0 and .[0] != .[1]) | "x"' demo/demo.jsonl | wc -l            → 1140
-  //   (all of them with no image field: jq 'select(.image == null)' demo/demo.jsonl | grep -c '<image>' → 1140)
-  // Image references: jq -r 'select(.image) | .image' demo/demo.jsonl | wc -l                  → 343
-  // Missing: jq -r 'select(.image) | .image' demo/demo.jsonl | while read p; do [ -f "demo/$p" ] || echo "$p"; done | wc -l → 1 (line 7)
-  // First token lines: grep -n '<image>' demo/demo.jsonl | grep -v '"image"' | head -5 | cut -d: -f1 → 344..348
+  // Image references: jq -r 'select(.image) | .image' demo/demo.jsonl | wc -l                                      → 654
+  // Missing: jq -r 'select(.image) | .image' demo/demo.jsonl | while read p; do [ -f "demo/$p" ] || echo "$p"; done | wc -l → 36
+  //   (line 7, the Vision-Flan row missing upstream, and lines 1020–1054, llava-eval-pool rows: grep -n '"source"' | grep '"image"')
+  // Tokens ≠ images: the jq of the fixtures' test below                                                      → 0
+  // Text-only (no image, no token): jq -c 'select(.image == null)' demo/demo.jsonl | grep -vc '<image>'       → 400
   const p = byCode(problems);
-  assert.deepEqual(Object.keys(p).sort(), ['image-token-mismatch', 'missing-image']);
-  assert.equal(p['image-token-mismatch'].count, 1140);
-  assert.equal(p['image-token-mismatch'].total, 1543);
-  assert.deepEqual(p['image-token-mismatch'].lines, [344, 345, 346, 347, 348]);
-  assert.equal(p['image-token-mismatch'].shown, DIAGNOSTICS_PER_CODE);
-  assert.equal(summary.diagnostics.filter((x) => x.code === 'image-token-mismatch').length, 100);
+  assert.deepEqual(Object.keys(p), ['missing-image']);
+  assert.equal(p['missing-image'].count, 36);
+  assert.equal(p['missing-image'].total, 654);
+  assert.deepEqual(p['missing-image'].lines, [7, 1020, 1021, 1022, 1023]);
+  assert.equal(p['missing-image'].shown, 36, 'fewer than the cap: all kept per line');
+  assert.equal(p['missing-image'].action, undefined, 'most images resolve: no image-root fix offered');
   assert.equal(
-    summary.diagnostics.find((x) => x.code === 'image-token-mismatch')?.message,
-    '1 <image> token(s) but the record has no image.',
+    summary.diagnostics.find((x) => x.code === 'missing-image')?.message,
+    'Image not found: "images/WIT+detailed_description_48_Emperor_Alexander_I.jpg"',
   );
-  assert.equal(p['missing-image'].count, 1);
-  assert.equal(p['missing-image'].total, 343);
-  assert.deepEqual(p['missing-image'].lines, [7]);
-  assert.equal(p['missing-image'].action, undefined);
   // The flags the selection reads, per sample.
-  const flagged = samples.filter((s) => s.flags);
-  assert.equal(flagged.length, 1141);
-  assert.equal(samples.filter((s) => (s.flags ?? 0) & SAMPLE_FLAG.imageTokenMismatch).length, 1140);
-  assert.deepEqual(
-    samples.filter((s) => (s.flags ?? 0) & SAMPLE_FLAG.missingImage).map((s) => s.line),
-    [7],
-  );
-  // The 343 records with an image field and one token each are not flagged for tokens.
-  assert.equal(samples.filter((s) => s.images.length === 1 && !((s.flags ?? 0) & SAMPLE_FLAG.imageTokenMismatch)).length, 343);
+  const missing = samples.filter((s) => (s.flags ?? 0) & SAMPLE_FLAG.missingImage).map((s) => s.line);
+  assert.deepEqual(missing, [7, ...Array.from({ length: 35 }, (_, i) => 1020 + i)]);
+  assert.equal(samples.filter((s) => s.flags).length, 36);
+  assert.equal(samples.filter((s) => (s.flags ?? 0) & SAMPLE_FLAG.imageTokenMismatch).length, 0);
+  assert.equal(samples.filter((s) => s.images.length === 0 && !s.flags).length, 400, 'the text-only ScienceQA rows');
+});
+
+test('<image> tokens without an image on real rows (the llava-eval-pool fixture with its image key dropped): 3,597 of 3,790, per-line diagnostics capped at 100', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-problems-'));
+  try {
+    const file = join(dir, 'pool.jsonl');
+    // What a converter that loses the image field writes (the demo before 2026-12 was made so).
+    const text = readFileSync(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const { image: _image, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return JSON.stringify(rest);
+      });
+    writeFileSync(file, text.join('\n') + '\n');
+    // Tokens without an image: jq -c 'select(.image)' test/fixtures/llava-eval-pool/llava-eval-pool.jsonl | grep -c '<image>' → 3597
+    // (every row with an image names it with one token; the others are ScienceQA's text-only rows).
+    const { samples, summary, problems } = await readAll(file);
+    const p = byCode(problems);
+    assert.deepEqual(Object.keys(p), ['image-token-mismatch']);
+    assert.equal(p['image-token-mismatch'].count, 3597);
+    assert.equal(p['image-token-mismatch'].total, 3790);
+    assert.deepEqual(p['image-token-mismatch'].lines, [1, 2, 3, 4, 5]);
+    assert.equal(p['image-token-mismatch'].shown, DIAGNOSTICS_PER_CODE);
+    assert.equal(summary.diagnostics.filter((x) => x.code === 'image-token-mismatch').length, 100);
+    assert.equal(
+      summary.diagnostics.find((x) => x.code === 'image-token-mismatch')?.message,
+      '1 <image> token(s) but the record has no image.',
+    );
+    assert.equal(samples.filter((s) => (s.flags ?? 0) & SAMPLE_FLAG.imageTokenMismatch).length, 3597);
+    assert.equal(samples.filter((s) => s.flags).length, 3597);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the fixtures: counts and totals as jq finds them; no image resolving in llava-eval-pool gives the image-root action', async () => {
