@@ -29,7 +29,7 @@ describe('CADC extension', () => {
       assert.ok(commands.includes(c), `${c} registered`);
   });
 
-  it('curates the demo dataset into a manifest with ≥ 2 capabilities and stages', async () => {
+  it('curates the demo dataset into a manifest with ≥ 3 capabilities and stages', async () => {
     const dataset = vscode.Uri.file(path.join(root(), 'demo.jsonl'));
     const result = (await vscode.commands.executeCommand('cadc.curate', dataset, { noPrompt: true, force: true, budget: '10%' })) as
       { manifest: string; samples: number; selected: number; capabilities: unknown[]; stages: unknown[] } | undefined;
