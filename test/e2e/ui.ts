@@ -94,6 +94,24 @@ export async function openFile(page: Page, name: string): Promise<void> {
   }
   await row.click();
   await page.locator(`.tab[aria-label*="${name}"]`).first().waitFor({ timeout: 15_000 });
+  await waitForEditorFocus(page);
+}
+
+/**
+ * Waits until the active editor group's editor has the keyboard focus: its text editor, or the
+ * placeholder shown for a file too large to display. The tab appears before the editor is resolved,
+ * and the editor takes the focus when it is (for a large file, seconds later): a quick input opened
+ * in between loses the focus and closes, so a command typed into it is lost.
+ */
+export async function waitForEditorFocus(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const a = document.activeElement;
+      return !!a?.closest('.part.editor .editor-group-container.active') && !!a.closest('.monaco-editor, .monaco-editor-pane-placeholder');
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
 }
 
 export async function waitForNotification(page: Page, text: string | RegExp, timeout = 120_000): Promise<string> {
