@@ -356,37 +356,137 @@ export function shardRowOf(shards: { name: string; rows: number }[], line: numbe
   return undefined;
 }
 
+/** A one-row read refused before any page is read: the row group's chunks exceed the caller's cap. */
+export class ParquetChunkTooLarge extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the row's row group holds ${bytes} bytes in the columns asked for, over the ${limit}-byte cap of a preview`);
+  }
+}
+
+/** Caps of a one-row read (hovers, the map): the row group's chunks of the columns read, compressed and not. */
+export interface RowReadLimits {
+  maxChunkBytes: number;
+}
+
 /**
- * The bytes of one embedded image (hovers, the map, export), read back from its shard and row: only
- * that row's row group is touched. `dataset` is the file or the shards' folder. Undefined when the
- * row has no such embedded image.
+ * One row of a shard, its columns `pick(columns)` only (all when undefined), as plain values; undefined
+ * when the shard or row does not exist. Only that row's row group is touched, and with `limits` it is
+ * refused (ParquetChunkTooLarge) before a page is read when its chunks of those columns, as the footer
+ * declares them, exceed the cap.
  */
-export async function readEmbeddedImage(dataset: string, address: EmbeddedImageAddress): Promise<Uint8Array | undefined> {
+async function readOneRow(
+  dataset: string,
+  shard: string,
+  row: number,
+  pick: (columns: string[]) => string[] | undefined,
+  limits?: RowReadLimits,
+): Promise<{ columns: string[]; value: Record<string, unknown> } | undefined> {
   const abs = path.resolve(dataset);
   const isDir = (await fsp.stat(abs)).isDirectory();
-  if (isDir && (address.shard.includes('/') || address.shard.includes('\\') || address.shard.startsWith('.'))) return undefined;
-  const file = isDir ? path.join(abs, address.shard) : abs;
-  if (!isDir && path.basename(abs) !== address.shard) return undefined;
+  if (isDir && (shard.includes('/') || shard.includes('\\') || shard.startsWith('.'))) return undefined;
+  const file = isDir ? path.join(abs, shard) : abs;
+  if (!isDir && path.basename(abs) !== shard) return undefined;
   const st = await fsp.stat(file);
   const fh = await fsp.open(file, 'r');
   try {
     const buf = handleBuffer(fh, st.size);
     const meta = await parquetMetadataAsync(buf);
-    const col = imageColumn(topColumns(meta));
-    if (!col || address.row < 0 || address.row >= Number(meta.num_rows)) return undefined;
+    const top = topColumns(meta);
+    const columns = pick(top);
+    if (!Number.isInteger(row) || row < 0 || row >= Number(meta.num_rows) || columns?.length === 0) return undefined;
+    if (limits) {
+      let start = 0;
+      for (const rg of meta.row_groups) {
+        const n = Number(rg.num_rows);
+        if (row < start + n) {
+          let bytes = 0;
+          for (const c of rg.columns) {
+            const m = c.meta_data;
+            if (m && (!columns || columns.includes(m.path_in_schema[0])))
+              bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
+          }
+          if (bytes > limits.maxChunkBytes) throw new ParquetChunkTooLarge(bytes, limits.maxChunkBytes);
+          break;
+        }
+        start += n;
+      }
+    }
     const rows = (await parquetReadObjects({
       file: buf,
       metadata: meta,
-      columns: [col],
-      rowStart: address.row,
-      rowEnd: address.row + 1,
+      ...(columns ? { columns } : {}),
+      rowStart: row,
+      rowEnd: row + 1,
       compressors,
       utf8: false,
     })) as Record<string, unknown>[];
-    const split = splitImages(plain(rows[0]?.[col]), address.shard, address.row);
-    if (typeof split === 'string') return undefined;
-    return split.embedded.find((e) => e.embedded?.image === address.image)?.bytes;
+    return { columns: top, value: plain(rows[0] ?? {}) as Record<string, unknown> };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The bytes of one embedded image (hovers, the map, export), read back from its shard and row: only
+ * that row's row group is touched. `dataset` is the file or the shards' folder. Undefined when the
+ * row has no such embedded image.
+ */
+export async function readEmbeddedImage(
+  dataset: string,
+  address: EmbeddedImageAddress,
+  limits?: RowReadLimits,
+): Promise<Uint8Array | undefined> {
+  let col: string | undefined;
+  const got = await readOneRow(dataset, address.shard, address.row, (cols) => ((col = imageColumn(cols)) ? [col] : []), limits);
+  if (!got || !col) return undefined;
+  const split = splitImages(got.value[col], address.shard, address.row);
+  if (typeof split === 'string') return undefined;
+  return split.embedded.find((e) => e.embedded?.image === address.image)?.bytes;
+}
+
+/** One whole row of a Parquet dataset: its record (image column taken out), embedded images and image paths. */
+export interface ParquetRow {
+  shard: string;
+  row: number;
+  record: Record<string, unknown>;
+  embedded: ImageRef[];
+  paths: string[];
+  /** What is wrong with the image column, when it is not a known shape. */
+  imageProblem?: string;
+}
+
+/**
+ * The row at a 1-based running `line` (as the reader and the manifest count them: shards in name
+ * order, an unreadable shard counting no rows), read whole: the sample preview of the editor.
+ * Undefined when no shard holds that line.
+ */
+export async function readParquetRow(dataset: string, line: number, limits?: RowReadLimits): Promise<ParquetRow | undefined> {
+  const shards: { name: string; rows: number }[] = [];
+  for (const f of await parquetShards(path.resolve(dataset))) {
+    let rows = 0;
+    const fh = await fsp.open(f, 'r');
+    try {
+      rows = Number((await parquetMetadataAsync(handleBuffer(fh, (await fh.stat()).size))).num_rows);
+    } catch {
+      rows = 0; // as the reader counts an unreadable shard
+    } finally {
+      await fh.close();
+    }
+    shards.push({ name: path.basename(f), rows });
+  }
+  const at = shardRowOf(shards, line);
+  if (!at) return undefined;
+  const got = await readOneRow(dataset, at.shard, at.row, () => undefined, limits);
+  if (!got) return undefined;
+  const col = imageColumn(got.columns);
+  const split = col ? splitImages(got.value[col], at.shard, at.row) : { embedded: [], paths: [] };
+  if (col) delete got.value[col];
+  return {
+    ...at,
+    record: got.value,
+    ...(typeof split === 'string' ? { embedded: [], paths: [], imageProblem: split } : split),
+  };
 }
