@@ -35,6 +35,7 @@ import {
 } from '../protocol/mapData';
 import type { MapRun, SampleQuery } from '../protocol/mapData';
 import { samplePreview } from '../app/samplePreview';
+import { isParquetDataset, readParquetRecords } from '../core/dataset/parquet';
 import { checkSampleParams, sampleRequest } from '../protocol/sample';
 import { sampleLayout } from './layoutCache';
 import { LineSource } from './lines';
@@ -43,6 +44,8 @@ import type { LayoutRow } from './layoutCache';
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 /** Characters of an instruction preview sent with each point of the sample map (the tooltip's text). */
 const POINT_PREVIEW = 120;
+/** Bytes of Parquet chunks (text columns) read for one request's previews. */
+const PARQUET_PREVIEW_BYTES = 64 * 1024 * 1024;
 
 interface ManifestLike {
   dataset: { path: string; samples: number; invalid: number; sha256: string };
@@ -66,27 +69,32 @@ interface ManifestLike {
   }[];
 }
 
+/** The first instruction of a record, flattened for one table cell (untrusted: shown as text). */
+export function previewOfRecord(rec: unknown): string {
+  const r = (typeof rec === 'object' && rec !== null ? rec : {}) as {
+    conversations?: { value?: unknown }[];
+    messages?: { content?: unknown }[];
+    instruction?: unknown;
+    texts?: { user?: unknown }[];
+  };
+  const first = r.conversations?.[0]?.value ?? r.messages?.[0]?.content ?? r.instruction ?? r.texts?.[0]?.user;
+  const text =
+    typeof first === 'string'
+      ? first
+      : Array.isArray(first)
+        ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
+        : '';
+  return text
+    .replace(/<image>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
+}
+
 /** The first instruction of a JSONL record, flattened for one table cell (untrusted: shown as text). */
 export function previewOf(lineText: string): string {
   try {
-    const rec = JSON.parse(lineText) as {
-      conversations?: { value?: unknown }[];
-      messages?: { content?: unknown }[];
-      instruction?: unknown;
-      texts?: { user?: unknown }[];
-    };
-    const first = rec.conversations?.[0]?.value ?? rec.messages?.[0]?.content ?? rec.instruction ?? rec.texts?.[0]?.user;
-    const text =
-      typeof first === 'string'
-        ? first
-        : Array.isArray(first)
-          ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
-          : '';
-    return text
-      .replace(/<image>/g, '')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 160);
+    return previewOfRecord(JSON.parse(lineText));
   } catch {
     return '';
   }
@@ -240,11 +248,18 @@ export class MapData {
    * Previews of a page's lines, read from disk through a sparse line index (so a dataset of any size,
    * also one VS Code will not open, shows them); JSON-array datasets have no per-line records.
    */
+  /**
+   * Previews of a page's lines: a JSONL file's read from disk through a sparse line index (so a
+   * dataset of any size, also one VS Code will not open, shows them), a Parquet pool's from the
+   * rows' row groups (text columns only, at most 64 MiB of chunks per request); JSON arrays have no
+   * per-line records.
+   */
   private async previews(file: string, lines: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    if (!/\.jsonl$/i.test(file)) return out;
     try {
-      for (const [line, text] of await this.lines.read(file, lines, 256 * 1024)) out.set(line, previewOf(text));
+      if (/\.jsonl$/i.test(file)) for (const [line, text] of await this.lines.read(file, lines, 256 * 1024)) out.set(line, previewOf(text));
+      else if (await isParquetDataset(file))
+        for (const [line, rec] of await readParquetRecords(file, lines, PARQUET_PREVIEW_BYTES)) out.set(line, previewOfRecord(rec));
     } catch (e) {
       this.log?.warn(`capability map: no previews (${(e as Error).message})`);
     }

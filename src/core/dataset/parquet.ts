@@ -458,26 +458,30 @@ export interface ParquetRow {
   imageProblem?: string;
 }
 
+/** Each shard's name and rows from its footer (0 for an unreadable one, as the reader counts it), in the reader's order. */
+async function shardRows(dataset: string): Promise<{ name: string; file: string; rows: number; meta?: FileMetaData }[]> {
+  const out: { name: string; file: string; rows: number; meta?: FileMetaData }[] = [];
+  for (const file of await parquetShards(path.resolve(dataset))) {
+    const fh = await fsp.open(file, 'r');
+    try {
+      const meta = await parquetMetadataAsync(handleBuffer(fh, (await fh.stat()).size));
+      out.push({ name: path.basename(file), file, rows: Number(meta.num_rows), meta });
+    } catch {
+      out.push({ name: path.basename(file), file, rows: 0 });
+    } finally {
+      await fh.close();
+    }
+  }
+  return out;
+}
+
 /**
  * The row at a 1-based running `line` (as the reader and the manifest count them: shards in name
  * order, an unreadable shard counting no rows), read whole: the sample preview of the editor.
  * Undefined when no shard holds that line.
  */
 export async function readParquetRow(dataset: string, line: number, limits?: RowReadLimits): Promise<ParquetRow | undefined> {
-  const shards: { name: string; rows: number }[] = [];
-  for (const f of await parquetShards(path.resolve(dataset))) {
-    let rows = 0;
-    const fh = await fsp.open(f, 'r');
-    try {
-      rows = Number((await parquetMetadataAsync(handleBuffer(fh, (await fh.stat()).size))).num_rows);
-    } catch {
-      rows = 0; // as the reader counts an unreadable shard
-    } finally {
-      await fh.close();
-    }
-    shards.push({ name: path.basename(f), rows });
-  }
-  const at = shardRowOf(shards, line);
+  const at = shardRowOf(await shardRows(dataset), line);
   if (!at) return undefined;
   const got = await readOneRow(dataset, at.shard, at.row, () => undefined, limits);
   if (!got) return undefined;
@@ -489,4 +493,83 @@ export async function readParquetRow(dataset: string, line: number, limits?: Row
     record: got.value,
     ...(typeof split === 'string' ? { embedded: [], paths: [], imageProblem: split } : split),
   };
+}
+
+/**
+ * The records (without their image column) at many 1-based running lines, read row group by row
+ * group — each needed row group once, only the rows from the first to the last wanted — until
+ * `maxBytes` of chunks (as the footers declare them) have been read: the map's instruction previews.
+ * Lines past that budget, or in a row group over it alone, are left out of the result.
+ */
+export async function readParquetRecords(
+  dataset: string,
+  lines: number[],
+  maxBytes: number,
+): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  const shards = await shardRows(dataset);
+  // Wanted rows per shard and row group, in line order.
+  const wanted = new Map<number, Map<number, { line: number; row: number }[]>>();
+  for (const line of [...new Set(lines)].sort((a, b) => a - b)) {
+    let start = 0;
+    for (let k = 0; k < shards.length; k++) {
+      const s = shards[k];
+      if (line - 1 < start + s.rows && line - 1 >= start && s.meta) {
+        const row = line - 1 - start;
+        let first = 0;
+        const groups = s.meta.row_groups;
+        for (let g = 0; g < groups.length; g++) {
+          const n = Number(groups[g].num_rows);
+          if (row < first + n) {
+            const perShard = wanted.get(k) ?? new Map<number, { line: number; row: number }[]>();
+            wanted.set(k, perShard);
+            perShard.set(g, [...(perShard.get(g) ?? []), { line, row }]);
+            break;
+          }
+          first += n;
+        }
+        break;
+      }
+      start += s.rows;
+    }
+  }
+  let budget = maxBytes;
+  for (const [k, groups] of wanted) {
+    const s = shards[k];
+    const meta = s.meta!;
+    const columns = topColumns(meta).filter((c) => c !== imageColumn(topColumns(meta)));
+    const fh = await fsp.open(s.file, 'r');
+    try {
+      const file = handleBuffer(fh, (await fh.stat()).size);
+      for (const [g, rows] of groups) {
+        let bytes = 0;
+        for (const c of meta.row_groups[g].columns) {
+          const m = c.meta_data;
+          if (m && columns.includes(m.path_in_schema[0]))
+            bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
+        }
+        if (bytes > budget) continue;
+        budget -= bytes;
+        const rowStart = rows[0].row;
+        let read: Record<string, unknown>[];
+        try {
+          read = (await parquetReadObjects({
+            file,
+            metadata: meta,
+            columns,
+            rowStart,
+            rowEnd: rows[rows.length - 1].row + 1,
+            compressors,
+            utf8: false,
+          })) as Record<string, unknown>[];
+        } catch {
+          continue; // a row group that cannot be decoded has no previews (the reader reported it)
+        }
+        for (const r of rows) if (read[r.row - rowStart]) out.set(r.line, plain(read[r.row - rowStart]) as Record<string, unknown>);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  return out;
 }

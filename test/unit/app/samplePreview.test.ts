@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { PREVIEW_LIMITS, samplePreview, thumbnailOf } from '../../../src/app/samplePreview';
-import { readParquetRow } from '../../../src/core/dataset/parquet';
+import { readParquetRecords, readParquetRow } from '../../../src/core/dataset/parquet';
 import { readDataset } from '../../../src/core/dataset/reader';
 import { checkSamplePreview, checkSampleParams, MAX_THUMBNAIL_URI } from '../../../src/protocol/sample';
 import type { Thumbnail } from '../../../src/protocol/sample';
@@ -181,4 +181,26 @@ test('the protocol guards: a request is checked before a file is opened; a reply
     `data:image/png;base64,${'A'.repeat(MAX_THUMBNAIL_URI)}`,
   ])
     assert.throws(() => checkSamplePreview({ ...reply, thumbnail: { ...t, dataUri } }), /dataUri/);
+});
+
+test('the map’s Parquet previews: records at scattered lines across shards and row groups, the budget honoured', async () => {
+  const dir = join(PQ, 'shards');
+  const ids = new Map<number, string>();
+  await readDataset(dir, {}, (s) => ids.set(s.line, s.id));
+  const lines = [60, 1, 9, 8, 21, 40, 41, 33, 1];
+  const recs = await readParquetRecords(dir, lines, 64 * 1024 * 1024);
+  assert.deepEqual(
+    [...recs.keys()].sort((a, b) => a - b),
+    [1, 8, 9, 21, 33, 40, 41, 60],
+  );
+  for (const [line, rec] of recs) {
+    assert.equal(rec.id, ids.get(line), `line ${line}`);
+    assert.equal(rec.images, undefined, 'the image column is not read');
+    assert.ok(Array.isArray(rec.messages));
+  }
+  assert.equal((await readParquetRecords(dir, lines, 0)).size, 0, 'no budget, nothing read');
+  // The corrupt shard has no rows: line 21 is the third shard's first row, lines past 40 do not exist.
+  const corrupt = await readParquetRecords(join(PQ, 'shards-corrupt'), [1, 21, 41], 1 << 20);
+  assert.deepEqual([...corrupt.keys()], [1, 21]);
+  assert.equal(corrupt.get(21)?.id, ids.get(41));
 });
