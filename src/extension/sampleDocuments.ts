@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SamplePreview } from '../protocol/sample';
+import { escapeMarkdown } from './annotationText';
 import type { Annotations } from './annotations';
 import type { BackendClient } from './backendClient';
 import { firstExchange, sampleDocumentText } from './sampleText';
@@ -96,6 +97,8 @@ export class SampleDocuments extends Disposable implements vscode.TextDocumentCo
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const at = parseSampleUri(uri);
     if (!at) return 'Not a CADC sample.';
+    // A `cadc-sample:` link can come from anywhere: only a dataset inside the workspace, or one curated in this window, is read.
+    if (!this.allowed(at.dataset)) return `*Not shown: ${escapeMarkdown(at.dataset)} is not a dataset of this workspace.*`;
     try {
       const p = await this.sample(at.dataset, at.line);
       return sampleDocumentText(p, vscode.workspace.asRelativePath(at.dataset), this.annotations.attributionAt(at.dataset, at.line));
@@ -104,10 +107,14 @@ export class SampleDocuments extends Disposable implements vscode.TextDocumentCo
     }
   }
 
+  private allowed(dataset: string): boolean {
+    return !!vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dataset)) || this.annotations.shaFor(dataset) !== undefined;
+  }
+
   /** The sample's hover anywhere in its preview document: the thumbnail first, then its attribution. */
   private async hover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
     const at = parseSampleUri(doc.uri);
-    if (!at) return undefined;
+    if (!at || !this.allowed(at.dataset)) return undefined;
     const p = await this.sample(at.dataset, at.line).catch(() => undefined);
     if (!p) return undefined;
     const image = p.thumbnail

@@ -371,6 +371,17 @@ export interface RowReadLimits {
   maxChunkBytes: number;
 }
 
+/** The bytes a row group's chunks of `columns` (all when undefined) declare, compressed or not, whichever is larger. */
+function chunkBytes(rg: FileMetaData['row_groups'][number], columns: string[] | undefined): number {
+  let bytes = 0;
+  for (const c of rg.columns) {
+    const m = c.meta_data;
+    if (m && (!columns || columns.includes(m.path_in_schema[0])))
+      bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
+  }
+  return bytes;
+}
+
 /**
  * One row of a shard, its columns `pick(columns)` only (all when undefined), as plain values; undefined
  * when the shard or row does not exist. Only that row's row group is touched, and with `limits` it is
@@ -402,12 +413,7 @@ async function readOneRow(
       for (const rg of meta.row_groups) {
         const n = Number(rg.num_rows);
         if (row < start + n) {
-          let bytes = 0;
-          for (const c of rg.columns) {
-            const m = c.meta_data;
-            if (m && (!columns || columns.includes(m.path_in_schema[0])))
-              bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
-          }
+          const bytes = chunkBytes(rg, columns);
           if (bytes > limits.maxChunkBytes) throw new ParquetChunkTooLarge(bytes, limits.maxChunkBytes);
           break;
         }
@@ -542,12 +548,7 @@ export async function readParquetRecords(
     try {
       const file = handleBuffer(fh, (await fh.stat()).size);
       for (const [g, rows] of groups) {
-        let bytes = 0;
-        for (const c of meta.row_groups[g].columns) {
-          const m = c.meta_data;
-          if (m && columns.includes(m.path_in_schema[0]))
-            bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
-        }
+        const bytes = chunkBytes(meta.row_groups[g], columns);
         if (bytes > budget) continue;
         budget -= bytes;
         const rowStart = rows[0].row;

@@ -4,7 +4,8 @@
 // attribution and the thumbnail), and hovering that document shows the thumbnail as a data: URI —
 // nothing of the dataset is written to the workspace.
 import * as assert from 'node:assert/strict';
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -109,5 +110,27 @@ describe('CADC Parquet pools in the editor', () => {
     );
     assert.match(editor.document.getText(), /· not selected/);
     assert.match(await hoverText(editor.document.uri, 0), /not selected/);
+  });
+
+  it('a cadc-sample: link to a dataset outside the workspace is not read', async () => {
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), 'cadc-outside-')), 'secret.jsonl');
+    writeFileSync(
+      outside,
+      `${JSON.stringify({
+        conversations: [
+          { from: 'human', value: 'SENTINEL-SECRET' },
+          { from: 'gpt', value: 'x' },
+        ],
+      })}\n`,
+    );
+    const uri = vscode.Uri.from({
+      scheme: 'cadc-sample',
+      path: '/secret.jsonl/line 1.md',
+      query: new URLSearchParams({ dataset: outside, line: '1' }).toString(),
+    });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.match(doc.getText(), /Not shown: .* is not a dataset of this workspace/);
+    assert.ok(!doc.getText().includes('SENTINEL-SECRET'));
+    assert.equal(await hoverText(uri, 0), '');
   });
 });
