@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 
 interface Api {
   currentRun(): { manifest?: string; dataset?: string; map: boolean };
+  restore(uri: vscode.Uri): Promise<{ state: string; source?: string; detail?: string } | undefined>;
   capabilityMapMessage(m: unknown): Promise<boolean | undefined>;
 }
 interface Manifest {
@@ -132,5 +133,12 @@ describe('CADC Parquet pools in the editor', () => {
     assert.match(doc.getText(), /Not shown: .* is not a dataset of this workspace/);
     assert.ok(!doc.getText().includes('SENTINEL-SECRET'));
     assert.equal(await hoverText(uri, 0), '');
+  });
+
+  it('the pool’s committed manifest is restored from the cache, as a JSONL dataset’s is (the folder hashed as the reader does)', async () => {
+    const status = await api().restore(vscode.Uri.file(pool()));
+    assert.equal(status?.state, 'restored', status?.detail);
+    assert.equal(status?.source, 'cache');
+    assert.equal(api().currentRun().dataset, pool());
   });
 });
