@@ -75,9 +75,12 @@ export class SampleDocuments extends Disposable implements vscode.TextDocumentCo
 
   /**
    * One sample with its thumbnail, from the cache or the backend (never blocking the host: the
-   * backend reads and decodes). Keyed by the attached run's content hash, so a changed pool is read anew.
+   * backend reads and decodes); refused in an untrusted workspace. Keyed by the attached run's content hash, so a changed pool is read anew.
    */
   sample(dataset: string, line: number): Promise<SamplePreview> {
+    // Restricted mode: the engine does not start, and no dataset image is decoded.
+    if (!vscode.workspace.isTrusted)
+      return Promise.reject(new Error('CADC reads and decodes samples only in a trusted workspace; trust it to see the sample.'));
     const key = `${dataset}\n${line}\n${this.annotations.shaFor(dataset) ?? ''}`;
     const hit = this.cache.get(key);
     if (hit) return hit.sample;

@@ -19,7 +19,9 @@ export function mapServices(
   return {
     reveal: (source, line) => samples.reveal(source.dataset, line),
     image: async (source, line) => {
-      const p = await samples.sample(source.dataset, line);
+      // A hover must not fill the map with errors: a sample that cannot be read is a note on its image.
+      const p = await samples.sample(source.dataset, line).catch((e: Error) => e);
+      if (p instanceof Error) return { note: p.message.split('\n')[0] };
       const t = p.thumbnail;
       return t
         ? { dataUri: t.dataUri, width: t.width, height: t.height }
