@@ -3,7 +3,7 @@
 // manifest's) are shared by the extension (which restores from the cache or from the manifest alone)
 // and the backend, which re-runs the engine with the manifest's config and seed when the cache has no
 // table for it (restoreByRerun) and says whether the re-run selected the same samples.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ManifestV1 } from '../core/curriculum/types';
@@ -62,11 +62,13 @@ export function datasetCandidates(manifestFile: string, datasetPath: string, wor
   return out;
 }
 
-/** The first candidate that is an existing file, or undefined. */
+/** The first candidate that is an existing file, or a folder of Parquet shards, or undefined. */
 export function findDataset(manifestFile: string, datasetPath: string, workspaceRoot?: string): string | undefined {
   return datasetCandidates(manifestFile, datasetPath, workspaceRoot).find((p) => {
     try {
-      return existsSync(p) && statSync(p).isFile();
+      if (!existsSync(p)) return false;
+      const st = statSync(p);
+      return st.isFile() || (st.isDirectory() && readdirSync(p).some((n) => n.endsWith('.parquet')));
     } catch {
       return false;
     }

@@ -1,16 +1,15 @@
 // The Capability Map's data, computed in the backend process so the extension host only forwards:
 // the run's overview (manifest figures), the sample map (a UMAP of the trajectories of a stratified
 // subsample, cached: layoutCache.ts) and the sample table's pages (sql.js, filtered and sorted in SQL;
-// instruction previews read from disk through a sparse line index). One run's table stays open, with
-// its layout, until another is asked for.
+// instruction previews read from disk through a sparse line index), and one sample at a time for the
+// editor (src/app/samplePreview.ts: turns, labels, a thumbnail). One run's table stays open, with its
+// layout, until another is asked for.
 import { capabilityNumber } from '../core/capabilities/ids';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { budgetText } from '../core/config';
 import type { BudgetUnit } from '../core/config';
-import { buildLineIndex, isStale, readLines } from '../core/dataset/lineIndex';
-import type { LineIndex } from '../core/dataset/lineIndex';
 import type { Logger } from '../core/runtime/log';
 import { openCurationCache } from '../core/store/cache';
 import type { AttributionTable } from '../core/store/attributionTable';
@@ -35,12 +34,18 @@ import {
   mapSamplesRequest,
 } from '../protocol/mapData';
 import type { MapRun, SampleQuery } from '../protocol/mapData';
+import { samplePreview } from '../app/samplePreview';
+import { isParquetDataset, readParquetRecords } from '../core/dataset/parquet';
+import { checkSampleParams, sampleRequest } from '../protocol/sample';
 import { sampleLayout } from './layoutCache';
+import { LineSource } from './lines';
 import type { LayoutRow } from './layoutCache';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 /** Characters of an instruction preview sent with each point of the sample map (the tooltip's text). */
 const POINT_PREVIEW = 120;
+/** Bytes of Parquet chunks (text columns) read for one request's previews. */
+const PARQUET_PREVIEW_BYTES = 64 * 1024 * 1024;
 
 interface ManifestLike {
   dataset: { path: string; samples: number; invalid: number; sha256: string };
@@ -64,27 +69,32 @@ interface ManifestLike {
   }[];
 }
 
+/** The first instruction of a record, flattened for one table cell (untrusted: shown as text). */
+export function previewOfRecord(rec: unknown): string {
+  const r = (typeof rec === 'object' && rec !== null ? rec : {}) as {
+    conversations?: { value?: unknown }[];
+    messages?: { content?: unknown }[];
+    instruction?: unknown;
+    texts?: { user?: unknown }[];
+  };
+  const first = r.conversations?.[0]?.value ?? r.messages?.[0]?.content ?? r.instruction ?? r.texts?.[0]?.user;
+  const text =
+    typeof first === 'string'
+      ? first
+      : Array.isArray(first)
+        ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
+        : '';
+  return text
+    .replace(/<image>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
+}
+
 /** The first instruction of a JSONL record, flattened for one table cell (untrusted: shown as text). */
 export function previewOf(lineText: string): string {
   try {
-    const rec = JSON.parse(lineText) as {
-      conversations?: { value?: unknown }[];
-      messages?: { content?: unknown }[];
-      instruction?: unknown;
-      texts?: { user?: unknown }[];
-    };
-    const first = rec.conversations?.[0]?.value ?? rec.messages?.[0]?.content ?? rec.instruction ?? rec.texts?.[0]?.user;
-    const text =
-      typeof first === 'string'
-        ? first
-        : Array.isArray(first)
-          ? first.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
-          : '';
-    return text
-      .replace(/<image>/g, '')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 160);
+    return previewOfRecord(JSON.parse(lineText));
   } catch {
     return '';
   }
@@ -95,13 +105,16 @@ interface OpenRun {
   table: AttributionTable;
   /** The sample map depends only on the run: computed (or read from the cache) once, reused after a rename. */
   layout?: Promise<MapLayout>;
-  lineIndex?: Promise<LineIndex>;
 }
 
 export class MapData {
   private open: OpenRun | undefined;
 
-  constructor(private readonly log?: Logger) {}
+  constructor(
+    private readonly log?: Logger,
+    /** The dataset's lines (previews); shared with the sample request. */
+    readonly lines = new LineSource(),
+  ) {}
 
   private async runOf(run: MapRun): Promise<OpenRun> {
     const key = JSON.stringify([run.cacheDir, run.sha256, run.run]);
@@ -183,7 +196,7 @@ export class MapData {
       log: this.log,
     });
     const lines = Array.from(l.index, (i) => rows[i].line);
-    const previews = await this.previews(open, run.dataset, lines);
+    const previews = await this.previews(run.dataset, lines);
     const round = (v: number) => Math.round(v * 1e4) / 1e4;
     this.log?.info(
       `capability map: ${l.method} layout of ${lines.length.toLocaleString()} of ${rows.length.toLocaleString()} samples ${l.cached ? 'read from the cache' : 'computed'} in ${l.ms} ms`,
@@ -207,7 +220,6 @@ export class MapData {
     const open = await this.runOf(run);
     const { total, rows } = open.table.page({ ...q.filter, sort: q.sort.key, dir: q.sort.dir, offset: q.offset, limit: q.limit });
     const previews = await this.previews(
-      open,
       run.dataset,
       rows.map((r) => r.line),
     );
@@ -236,18 +248,19 @@ export class MapData {
    * Previews of a page's lines, read from disk through a sparse line index (so a dataset of any size,
    * also one VS Code will not open, shows them); JSON-array datasets have no per-line records.
    */
-  private async previews(open: OpenRun, file: string, lines: number[]): Promise<Map<number, string>> {
+  /**
+   * Previews of a page's lines: a JSONL file's read from disk through a sparse line index (so a
+   * dataset of any size, also one VS Code will not open, shows them), a Parquet pool's from the
+   * rows' row groups (text columns only, at most 64 MiB of chunks per request); JSON arrays have no
+   * per-line records.
+   */
+  private async previews(file: string, lines: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    if (!/\.jsonl$/i.test(file)) return out;
     try {
-      let index = open.lineIndex && (await open.lineIndex);
-      if (!index || index.file !== file || (await isStale(index))) {
-        open.lineIndex = buildLineIndex(file);
-        index = await open.lineIndex;
-      }
-      for (const [line, text] of await readLines(index, lines, 256 * 1024)) out.set(line, previewOf(text));
+      if (/\.jsonl$/i.test(file)) for (const [line, text] of await this.lines.read(file, lines, 256 * 1024)) out.set(line, previewOf(text));
+      else if (await isParquetDataset(file))
+        for (const [line, rec] of await readParquetRecords(file, lines, PARQUET_PREVIEW_BYTES)) out.set(line, previewOfRecord(rec));
     } catch (e) {
-      open.lineIndex = undefined;
       this.log?.warn(`capability map: no previews (${(e as Error).message})`);
     }
     return out;
@@ -296,6 +309,10 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
     }),
   );
   connection.onNotification(mapReleaseNotification, () => data.close());
+  // One sample for a hover, the preview document or the map's image: a read too, thumbnails decoded by sharp off the event loop.
+  connection.onRequest(sampleRequest, (raw: unknown) =>
+    reply(() => samplePreview(checkSampleParams(raw), async (file, line) => (await data.lines.read(file, [line], 1 << 20)).get(line))),
+  );
   return data;
 }
 

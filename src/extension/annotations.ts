@@ -305,30 +305,54 @@ export class Annotations extends Disposable {
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
-    const entry = this.byFile.get(doc.uri.fsPath);
-    const row = entry?.rows.at(pos.line + 1);
+    const lineText = doc.lineAt(pos.line).text;
+    // The image first, so it is in view whatever follows.
+    const image = this.imageOf(doc, lineText);
+    const md = this.hoverMarkdown(
+      doc.uri.fsPath,
+      pos.line + 1,
+      image?.path
+        ? `![image](${vscode.Uri.file(image.path).toString()}|height=96)`
+        : image
+          ? `*${image.problem}: ${escapeMarkdown(image.raw)}*`
+          : undefined,
+      recordPreview(lineText),
+    );
+    return md && new vscode.Hover(md, doc.lineAt(pos.line).range);
+  }
+
+  /**
+   * The hover of a dataset's sample (a JSONL line, or a Parquet pool's row shown in its preview
+   * document): `image` is Markdown put first (a file URI, a thumbnail's data URI, or why there is
+   * none), then the capability, the selection, the instruction and the answer, the influence table.
+   * Undefined when the line has no attribution.
+   */
+  hoverMarkdown(
+    dataset: string,
+    line: number,
+    image: string | undefined,
+    preview: { instruction: string; answer: string },
+  ): vscode.MarkdownString | undefined {
+    const entry = this.byFile.get(dataset);
+    const row = entry?.rows.at(line);
     if (!entry || !row) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
     // Dataset text and manifest names are untrusted: no command links, no HTML, everything escaped.
     md.isTrusted = false;
     md.supportHtml = false;
     const name = (id: string) => escapeMarkdown(entry.capabilityNames.get(id) ?? id);
-    const lineText = doc.lineAt(pos.line).text;
-    // The image first, so it is in view whatever follows.
-    const image = this.imageOf(doc, lineText);
-    if (image?.path) md.appendMarkdown(`![image](${vscode.Uri.file(image.path).toString()}|height=96)\n\n`);
-    else if (image) md.appendMarkdown(`*${image.problem}: ${escapeMarkdown(image.raw)}*\n\n`);
+    if (image) md.appendMarkdown(`${image}\n\n`);
     md.appendMarkdown(`**CADC** — ${name(row.capability)} (${escapeMarkdown(row.capability)})\n\n`);
     const stage = row.stage ? `${escapeMarkdown(row.stage)}${entry.alignmentStages.has(row.stage) ? ' (alignment)' : ''}` : '';
     const own = row.influence[row.capability];
-    const r = this.rankOf(entry, pos.line + 1);
+    const r = this.rankOf(entry, line);
     const within = entry.source === 'manifest' ? 'of the selected samples of' : 'of';
     const rankText = r ? ` — rank ${r.rank} of ${r.of}, top ${topPercent(r)}% ${within} ${name(row.capability)}` : '';
     md.appendMarkdown(
       `${row.selected ? `selected, stage ${stage}` : 'not selected'}${row.style ? ` · style ${escapeMarkdown(row.style)}` : ''}\n\n`,
     );
     if (own !== undefined) md.appendMarkdown(`influence ${own.toFixed(4)}${rankText}\n\n`);
-    const { instruction, answer } = recordPreview(lineText);
+    const { instruction, answer } = preview;
     if (instruction) md.appendMarkdown(`**Q** ${escapeMarkdown(cut(instruction))}\n\n`);
     if (answer) md.appendMarkdown(`**A** ${escapeMarkdown(cut(answer))}\n\n`);
     if (entry.source === 'table') {
@@ -342,7 +366,25 @@ export class Annotations extends Disposable {
       md.appendMarkdown('*From the manifest alone (influence on the other capabilities needs the attribution table).* id ');
     }
     md.appendText(row.id);
-    return new vscode.Hover(md, doc.lineAt(pos.line).range);
+    return md;
+  }
+
+  /** A line's attribution as the preview document shows it: capability (id and name), selection, stage, style, influence. */
+  attributionAt(
+    dataset: string,
+    line: number,
+  ): { capability: string; name: string; selected: boolean; stage: string | null; style: string; influence?: number } | undefined {
+    const entry = this.byFile.get(dataset);
+    const row = entry?.rows.at(line);
+    if (!entry || !row) return undefined;
+    return {
+      capability: row.capability,
+      name: entry.capabilityNames.get(row.capability) ?? row.capability,
+      selected: row.selected,
+      stage: row.stage,
+      style: row.style,
+      influence: row.influence[row.capability],
+    };
   }
 
   /**

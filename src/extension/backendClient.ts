@@ -48,6 +48,8 @@ import {
   mapSamplesRequest,
 } from '../protocol/mapData';
 import type { MapLayoutProgress, MapRun, SampleQuery } from '../protocol/mapData';
+import { checkSamplePreview, sampleRequest } from '../protocol/sample';
+import type { SampleParams, SamplePreview } from '../protocol/sample';
 import { Disposable, toDisposable } from './util/dispose';
 
 /** What the client needs of a log (the extension's LogOutputChannel). */
@@ -150,6 +152,11 @@ export class BackendClient extends Disposable {
   /** A page of the map's sample table (read from the run's attribution table in the backend). */
   async mapSamples(run: MapRun, query: SampleQuery): Promise<MapSamplePage> {
     return checkMapSamplePage(await this.start().sendRequest(mapSamplesRequest, { source: run, query }));
+  }
+
+  /** One sample as the editor shows it (turns, labels, a thumbnail), read by line in the backend. */
+  async sample(params: SampleParams): Promise<SamplePreview> {
+    return checkSamplePreview(await this.start().sendRequest(sampleRequest, params));
   }
 
   /** The map closed: a running backend frees the run's table (a stopped one is not started for this). */

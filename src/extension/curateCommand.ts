@@ -51,10 +51,11 @@ export function progressText(e: ProgressEvent): string {
   return `${e.stage} ${Math.round(e.fraction * 100)}%${e.message ? ` ${e.message}` : ''}`;
 }
 
-const DATASET = /\.(jsonl|json)$/i;
+const DATASET = /\.(jsonl|json|parquet)$/i;
 
 /**
- * The dataset a command acts on: the Explorer's (or editor title's) Uri, else the active editor's
+ * The dataset a command acts on: the Explorer's (or editor title's) Uri — a file, or a folder of
+ * Parquet shards (the menu offers it only on folders that hold `.parquet` files) — else the active editor's
  * file, else the active tab's file — a file too large for the editor to open as text has a tab but
  * no text editor.
  */
@@ -189,7 +190,9 @@ export async function curate(deps: CurateDeps, arg?: unknown, options: CurateOpt
   }
   const uri = datasetUri(arg);
   if (!uri) {
-    void vscode.window.showErrorMessage('CADC: open a .jsonl or .json dataset (or pick one in the Explorer) to curate it.');
+    void vscode.window.showErrorMessage(
+      'CADC: open a .jsonl or .json dataset, or pick one (or a .parquet file, or a folder of Parquet shards) in the Explorer, to curate it.',
+    );
     return undefined;
   }
   if (session.isRunning) {

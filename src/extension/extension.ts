@@ -13,6 +13,8 @@ import { WriteManifestCommand } from './commands/writeManifest';
 import { CurateCommand, strategyItems } from './curateCommand';
 import { SetImageRootCommand } from './problems';
 import { ManifestRestorer } from './restore';
+import { watchParquetFolders } from './parquetFolders';
+import { SampleDocuments } from './sampleDocuments';
 import type { RestoreStatus } from './restore';
 import { CurationSession } from './session';
 
@@ -53,15 +55,18 @@ export function activate(context: vscode.ExtensionContext): CadcApi {
     status,
     cacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath,
   });
-  const map = s.attachMap(new CapabilityMap(context.extensionUri, log, mapServices(context, s, log), () => s.mapSource()));
+  const samples = new SampleDocuments(s.backend, s.annotations, (dataset) => s.lastParams(dataset)?.imageRoot);
+  const map = s.attachMap(new CapabilityMap(context.extensionUri, log, mapServices(context, s, log, samples), () => s.mapSource()));
   context.subscriptions.push(
     s,
+    samples,
+    watchParquetFolders(),
     restorer,
     diagnostics,
     status,
     ...registerCommands([
       new CurateCommand({ context, log, diagnostics, status, session: s }),
-      new RevealSampleCommand(s),
+      new RevealSampleCommand(s, samples),
       new ClearCacheCommand(s, vscode.Uri.joinPath(context.globalStorageUri, 'cache'), log),
       new ShowMapCommand(map),
       new QualityReportCommand(s, map),

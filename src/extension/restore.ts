@@ -8,7 +8,7 @@
 // checking the selection; otherwise (untrusted, or a re-run that disagrees) from the manifest alone.
 // A dataset whose sha256 differs from its manifest is stale: said in the status item, a
 // notification and a CodeLens, each with a one-click Re-curate.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManifestV1 } from '../core/curriculum/types';
@@ -480,10 +480,19 @@ export class ManifestRestorer extends Disposable {
     status.show();
   }
 
-  /** sha256 of a dataset, remembered by size and mtime (a change to either hashes again). */
+  /** sha256 of a dataset, remembered by size and mtime (a change to either hashes again; a folder of shards: its shards'). */
   private async hash(file: string): Promise<string> {
     const st = statSync(file);
-    const key = `${st.size}:${st.mtimeMs}`;
+    const key = st.isDirectory()
+      ? readdirSync(file)
+          .filter((n) => n.endsWith('.parquet'))
+          .sort()
+          .map((n) => {
+            const s = statSync(path.join(file, n));
+            return `${n}:${s.size}:${s.mtimeMs}`;
+          })
+          .join('/')
+      : `${st.size}:${st.mtimeMs}`;
     const known = this.hashes.get(file);
     if (known?.key === key) return known.sha;
     const sha = await fileSha256(file);

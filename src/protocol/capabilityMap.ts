@@ -161,6 +161,8 @@ export type HostToMap =
   /** The sample map's layout, or its progress while the backend computes it. */
   | { type: 'layout'; data: MapLayout }
   | { type: 'layoutProgress'; fraction: number; message: string }
+  /** A sample's image for the table's and the sample map's preview: a thumbnail (a base64 JPEG data URI), or why there is none. */
+  | { type: 'image'; line: number; dataUri?: string; width?: number; height?: number; note?: string }
   /** Scroll to a section (Quality, Compare) and highlight it (e.g. after the palette's command). */
   | { type: 'reveal'; section: 'quality' | 'compare' };
 
@@ -175,6 +177,8 @@ export type MapToHost =
       sort: { key: 'line' | 'influence' | 'selfInfluence' | 'loss'; dir: 'asc' | 'desc' };
     }
   | { type: 'reveal'; line: number }
+  /** The image of the sample at a line (hovered in the table or the sample map). */
+  | { type: 'getImage'; line: number }
   | { type: 'reselect'; /** As typed in the budget box (`5%`, `0.05`, `2000`); the host parses it with the CLI's parser. */ budget: string }
   | { type: 'rename'; capability: string; name: string }
   | { type: 'runQuality' }

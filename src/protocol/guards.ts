@@ -89,6 +89,12 @@ const mapMessages: { [K in MapToHost['type']]: JSONSchemaType<MapMessage<K>> } =
     required: ['type', 'line'],
     properties: { type: tag('reveal'), line: { type: 'integer', minimum: 1, maximum: INT } },
   },
+  getImage: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'line'],
+    properties: { type: tag('getImage'), line: { type: 'integer', minimum: 1, maximum: INT } },
+  },
   reselect: {
     type: 'object',
     additionalProperties: false,

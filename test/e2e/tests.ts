@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Workbench } from '../harness/workbench';
 import { mapTests } from './mapTests';
+import { parquetTests } from './parquetTests';
 import { choose, curateFromPalette, hoverFirstLine, openFile, runCommand, waitForCapabilityTags, waitForNotification } from './ui';
 
 export interface E2ETest {
@@ -370,4 +371,5 @@ export const tests: E2ETest[] = [
     },
   },
   ...mapTests,
+  ...parquetTests,
 ];

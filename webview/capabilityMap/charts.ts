@@ -5,6 +5,7 @@
 import uPlot from 'uplot';
 import type { MapLayout, MapOverview, MapToHost } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
+import { imageElement, imageOf } from './images';
 
 type Post = (m: MapToHost) => void;
 
@@ -155,11 +156,24 @@ export function renderSampleMap(o: MapOverview, post: Post): SampleMap {
       return;
     }
     const c = o.capabilities[layout.capability[i]];
-    tip.replaceChildren(
-      el('div', { class: 'tiphead' }, `${c ? `${c.id} · ${c.name}` : '?'}`),
-      el('div', { class: 'meta' }, `line ${layout.line[i]}${layout.selected[i] ? ' · selected' : ''}`),
-      el('div', { class: 'tiptext' }, layout.preview[i] || '(no preview)'),
-    );
+    const line = layout.line[i];
+    if (tip.dataset.line !== String(line)) {
+      tip.dataset.line = String(line);
+      tip.replaceChildren(
+        el('div', { class: 'tiphead' }, `${c ? `${c.id} · ${c.name}` : '?'}`),
+        el('div', { class: 'meta' }, `line ${line}${layout.selected[i] ? ' · selected' : ''}`),
+        el('div', { class: 'tiptext' }, layout.preview[i] || '(no preview)'),
+      );
+      // The sample's image, once the host has it (the tooltip may have moved on by then).
+      imageOf(
+        line,
+        (l) => post({ type: 'getImage', line: l }),
+        (img) => {
+          const e = tip.dataset.line === String(line) ? imageElement(img) : undefined;
+          if (e) tip.prepend(e);
+        },
+      );
+    }
     if (c) tip.style.setProperty('--cap-color', c.color);
     tip.classList.add('on');
     // Inside the map's box, on the side away from the pointer.
@@ -171,7 +185,10 @@ export function renderSampleMap(o: MapOverview, post: Post): SampleMap {
     tip.style.top = `${Math.max(0, y + 14)}px`;
     canvas.style.cursor = 'pointer';
   });
-  canvas.addEventListener('mouseleave', () => tip.classList.remove('on'));
+  canvas.addEventListener('mouseleave', () => {
+    tip.classList.remove('on');
+    delete tip.dataset.line;
+  });
   canvas.addEventListener('click', (e) => {
     const i = pointer(e);
     if (i >= 0 && layout) post({ type: 'reveal', line: layout.line[i] });

@@ -9,6 +9,7 @@ import { renderCompare, renderQuality } from './analysis';
 import { renderCurves, renderSampleMap } from './charts';
 import type { SampleMap } from './charts';
 import { el } from './dom';
+import { receiveImage } from './images';
 import { fillExamples, renderCards, renderHeader, renderStages } from './sections';
 import { createState } from './state';
 import type { Host, ViewState } from './state';
@@ -154,6 +155,8 @@ function onMessage(m: HostToMap): void {
         return fillCard(k);
       }
       return receivePage(state, host, m.requestId, m.page);
+    case 'image':
+      return receiveImage(m);
     case 'busy':
       if (m.busy && !state.overview) app.replaceChildren(el('p', { class: 'empty' }, m.message ?? 'Working…'));
       return;

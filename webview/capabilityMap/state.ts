@@ -37,6 +37,8 @@ export interface MapState {
     total: number;
     viewport?: HTMLDivElement;
     spacer?: HTMLDivElement;
+    /** The hovered row's image (a thumbnail beside the row), and the line it shows. */
+    tip?: HTMLDivElement;
   };
 }
 

@@ -3,6 +3,7 @@
 import { STYLES } from '../../src/core/features/types';
 import type { MapOverview, MapSamplePage } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
+import { imageElement, imageOf } from './images';
 import type { Host, MapState, ViewState } from './state';
 
 const ROW = 24;
@@ -117,7 +118,9 @@ export function renderTable(s: MapState, host: Host, o: MapOverview, rerender: (
     paint(s, host);
   });
   viewport.addEventListener('keydown', (e) => onKey(s, host, e));
-  table.append(header(s, host, rerender), viewport);
+  const tip = (s.table.tip = el('div', { class: 'tooltip rowtip', role: 'tooltip' }));
+  viewport.addEventListener('mouseleave', () => hideImage(s));
+  table.append(header(s, host, rerender), viewport, tip);
   wrap.append(table);
   queueMicrotask(() => resetTable(s, host, false));
   return wrap;
@@ -188,11 +191,37 @@ function paint(s: MapState, host: Host): void {
         (row.children[1] as HTMLElement).title = `${cap.id} ${cap.name}${sub ? ` › ${sub.name}` : ''}`;
       }
       row.addEventListener('click', () => host.post({ type: 'reveal', line: r.line }));
+      row.addEventListener('mouseenter', () => showImage(s, host, r.line, i));
+      row.addEventListener('focus', () => showImage(s, host, r.line, i));
     } else row.append(el('span', {}, '…'));
     spacer.append(row);
   }
   const countEl = document.getElementById('count');
   if (countEl) countEl.textContent = `${total.toLocaleString()} sample${total === 1 ? '' : 's'}`;
+}
+
+/** The hovered (or focused) row's image beside it, when the sample has one. */
+function showImage(s: MapState, host: Host, line: number, index: number): void {
+  const { tip, viewport } = s.table;
+  if (!tip || !viewport) return;
+  tip.dataset.line = String(line);
+  imageOf(
+    line,
+    (l) => host.post({ type: 'getImage', line: l }),
+    (img) => {
+      if (tip.dataset.line !== String(line)) return;
+      const e = imageElement(img);
+      if (!e) return hideImage(s);
+      tip.replaceChildren(e, el('div', { class: 'meta' }, `line ${line}`));
+      tip.style.top = `${26 + Math.max(0, index * ROW - viewport.scrollTop)}px`;
+      tip.classList.add('on');
+    },
+  );
+}
+
+function hideImage(s: MapState): void {
+  s.table.tip?.classList.remove('on');
+  if (s.table.tip) delete s.table.tip.dataset.line;
 }
 
 function onKey(s: MapState, host: Host, e: KeyboardEvent): void {

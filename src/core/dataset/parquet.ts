@@ -356,37 +356,221 @@ export function shardRowOf(shards: { name: string; rows: number }[], line: numbe
   return undefined;
 }
 
+/** A one-row read refused before any page is read: the row group's chunks exceed the caller's cap. */
+export class ParquetChunkTooLarge extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the row's row group holds ${bytes} bytes in the columns asked for, over the ${limit}-byte cap of a preview`);
+  }
+}
+
+/** Caps of a one-row read (hovers, the map): the row group's chunks of the columns read, compressed and not. */
+export interface RowReadLimits {
+  maxChunkBytes: number;
+}
+
+/** The bytes a row group's chunks of `columns` (all when undefined) declare, compressed or not, whichever is larger. */
+function chunkBytes(rg: FileMetaData['row_groups'][number], columns: string[] | undefined): number {
+  let bytes = 0;
+  for (const c of rg.columns) {
+    const m = c.meta_data;
+    if (m && (!columns || columns.includes(m.path_in_schema[0])))
+      bytes += Math.max(Number(m.total_compressed_size), Number(m.total_uncompressed_size));
+  }
+  return bytes;
+}
+
 /**
- * The bytes of one embedded image (hovers, the map, export), read back from its shard and row: only
- * that row's row group is touched. `dataset` is the file or the shards' folder. Undefined when the
- * row has no such embedded image.
+ * One row of a shard, its columns `pick(columns)` only (all when undefined), as plain values; undefined
+ * when the shard or row does not exist. Only that row's row group is touched, and with `limits` it is
+ * refused (ParquetChunkTooLarge) before a page is read when its chunks of those columns, as the footer
+ * declares them, exceed the cap.
  */
-export async function readEmbeddedImage(dataset: string, address: EmbeddedImageAddress): Promise<Uint8Array | undefined> {
+async function readOneRow(
+  dataset: string,
+  shard: string,
+  row: number,
+  pick: (columns: string[]) => string[] | undefined,
+  limits?: RowReadLimits,
+): Promise<{ columns: string[]; value: Record<string, unknown> } | undefined> {
   const abs = path.resolve(dataset);
   const isDir = (await fsp.stat(abs)).isDirectory();
-  if (isDir && (address.shard.includes('/') || address.shard.includes('\\') || address.shard.startsWith('.'))) return undefined;
-  const file = isDir ? path.join(abs, address.shard) : abs;
-  if (!isDir && path.basename(abs) !== address.shard) return undefined;
+  if (isDir && (shard.includes('/') || shard.includes('\\') || shard.startsWith('.'))) return undefined;
+  const file = isDir ? path.join(abs, shard) : abs;
+  if (!isDir && path.basename(abs) !== shard) return undefined;
   const st = await fsp.stat(file);
   const fh = await fsp.open(file, 'r');
   try {
     const buf = handleBuffer(fh, st.size);
     const meta = await parquetMetadataAsync(buf);
-    const col = imageColumn(topColumns(meta));
-    if (!col || address.row < 0 || address.row >= Number(meta.num_rows)) return undefined;
+    const top = topColumns(meta);
+    const columns = pick(top);
+    if (!Number.isInteger(row) || row < 0 || row >= Number(meta.num_rows) || columns?.length === 0) return undefined;
+    if (limits) {
+      let start = 0;
+      for (const rg of meta.row_groups) {
+        const n = Number(rg.num_rows);
+        if (row < start + n) {
+          const bytes = chunkBytes(rg, columns);
+          if (bytes > limits.maxChunkBytes) throw new ParquetChunkTooLarge(bytes, limits.maxChunkBytes);
+          break;
+        }
+        start += n;
+      }
+    }
     const rows = (await parquetReadObjects({
       file: buf,
       metadata: meta,
-      columns: [col],
-      rowStart: address.row,
-      rowEnd: address.row + 1,
+      ...(columns ? { columns } : {}),
+      rowStart: row,
+      rowEnd: row + 1,
       compressors,
       utf8: false,
     })) as Record<string, unknown>[];
-    const split = splitImages(plain(rows[0]?.[col]), address.shard, address.row);
-    if (typeof split === 'string') return undefined;
-    return split.embedded.find((e) => e.embedded?.image === address.image)?.bytes;
+    return { columns: top, value: plain(rows[0] ?? {}) as Record<string, unknown> };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The bytes of one embedded image (hovers, the map, export), read back from its shard and row: only
+ * that row's row group is touched. `dataset` is the file or the shards' folder. Undefined when the
+ * row has no such embedded image.
+ */
+export async function readEmbeddedImage(
+  dataset: string,
+  address: EmbeddedImageAddress,
+  limits?: RowReadLimits,
+): Promise<Uint8Array | undefined> {
+  let col: string | undefined;
+  const got = await readOneRow(dataset, address.shard, address.row, (cols) => ((col = imageColumn(cols)) ? [col] : []), limits);
+  if (!got || !col) return undefined;
+  const split = splitImages(got.value[col], address.shard, address.row);
+  if (typeof split === 'string') return undefined;
+  return split.embedded.find((e) => e.embedded?.image === address.image)?.bytes;
+}
+
+/** One whole row of a Parquet dataset: its record (image column taken out), embedded images and image paths. */
+export interface ParquetRow {
+  shard: string;
+  row: number;
+  record: Record<string, unknown>;
+  embedded: ImageRef[];
+  paths: string[];
+  /** What is wrong with the image column, when it is not a known shape. */
+  imageProblem?: string;
+}
+
+/** Each shard's name and rows from its footer (0 for an unreadable one, as the reader counts it), in the reader's order. */
+async function shardRows(dataset: string): Promise<{ name: string; file: string; rows: number; meta?: FileMetaData }[]> {
+  const out: { name: string; file: string; rows: number; meta?: FileMetaData }[] = [];
+  for (const file of await parquetShards(path.resolve(dataset))) {
+    const fh = await fsp.open(file, 'r');
+    try {
+      const meta = await parquetMetadataAsync(handleBuffer(fh, (await fh.stat()).size));
+      out.push({ name: path.basename(file), file, rows: Number(meta.num_rows), meta });
+    } catch {
+      out.push({ name: path.basename(file), file, rows: 0 });
+    } finally {
+      await fh.close();
+    }
+  }
+  return out;
+}
+
+/**
+ * The row at a 1-based running `line` (as the reader and the manifest count them: shards in name
+ * order, an unreadable shard counting no rows), read whole: the sample preview of the editor.
+ * Undefined when no shard holds that line.
+ */
+export async function readParquetRow(dataset: string, line: number, limits?: RowReadLimits): Promise<ParquetRow | undefined> {
+  const at = shardRowOf(await shardRows(dataset), line);
+  if (!at) return undefined;
+  const got = await readOneRow(dataset, at.shard, at.row, () => undefined, limits);
+  if (!got) return undefined;
+  const col = imageColumn(got.columns);
+  const split = col ? splitImages(got.value[col], at.shard, at.row) : { embedded: [], paths: [] };
+  if (col) delete got.value[col];
+  return {
+    ...at,
+    record: got.value,
+    ...(typeof split === 'string' ? { embedded: [], paths: [], imageProblem: split } : split),
+  };
+}
+
+/**
+ * The records (without their image column) at many 1-based running lines, read row group by row
+ * group — each needed row group once, only the rows from the first to the last wanted — until
+ * `maxBytes` of chunks (as the footers declare them) have been read: the map's instruction previews.
+ * Lines past that budget, or in a row group over it alone, are left out of the result.
+ */
+export async function readParquetRecords(
+  dataset: string,
+  lines: number[],
+  maxBytes: number,
+): Promise<Map<number, Record<string, unknown>>> {
+  const out = new Map<number, Record<string, unknown>>();
+  const shards = await shardRows(dataset);
+  // Wanted rows per shard and row group, in line order.
+  const wanted = new Map<number, Map<number, { line: number; row: number }[]>>();
+  for (const line of [...new Set(lines)].sort((a, b) => a - b)) {
+    let start = 0;
+    for (let k = 0; k < shards.length; k++) {
+      const s = shards[k];
+      if (line - 1 < start + s.rows && line - 1 >= start && s.meta) {
+        const row = line - 1 - start;
+        let first = 0;
+        const groups = s.meta.row_groups;
+        for (let g = 0; g < groups.length; g++) {
+          const n = Number(groups[g].num_rows);
+          if (row < first + n) {
+            const perShard = wanted.get(k) ?? new Map<number, { line: number; row: number }[]>();
+            wanted.set(k, perShard);
+            perShard.set(g, [...(perShard.get(g) ?? []), { line, row }]);
+            break;
+          }
+          first += n;
+        }
+        break;
+      }
+      start += s.rows;
+    }
+  }
+  let budget = maxBytes;
+  for (const [k, groups] of wanted) {
+    const s = shards[k];
+    const meta = s.meta!;
+    const columns = topColumns(meta).filter((c) => c !== imageColumn(topColumns(meta)));
+    const fh = await fsp.open(s.file, 'r');
+    try {
+      const file = handleBuffer(fh, (await fh.stat()).size);
+      for (const [g, rows] of groups) {
+        const bytes = chunkBytes(meta.row_groups[g], columns);
+        if (bytes > budget) continue;
+        budget -= bytes;
+        const rowStart = rows[0].row;
+        let read: Record<string, unknown>[];
+        try {
+          read = (await parquetReadObjects({
+            file,
+            metadata: meta,
+            columns,
+            rowStart,
+            rowEnd: rows[rows.length - 1].row + 1,
+            compressors,
+            utf8: false,
+          })) as Record<string, unknown>[];
+        } catch {
+          continue; // a row group that cannot be decoded has no previews (the reader reported it)
+        }
+        for (const r of rows) if (read[r.row - rowStart]) out.set(r.line, plain(read[r.row - rowStart]) as Record<string, unknown>);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { IMAGE_FEATURE_DIM } from './types';
 type SharpFn = typeof import('sharp').default;
 let sharpFn: SharpFn | undefined;
 
-function loadSharp(): SharpFn {
+export function loadSharp(): SharpFn {
   // Lazily: sharp is a native module; the core must load without it for text-only datasets.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (!sharpFn) sharpFn = require('sharp') as SharpFn;

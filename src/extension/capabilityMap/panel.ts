@@ -21,6 +21,10 @@ export interface MapServices {
   layout(source: MapRun, progress: (fraction: number, message: string) => void): Promise<MapLayout>;
   /** A page of the sample table (read in the backend). */
   samples(source: MapRun, query: SampleQuery): Promise<MapSamplePage>;
+  /** Shows a sample: its line, or a Parquet pool's read-only preview document. */
+  reveal(source: MapRun, line: number): Promise<void>;
+  /** A sample's image as a thumbnail (a checked data URI), or why there is none. */
+  image(source: MapRun, line: number): Promise<{ dataUri?: string; width?: number; height?: number; note?: string }>;
   /** No map is open any more: the backend may free the run's table. */
   release(): void;
   /** Re-select at a new budget (a cached re-run). */
@@ -159,17 +163,12 @@ export class CapabilityMapPanel extends Disposable {
         this.post({ type: 'samples', requestId, page: await this.services.samples(this.source, query) });
         return;
       }
-      case 'reveal': {
-        if (!this.source) return;
-        const editor = await vscode.window.showTextDocument(vscode.Uri.file(this.source.dataset), {
-          viewColumn: vscode.ViewColumn.One,
-          preserveFocus: false,
-        });
-        const pos = editor.document.validatePosition(new vscode.Position(m.line - 1, 0));
-        editor.selection = new vscode.Selection(pos, pos);
-        editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+      case 'reveal':
+        if (this.source) await this.services.reveal(this.source, m.line);
         return;
-      }
+      case 'getImage':
+        if (this.source) this.post({ type: 'image', line: m.line, ...(await this.services.image(this.source, m.line)) });
+        return;
       case 'reselect':
         this.services.reselect(m.budget);
         return;

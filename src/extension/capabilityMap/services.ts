@@ -3,14 +3,30 @@
 import * as vscode from 'vscode';
 import { reselect } from '../commands/reselect';
 import { progressText, strategyItems } from '../curateCommand';
+import type { SampleDocuments } from '../sampleDocuments';
 import type { CurationSession } from '../session';
 import type { MapServices } from './panel';
 
 const UNTRUSTED = 'CADC does not run the engine in an untrusted workspace; trust the workspace to run it.';
 
 /** What the map asks of the rest of the extension: the backend computes, the session knows the run. */
-export function mapServices(context: vscode.ExtensionContext, s: CurationSession, log: vscode.LogOutputChannel): MapServices {
+export function mapServices(
+  context: vscode.ExtensionContext,
+  s: CurationSession,
+  log: vscode.LogOutputChannel,
+  samples: SampleDocuments,
+): MapServices {
   return {
+    reveal: (source, line) => samples.reveal(source.dataset, line),
+    image: async (source, line) => {
+      // A hover must not fill the map with errors: a sample that cannot be read is a note on its image.
+      const p = await samples.sample(source.dataset, line).catch((e: Error) => e);
+      if (p instanceof Error) return { note: p.message.split('\n')[0] };
+      const t = p.thumbnail;
+      return t
+        ? { dataUri: t.dataUri, width: t.width, height: t.height }
+        : { note: p.images > 0 ? (p.imageProblem ?? 'image not read') : 'no image' };
+    },
     overview: (source) => s.backend.mapOverview(source),
     layout: (source, progress) => s.backend.mapLayout(source, (p) => progress(p.fraction, p.message)),
     samples: (source, query) => s.backend.mapSamples(source, query),

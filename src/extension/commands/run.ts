@@ -1,5 +1,6 @@
 // Commands around a run: CADC: Cancel, CADC: Reveal Sample and CADC: Clear Cache.
 import * as vscode from 'vscode';
+import type { SampleDocuments } from '../sampleDocuments';
 import type { CurationSession } from '../session';
 import type { Command } from './command';
 
@@ -11,10 +12,13 @@ export class CancelCommand implements Command {
   }
 }
 
-/** Reveals a line of the current run's dataset (or of the active editor's file). */
+/** Reveals a sample of the current run's dataset (or of the active editor's file): its line, or a Parquet pool's preview document. */
 export class RevealSampleCommand implements Command {
   readonly id = 'cadc.revealSample';
-  constructor(private readonly session: CurationSession) {}
+  constructor(
+    private readonly session: CurationSession,
+    private readonly samples: SampleDocuments,
+  ) {}
   async execute(line?: number): Promise<void> {
     const target = this.session.dataset ?? vscode.window.activeTextEditor?.document.uri;
     if (!target) return void vscode.window.showInformationMessage('CADC: open a dataset first.');
@@ -28,10 +32,7 @@ export class RevealSampleCommand implements Command {
         }),
       );
     if (!n) return;
-    const editor = await vscode.window.showTextDocument(target);
-    const pos = new vscode.Position(n - 1, 0);
-    editor.selection = new vscode.Selection(pos, pos);
-    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+    await this.samples.reveal(target.fsPath, n, vscode.ViewColumn.Active);
   }
 }
 

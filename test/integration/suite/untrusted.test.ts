@@ -82,6 +82,16 @@ if (process.env.CADC_TEST_UNTRUSTED === '1') {
       assert.equal(await vscode.commands.executeCommand('cadc.compareStrategies', ['cadc', 'random']), undefined, 'no comparison either');
       assert.equal(api.backendRunning(), false);
       assert.deepEqual(curation(), before0, 'nothing written');
+      // A sample's preview document (how a Parquet pool's samples open) decodes nothing here either.
+      const preview = await vscode.workspace.openTextDocument(
+        vscode.Uri.from({
+          scheme: 'cadc-sample',
+          path: '/small.jsonl/line 1.md',
+          query: new URLSearchParams({ dataset: dataset.fsPath, line: '1' }).toString(),
+        }),
+      );
+      assert.match(preview.getText(), /only in a trusted workspace/);
+      assert.equal(api.backendRunning(), false, 'the preview did not start the engine');
     });
 
     it('Curate refuses to run', async () => {

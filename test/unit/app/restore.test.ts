@@ -71,6 +71,10 @@ test('datasetCandidates: relative to the manifest first, then the workspace; abs
   assert.equal(findDataset(manifest, 'data/demo.jsonl', ws), join(ws, 'data', 'demo.jsonl'));
   assert.equal(findDataset(manifest, 'nothing.jsonl', ws), undefined);
   assert.ok(!findDataset(manifest, '../curation', ws), 'a folder is not a dataset');
+  // … unless it holds Parquet shards: then it is one dataset.
+  mkdirSync(join(ws, 'pool'));
+  writeFileSync(join(ws, 'pool', 'train-00000-of-00001.parquet'), 'PAR1');
+  assert.equal(findDataset(manifest, '../pool', ws), join(ws, 'pool'));
 });
 
 test('parseManifest: not JSON, and JSON that is not a valid manifest, come back as errors', () => {
