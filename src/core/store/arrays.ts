@@ -16,14 +16,27 @@ export const CACHE_SCHEMA = 3; // 3: the Pool's per-sample problem flags
 /** I/O settings; tests lower chunkBytes (and wrap readSync) to prove large files are read in pieces. */
 export const cacheIo = { chunkBytes: 1 << 26, readSync };
 
+/**
+ * An array that is not in memory as a whole (a run's trajectories kept on disk): its type, its length
+ * and its bytes in order, piece by piece.
+ */
+export interface StreamedArray {
+  type: CtorName;
+  length: number;
+  byteLength: number;
+  chunks(): Iterable<Uint8Array>;
+}
+
+const isStreamed = (a: Typed | StreamedArray): a is StreamedArray => !ArrayBuffer.isView(a);
+
 /** Saves named typed arrays + JSON extra under `base` (base.bin + base.json, the index last). */
-export function saveArrays(base: string, kind: string, key: string, arrays: Record<string, Typed>, extra: unknown): void {
+export function saveArrays(base: string, kind: string, key: string, arrays: Record<string, Typed | StreamedArray>, extra: unknown): void {
   const entries = Object.entries(arrays);
   let offset = 0;
   const layout: Layout[] = [];
   for (const [name, a] of entries) {
     offset = Math.ceil(offset / 8) * 8;
-    layout.push({ name, type: a.constructor.name as CtorName, offset, length: a.length });
+    layout.push({ name, type: isStreamed(a) ? a.type : (a.constructor.name as CtorName), offset, length: a.length });
     offset += a.byteLength;
   }
   rmSync(`${base}.json`, { force: true }); // the old index must not vouch for new bytes
@@ -34,9 +47,17 @@ export function saveArrays(base: string, kind: string, key: string, arrays: Reco
     for (let i = 0; i < entries.length; i++) {
       const a = entries[i][1];
       if (layout[i].offset > at) yield hashed(new Uint8Array(layout[i].offset - at));
-      for (let w = 0; w < a.byteLength; w += cacheIo.chunkBytes) {
-        yield hashed(new Uint8Array(a.buffer, a.byteOffset + w, Math.min(cacheIo.chunkBytes, a.byteLength - w)));
-      }
+      if (isStreamed(a)) {
+        let got = 0;
+        for (const c of a.chunks()) {
+          got += c.length;
+          yield hashed(c);
+        }
+        if (got !== a.byteLength) throw new Error(`saveArrays: ${entries[i][0]} streamed ${got} bytes, not ${a.byteLength}`);
+      } else
+        for (let w = 0; w < a.byteLength; w += cacheIo.chunkBytes) {
+          yield hashed(new Uint8Array(a.buffer, a.byteOffset + w, Math.min(cacheIo.chunkBytes, a.byteLength - w)));
+        }
       at = layout[i].offset + a.byteLength;
     }
   }

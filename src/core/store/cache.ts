@@ -11,12 +11,13 @@ import * as path from 'node:path';
 import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
-import { trajectoriesFromArrays, trajectoriesToArrays } from '../gradients/trajectories';
+import { trajectoriesFromArrays } from '../gradients/trajectories';
 import type { Logger } from '../runtime/log';
 import type { WarmupResult } from '../proxy/warmup';
 import { alive, cleanStaleTemps } from '../util/atomicFile';
 import { stableStringify } from '../util/stableJson';
 import { loadArrays, saveArrays } from './arrays';
+import type { StreamedArray } from './arrays';
 import { attributionsDatabase, attributionTableOf } from './attributionTable';
 import type { AttributionRow, AttributionTable } from './attributionTable';
 import { decodeRefs, encodeRefs, imagesFingerprint } from './imageDeps';
@@ -248,24 +249,38 @@ export class CurationCache {
 
   async saveTrajectories(sha: string, keyPart: unknown, warm: WarmupResult, traj: Trajectories): Promise<void> {
     const key = cacheKey(keyPart);
-    const t = trajectoriesToArrays(traj);
-    const arrays: Record<string, Typed> = {
+    const arrays: Record<string, Typed | StreamedArray> = {
       indices: warm.indices,
       embedding: warm.embedding,
-      loss: t.loss,
-      gradNormSq: t.gradNormSq,
-      eta: t.eta,
+      loss: traj.loss,
+      gradNormSq: traj.gradNormSq,
+      eta: traj.eta,
     };
     warm.checkpoints.forEach((c, i) => {
       arrays[`w1:${i}`] = c.w1;
       arrays[`w2:${i}`] = c.w2;
     });
-    t.g.forEach((g, i) => (arrays[`g:${i}`] = g));
+    // g per checkpoint in its stored precision, streamed block by block (no second copy of a run's trajectories).
+    const { n, T, D } = traj;
+    const half = traj.storage === 'float16';
+    for (let t = 0; t < T; t++)
+      arrays[`g:${t}`] = {
+        type: half ? 'Uint16Array' : 'Float32Array',
+        length: n * D,
+        byteLength: n * D * (half ? 2 : 4),
+        *chunks() {
+          const rows = Math.max(1, Math.floor((8 << 20) / (D * 4)));
+          for (let s = 0; s < n; s += rows) {
+            const r = traj.rows(t, s, Math.min(n, s + rows));
+            yield new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+          }
+        },
+      };
     const extra: TrajectoriesExtra = {
-      n: t.n,
-      T: t.T,
-      D: t.D,
-      storage: t.storage,
+      n,
+      T,
+      D,
+      storage: traj.storage,
       shape: warm.shape,
       checkpoints: warm.checkpoints.map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
     };
