@@ -69,7 +69,7 @@ export class MemoryRowStore implements RowStore {
 }
 
 /** Checkpoint-major [T, n, D] in a temporary file, unlinked as soon as it is open (nothing is left behind). */
-class DiskRowStore implements RowStore {
+export class DiskRowStore implements RowStore {
   readonly residence = 'disk';
   readonly fd: number;
   private readonly bytes: number;
@@ -96,9 +96,12 @@ class DiskRowStore implements RowStore {
     return (t * this.n + start) * this.D * this.bytes;
   }
   write(t: number, start: number, rows: StoredRows): void {
-    const view = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+    this.writeBytes(t, start * this.D * this.bytes, new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
+  }
+  /** Raw bytes of checkpoint t at byte `at` of its [n, D] block (a cache entry streamed in). */
+  writeBytes(t: number, at: number, view: Uint8Array): void {
     let done = 0;
-    while (done < view.length) done += writeSync(this.fd, view, done, view.length - done, this.at(t, start) + done);
+    while (done < view.length) done += writeSync(this.fd, view, done, view.length - done, this.at(t, 0) + at + done);
   }
   read(t: number, start: number, end: number): StoredRows {
     const len = (end - start) * this.D;

@@ -85,7 +85,23 @@ function readChunked(fd: number, target: Uint8Array, position: number, hash: Ret
   }
 }
 
-export type Extra<T> = { arrays: Record<string, Typed>; extra: T };
+/** Where an array's bytes go instead of memory: called with each verified-as-read piece and its byte offset in the array. */
+export type SpillWriter = (bytes: Uint8Array, at: number) => void;
+
+export type Extra<T> = {
+  arrays: Record<string, Typed>;
+  extra: T;
+  /** The arrays `spill` took (their bytes went to its writers, hashed like the rest): name → layout. */
+  spilled?: Record<string, Layout>;
+};
+
+export interface LoadOptions {
+  /**
+   * Arrays not to hold in memory: for an array of the (checksummed) index and the entry's (not yet
+   * validated) extra, a writer to stream its bytes to, or undefined to load it as usual.
+   */
+  spill?: (array: Layout, extra: unknown) => SpillWriter | undefined;
+}
 
 /**
  * Loads what saveArrays wrote, or undefined when missing, stale or corrupt (then it is deleted and
@@ -97,6 +113,7 @@ export function loadArrays<T = unknown>(
   key: string,
   log?: Logger,
   check?: (hit: Extra<unknown>) => string | undefined,
+  opts: LoadOptions = {},
 ): Extra<T> | undefined {
   if (!existsSync(`${base}.json`)) return undefined;
   const drop = (why: string) => {
@@ -127,6 +144,7 @@ export function loadArrays<T = unknown>(
     return drop('has no data file');
   }
   const arrays: Record<string, Typed> = {};
+  let spilled: Record<string, Layout> | undefined;
   try {
     const size = fstatSync(fd).size;
     if (size !== side.bytes) return drop(`has a data file of ${size} bytes, not ${side.bytes}`);
@@ -134,6 +152,19 @@ export function loadArrays<T = unknown>(
     let at = 0;
     for (const a of side.arrays) {
       if (a.offset > at) readChunked(fd, new Uint8Array(a.offset - at), at, hash);
+      const writer = opts.spill?.(a, side.extra);
+      if (writer) {
+        const bytes = a.length * CTORS[a.type].BYTES_PER_ELEMENT;
+        const piece = new Uint8Array(Math.min(bytes, cacheIo.chunkBytes, 8 << 20));
+        for (let done = 0; done < bytes; done += piece.length) {
+          const part = piece.subarray(0, Math.min(piece.length, bytes - done));
+          readChunked(fd, part, a.offset + done, hash);
+          writer(part, done);
+        }
+        (spilled ??= {})[a.name] = a;
+        at = a.offset + bytes;
+        continue;
+      }
       const arr = new CTORS[a.type](a.length);
       readChunked(fd, new Uint8Array(arr.buffer), a.offset, hash);
       arrays[a.name] = arr;
@@ -145,7 +176,7 @@ export function loadArrays<T = unknown>(
   } finally {
     closeSync(fd);
   }
-  const hit = { arrays, extra: side.extra };
+  const hit = { arrays, extra: side.extra, ...(spilled ? { spilled } : {}) };
   const why = check?.(hit);
   return why ? drop(why) : (hit as Extra<T>);
 }

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { openRowStore } from '../../../src/core/gradients/store';
 import { computeTrajectories } from '../../../src/core/gradients/trajectories';
+import type { Trajectories } from '../../../src/core/gradients/types';
 import { warmUp } from '../../../src/core/proxy/warmup';
 import { CurationCache } from '../../../src/core/store/cache';
 import { Rng } from '../../../src/core/util/rng';
@@ -81,11 +82,23 @@ test('trajectories kept on disk equal those in memory, and the cache stores them
     await cache.saveTrajectories('b'.repeat(64), { k: 1 }, warm, mem);
     const a = await cache.loadTrajectories('a'.repeat(64), { k: 1 });
     const b = await cache.loadTrajectories('b'.repeat(64), { k: 1 });
-    assert.ok(a && b);
-    for (let t = 0; t < 3; t++) {
-      assert.deepEqual(Buffer.from(a.traj.slice(t, 0, 300).buffer), Buffer.from(mem.slice(t, 0, 300).buffer));
-      assert.deepEqual(Buffer.from(b.traj.slice(t, 0, 300).buffer), Buffer.from(mem.slice(t, 0, 300).buffer));
-    }
+    // … and loads into a temporary file when it is over the resident limit (streamed as it is verified).
+    const c = await cache.loadTrajectories('a'.repeat(64), { k: 1 }, { maxResidentBytes: 0 });
+    assert.ok(a && b && c);
+    assert.equal(a.traj.residence, 'memory');
+    assert.equal(c.traj.residence, 'disk');
+    const loaded: Trajectories[] = [a.traj, b.traj, c.traj];
+    for (let t = 0; t < 3; t++)
+      for (const x of loaded) assert.deepEqual(Buffer.from(x.slice(t, 0, 300).buffer), Buffer.from(mem.slice(t, 0, 300).buffer));
+    assert.deepEqual(c.warm.indices, warm.indices);
+    assert.deepEqual(c.traj.loss, mem.loss);
+    // A flipped byte in the rows is a miss on that path too (and the entry is deleted).
+    const bin = join(dir, 'cache', 'a'.repeat(16), `${readdirSync(join(dir, 'cache', 'a'.repeat(16))).find((f) => f.endsWith('.bin'))}`);
+    const bytes = readFileSync(bin);
+    bytes[bytes.length - 3] ^= 0x40;
+    writeFileSync(bin, bytes);
+    assert.equal(await cache.loadTrajectories('a'.repeat(64), { k: 1 }, { maxResidentBytes: 0 }), undefined);
+    assert.equal(existsSync(bin), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
