@@ -1,5 +1,6 @@
 // Issue 16: the same pool as JSONL, as one JSON array (the llava_v1_5_mix665k.json shape) and as
-// Parquet shards with embedded images — time and peak RSS, each run in a fresh child process:
+// Parquet shards with embedded images — time, peak RSS (per format: issue 14's and 16's memory goals),
+// the curate's stage timings and the load average, each run in a fresh child process:
 //   read     readDataset alone (the streaming reader: JSONL lines, JSON-array elements, row groups)
 //   curate   the whole `cadc curate` (dist/cli.js; no cache)
 // The pools are built by replicating llava-eval-pool (bench/data.ts: an argument or $CADC_BENCH_DATA)
@@ -148,6 +149,8 @@ interface Measure {
   cpuSeconds: number;
   peakRssMB: number;
   samples: number;
+  /** The curate's own stage timings (ms). */
+  stagesMs?: Record<string, number>;
 }
 
 /** readDataset in a fresh Node (tsx): wall time of the read and the child's peak RSS. */
@@ -186,8 +189,8 @@ function measureCurate(file: string, out: string): Measure {
   const line = r.stderr.trim().split('\n').pop() ?? '';
   const m = JSON.parse(line) as Measure & { code: number };
   if (m.code !== 0) throw new Error(`curate ${file} exited ${m.code}: ${r.stderr.slice(0, 400)}`);
-  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number };
-  return { seconds: m.seconds, cpuSeconds: m.cpuSeconds, peakRssMB: m.peakRssMB, samples: result.samples };
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: number; timingsMs?: Record<string, number> };
+  return { seconds: m.seconds, cpuSeconds: m.cpuSeconds, peakRssMB: m.peakRssMB, samples: result.samples, stagesMs: result.timingsMs };
 }
 
 const round = (m: Measure) => ({
@@ -195,7 +198,9 @@ const round = (m: Measure) => ({
   cpuSeconds: +m.cpuSeconds.toFixed(2),
   peakRssMB: Math.round(m.peakRssMB),
   samples: m.samples,
+  ...(m.stagesMs ? { stagesMs: m.stagesMs } : {}),
 });
+const load = () => loadavg().map((x) => +x.toFixed(2));
 
 async function main(): Promise<void> {
   const source = benchDataset(positional, smoke);
@@ -214,8 +219,10 @@ async function main(): Promise<void> {
       const built = (Date.now() - t0) / 1000;
       const rows: Record<string, unknown> = {};
       for (const [name, file] of Object.entries(pools)) {
+        // The load average beside every timing: other work on the machine makes wall times noisy.
+        const before = load();
         const m = phase === 'read' ? measureRead(file) : measureCurate(file, join(sub, `out-${name}`));
-        rows[name] = { bytes: bytesOf(file), ...round(m) };
+        rows[name] = { bytes: bytesOf(file), ...round(m), loadavg: { before, after: load() } };
         process.stderr.write(`formats: ${phase} ${n} ${name}: ${JSON.stringify(rows[name])}\n`);
       }
       const j = rows.jsonl as { seconds: number; cpuSeconds: number };

@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       note:
         `Pool: ${n.toLocaleString('en-US')} rows of the source, replicated with a seeded suffix token above its size (bench:perf's pools). ` +
         'Gradients: a synthetic cadc.gradients/v1 folder (bench/gradientsSynth.ts; job-shaped files, index and sha256, seeded unit rows, T = 4, shards of 4,096). ' +
-        'Each measurement runs in a fresh process (peak RSS = its VmHWM). importOnly: the pool’s lines read, then index + every shard (sha256 of every byte) into float16 storage — in memory when the block is ≤ 1 GiB, else an unlinked per-checkpoint temporary file — and one pass over all slices. ' +
+        'Each measurement runs in a fresh process (peak RSS = its VmHWM). importOnly: the pool’s lines read, then index + every shard (sha256 of every byte) into float16 storage — in memory when the block is ≤ 256 MiB (src/core/gradients/store.ts), else an unlinked per-checkpoint temporary file — and one pass over all slices. ' +
         'curateImported / curateProxy: runCuration end to end without a cache (read, featurise, trajectories imported or warm-up + proxy, capabilities, influence, select, sequence).',
       loadavg: { before: load0, after: la() },
       loadNote:

@@ -12,32 +12,46 @@ import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './te
 import { IMAGE_FEATURE_DIM } from './types';
 import type { Pool } from './types';
 
-/** A typed array that grows by doubling. */
-class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
-  private buf: T;
+/**
+ * A typed array built by appending, in fixed-size chunks: growing never copies, and `done` copies the
+ * chunks into one exact-size array while releasing them one by one, so a column costs its final size
+ * plus one chunk (a doubling buffer would cost up to three times its size while it is finished).
+ */
+export class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array | Float32Array> {
+  private readonly chunks: T[] = [];
+  private cur: T;
+  private at = 0;
   length = 0;
   constructor(
     private readonly make: (n: number) => T,
-    initial = 1024,
+    private readonly chunk = 1 << 16,
   ) {
-    this.buf = make(initial);
+    this.cur = make(chunk);
   }
   push(v: number): void {
-    if (this.length === this.buf.length) this.reserve(this.length + 1);
-    this.buf[this.length++] = v;
+    if (this.at === this.chunk) {
+      this.chunks.push(this.cur);
+      this.cur = this.make(this.chunk);
+      this.at = 0;
+    }
+    this.cur[this.at++] = v;
+    this.length++;
   }
-  reserve(n: number): void {
-    if (n <= this.buf.length) return;
-    const next = this.make(Math.max(n, this.buf.length * 2));
-    next.set(this.buf.subarray(0, this.length) as never);
-    this.buf = next;
-  }
+  /** The values in one exact-size array; the builder is empty afterwards. */
   done(): T {
-    return this.buf.slice(0, this.length) as T;
-  }
-  /** The values so far, in place (writes go to the buffer). */
-  view(): T {
-    return this.buf.subarray(0, this.length) as T;
+    const out = this.make(this.length);
+    let o = 0;
+    for (let k = 0; k < this.chunks.length; k++) {
+      out.set(this.chunks[k] as never, o);
+      o += this.chunk;
+      this.chunks[k] = this.make(0); // released as soon as it is copied
+    }
+    out.set(this.cur.subarray(0, this.at) as never, o);
+    this.chunks.length = 0;
+    this.cur = this.make(0);
+    this.at = 0;
+    this.length = 0;
+    return out;
   }
 }
 
@@ -79,20 +93,20 @@ export async function buildPool(
   const styleMask = new Grow((n) => new Uint16Array(n));
   const primary = new Grow((n) => new Uint8Array(n));
   const flags = new Grow((n) => new Uint8Array(n));
-  const qNgrams = new Grow((n) => new Uint32Array(n), 1024 * L);
+  const qNgrams = new Grow((n) => new Uint32Array(n), 1 << 20);
   const qCount = new Grow((n) => new Uint16Array(n));
   const answerPtr = new Grow((n) => new Int32Array(n));
-  const answerTokens = new Grow((n) => new Uint32Array(n), 8192);
+  const answerTokens = new Grow((n) => new Uint32Array(n));
   const termPtr = new Grow((n) => new Int32Array(n));
-  const termIds = new Grow((n) => new Uint32Array(n), 8192);
+  const termIds = new Grow((n) => new Uint32Array(n));
   const turns = new Grow((n) => new Uint16Array(n));
   const qChars = new Grow((n) => new Int32Array(n));
   const aChars = new Grow((n) => new Int32Array(n));
-  const exactHash = new Grow((n) => new Uint32Array(n), 2048);
-  const simHash = new Grow((n) => new Uint32Array(n), 2048);
+  const exactHash = new Grow((n) => new Uint32Array(n));
+  const simHash = new Grow((n) => new Uint32Array(n));
   const imagePath: (string | undefined)[] = [];
   // Embedded images (Parquet bytes) are featurised per row group, while their bytes are at hand.
-  const embeddedFeats = new Grow((n) => new Float32Array(n), 1024 * IMAGE_FEATURE_DIM);
+  const embeddedFeats = new Grow((n) => new Float32Array(n));
   const embeddedAt: number[] = [];
   const undecodableEmbedded: { i: number; raw: string }[] = [];
   let pendingEmbedded: { i: number; bytes: Uint8Array; raw: string }[] = [];
@@ -184,6 +198,8 @@ export async function buildPool(
   );
   await onBatchEnd();
   const n = ids.length;
+  const sampleLines = lines.done();
+  const sampleFlags = flags.done();
 
   // Image features for samples whose image resolves inside the root.
   const hasImage = new Uint8Array(n);
@@ -220,14 +236,12 @@ export async function buildPool(
       opts.signal,
     );
     if (opts.signal?.aborted) throw new CancelledError();
-    const at = lines.done();
-    const sampleFlags = flags.view();
     const bad = [...[...undecodable].map((i) => ({ i, raw: imagePath[i] as string })), ...undecodableEmbedded];
     for (const { i, raw } of bad.sort((x, y) => x.i - y.i)) {
       sampleFlags[i] |= SAMPLE_FLAG.missingImage;
       addDiagnostic(
         summary,
-        { line: at[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${raw}` },
+        { line: sampleLines[i], severity: 'warning', code: 'missing-image', message: `The image could not be decoded: ${raw}` },
         opts.maxDiagnostics,
       );
     }
@@ -235,7 +249,6 @@ export async function buildPool(
   }
   opts.onStageProgress?.('featurise', 1);
 
-  const sampleLines = lines.done();
   const { labels, diagnostic } = labelTable.finish(n, (row) => sampleLines[row]);
   if (diagnostic) {
     addDiagnostic(summary, diagnostic, opts.maxDiagnostics);
@@ -256,7 +269,7 @@ export async function buildPool(
     labels,
     styleMask: styleMask.done(),
     primaryStyle: primary.done(),
-    flags: flags.done(),
+    flags: sampleFlags,
     questionNgrams: qNgrams.done(),
     questionNgramCount: qCount.done(),
     answerPtr: answerPtr.done(),

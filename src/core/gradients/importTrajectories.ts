@@ -5,15 +5,16 @@
 // float16: in memory when the whole block fits `maxResidentBytes`, else in an unlinked temporary
 // file laid out per checkpoint, read back slice by slice with positioned reads.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../runtime/log';
 import { throwIfCancelled } from '../runtime/cancel';
 import { GradientsImportError } from './importIndex';
 import type { GradientsFolder, ShardKey } from './importIndex';
-import { halvesToFloat32, int64ToNumbers, npyData, NpyFormatError, parseNpyHeader } from './npy';
+import { int64ToNumbers, npyData, NpyFormatError, parseNpyHeader } from './npy';
+import { openRowStore } from './store';
+import type { RowStore, RowStoreOptions } from './store';
+import { trajectoriesFromStore } from './trajectories';
 import type { Trajectories } from './types';
 
 /**
@@ -43,17 +44,11 @@ export interface ImportedGradients {
   residence: 'memory' | 'disk';
 }
 
-export interface ImportOptions {
+export interface ImportOptions extends RowStoreOptions {
   signal?: AbortSignal;
   onProgress?: (fraction: number, message?: string) => void;
   log?: Logger;
-  /** Keep the float16 block in memory up to this many bytes, else on disk. Default 1 GiB. */
-  maxResidentBytes?: number;
-  /** Folder for the temporary file (default: the OS's temporary folder). */
-  spillDir?: string;
 }
-
-export const DEFAULT_MAX_RESIDENT_BYTES = 1 << 30;
 /** Bytes of a trajectory file read at a time. */
 const CHUNK_BYTES = 8 << 20;
 
@@ -90,12 +85,9 @@ export async function importTrajectories(g: GradientsFolder, pool: PoolLines, op
 
   // 2. The arrays, shard by shard.
   const block = n * T * D * 2;
-  const store =
-    block <= (opts.maxResidentBytes ?? DEFAULT_MAX_RESIDENT_BYTES)
-      ? new MemoryStore(n, T, D)
-      : new DiskStore(n, T, D, opts.spillDir ?? tmpdir());
+  const store = openRowStore(n, T, D, 'float16', opts);
   opts.log?.info(
-    `gradients: ${n} samples × ${T} checkpoints × ${D} float16 (${(block / 2 ** 20).toFixed(0)} MiB) ${store instanceof MemoryStore ? 'held in memory' : 'kept on disk, read by slices'}`,
+    `gradients: ${n} samples × ${T} checkpoints × ${D} float16 (${(block / 2 ** 20).toFixed(0)} MiB) ${store.residence === 'memory' ? 'held in memory' : 'kept on disk, read by slices'}`,
   );
   try {
     const loss = new Float32Array(n * T);
@@ -152,18 +144,7 @@ export async function importTrajectories(g: GradientsFolder, pool: PoolLines, op
         return { t: t + 1, eta: c.lr, trainLoss: n ? sum / n : 0 };
       }),
     };
-    const trajectories: Trajectories = {
-      n,
-      T,
-      D,
-      storage: 'float16',
-      loss,
-      gradNormSq,
-      eta,
-      bytesPerSample: T * D * 2 + T * 8,
-      slice: (t, start, end) => halvesToFloat32(store.read(t, start, end)),
-    };
-    if (store instanceof DiskStore) closeWhenCollected.register(trajectories, store.fd);
+    const trajectories: Trajectories = trajectoriesFromStore(store, { n, T, D, loss, gradNormSq, eta });
     return {
       trajectories,
       warmup,
@@ -178,7 +159,7 @@ export async function importTrajectories(g: GradientsFolder, pool: PoolLines, op
         dtype: index.trajectory.dtype,
       },
       leftOut,
-      residence: store instanceof MemoryStore ? 'memory' : 'disk',
+      residence: store.residence,
     };
   } catch (e) {
     store.close();
@@ -272,7 +253,7 @@ async function streamTrajectories(
   g: GradientsFolder,
   s: number,
   map: Int32Array,
-  store: Store,
+  store: RowStore,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const { T, D } = g;
@@ -300,6 +281,7 @@ async function streamTrajectories(
     hash.update(head);
     const chunk = new Uint8Array(per * rowBytes);
     const staging = new Uint8Array(per * D * 2);
+    const halves = new Uint16Array(staging.buffer);
     for (let j0 = 0; j0 < m; j0 += per) {
       const k = Math.min(per, m - j0);
       const buf = chunk.subarray(0, k * rowBytes);
@@ -316,7 +298,7 @@ async function streamTrajectories(
         while (b < k && map[first + j0 + b] === map[first + j0 + a] + (b - a)) b++;
         for (let t = 0; t < T; t++) {
           for (let r = a; r < b; r++) staging.set(buf.subarray((r * T + t) * D * 2, (r * T + t + 1) * D * 2), (r - a) * D * 2);
-          store.write(t, map[first + j0 + a], staging.subarray(0, (b - a) * D * 2));
+          store.write(t, map[first + j0 + a], halves.subarray(0, (b - a) * D));
         }
         a = b;
       }
@@ -325,102 +307,5 @@ async function streamTrajectories(
     if (hash.digest('hex') !== f.sha256) throw shaMismatch(f.file);
   } finally {
     await fh.close();
-  }
-}
-
-interface Store {
-  /** Rows of checkpoint t for pool samples [start, start + rows), as raw float16 bytes. */
-  write(t: number, start: number, bytes: Uint8Array): void;
-  /** Raw halves of checkpoint t for pool samples [start, end), row-major [end-start, D]; valid until the next read. */
-  read(t: number, start: number, end: number): Uint16Array;
-  close(): void;
-}
-
-class MemoryStore implements Store {
-  private readonly g: Uint16Array[];
-  constructor(
-    n: number,
-    T: number,
-    private readonly D: number,
-  ) {
-    this.g = Array.from({ length: T }, () => new Uint16Array(n * D));
-  }
-  write(t: number, start: number, bytes: Uint8Array): void {
-    new Uint8Array(this.g[t].buffer).set(bytes, start * this.D * 2);
-  }
-  read(t: number, start: number, end: number): Uint16Array {
-    return this.g[t].subarray(start * this.D, end * this.D);
-  }
-  close(): void {}
-}
-
-/** Checkpoint-major float16 [T, n, D] in a temporary file, unlinked as soon as it is open (nothing is left behind). */
-class DiskStore implements Store {
-  readonly fd: number;
-  constructor(
-    private readonly n: number,
-    T: number,
-    private readonly D: number,
-    dir: string,
-  ) {
-    void T;
-    const file = path.join(dir, `cadc-gradients-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.f16`);
-    this.fd = openSync(file, 'wx+', 0o600);
-    try {
-      unlinkSync(file);
-    } catch {
-      if (!unlinkAtExit.size) process.once('exit', removeLeftovers);
-      unlinkAtExit.add(file);
-    }
-  }
-  private at(t: number, start: number): number {
-    return (t * this.n + start) * this.D * 2;
-  }
-  write(t: number, start: number, bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.at(t, start) + done);
-  }
-  private scratch = new Uint16Array(0);
-  /** Reads into a scratch buffer reused from call to call (the caller converts it at once). */
-  read(t: number, start: number, end: number): Uint16Array {
-    const len = (end - start) * this.D;
-    if (this.scratch.length < len) this.scratch = new Uint16Array(len);
-    const out = this.scratch.subarray(0, len);
-    const view = new Uint8Array(out.buffer, 0, len * 2);
-    let got = 0;
-    while (got < view.length) {
-      const r = readSync(this.fd, view, got, view.length - got, this.at(t, start) + got);
-      if (r === 0) throw new Error('the temporary trajectory file ended early');
-      got += r;
-    }
-    return out;
-  }
-  close(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      // Already closed.
-    }
-  }
-}
-
-/** The temporary file's descriptor is closed when its trajectories are no longer reachable. */
-const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed.
-  }
-});
-
-/** Where a temporary file cannot be unlinked while open (some Windows file systems): removed at exit. */
-const unlinkAtExit = new Set<string>();
-function removeLeftovers(): void {
-  for (const f of unlinkAtExit) {
-    try {
-      unlinkSync(f);
-    } catch {
-      // Gone already.
-    }
   }
 }

@@ -6,6 +6,9 @@ import { batchFeeds, buildTrajectoryGraph, makeProjections, session, weightFeeds
 import type { WarmupResult } from '../proxy/warmup';
 import { throwIfCancelled } from '../runtime/cancel';
 import { Rng } from '../util/rng';
+import { halvesToFloat32 } from './npy';
+import { MemoryRowStore, openRowStore } from './store';
+import type { RowStore, RowStoreOptions } from './store';
 import type { Trajectories } from './types';
 
 export interface TrajectoryArrays {
@@ -56,18 +59,13 @@ export function fromHalf(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Every half-precision bit pattern as a float32 (256 KB), so reading float16 storage is one lookup per entry. */
-let halfTable: Float32Array | undefined;
-function halfToFloat(): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalf(h);
-  }
-  return halfTable;
-}
-
-export function trajectoriesFromArrays(a: TrajectoryArrays): Trajectories {
-  const { n, T, D, storage, g } = a;
+/** Trajectories over a row store (memory or a temporary file) and their per-sample loss and norms. */
+export function trajectoriesFromStore(
+  store: RowStore,
+  a: Pick<TrajectoryArrays, 'n' | 'T' | 'D' | 'loss' | 'gradNormSq' | 'eta'>,
+): Trajectories {
+  const { n, T, D } = a;
+  const storage = store.storage;
   return {
     n,
     T,
@@ -78,45 +76,26 @@ export function trajectoriesFromArrays(a: TrajectoryArrays): Trajectories {
     eta: a.eta,
     bytesPerSample: T * D * (storage === 'float16' ? 2 : 4) + T * 8,
     slice(t: number, start: number, end: number): Float32Array {
-      const src = g[t];
-      if (src instanceof Float32Array) return src.subarray(start * D, end * D);
-      const out = new Float32Array((end - start) * D);
-      const table = halfToFloat();
-      const base = start * D;
-      for (let i = 0; i < out.length; i++) out[i] = table[src[base + i]];
-      return out;
+      const src = store.read(t, start, end);
+      // A view of float32 storage held in memory; a copy otherwise (a disk store's buffer is reused).
+      if (src instanceof Float32Array) return store.residence === 'memory' ? src : src.slice();
+      return halvesToFloat32(src);
     },
-    stored: g,
+    rows: (t, start, end) => store.read(t, start, end),
+    ...(store.arrays ? { stored: store.arrays } : {}),
+    residence: store.residence,
   };
 }
 
-/** The arrays behind a Trajectories object (for the cache). */
-export function trajectoriesToArrays(traj: Trajectories): TrajectoryArrays {
-  // The stored arrays themselves when the object has them: no second copy of a run's trajectories.
-  if (traj.stored)
-    return {
-      n: traj.n,
-      T: traj.T,
-      D: traj.D,
-      storage: traj.storage,
-      g: traj.stored,
-      loss: traj.loss,
-      gradNormSq: traj.gradNormSq,
-      eta: traj.eta,
-    };
-  const g: (Float32Array | Uint16Array)[] = [];
-  for (let t = 0; t < traj.T; t++) {
-    const f = traj.slice(t, 0, traj.n);
-    g.push(traj.storage === 'float16' ? Uint16Array.from(f, toHalf) : f);
-  }
-  return { n: traj.n, T: traj.T, D: traj.D, storage: traj.storage, g, loss: traj.loss, gradNormSq: traj.gradNormSq, eta: traj.eta };
+export function trajectoriesFromArrays(a: TrajectoryArrays): Trajectories {
+  return trajectoriesFromStore(new MemoryRowStore(a.storage, a.D, a.g), a);
 }
 
 export async function computeTrajectories(
   pool: Pool,
   warm: WarmupResult,
   cfg: CurationConfig,
-  opts: { onProgress?: (fraction: number, message?: string) => void; signal?: AbortSignal } = {},
+  opts: { onProgress?: (fraction: number, message?: string) => void; signal?: AbortSignal } & RowStoreOptions = {},
 ): Promise<Trajectories> {
   const { n } = pool;
   const T = warm.checkpoints.length;
@@ -125,7 +104,8 @@ export async function computeTrajectories(
   const storage = cfg.gradients.storage;
   const proj = makeProjections(warm.shape, d, new Rng(cfg.seed).fork('projection'));
   const sess = await session(buildTrajectoryGraph(warm.shape, warm.embedding, proj));
-  const g: (Float32Array | Uint16Array)[] = [];
+  // In memory up to the resident limit, else in a temporary file: rows are written batch by batch.
+  const store = openRowStore(n, T, D, storage, opts);
   const loss = new Float32Array(n * T);
   const gradNormSq = new Float32Array(n * T);
   const all = { length: n } as ArrayLike<number>;
@@ -134,19 +114,22 @@ export async function computeTrajectories(
   });
   const B = cfg.gradients.batchSize;
   const batches = Math.ceil(n / B);
+  const halves = storage === 'float16' ? new Uint16Array(B * D) : undefined;
   try {
     for (let t = 0; t < T; t++) {
       const ck = warm.checkpoints[t];
       const w = weightFeeds(warm.shape, ck.w1, ck.w2);
-      const out = storage === 'float16' ? new Uint16Array(n * D) : new Float32Array(n * D);
       for (let b = 0; b < batches; b++) {
         throwIfCancelled(opts.signal);
         const start = b * B;
         const end = Math.min(n, start + B);
         const r = await sess.run({ ...batchFeeds(pool, warm.shape, identity, start, end), ...w });
         const gb = r.g.data as Float32Array;
-        if (out instanceof Float32Array) out.set(gb, start * D);
-        else for (let i = 0; i < gb.length; i++) out[start * D + i] = toHalf(gb[i]);
+        if (halves) {
+          const h = halves.subarray(0, gb.length);
+          for (let i = 0; i < gb.length; i++) h[i] = toHalf(gb[i]);
+          store.write(t, start, h);
+        } else store.write(t, start, gb);
         const lb = r.loss.data as Float32Array;
         const nb = r.gnorm2.data as Float32Array;
         for (let i = start; i < end; i++) {
@@ -155,10 +138,12 @@ export async function computeTrajectories(
         }
         opts.onProgress?.((t * batches + b + 1) / (T * batches), `checkpoint ${t + 1}/${T}`);
       }
-      g.push(out);
     }
+  } catch (e) {
+    store.close();
+    throw e;
   } finally {
     await sess.release();
   }
-  return trajectoriesFromArrays({ n, T, D, storage, g, loss, gradNormSq, eta: Float64Array.from(warm.checkpoints, (c) => c.eta) });
+  return trajectoriesFromStore(store, { n, T, D, loss, gradNormSq, eta: Float64Array.from(warm.checkpoints, (c) => c.eta) });
 }

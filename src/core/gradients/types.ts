@@ -18,6 +18,13 @@ export interface Trajectories {
   eta: Float64Array;
   /** Bytes held per sample (g, loss and norms). */
   bytesPerSample: number;
-  /** The stored g per checkpoint ([n·D] float32, or float16 bit patterns), when the object holds them. */
+  /**
+   * g(·,t) for samples [start, end) in the stored precision (float16 bit patterns or float32), row-major
+   * [end-start, D]; valid until the next call (it may be a reused buffer). For writing them out unchanged.
+   */
+  rows(t: number, start: number, end: number): Float32Array | Uint16Array;
+  /** The stored g per checkpoint ([n·D] float32, or float16 bit patterns), when the object holds them in memory. */
   stored?: (Float32Array | Uint16Array)[];
+  /** Where the rows live: in memory, or in a temporary file read slice by slice. */
+  residence: 'memory' | 'disk';
 }

@@ -110,12 +110,13 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     let warm: WarmupResult | undefined;
     let traj: Trajectories | undefined;
     let imported: ImportedGradients | undefined;
+    // A block of trajectories too large to hold in memory goes to a temporary file here (gradients/store.ts).
+    const spillDir = input.cacheDir ?? undefined;
     if (gradients) {
       checkGradientsDataset(gradients, summary);
       clock.begin('warm-up');
       clock.report('warm-up', 1, 'not needed: imported gradients');
       clock.end('warm-up');
-      const spillDir = input.cacheDir ?? undefined;
       imported = await clock.run('trajectories', (report) =>
         importTrajectories(gradients, thePool, { onProgress: report, signal, log, ...(spillDir ? { spillDir } : {}) }),
       );
@@ -128,7 +129,9 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       if (!warm || !traj) {
         warm = await clock.run('warm-up', (report) => warmUp(thePool, cfg, rng.fork('warm-up'), { onProgress: report, signal }));
         const w = warm;
-        traj = await clock.run('trajectories', (report) => computeTrajectories(thePool, w, cfg, { onProgress: report, signal }));
+        traj = await clock.run('trajectories', (report) =>
+          computeTrajectories(thePool, w, cfg, { onProgress: report, signal, ...(spillDir ? { spillDir } : {}) }),
+        );
         if (cache) await cache.saveTrajectories(summary.sha256, keys.trajectories(images), warm, traj);
       } else {
         cacheHit = true;

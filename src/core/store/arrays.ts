@@ -16,14 +16,27 @@ export const CACHE_SCHEMA = 3; // 3: the Pool's per-sample problem flags
 /** I/O settings; tests lower chunkBytes (and wrap readSync) to prove large files are read in pieces. */
 export const cacheIo = { chunkBytes: 1 << 26, readSync };
 
+/**
+ * An array that is not in memory as a whole (a run's trajectories kept on disk): its type, its length
+ * and its bytes in order, piece by piece.
+ */
+export interface StreamedArray {
+  type: CtorName;
+  length: number;
+  byteLength: number;
+  chunks(): Iterable<Uint8Array>;
+}
+
+const isStreamed = (a: Typed | StreamedArray): a is StreamedArray => !ArrayBuffer.isView(a);
+
 /** Saves named typed arrays + JSON extra under `base` (base.bin + base.json, the index last). */
-export function saveArrays(base: string, kind: string, key: string, arrays: Record<string, Typed>, extra: unknown): void {
+export function saveArrays(base: string, kind: string, key: string, arrays: Record<string, Typed | StreamedArray>, extra: unknown): void {
   const entries = Object.entries(arrays);
   let offset = 0;
   const layout: Layout[] = [];
   for (const [name, a] of entries) {
     offset = Math.ceil(offset / 8) * 8;
-    layout.push({ name, type: a.constructor.name as CtorName, offset, length: a.length });
+    layout.push({ name, type: isStreamed(a) ? a.type : (a.constructor.name as CtorName), offset, length: a.length });
     offset += a.byteLength;
   }
   rmSync(`${base}.json`, { force: true }); // the old index must not vouch for new bytes
@@ -34,9 +47,17 @@ export function saveArrays(base: string, kind: string, key: string, arrays: Reco
     for (let i = 0; i < entries.length; i++) {
       const a = entries[i][1];
       if (layout[i].offset > at) yield hashed(new Uint8Array(layout[i].offset - at));
-      for (let w = 0; w < a.byteLength; w += cacheIo.chunkBytes) {
-        yield hashed(new Uint8Array(a.buffer, a.byteOffset + w, Math.min(cacheIo.chunkBytes, a.byteLength - w)));
-      }
+      if (isStreamed(a)) {
+        let got = 0;
+        for (const c of a.chunks()) {
+          got += c.length;
+          yield hashed(c);
+        }
+        if (got !== a.byteLength) throw new Error(`saveArrays: ${entries[i][0]} streamed ${got} bytes, not ${a.byteLength}`);
+      } else
+        for (let w = 0; w < a.byteLength; w += cacheIo.chunkBytes) {
+          yield hashed(new Uint8Array(a.buffer, a.byteOffset + w, Math.min(cacheIo.chunkBytes, a.byteLength - w)));
+        }
       at = layout[i].offset + a.byteLength;
     }
   }
@@ -64,7 +85,23 @@ function readChunked(fd: number, target: Uint8Array, position: number, hash: Ret
   }
 }
 
-export type Extra<T> = { arrays: Record<string, Typed>; extra: T };
+/** Where an array's bytes go instead of memory: called with each verified-as-read piece and its byte offset in the array. */
+export type SpillWriter = (bytes: Uint8Array, at: number) => void;
+
+export type Extra<T> = {
+  arrays: Record<string, Typed>;
+  extra: T;
+  /** The arrays `spill` took (their bytes went to its writers, hashed like the rest): name → layout. */
+  spilled?: Record<string, Layout>;
+};
+
+export interface LoadOptions {
+  /**
+   * Arrays not to hold in memory: for an array of the (checksummed) index and the entry's (not yet
+   * validated) extra, a writer to stream its bytes to, or undefined to load it as usual.
+   */
+  spill?: (array: Layout, extra: unknown) => SpillWriter | undefined;
+}
 
 /**
  * Loads what saveArrays wrote, or undefined when missing, stale or corrupt (then it is deleted and
@@ -76,6 +113,7 @@ export function loadArrays<T = unknown>(
   key: string,
   log?: Logger,
   check?: (hit: Extra<unknown>) => string | undefined,
+  opts: LoadOptions = {},
 ): Extra<T> | undefined {
   if (!existsSync(`${base}.json`)) return undefined;
   const drop = (why: string) => {
@@ -106,6 +144,7 @@ export function loadArrays<T = unknown>(
     return drop('has no data file');
   }
   const arrays: Record<string, Typed> = {};
+  let spilled: Record<string, Layout> | undefined;
   try {
     const size = fstatSync(fd).size;
     if (size !== side.bytes) return drop(`has a data file of ${size} bytes, not ${side.bytes}`);
@@ -113,6 +152,19 @@ export function loadArrays<T = unknown>(
     let at = 0;
     for (const a of side.arrays) {
       if (a.offset > at) readChunked(fd, new Uint8Array(a.offset - at), at, hash);
+      const writer = opts.spill?.(a, side.extra);
+      if (writer) {
+        const bytes = a.length * CTORS[a.type].BYTES_PER_ELEMENT;
+        const piece = new Uint8Array(Math.min(bytes, cacheIo.chunkBytes, 8 << 20));
+        for (let done = 0; done < bytes; done += piece.length) {
+          const part = piece.subarray(0, Math.min(piece.length, bytes - done));
+          readChunked(fd, part, a.offset + done, hash);
+          writer(part, done);
+        }
+        (spilled ??= {})[a.name] = a;
+        at = a.offset + bytes;
+        continue;
+      }
       const arr = new CTORS[a.type](a.length);
       readChunked(fd, new Uint8Array(arr.buffer), a.offset, hash);
       arrays[a.name] = arr;
@@ -124,7 +176,7 @@ export function loadArrays<T = unknown>(
   } finally {
     closeSync(fd);
   }
-  const hit = { arrays, extra: side.extra };
+  const hit = { arrays, extra: side.extra, ...(spilled ? { spilled } : {}) };
   const why = check?.(hit);
   return why ? drop(why) : (hit as Extra<T>);
 }

@@ -11,19 +11,22 @@ import * as path from 'node:path';
 import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
-import { trajectoriesFromArrays, trajectoriesToArrays } from '../gradients/trajectories';
+import { DEFAULT_MAX_RESIDENT_BYTES, DiskRowStore } from '../gradients/store';
+import type { RowStoreOptions } from '../gradients/store';
+import { trajectoriesFromArrays, trajectoriesFromStore } from '../gradients/trajectories';
 import type { Logger } from '../runtime/log';
 import type { WarmupResult } from '../proxy/warmup';
 import { alive, cleanStaleTemps } from '../util/atomicFile';
 import { stableStringify } from '../util/stableJson';
 import { loadArrays, saveArrays } from './arrays';
+import type { SpillWriter, StreamedArray } from './arrays';
 import { attributionsDatabase, attributionTableOf } from './attributionTable';
 import type { AttributionRow, AttributionTable } from './attributionTable';
 import { decodeRefs, encodeRefs, imagesFingerprint } from './imageDeps';
 import type { ImageScope } from './imageDeps';
 import { loadSql } from './sqlite';
 import { arraysMismatch, schemaError, validFeaturesExtra, validTrajectoriesExtra } from './validate';
-import type { ArraySpec, CtorName, FeaturesExtra, TrajectoriesExtra, Typed } from './validate';
+import type { ArraySpec, CtorName, FeaturesExtra, Layout, TrajectoriesExtra, Typed } from './validate';
 
 /** The Pool's typed-array columns, stored and loaded by name, with their element types. */
 const POOL_ARRAYS = {
@@ -203,29 +206,64 @@ export class CurationCache {
     return fingerprint;
   }
 
-  async loadTrajectories(sha: string, keyPart: unknown): Promise<{ warm: WarmupResult; traj: Trajectories } | undefined> {
+  /**
+   * The warm-up and trajectories of a dataset for a key, or undefined. A block of trajectories above
+   * the resident limit (gradients/store.ts) is streamed, as it is verified, into a temporary file
+   * instead of memory.
+   */
+  async loadTrajectories(
+    sha: string,
+    keyPart: unknown,
+    opts: Pick<RowStoreOptions, 'maxResidentBytes'> = {},
+  ): Promise<{ warm: WarmupResult; traj: Trajectories } | undefined> {
     const key = cacheKey(keyPart);
-    const hit = loadArrays<TrajectoriesExtra>(this.base(sha, `trajectories-${key}`), 'trajectories', key, this.log, ({ arrays, extra }) => {
-      if (!validTrajectoriesExtra(extra)) return `has an invalid index (extra${schemaError(validTrajectoriesExtra)})`;
-      const { n, T, D, storage, shape, checkpoints } = extra;
-      if (checkpoints.length !== T) return `lists ${checkpoints.length} checkpoints for T = ${T}`;
-      const spec: ArraySpec = {
-        indices: ['Int32Array', undefined],
-        embedding: ['Float32Array', undefined],
-        loss: ['Float32Array', n * T],
-        gradNormSq: ['Float32Array', n * T],
-        eta: ['Float64Array', T],
-      };
-      for (let t = 0; t < T; t++) {
-        spec[`w1:${t}`] = ['Float32Array', shape.hidden * shape.din];
-        spec[`w2:${t}`] = ['Float32Array', shape.vocab * (shape.hidden + 1)];
-        spec[`g:${t}`] = [storage === 'float16' ? 'Uint16Array' : 'Float32Array', n * D];
-      }
-      const bad = arraysMismatch(arrays, spec);
-      if (bad) return bad;
-      return (arrays.indices as Int32Array).every((i) => i >= 0 && i < n) ? undefined : 'has warm-up indices outside the pool';
-    });
-    if (!hit) return undefined;
+    let disk: DiskRowStore | undefined;
+    const spill = (a: Layout, extra: unknown): SpillWriter | undefined => {
+      const m = /^g:(\d+)$/.exec(a.name);
+      if (!m || !validTrajectoriesExtra(extra)) return undefined;
+      const { n, T, D, storage } = extra;
+      const t = Number(m[1]);
+      const type = storage === 'float16' ? 'Uint16Array' : 'Float32Array';
+      if (t >= T || a.type !== type || a.length !== n * D) return undefined; // the check says why
+      if (n * T * D * (storage === 'float16' ? 2 : 4) <= (opts.maxResidentBytes ?? DEFAULT_MAX_RESIDENT_BYTES)) return undefined;
+      disk ??= new DiskRowStore(storage, n, D, this.dir);
+      const store = disk;
+      return (bytes, at) => store.writeBytes(t, at, bytes);
+    };
+    const hit = loadArrays<TrajectoriesExtra>(
+      this.base(sha, `trajectories-${key}`),
+      'trajectories',
+      key,
+      this.log,
+      ({ arrays, extra, spilled }) => {
+        if (!validTrajectoriesExtra(extra)) return `has an invalid index (extra${schemaError(validTrajectoriesExtra)})`;
+        const { n, T, D, storage, shape, checkpoints } = extra;
+        if (checkpoints.length !== T) return `lists ${checkpoints.length} checkpoints for T = ${T}`;
+        const spec: ArraySpec = {
+          indices: ['Int32Array', undefined],
+          embedding: ['Float32Array', undefined],
+          loss: ['Float32Array', n * T],
+          gradNormSq: ['Float32Array', n * T],
+          eta: ['Float64Array', T],
+        };
+        const g = storage === 'float16' ? 'Uint16Array' : 'Float32Array';
+        for (let t = 0; t < T; t++) {
+          spec[`w1:${t}`] = ['Float32Array', shape.hidden * shape.din];
+          spec[`w2:${t}`] = ['Float32Array', shape.vocab * (shape.hidden + 1)];
+          // Every checkpoint's rows in memory, or every one streamed to disk.
+          if (!spilled) spec[`g:${t}`] = [g, n * D];
+          else if (!spilled[`g:${t}`]) return `lacks array g:${t}`;
+        }
+        const bad = arraysMismatch(arrays, spec);
+        if (bad) return bad;
+        return (arrays.indices as Int32Array).every((i) => i >= 0 && i < n) ? undefined : 'has warm-up indices outside the pool';
+      },
+      { spill },
+    );
+    if (!hit) {
+      (disk as DiskRowStore | undefined)?.close();
+      return undefined;
+    }
     const { arrays: a, extra: x } = hit;
     const warm: WarmupResult = {
       shape: x.shape,
@@ -233,39 +271,58 @@ export class CurationCache {
       embedding: a.embedding as Float32Array,
       checkpoints: x.checkpoints.map((c, t) => ({ ...c, w1: a[`w1:${t}`] as Float32Array, w2: a[`w2:${t}`] as Float32Array })),
     };
-    const traj = trajectoriesFromArrays({
+    const rows = {
       n: x.n,
       T: x.T,
       D: x.D,
-      storage: x.storage,
-      g: Array.from({ length: x.T }, (_, t) => a[`g:${t}`] as Float32Array | Uint16Array),
       loss: a.loss as Float32Array,
       gradNormSq: a.gradNormSq as Float32Array,
       eta: a.eta as Float64Array,
-    });
+    };
+    const traj = disk
+      ? trajectoriesFromStore(disk, rows)
+      : trajectoriesFromArrays({
+          ...rows,
+          storage: x.storage,
+          g: Array.from({ length: x.T }, (_, t) => a[`g:${t}`] as Float32Array | Uint16Array),
+        });
     return { warm, traj };
   }
 
   async saveTrajectories(sha: string, keyPart: unknown, warm: WarmupResult, traj: Trajectories): Promise<void> {
     const key = cacheKey(keyPart);
-    const t = trajectoriesToArrays(traj);
-    const arrays: Record<string, Typed> = {
+    const arrays: Record<string, Typed | StreamedArray> = {
       indices: warm.indices,
       embedding: warm.embedding,
-      loss: t.loss,
-      gradNormSq: t.gradNormSq,
-      eta: t.eta,
+      loss: traj.loss,
+      gradNormSq: traj.gradNormSq,
+      eta: traj.eta,
     };
     warm.checkpoints.forEach((c, i) => {
       arrays[`w1:${i}`] = c.w1;
       arrays[`w2:${i}`] = c.w2;
     });
-    t.g.forEach((g, i) => (arrays[`g:${i}`] = g));
+    // g per checkpoint in its stored precision, streamed block by block (no second copy of a run's trajectories).
+    const { n, T, D } = traj;
+    const half = traj.storage === 'float16';
+    for (let t = 0; t < T; t++)
+      arrays[`g:${t}`] = {
+        type: half ? 'Uint16Array' : 'Float32Array',
+        length: n * D,
+        byteLength: n * D * (half ? 2 : 4),
+        *chunks() {
+          const rows = Math.max(1, Math.floor((8 << 20) / (D * 4)));
+          for (let s = 0; s < n; s += rows) {
+            const r = traj.rows(t, s, Math.min(n, s + rows));
+            yield new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+          }
+        },
+      };
     const extra: TrajectoriesExtra = {
-      n: t.n,
-      T: t.T,
-      D: t.D,
-      storage: t.storage,
+      n,
+      T,
+      D,
+      storage: traj.storage,
       shape: warm.shape,
       checkpoints: warm.checkpoints.map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
     };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { findTrajectories, readTrajectoryRows, sampleLayout } from '../../../src/backend/layoutCache';
 import type { LayoutRow } from '../../../src/backend/layoutCache';
-import { trajectoriesFromArrays } from '../../../src/core/gradients/trajectories';
+import { toHalf, trajectoriesFromArrays } from '../../../src/core/gradients/trajectories';
 import type { WarmupResult } from '../../../src/core/proxy/warmup';
 import { CurationCache } from '../../../src/core/store/cache';
 import { Rng } from '../../../src/core/util/rng';
@@ -45,18 +45,17 @@ function rows(): Float32Array[] {
 
 async function writeEntry(sha: string, storage: 'float32' | 'float16', keyPart: unknown): Promise<Float32Array[]> {
   const g = rows();
-  const traj = trajectoriesFromArrays({
+  // float16: the rows in half precision, as a run stores them.
+  const stored = trajectoriesFromArrays({
     n,
     T,
     D,
-    storage: 'float32',
-    g,
+    storage,
+    g: storage === 'float16' ? g.map((a) => Uint16Array.from(a, toHalf)) : g,
     loss: new Float32Array(n * T).fill(1),
     gradNormSq: new Float32Array(n * T).fill(1),
     eta: Float64Array.from(checkpoints.map((c) => c.eta)),
   });
-  // float16: drop the float32 arrays behind it, so the cache converts each row to half precision as a run stores it.
-  const stored = storage === 'float16' ? { ...traj, storage, stored: undefined } : traj;
   const warm: WarmupResult = {
     shape: { questionBuckets: 1, maxNgrams: 1, embedDim: 1, imageDim: 0, hidden: 2, vocab: 2, din: 2 },
     indices: Int32Array.from([0, 1]),

@@ -179,6 +179,8 @@ test('bench/formats.ts --smoke: JSONL, JSON array and Parquet pools read and cur
       const row = rep[phase].pools[f];
       assert.equal(row.samples, 2000, `${phase} ${f}`);
       assert.ok(isNum(row.seconds) && row.seconds > 0 && row.peakRssMB > 0 && row.bytes > 0);
+      assert.ok(row.loadavg.before.length === 3 && row.loadavg.after.every(isNum), 'the load average beside every timing');
+      if (phase === 'curate') assert.ok(isNum(row.stagesMs.trajectories) && isNum(row.stagesMs.total), 'the curate stage timings');
     }
     assert.ok(isNum(rep[phase].timeVsJsonl.array) && isNum(rep[phase].timeVsJsonl.parquet));
   }
