@@ -150,6 +150,7 @@ type Row = {
   budget: number;
   strategy: string;
   seed?: number;
+  control?: string;
   usesEvaluationLabel: boolean;
   selected: number;
   macroLoss: number;
@@ -166,6 +167,8 @@ type Variant = {
   seed?: number;
   taskField?: string;
   dropTopSelfInfluence?: number;
+  /** The random row with the same exclusions (self-influence filter; flagged and duplicates alike for all). */
+  control?: string;
 };
 
 /** One held-out split: hold out, curate the rest, select with every strategy and budget, train the downstream learner. */
@@ -229,6 +232,11 @@ async function runSplit(
 
   const rows: Row[] = [];
   const cadcSeeds = args.smoke ? [100] : [100, 101, 102];
+  const drop = `top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped`;
+  // Every CADC row names its control: random with the same exclusions. Flagged samples are included
+  // and duplicates excluded for every row alike, so the only exclusion that differs is the filter.
+  const filtered = `random (${drop})`;
+  const unfiltered = 'random';
   for (const budget of args.budgets) {
     const variants: Variant[] = [
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
@@ -240,30 +248,58 @@ async function runSplit(
         balance: 'proportional',
         dropTopSelfInfluence: 0,
         seed,
+        control: unfiltered,
       })),
       // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
       ...cadcSeeds.map((seed): Variant => ({
-        strategy: `cadc (default: proportional, stratified, top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        strategy: `cadc (default: proportional, stratified, ${drop})`,
         name: 'cadc',
         within: 'stratified',
         balance: 'proportional',
         seed,
+        control: filtered,
       })),
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({
-        strategy: `random (top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        strategy: filtered,
         name: 'random',
         dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP,
         seed: 100 + k,
       })),
+      // Rules the capabilities' hierarchy and trajectories allow (one selection seed each), with the
+      // default split and filter: coarser bins (capability × style), sub-capability × style, and the
+      // default bins × difficulty band (tertile of the proxy's final loss inside the capability).
+      ...(['style', 'sub-capability', 'difficulty'] as const).map((within): Variant => ({
+        strategy: `cadc (proportional, within ${within}, ${drop})`,
+        name: 'cadc',
+        within,
+        balance: 'proportional',
+        seed: 100,
+        control: filtered,
+      })),
       // The paper's rules as written: no self-influence filter.
-      { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even', dropTopSelfInfluence: 0 },
-      { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even', dropTopSelfInfluence: 0 },
+      {
+        strategy: 'cadc (even, stratified; paper split)',
+        name: 'cadc',
+        within: 'stratified',
+        balance: 'even',
+        dropTopSelfInfluence: 0,
+        control: unfiltered,
+      },
+      {
+        strategy: 'cadc (even, influence-weighted)',
+        name: 'cadc',
+        within: 'influence-weighted',
+        balance: 'even',
+        dropTopSelfInfluence: 0,
+        control: unfiltered,
+      },
       {
         strategy: 'cadc (even, top-influence; paper literal)',
         name: 'cadc',
         within: 'top-influence',
         balance: 'even',
         dropTopSelfInfluence: 0,
+        control: unfiltered,
       },
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({ strategy: 'random', name: 'random', seed: 100 + k })),
       ...available.map((name): Variant => ({ strategy: name, name })),
@@ -296,6 +332,7 @@ async function runSplit(
         budget,
         strategy: v.strategy,
         ...(v.seed !== undefined ? { seed: v.seed } : {}),
+        ...(v.control ? { control: v.control } : {}),
         usesEvaluationLabel: !!v.taskField,
         selected: sel.length,
         macroLoss: +(loss.reduce((a, b) => a + b, 0) / G).toFixed(4),

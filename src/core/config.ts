@@ -10,7 +10,10 @@ export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', '
 export type WithinCapabilityRule =
   | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)
   | 'top-influence' // the paper read literally: top-B_k by I_k (kept for fidelity; collapses coverage)
-  | 'influence-weighted'; // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
+  | 'influence-weighted' // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
+  | 'style' // quotas per interaction style only (capability × style bins), seeded random inside
+  | 'sub-capability' // quotas per sub-capability × style bin, seeded random inside
+  | 'difficulty'; // quotas per probe group × style × difficulty band (tertile of the proxy's final loss in the capability)
 
 export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
 
