@@ -73,12 +73,24 @@ export interface CurationConfig {
     microClusters: number;
     /** What micro-clusters are formed on. Optional in v1 (absent: 'trajectories', as before it existed). */
     groupSignal?: GroupSignal;
+    /**
+     * Seed of the unsupervised probe groups' formation (k-means start, text projection). Unset: the
+     * run's seed. The default, a fixed number, makes text groups a function of the dataset alone, so a
+     * new proxy seed changes the trajectories but not the groups. Optional in v1.
+     */
+    groupSeed?: number;
     /** How a sample's (hard) capability is decided. Optional in v1 (absent: 'influence'). */
     assign?: CapabilityAssignment;
     /** Edge threshold τ on the group cosine graph; 'auto' keeps each node's strongest edges. */
     threshold: number | 'auto';
     /** Louvain resolution γ. */
     resolution: number;
+    /**
+     * How communities and the automatic K are found on the group graph: 'consensus' (perturbed Louvain
+     * runs, K by their stability, average linkage on the co-association; capabilities/consensus.ts) or
+     * 'louvain' (one run, K = its count). Optional in v1 (absent: 'louvain', as before it existed).
+     */
+    communities?: 'louvain' | 'consensus';
     /** 'auto' discovers K; a number forces it. */
     k: number | 'auto';
   };
@@ -203,9 +215,13 @@ export const DEFAULT_CONFIG: CurationConfig = {
     // Probe groups on instruction text, each sample in its group's capability: chosen by
     // bench/capabilities.ts (agreement with human labels and seed stability, averaged over 4 datasets).
     groupSignal: 'text',
+    // Groups independent of the proxy's seed (bench/capabilities.ts: seed stability).
+    groupSeed: 0,
     assign: 'group',
     threshold: 'auto',
     resolution: 1,
+    // Chosen by bench/capabilities.ts (seed stability and agreement with labels on 4 datasets).
+    communities: 'consensus',
     k: 'auto',
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the
