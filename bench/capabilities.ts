@@ -122,6 +122,10 @@ const VARIANTS: Variant[] = [
     caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
     isDefault: true,
   },
+  {
+    name: 'text groups, K by stability, one Louvain run split or merged to it, groups seeded apart from the run',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'stable-k' },
+  },
 ];
 
 /** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
@@ -163,7 +167,7 @@ interface SeedRun {
   embedding: Float32Array;
 }
 
-async function runDataset(spec: DatasetSpec, seeds: number[]) {
+async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] = VARIANTS) {
   const t0 = performance.now();
   const base = resolveConfig({});
   const { pool: labelled } = await buildPool(spec.file, base, { imageRoot: undefined });
@@ -181,7 +185,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   const variants = [];
   const Ks = new Set<number>();
   const discoverSeconds: number[] = [];
-  for (const v of VARIANTS) {
+  for (const v of chosen) {
     const perSeed = [];
     const parts: Int32Array[] = [];
     const groupParts: Int32Array[] = [];
@@ -225,7 +229,9 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   }
   // Forced K = the number of values of each label (2..64), with the chosen default settings.
   const forced = [];
-  for (const [l, { values }] of Object.entries(labels)) {
+  // A side run of some variants (--variants) skips the forced-K rows and the baselines.
+  const side = chosen !== VARIANTS;
+  for (const [l, { values }] of Object.entries(side ? {} : labels)) {
     const k = Math.max(2, Math.min(64, values.length));
     const perSeed = [];
     for (const run of runs) {
@@ -240,7 +246,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   // Baselines at every K seen, one partition per seed.
   const tfidf = tfidfRows(pool);
   const baselines: Record<string, Record<string, unknown>> = {};
-  for (const K of [...Ks].sort((a, b) => a - b)) {
+  for (const K of side ? [] : [...Ks].sort((a, b) => a - b)) {
     const rows: Record<string, { perSeed: { seed: number; scores: ReturnType<typeof scores> }[]; parts: Int32Array[] }> = {
       'tf-idf k-means (instruction text)': { perSeed: [], parts: [] },
       'k-means on raw features': { perSeed: [], parts: [] },
@@ -313,7 +319,9 @@ function parse() {
       `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
     );
   const only = get('--only')?.split(',');
-  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only };
+  // --variants a,b: only the variants whose name contains one of these (a quick side run: no forced K, no baselines).
+  const variants = get('--variants')?.split(',');
+  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only, variants };
 }
 
 async function main(): Promise<void> {
@@ -326,7 +334,8 @@ async function main(): Promise<void> {
     throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
   const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
   const results = [];
-  for (const spec of specs) results.push(await runDataset(spec, seeds));
+  const chosen = args.variants ? VARIANTS.filter((v) => args.variants!.some((x) => v.name.includes(x))) : VARIANTS;
+  for (const spec of specs) results.push(await runDataset(spec, seeds, chosen));
   const report = {
     benchmark: 'capabilities',
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },

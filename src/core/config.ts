@@ -88,9 +88,10 @@ export interface CurationConfig {
     /**
      * How communities and the automatic K are found on the group graph: 'consensus' (perturbed Louvain
      * runs, K by their stability, average linkage on the co-association; capabilities/consensus.ts) or
-     * 'louvain' (one run, K = its count). Optional in v1 (absent: 'louvain', as before it existed).
+     * 'louvain' (one run, K = its count), or 'stable-k' (K by the perturbed runs' stability, the
+     * partition one Louvain run split or merged to it). Optional in v1 (absent: 'louvain', as before it existed).
      */
-    communities?: 'louvain' | 'consensus';
+    communities?: 'louvain' | 'consensus' | 'stable-k';
     /** 'auto' discovers K; a number forces it. */
     k: number | 'auto';
   };

@@ -39,6 +39,7 @@ export function consensusCommunities(
   k: number | 'auto',
   rng: Rng,
   sizes: ArrayLike<number>,
+  partition: 'consensus' | 'louvain' = 'consensus',
   opts: ConsensusOptions = CONSENSUS,
 ): ConsensusPartition {
   if (G <= 2) {
@@ -59,15 +60,14 @@ export function consensusCommunities(
     if (s.ari > stability[best].ari) best = j;
   });
   const K = Ks[best];
-  const community = averageLinkage(
-    coAssociation(
-      runs.map((run) => run[best]),
-      G,
-    ),
-    G,
-    K,
-  );
   const full = louvainPartition(G, edges, resolution, rng.fork('modularity'));
+  if (partition === 'louvain') {
+    // Only K from the runs: the partition is one Louvain run on the whole graph, split or merged to K.
+    const fixed = full.count === K ? full : splitOrMergeTo(full.community, full.count, cos, G, K, sizes);
+    return { community: fixed.community, count: fixed.count, modularity: full.modularity, resolution, stability };
+  }
+  const bestRuns = runs.map((run) => run[best]);
+  const community = averageLinkage(coAssociation(bestRuns, G), G, K);
   return { community, count: K, modularity: full.modularity, resolution, stability };
 }
 

@@ -48,8 +48,17 @@ export async function discoverCapabilities(
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
   const c = cfg.capabilities;
   const part: Partition & { stability?: { k: number; ari: number }[] } =
-    (c.communities ?? 'louvain') === 'consensus'
-      ? consensusCommunities(G, edges, cos, c.resolution, c.k, rng.fork('communities'), probe.sizes)
+    (c.communities ?? 'louvain') !== 'louvain'
+      ? consensusCommunities(
+          G,
+          edges,
+          cos,
+          c.resolution,
+          c.k,
+          rng.fork('communities'),
+          probe.sizes,
+          c.communities === 'stable-k' ? 'louvain' : 'consensus',
+        )
       : findCommunities(G, edges, cos, c.resolution, c.k, rng.fork('communities'), probe.sizes);
   const K = part.count;
   const groupsOf: number[][] = Array.from({ length: K }, () => []);

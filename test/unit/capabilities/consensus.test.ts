@@ -62,3 +62,17 @@ test('consensusCommunities: auto picks the planted K (the only one every perturb
     for (let k = 2; k <= G; k++) assert.equal(consensusCommunities(G, edges, cos, 1, k, new Rng(1), sizes).count, k, `B=${B}, k=${k}`);
   }
 });
+
+test("consensusCommunities with partition 'louvain': K by the runs' stability, the partition one Louvain run split or merged to it", () => {
+  const { G, cos } = blocks(4, 5);
+  const jitter = new Rng(5);
+  for (let a = 0; a < G; a++)
+    for (let b = a + 1; b < G; b++)
+      if (Math.floor(a / 5) !== Math.floor(b / 5)) cos[a * G + b] = cos[b * G + a] = 0.05 + 0.04 * (jitter.next() - 0.5);
+  const { edges } = thresholdEdges(cos, G, 'auto');
+  const sizes = new Float64Array(G).fill(10);
+  const part = consensusCommunities(G, edges, cos, 1, 'auto', new Rng(1), sizes, 'louvain');
+  assert.equal(part.count, 4);
+  for (let g = 0; g < G; g++) assert.equal(part.community[g], part.community[Math.floor(g / 5) * 5]);
+  for (let k = 2; k <= G; k++) assert.equal(consensusCommunities(G, edges, cos, 1, k, new Rng(1), sizes, 'louvain').count, k, `k=${k}`);
+});
