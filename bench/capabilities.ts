@@ -109,8 +109,9 @@ const VARIANTS: Variant[] = [
   },
   // What each half of the stability change does alone, then both (the default).
   {
-    name: 'text groups, one Louvain run, groups seeded apart from the run',
+    name: 'text groups, one Louvain run, groups seeded apart from the run (default)',
     caps: { groupSignal: 'text', assign: 'group', communities: 'louvain' },
+    isDefault: true,
   },
   {
     name: 'text groups, consensus K, groups seeded by the run',
@@ -118,9 +119,8 @@ const VARIANTS: Variant[] = [
     groupSeedFromRun: true,
   },
   {
-    name: 'text groups, consensus K, groups seeded apart from the run (default)',
+    name: 'text groups, consensus K, groups seeded apart from the run',
     caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
-    isDefault: true,
   },
   {
     name: 'text groups, K by stability, one Louvain run split or merged to it, groups seeded apart from the run',

@@ -221,8 +221,9 @@ export const DEFAULT_CONFIG: CurationConfig = {
     assign: 'group',
     threshold: 'auto',
     resolution: 1,
-    // Chosen by bench/capabilities.ts (seed stability and agreement with labels on 4 datasets).
-    communities: 'consensus',
+    // One Louvain run: bench/capabilities.ts found consensus communities (K by stability) less stable
+    // between seeds and further from the labels on llava-eval-pool (docs/method.md §7).
+    communities: 'louvain',
     k: 'auto',
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the
