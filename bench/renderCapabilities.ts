@@ -86,6 +86,8 @@ export function capabilities(j: Json, _out: Map<string, string>, md: string[]): 
       ),
     ),
     '',
+    ...(j.notes ?? []).flatMap((n: string) => [`- ${n}`]),
+    '',
     `Discovery + attribution per run (s), default variant / mean over all variants: ${ds.map((d) => `${d.name} ${d.variants.find((v: Json) => v.isDefault)?.secondsPerRun ?? '—'} / ${d.seconds.discoveryMeanPerRun}`).join(', ')}; trajectories (warm-up + trajectories, all seeds, s): ${ds.map((d) => `${d.name} ${d.seconds.trajectories}`).join(', ')}.${j.loadavg ? ` Load average at start / end: ${j.loadavg.before.join(' ')} / ${j.loadavg.after.join(' ')}.` : ''}`,
     '',
   );
