@@ -4,15 +4,9 @@ import assert from 'node:assert/strict';
 import { averageLinkage, coAssociation, consensusCommunities, meanPairwiseAri } from '../../../src/core/capabilities/consensus';
 import { thresholdEdges } from '../../../src/core/capabilities/graph';
 import { Rng } from '../../../src/core/util/rng';
+import { blockCosines } from '../helpers';
 
-/** Block cosine matrix: B blocks of m groups, cosine `inside` within a block and `across` between. */
-function blocks(B: number, m: number, inside = 0.9, across = 0.05) {
-  const G = B * m;
-  const cos = new Float32Array(G * G);
-  for (let a = 0; a < G; a++)
-    for (let b = 0; b < G; b++) cos[a * G + b] = a === b ? 1 : Math.floor(a / m) === Math.floor(b / m) ? inside : across;
-  return { G, cos };
-}
+const blocks = (B: number, m: number, jitter?: number) => blockCosines(B, m, 0.9, 0.05, jitter);
 
 test('coAssociation: the share of runs holding both groups that put them together', () => {
   // Three runs over 3 groups; group 2 is left out of the last run.
@@ -38,13 +32,9 @@ test('averageLinkage: recovers planted blocks and cuts at exactly k for every k'
 
 test('consensusCommunities: auto picks the planted K (the only one every perturbed run agrees on); forced K exact', () => {
   for (const B of [3, 4, 6]) {
-    const { G, cos } = blocks(B, 5);
     // Across-block cosines jittered (symmetric, seeded): with exact ties a merge would always pick the
     // same pair of blocks, and a coarser K would look as stable as the planted one.
-    const jitter = new Rng(5);
-    for (let a = 0; a < G; a++)
-      for (let b = a + 1; b < G; b++)
-        if (Math.floor(a / 5) !== Math.floor(b / 5)) cos[a * G + b] = cos[b * G + a] = 0.05 + 0.04 * (jitter.next() - 0.5);
+    const { G, cos } = blocks(B, 5, 5);
     const { edges } = thresholdEdges(cos, G, 'auto');
     const sizes = new Float64Array(G).fill(10);
     const auto = consensusCommunities(G, edges, cos, 1, 'auto', new Rng(1), sizes);
@@ -64,11 +54,7 @@ test('consensusCommunities: auto picks the planted K (the only one every perturb
 });
 
 test("consensusCommunities with partition 'louvain': K by the runs' stability, the partition one Louvain run split or merged to it", () => {
-  const { G, cos } = blocks(4, 5);
-  const jitter = new Rng(5);
-  for (let a = 0; a < G; a++)
-    for (let b = a + 1; b < G; b++)
-      if (Math.floor(a / 5) !== Math.floor(b / 5)) cos[a * G + b] = cos[b * G + a] = 0.05 + 0.04 * (jitter.next() - 0.5);
+  const { G, cos } = blocks(4, 5, 5);
   const { edges } = thresholdEdges(cos, G, 'auto');
   const sizes = new Float64Array(G).fill(10);
   const part = consensusCommunities(G, edges, cos, 1, 'auto', new Rng(1), sizes, 'louvain');
