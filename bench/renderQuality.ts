@@ -195,6 +195,9 @@ function goalLines(v: QualityView): string[] {
 /** Per split: random's seed mean ± seed sd, and each strategy's difference from it. */
 function perSplitTable(v: QualityView): string[] {
   const { budgets, names, get, splits } = v;
+  // The splits that have a budget (a split may have been run at some budgets only); per-split values
+  // are in that order.
+  const at = (b: number) => splits.filter((s) => s.rows.some((r: Json) => r.budget === b));
   const cell = (n: string, r: AggregateRow | undefined, k: number) => {
     if (!r) return '—';
     if (n === 'random') {
@@ -208,8 +211,8 @@ function perSplitTable(v: QualityView): string[] {
     'Per split: relative performance of random (seed mean ± seed sd) and each strategy’s difference from it:',
     '',
     table(
-      ['strategy', ...budgets.flatMap((b) => splits.map((s) => `${pct(b)} split ${s.split}`))],
-      names.map((n) => [v.rowName(n), ...budgets.flatMap((b) => splits.map((_, k) => cell(n, get(n, b), k)))]),
+      ['strategy', ...budgets.flatMap((b) => at(b).map((s) => `${pct(b)} split ${s.split}`))],
+      names.map((n) => [v.rowName(n), ...budgets.flatMap((b) => at(b).map((_, k) => cell(n, get(n, b), k)))]),
     ),
     '',
   ];
