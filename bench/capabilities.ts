@@ -12,7 +12,7 @@
 // $CADC_BENCH_DATA (bench/data.ts); the demo comes from the repository. --smoke: the in-repo fixtures.
 // Run: npx tsx bench/capabilities.ts [folder] [--seeds 3] [--smoke]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
@@ -73,25 +73,58 @@ interface Variant {
   caps: Partial<CurationConfig['capabilities']> | ((n: number) => Partial<CurationConfig['capabilities']>);
   /** The shipped default (the one the plot's baselines are compared with). */
   isDefault?: boolean;
+  /** Probe groups seeded by the run's seed (as before groupSeed existed) instead of the default's fixed seed. */
+  groupSeedFromRun?: boolean;
 }
 
+/** The text-group variants before consensus communities: one Louvain run, groups from the run's seed. */
+const BEFORE = { communities: 'louvain', groupSeedFromRun: true } as const;
+
 const VARIANTS: Variant[] = [
+  // Earlier choices (one Louvain run, K = its count, groups seeded by the run), kept for the record.
   {
-    name: 'groups on trajectories, assigned by influence (before this change)',
-    caps: { groupSignal: 'trajectories', assign: 'influence' },
+    name: 'groups on trajectories, assigned by influence (before text groups)',
+    caps: { groupSignal: 'trajectories', assign: 'influence', communities: BEFORE.communities },
+    groupSeedFromRun: true,
   },
-  { name: 'groups on trajectories, assigned by group', caps: { groupSignal: 'trajectories', assign: 'group' } },
-  { name: 'groups on text, assigned by influence', caps: { groupSignal: 'text', assign: 'influence' } },
-  { name: 'groups on text, assigned by group (default)', caps: { groupSignal: 'text', assign: 'group' }, isDefault: true },
-  { name: 'groups on text+trajectories, assigned by group', caps: { groupSignal: 'text+trajectories', assign: 'group' } },
-  // Coarser text groups: the earlier automatic count √(n/2) (at least 8, at most 256 and n/2); the default is √n.
   {
-    name: 'groups on text (√(n/2) groups, before), assigned by group',
-    caps: (n) => ({
-      groupSignal: 'text',
-      assign: 'group',
-      microClusters: Math.max(2, Math.min(256, Math.max(8, Math.round(Math.sqrt(n / 2))), Math.floor(n / 2))),
-    }),
+    name: 'groups on trajectories, assigned by group',
+    caps: { groupSignal: 'trajectories', assign: 'group', communities: BEFORE.communities },
+    groupSeedFromRun: true,
+  },
+  {
+    name: 'groups on text, assigned by influence',
+    caps: { groupSignal: 'text', assign: 'influence', communities: BEFORE.communities },
+    groupSeedFromRun: true,
+  },
+  {
+    name: 'groups on text, assigned by group (before consensus)',
+    caps: { groupSignal: 'text', assign: 'group', communities: BEFORE.communities },
+    groupSeedFromRun: true,
+  },
+  {
+    name: 'groups on text+trajectories, assigned by group',
+    caps: { groupSignal: 'text+trajectories', assign: 'group', communities: BEFORE.communities },
+    groupSeedFromRun: true,
+  },
+  // What each half of the stability change does alone, then both (the default).
+  {
+    name: 'text groups, one Louvain run, groups seeded apart from the run (default)',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain' },
+    isDefault: true,
+  },
+  {
+    name: 'text groups, consensus K, groups seeded by the run',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
+    groupSeedFromRun: true,
+  },
+  {
+    name: 'text groups, consensus K, groups seeded apart from the run',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
+  },
+  {
+    name: 'text groups, K by stability, one Louvain run split or merged to it, groups seeded apart from the run',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'stable-k' },
   },
 ];
 
@@ -134,7 +167,7 @@ interface SeedRun {
   embedding: Float32Array;
 }
 
-async function runDataset(spec: DatasetSpec, seeds: number[]) {
+async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] = VARIANTS) {
   const t0 = performance.now();
   const base = resolveConfig({});
   const { pool: labelled } = await buildPool(spec.file, base, { imageRoot: undefined });
@@ -152,21 +185,27 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   const variants = [];
   const Ks = new Set<number>();
   const discoverSeconds: number[] = [];
-  for (const v of VARIANTS) {
+  for (const v of chosen) {
     const perSeed = [];
     const parts: Int32Array[] = [];
+    const groupParts: Int32Array[] = [];
+    const variantSeconds: number[] = [];
     for (const run of runs) {
       const caps = typeof v.caps === 'function' ? v.caps(pool.n) : v.caps;
       const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', ...caps } });
+      if (v.groupSeedFromRun) delete cfg.capabilities.groupSeed;
       const d0 = performance.now();
       const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
       const att = await attribute(run.traj, model, cfg.capabilities.assign);
       discoverSeconds.push((performance.now() - d0) / 1000);
+      variantSeconds.push((performance.now() - d0) / 1000);
       Ks.add(model.K);
       parts.push(att.hard);
+      groupParts.push(model.probe.of);
       perSeed.push({
         seed: run.seed,
         K: model.K,
+        ...(model.graph.stability ? { stabilityByK: model.graph.stability } : {}),
         groups: model.probe.names.length,
         scores: scores(att.hard, labels),
         groupsVsLabel: scores(model.probe.of, labels),
@@ -179,6 +218,10 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
       perSeed,
       mean: meanScores(perSeed),
       stability: stability(parts),
+      // Where instability comes from: the probe groups' own agreement between seeds.
+      groupStability: stability(groupParts),
+      // Discovery + attribution per run (s), under whatever load the machine had.
+      secondsPerRun: +mean(variantSeconds).toFixed(2),
     });
     process.stderr.write(
       `${spec.name}: ${v.name}: ${JSON.stringify(variants[variants.length - 1].mean)} stability ${variants[variants.length - 1].stability}\n`,
@@ -186,7 +229,9 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   }
   // Forced K = the number of values of each label (2..64), with the chosen default settings.
   const forced = [];
-  for (const [l, { values }] of Object.entries(labels)) {
+  // A side run of some variants (--variants) skips the forced-K rows and the baselines.
+  const side = chosen !== VARIANTS;
+  for (const [l, { values }] of Object.entries(side ? {} : labels)) {
     const k = Math.max(2, Math.min(64, values.length));
     const perSeed = [];
     for (const run of runs) {
@@ -201,7 +246,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   // Baselines at every K seen, one partition per seed.
   const tfidf = tfidfRows(pool);
   const baselines: Record<string, Record<string, unknown>> = {};
-  for (const K of [...Ks].sort((a, b) => a - b)) {
+  for (const K of side ? [] : [...Ks].sort((a, b) => a - b)) {
     const rows: Record<string, { perSeed: { seed: number; scores: ReturnType<typeof scores> }[]; parts: Int32Array[] }> = {
       'tf-idf k-means (instruction text)': { perSeed: [], parts: [] },
       'k-means on raw features': { perSeed: [], parts: [] },
@@ -274,25 +319,30 @@ function parse() {
       `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
     );
   const only = get('--only')?.split(',');
-  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only };
+  // --variants a,b: only the variants whose name contains one of these (a quick side run: no forced K, no baselines).
+  const variants = get('--variants')?.split(',');
+  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only, variants };
 }
 
 async function main(): Promise<void> {
   const args = parse();
   const t0 = performance.now();
+  const load0 = loadavg().map((x) => +x.toFixed(2));
   const specs = datasets(args.folder, args.smoke).filter((d) => !args.only || args.only.includes(d.name));
   const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
   if (missing.length)
     throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
   const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
   const results = [];
-  for (const spec of specs) results.push(await runDataset(spec, seeds));
+  const chosen = args.variants ? VARIANTS.filter((v) => args.variants!.some((x) => v.name.includes(x))) : VARIANTS;
+  for (const spec of specs) results.push(await runDataset(spec, seeds, chosen));
   const report = {
     benchmark: 'capabilities',
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     method:
       'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
     datasets: results,
+    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   publishReport('capabilities', report, args.smoke);

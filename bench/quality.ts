@@ -19,7 +19,10 @@
 // used before this option existed); nothing else changes between splits. Each split's rows are kept
 // under `splits`; `aggregate` (bench/aggregate.ts) gives, per strategy and budget, mean ± sd over
 // splits and the paired difference against random's seed mean on the same split (mean ± sd, wins/N).
+// Splits can run in separate processes: --only-split s --out file each, then --merge file,file publishes
+// them as one report (--rows-from file takes a split's selection rows from this script's streamed stdout).
 // Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--splits 3] [--split-seed 7] [--smoke]
+//      [--only-split s --out file] [--rows-from stdout.jsonl] [--merge a.json,b.json] [--capabilities-before]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +58,16 @@ interface Args {
   splits: number;
   splitSeed: number;
   smoke: boolean;
+  /** --only-split a,b: run these split indices only (to run splits in separate processes; --merge joins them). */
+  onlySplits?: number[];
+  /** --rows-from file: the selection rows of the splits run are read from a file of streamed rows (this script's stdout). */
+  rowsFrom?: string;
+  /** --out file: write the report there instead of bench/results/quality.json. */
+  out?: string;
+  /** --merge a.json,b.json: join the splits of reports written with --out and publish them. */
+  merge?: string[];
+  /** --capabilities-before: the run's capabilities as before consensus communities and groupSeed (one Louvain run, groups from the run's seed). */
+  capabilitiesBefore: boolean;
 }
 
 /** The seed of held-out split `s` (split 0 keeps the base seed). */
@@ -66,7 +79,7 @@ function parse(): Args {
   const smoke = a.includes('--smoke');
   const splits = Number(get('--splits') ?? (smoke ? 1 : 3));
   if (!Number.isInteger(splits) || splits < 1) throw new Error(`--splits must be a positive integer, got ${get('--splits')}`);
-  const given = a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true);
+  const given = a.find((x) => !x.startsWith('--') && a[a.indexOf(x) - 1]?.startsWith('--') !== true && !a.includes('--merge'));
   return {
     dataset: benchDataset(given, smoke),
     datasetGiven: given !== undefined,
@@ -76,6 +89,11 @@ function parse(): Args {
     splits,
     splitSeed: Number(get('--split-seed') ?? 7),
     smoke,
+    ...(get('--only-split') ? { onlySplits: get('--only-split')!.split(',').map(Number) } : {}),
+    ...(get('--rows-from') ? { rowsFrom: get('--rows-from') } : {}),
+    ...(get('--out') ? { out: get('--out') } : {}),
+    ...(get('--merge') ? { merge: get('--merge')!.split(',') } : {}),
+    capabilitiesBefore: a.includes('--capabilities-before'),
   };
 }
 
@@ -150,6 +168,7 @@ type Row = {
   budget: number;
   strategy: string;
   seed?: number;
+  control?: string;
   usesEvaluationLabel: boolean;
   selected: number;
   macroLoss: number;
@@ -166,6 +185,8 @@ type Variant = {
   seed?: number;
   taskField?: string;
   dropTopSelfInfluence?: number;
+  /** The random row with the same exclusions (self-influence filter; flagged and duplicates alike for all). */
+  control?: string;
 };
 
 /** One held-out split: hold out, curate the rest, select with every strategy and budget, train the downstream learner. */
@@ -202,11 +223,12 @@ async function runSplit(
   const trainFile = join(dir, 'train.jsonl');
   writeFileSync(trainFile, Array.from(trainAll, (i) => lines[pool.lines[i] - 1]).join('\n') + '\n');
   // The pool's images were never on disk: every sample is flagged (missing image), so flagged samples are included.
-  const run = await runCuration({
-    datasetPath: trainFile,
-    config: resolveConfig({ capabilities: { probe: 'clusters' }, selection: { includeFlagged: true } }),
-    cacheDir: null,
-  });
+  const config = resolveConfig({ capabilities: { probe: 'clusters' }, selection: { includeFlagged: true } });
+  if (args.capabilitiesBefore) {
+    config.capabilities.communities = 'louvain';
+    delete config.capabilities.groupSeed;
+  }
+  const run = await runCuration({ datasetPath: trainFile, config, cacheDir: null });
   rmSync(dir, { recursive: true, force: true });
   const toPool = (sel: Int32Array) => Int32Array.from(sel, (j) => trainAll[j]);
 
@@ -229,7 +251,12 @@ async function runSplit(
 
   const rows: Row[] = [];
   const cadcSeeds = args.smoke ? [100] : [100, 101, 102];
-  for (const budget of args.budgets) {
+  const drop = `top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped`;
+  // Every CADC row names its control: random with the same exclusions. Flagged samples are included
+  // and duplicates excluded for every row alike, so the only exclusion that differs is the filter.
+  const filtered = `random (${drop})`;
+  const unfiltered = 'random';
+  for (const budget of args.rowsFrom ? [] : args.budgets) {
     const variants: Variant[] = [
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
       // the filter gets its control: random with the same top-self-influence samples dropped.
@@ -240,30 +267,58 @@ async function runSplit(
         balance: 'proportional',
         dropTopSelfInfluence: 0,
         seed,
+        control: unfiltered,
       })),
       // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
       ...cadcSeeds.map((seed): Variant => ({
-        strategy: `cadc (default: proportional, stratified, top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        strategy: `cadc (default: proportional, stratified, ${drop})`,
         name: 'cadc',
         within: 'stratified',
         balance: 'proportional',
         seed,
+        control: filtered,
       })),
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({
-        strategy: `random (top-${Math.round(100 * CADC_SELF_INFLUENCE_DROP)}% self-influence dropped)`,
+        strategy: filtered,
         name: 'random',
         dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP,
         seed: 100 + k,
       })),
+      // Rules the capabilities' hierarchy and trajectories allow (one selection seed each), with the
+      // default split and filter: coarser bins (capability × style), sub-capability × style, and the
+      // default bins × difficulty band (tertile of the proxy's final loss inside the capability).
+      ...(['style', 'sub-capability', 'difficulty'] as const).map((within): Variant => ({
+        strategy: `cadc (proportional, within ${within}, ${drop})`,
+        name: 'cadc',
+        within,
+        balance: 'proportional',
+        seed: 100,
+        control: filtered,
+      })),
       // The paper's rules as written: no self-influence filter.
-      { strategy: 'cadc (even, stratified; paper split)', name: 'cadc', within: 'stratified', balance: 'even', dropTopSelfInfluence: 0 },
-      { strategy: 'cadc (even, influence-weighted)', name: 'cadc', within: 'influence-weighted', balance: 'even', dropTopSelfInfluence: 0 },
+      {
+        strategy: 'cadc (even, stratified; paper split)',
+        name: 'cadc',
+        within: 'stratified',
+        balance: 'even',
+        dropTopSelfInfluence: 0,
+        control: unfiltered,
+      },
+      {
+        strategy: 'cadc (even, influence-weighted)',
+        name: 'cadc',
+        within: 'influence-weighted',
+        balance: 'even',
+        dropTopSelfInfluence: 0,
+        control: unfiltered,
+      },
       {
         strategy: 'cadc (even, top-influence; paper literal)',
         name: 'cadc',
         within: 'top-influence',
         balance: 'even',
         dropTopSelfInfluence: 0,
+        control: unfiltered,
       },
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({ strategy: 'random', name: 'random', seed: 100 + k })),
       ...available.map((name): Variant => ({ strategy: name, name })),
@@ -296,6 +351,7 @@ async function runSplit(
         budget,
         strategy: v.strategy,
         ...(v.seed !== undefined ? { seed: v.seed } : {}),
+        ...(v.control ? { control: v.control } : {}),
         usesEvaluationLabel: !!v.taskField,
         selected: sel.length,
         macroLoss: +(loss.reduce((a, b) => a + b, 0) / G).toFixed(4),
@@ -307,6 +363,13 @@ async function runSplit(
       process.stdout.write(`${JSON.stringify({ split: s, ...rows[rows.length - 1] })}\n`);
     }
   }
+  // Read last, so the streamed rows can still be arriving from another process while this one curates.
+  if (args.rowsFrom)
+    for (const line of readFileSync(args.rowsFrom, 'utf8').split('\n')) {
+      if (!line.startsWith('{"split"')) continue;
+      const { split, ...row } = JSON.parse(line) as Row & { split: number };
+      if (split === s) rows.push(row);
+    }
   const hard = run.attribution.hard;
   const src = Int32Array.from(trainAll, (i) => col.codes[i]);
   const shuffled = Int32Array.from(hard);
@@ -334,8 +397,32 @@ async function runSplit(
   };
 }
 
+/** Joins the splits of reports written with --out (in the order given) and publishes them as one. */
+function mergeReports(files: string[], smoke: boolean): void {
+  const reports = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  const splits = reports.flatMap((r) => r.splits).sort((a, b) => a.split - b.split);
+  const first = reports[0];
+  const report = {
+    ...first,
+    loadavg: { before: first.loadavg.before, after: reports[reports.length - 1].loadavg.after, perReport: reports.map((r) => r.loadavg) },
+    groupsForSelection: String(first.groupsForSelection).replace(
+      /\([^()]*on the \d+ split\(s\)\)/,
+      `(${splits.map((x) => x.probeGroups).join(' / ')} on the ${splits.length} split(s))`,
+    ),
+    splitMethod: String(first.splitMethod)
+      .replace(/^\d+ held-out split\(s\)/, `${splits.length} held-out split(s)`)
+      .replace(/\(([\d, ]+)\);/, `(${splits.map((x) => x.splitSeed).join(', ')});`),
+    splits,
+    aggregate: aggregate(splits),
+    mergedFrom: `${files.length} processes run side by side (--only-split), joined by --merge`,
+    seconds: Math.max(...reports.map((r) => r.seconds)),
+  };
+  publishReport('quality', report, smoke);
+}
+
 async function main(): Promise<void> {
   const args = parse();
+  if (args.merge) return mergeReports(args.merge, args.smoke);
   const t0 = performance.now();
   const load0 = loadavg().map((x) => +x.toFixed(2));
   const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
@@ -369,10 +456,11 @@ async function main(): Promise<void> {
   }
   const splits = [];
   const loadPerSplit: number[][] = [];
-  for (let s = 0; s < args.splits; s++) {
+  const which = args.onlySplits ?? Array.from({ length: args.splits }, (_, s) => s);
+  for (const s of which) {
     splits.push(await runSplit(args, pool, lines, s, available, missing));
     loadPerSplit.push(loadavg().map((x) => +x.toFixed(2)));
-    process.stderr.write(`split ${s + 1}/${args.splits} done (${splits[s].seconds} s)\n`);
+    process.stderr.write(`split ${s + 1}/${args.splits} done (${splits[splits.length - 1].seconds} s)\n`);
   }
   const report = {
     benchmark: 'quality',
@@ -386,7 +474,7 @@ async function main(): Promise<void> {
     trainPool: splits[0].trainPool,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)), afterEachSplit: loadPerSplit },
-    probe: 'clusters (unsupervised; labels play no part in the selection)',
+    probe: `clusters (unsupervised; labels play no part in the selection)${args.capabilitiesBefore ? '; capabilities as before consensus communities and groupSeed (one Louvain run, groups from the run seed)' : ''}`,
     groupsForSelection: `Selection sees the training pool with its label columns removed, so task-balanced, LESS and ICONS use the unsupervised probe groups (micro-clusters of gradients; ${splits.map((x) => x.probeGroups).join(' / ')} on the ${splits.length} split(s)) as their tasks / target groups and mmSSR uses rule-based interaction styles. Exception: rows named "… (label: ${args.label})" (usesEvaluationLabel: true) were told to use '${args.label}' — the evaluation's own label field, on the training rows only — as their tasks / target groups.`,
     strategies: { baselinesAvailable: available, missing },
     splitMethod: `${args.splits} held-out split(s), each ${args.smoke ? 20 : 10}% of every '${args.label}' group drawn with seed ${args.splitSeed} + 1000 × split index (${splits.map((x) => x.splitSeed).join(', ')}); the curation run, selection seeds (random: ${Array.from({ length: args.randomSeeds }, (_, k) => 100 + k).join(', ')}) and the downstream learner are otherwise identical on every split.`,
@@ -395,7 +483,8 @@ async function main(): Promise<void> {
     aggregate: aggregate(splits),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
-  publishReport('quality', report, args.smoke);
+  if (args.out) writeFileSync(args.out, `${JSON.stringify(report)}\n`);
+  else publishReport('quality', report, args.smoke);
 }
 
 runBench(main);

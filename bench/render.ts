@@ -1,6 +1,6 @@
 // Renders bench/results/*.json into SVG charts and the Markdown tables the README quotes
 // (bench/results/tables.md). Every number comes from a results file; a missing file only skips its
-// charts and tables. The quality section: renderQuality.ts.
+// charts and tables. The quality section: renderQuality.ts; the capabilities section: renderCapabilities.ts.
 // Run: npx tsx bench/render.ts [--in bench/results] [--out bench/results] [--smoke]
 // (--smoke writes into a temp folder and prints what it wrote.)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { barChart, grid, lineChart, PALETTE, single } from './plot';
 import type { Chart, Series } from './plot';
+import { capabilities } from './renderCapabilities';
 import { quality } from './renderQuality';
 import { int, loadLine, num, sign, table } from './renderText';
 import type { Json } from './renderText';
@@ -456,6 +457,7 @@ function main(): void {
     ['gemm', gemm],
     ['scaling', scaling],
     ['quality', quality],
+    ['capabilities', capabilities],
     ['layout', layout],
   ] as const) {
     const j = load(inDir, name);

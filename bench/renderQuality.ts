@@ -133,9 +133,71 @@ function pairedTable(v: QualityView): string[] {
   ];
 }
 
+/** Each CADC row against its control, random with the same exclusions (e.g. the same self-influence filter). */
+function controlTable(v: QualityView): string[] {
+  const { budgets, others, get, N } = v;
+  const rows = others.filter((n) => budgets.some((b) => get(n, b)?.vsControl));
+  if (!rows.length) return [];
+  const controlSd = (n: string, b: number) => get(get(n, b)?.vsControl?.control ?? '', b)?.seedSd?.mean ?? null;
+  return [
+    `Against random with the same filter (each row's control: random with the same exclusions; flagged samples are included and duplicates excluded for every row alike, so the self-influence filter is the only exclusion that differs). Δ = row − control's seed mean on the same split, ${N > 1 ? `mean ± sd over ${N} splits (wins/N)` : 'one split'}; in brackets the control's seed sd:`,
+    '',
+    table(
+      ['strategy', 'control', ...budgets.map((b) => `${pct(b)}: Δ (wins/N) [seed sd]`)],
+      rows.map((n) => [
+        v.rowName(n),
+        budgets.map((b) => get(n, b)?.vsControl?.control).find((c) => c) ?? '—',
+        ...budgets.map((b) => {
+          const d = get(n, b)?.vsControl;
+          const sd = controlSd(n, b);
+          return d ? `${pm(d, true)} (${d.wins}/${d.n})${sd === null ? '' : ` [${num(sd)}]`}` : '—';
+        }),
+      ]),
+    ),
+    '',
+    ...goalLines(v),
+  ];
+}
+
+/**
+ * The issue's goals for the default rule: beat random with the same filter by more than that random's
+ * seed sd at every budget, and close half the gap between random and task balancing over the true label.
+ */
+function goalLines(v: QualityView): string[] {
+  const { budgets, names, get, j } = v;
+  const def = names.find((n) => n.startsWith('cadc (default'));
+  const tb = names.find((n) => n === `task-balanced (label: ${j.label})`);
+  if (!def) return [];
+  const out = ['Goals for the default rule:', ''];
+  const beat = budgets.map((b) => {
+    const d = get(def, b)?.vsControl;
+    const sd = get(d?.control ?? '', b)?.seedSd?.mean ?? null;
+    if (!d || sd === null) return `${pct(b)} —`;
+    return `${pct(b)} ${pm(d, true)} vs seed sd ${num(sd)}: ${d.mean > sd ? 'met' : 'not met'}`;
+  });
+  out.push(`- Beats random with the same filter by more than its seed sd: ${beat.join('; ')}.`);
+  if (tb) {
+    const half = budgets.map((b) => {
+      const d = get(def, b)?.vsRandom;
+      const t = get(tb, b)?.vsRandom;
+      if (!d || !t) return `${pct(b)} —`;
+      if (t.mean <= 0) return `${pct(b)} ${pm(d, true)}; task-balanced ${pm(t, true)}: no gap to close`;
+      return `${pct(b)} ${pm(d, true)} of ${pm(t, true)} (${Math.round((100 * d.mean) / t.mean)}%): ${d.mean >= t.mean / 2 ? 'met' : 'not met'}`;
+    });
+    out.push(
+      `- Closes half the gap to task-balanced over the true \`${j.label}\` (gain over random, default vs ${tb} †): ${half.join('; ')}.`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
 /** Per split: random's seed mean ± seed sd, and each strategy's difference from it. */
 function perSplitTable(v: QualityView): string[] {
   const { budgets, names, get, splits } = v;
+  // The splits that have a budget (a split may have been run at some budgets only); per-split values
+  // are in that order.
+  const at = (b: number) => splits.filter((s) => s.rows.some((r: Json) => r.budget === b));
   const cell = (n: string, r: AggregateRow | undefined, k: number) => {
     if (!r) return '—';
     if (n === 'random') {
@@ -149,8 +211,8 @@ function perSplitTable(v: QualityView): string[] {
     'Per split: relative performance of random (seed mean ± seed sd) and each strategy’s difference from it:',
     '',
     table(
-      ['strategy', ...budgets.flatMap((b) => splits.map((s) => `${pct(b)} split ${s.split}`))],
-      names.map((n) => [v.rowName(n), ...budgets.flatMap((b) => splits.map((_, k) => cell(n, get(n, b), k)))]),
+      ['strategy', ...budgets.flatMap((b) => at(b).map((s) => `${pct(b)} split ${s.split}`))],
+      names.map((n) => [v.rowName(n), ...budgets.flatMap((b) => at(b).map((_, k) => cell(n, get(n, b), k)))]),
     ),
     '',
   ];
@@ -193,7 +255,7 @@ export function quality(j: Json, out: Map<string, string>, md: string[]): void {
   out.set('quality.svg', qualityCharts(v));
   md.push(...qualityIntro(v), ...relativeTable(v));
   if (v.rnd.length) {
-    md.push(...pairedTable(v));
+    md.push(...pairedTable(v), ...controlTable(v));
     if (v.N > 1) md.push(...perSplitTable(v));
   }
   if (j.notes?.length) md.push(...j.notes.map((n: string) => `- ${n}`), '');

@@ -25,7 +25,14 @@ import {
 
 export type Command = 'curate' | 'report' | 'compare' | 'gradients' | 'export';
 export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare', 'gradients', 'export'];
-export const WITHIN: readonly WithinCapabilityRule[] = ['stratified', 'top-influence', 'influence-weighted'];
+export const WITHIN: readonly WithinCapabilityRule[] = [
+  'stratified',
+  'top-influence',
+  'influence-weighted',
+  'style',
+  'sub-capability',
+  'difficulty',
+];
 export const FORMATS: readonly (DatasetFormat | 'auto')[] = ['auto', 'llava', 'sharegpt', 'openai', 'cauldron', 'alpaca'];
 
 /** The request an option writes into (curate's fields, report's, compare's list, the CLI's switches). */

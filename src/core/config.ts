@@ -10,7 +10,10 @@ export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', '
 export type WithinCapabilityRule =
   | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)
   | 'top-influence' // the paper read literally: top-B_k by I_k (kept for fidelity; collapses coverage)
-  | 'influence-weighted'; // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
+  | 'influence-weighted' // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
+  | 'style' // quotas per interaction style only (capability × style bins), seeded random inside
+  | 'sub-capability' // quotas per sub-capability × style bin, seeded random inside
+  | 'difficulty'; // quotas per probe group × style × difficulty band (tertile of the proxy's final loss in the capability)
 
 export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
 
@@ -70,12 +73,25 @@ export interface CurationConfig {
     microClusters: number;
     /** What micro-clusters are formed on. Optional in v1 (absent: 'trajectories', as before it existed). */
     groupSignal?: GroupSignal;
+    /**
+     * Seed of the unsupervised probe groups' formation (k-means start, text projection). Unset: the
+     * run's seed. The default, a fixed number, makes text groups a function of the dataset alone, so a
+     * new proxy seed changes the trajectories but not the groups. Optional in v1.
+     */
+    groupSeed?: number;
     /** How a sample's (hard) capability is decided. Optional in v1 (absent: 'influence'). */
     assign?: CapabilityAssignment;
     /** Edge threshold τ on the group cosine graph; 'auto' keeps each node's strongest edges. */
     threshold: number | 'auto';
     /** Louvain resolution γ. */
     resolution: number;
+    /**
+     * How communities and the automatic K are found on the group graph: 'consensus' (perturbed Louvain
+     * runs, K by their stability, average linkage on the co-association; capabilities/consensus.ts) or
+     * 'louvain' (one run, K = its count), or 'stable-k' (K by the perturbed runs' stability, the
+     * partition one Louvain run split or merged to it). Optional in v1 (absent: 'louvain', as before it existed).
+     */
+    communities?: 'louvain' | 'consensus' | 'stable-k';
     /** 'auto' discovers K; a number forces it. */
     k: number | 'auto';
   };
@@ -200,9 +216,14 @@ export const DEFAULT_CONFIG: CurationConfig = {
     // Probe groups on instruction text, each sample in its group's capability: chosen by
     // bench/capabilities.ts (agreement with human labels and seed stability, averaged over 4 datasets).
     groupSignal: 'text',
+    // Groups independent of the proxy's seed (bench/capabilities.ts: seed stability).
+    groupSeed: 0,
     assign: 'group',
     threshold: 'auto',
     resolution: 1,
+    // One Louvain run: bench/capabilities.ts found consensus communities (K by stability) less stable
+    // between seeds and further from the labels on llava-eval-pool (docs/method.md §7).
+    communities: 'louvain',
     k: 'auto',
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the

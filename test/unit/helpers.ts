@@ -1,4 +1,5 @@
 // Small synthetic pools and trajectories with planted structure, for tests with known answers.
+import { Rng } from '../../src/core/util/rng';
 import { resolve } from 'node:path';
 import type { Pool } from '../../src/core/features/types';
 import { trajectoriesFromArrays } from '../../src/core/gradients/trajectories';
@@ -75,4 +76,22 @@ export function plantedTrajectories(rows: number[][][], eta: number[], gradNormS
 export function unit(v: number[]): number[] {
   const s = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
   return v.map((x) => x / s);
+}
+
+/**
+ * Block cosine matrix of probe groups: B blocks of m groups, cosine `inside` within a block and `across`
+ * between; with `jitter` (a seed), the across-block cosines get symmetric noise of ±0.02, so no two
+ * merges tie exactly.
+ */
+export function blockCosines(B: number, m: number, inside = 0.9, across = 0.05, jitter?: number): { G: number; cos: Float32Array } {
+  const G = B * m;
+  const cos = new Float32Array(G * G);
+  const rng = jitter === undefined ? undefined : new Rng(jitter);
+  for (let a = 0; a < G; a++)
+    for (let b = a; b < G; b++) {
+      const same = Math.floor(a / m) === Math.floor(b / m);
+      const v = a === b ? 1 : same ? inside : across + (rng ? 0.04 * (rng.next() - 0.5) : 0);
+      cos[a * G + b] = cos[b * G + a] = v;
+    }
+  return { G, cos };
 }

@@ -3,9 +3,11 @@
 import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
-import type { Rng } from '../util/rng';
+import { Rng } from '../util/rng';
 import { anchors, cosineMatrix, findCommunities, groupMeans, louvainPartition, splitOrMergeTo, thresholdEdges } from './graph';
 import { chooseProbeGroups, clusterRows, trajectoryRows } from './probeGroups';
+import { consensusCommunities } from './consensus';
+import type { Partition } from './graph';
 import { matmulNT } from '../ort/kernels';
 import type { CapabilityModel, ProbeGroups, SubCapability } from './types';
 
@@ -21,7 +23,9 @@ export async function discoverCapabilities(
 ): Promise<CapabilityModel> {
   // With a probe file, groups and their trajectories come from the probe samples; pool samples are
   // then placed in their nearest probe group (for coverage bins).
-  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, rng.fork('probe'), opts.labelCandidates));
+  const groupSeed = cfg.capabilities.groupSeed;
+  const probeRng = groupSeed === undefined ? rng.fork('probe') : new Rng(groupSeed).fork('probe');
+  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates));
   const groupTraj = opts.probe?.traj ?? traj;
   // A forced K needs at least K groups: split the largest groups (2-means on their trajectories).
   const wanted = cfg.capabilities.k;
@@ -42,7 +46,20 @@ export async function discoverCapabilities(
   const { means, u } = groupMeans(groupTraj, probe);
   const cos = await cosineMatrix(u, G, T * D);
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
-  const part = findCommunities(G, edges, cos, cfg.capabilities.resolution, cfg.capabilities.k, rng.fork('communities'), probe.sizes);
+  const c = cfg.capabilities;
+  const part: Partition & { stability?: { k: number; ari: number }[] } =
+    (c.communities ?? 'louvain') !== 'louvain'
+      ? consensusCommunities(
+          G,
+          edges,
+          cos,
+          c.resolution,
+          c.k,
+          rng.fork('communities'),
+          probe.sizes,
+          c.communities === 'stable-k' ? 'louvain' : 'consensus',
+        )
+      : findCommunities(G, edges, cos, c.resolution, c.k, rng.fork('communities'), probe.sizes);
   const K = part.count;
   const groupsOf: number[][] = Array.from({ length: K }, () => []);
   for (let g = 0; g < G; g++) groupsOf[part.community[g]].push(g);
@@ -53,7 +70,13 @@ export async function discoverCapabilities(
     probe: poolProbe,
     groupCapability: part.community,
     anchors: anchors(means, T, G, D, part.community, K, probe.sizes),
-    graph: { edges, threshold: tau, resolution: part.resolution, modularity: part.modularity },
+    graph: {
+      edges,
+      threshold: tau,
+      resolution: part.resolution,
+      modularity: part.modularity,
+      ...(part.stability ? { stability: part.stability } : {}),
+    },
     capabilities: groupsOf.map((groups, index) => ({
       index,
       name: `capability ${index + 1}`,

@@ -21,6 +21,8 @@ export interface CapabilityGraph {
   threshold: number;
   resolution: number;
   modularity: number;
+  /** Consensus communities: per candidate K, the agreement of the perturbed runs (mean pairwise ARI). */
+  stability?: { k: number; ari: number }[];
 }
 
 export interface Capability {

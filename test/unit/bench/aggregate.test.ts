@@ -49,3 +49,46 @@ test('aggregate: mean ± sd over splits, paired differences against random, wins
   assert.deepEqual(x.vsRandom!.perSplit, [14]);
   assert.equal(x.vsRandom!.wins, 1);
 });
+
+test('aggregate: a row that names its control is paired against it, and the control gets its seed sd', () => {
+  const ctl = 'random (filtered)';
+  const withControl = (r: QualityRow): QualityRow => ({ ...r, control: ctl });
+  const two: SplitRows[] = [
+    {
+      split: 0,
+      rows: [
+        row('random', 0.1, 10, 100),
+        row('random', 0.1, 12, 101),
+        row(ctl, 0.1, 14, 100),
+        row(ctl, 0.1, 18, 101),
+        withControl(row('cadc', 0.1, 17)),
+      ],
+    },
+    {
+      split: 1,
+      rows: [
+        row('random', 0.1, 20, 100),
+        row('random', 0.1, 20, 101),
+        row(ctl, 0.1, 21, 100),
+        row(ctl, 0.1, 23, 101),
+        withControl(row('cadc', 0.1, 21)),
+      ],
+    },
+  ];
+  const agg = aggregate(two);
+  const get = (s: string) => agg.rows.find((r) => r.strategy === s && r.budget === 0.1)!;
+  // The control: seed means 16, 22; seed sd 2.83, 1.41; it is also paired against plain random (+5, +2).
+  const c = get(ctl);
+  assert.deepEqual(c.seedSd!.perSplit, [2.83, 1.41]);
+  assert.deepEqual(c.vsRandom!.perSplit, [5, 2]);
+  assert.ok(!c.vsControl);
+  // cadc: against random +6, +1; against its control +1, −1 (one win), in control seed sd 0.35, −0.71.
+  const d = get('cadc');
+  assert.deepEqual(d.vsRandom!.perSplit, [6, 1]);
+  assert.equal(d.vsControl!.control, ctl);
+  assert.deepEqual(d.vsControl!.perSplit, [1, -1]);
+  assert.equal(d.vsControl!.wins, 1);
+  assert.deepEqual(d.vsControl!.perSplitInRandomSd, [0.35, -0.71]);
+  // Rows without a control have no vsControl.
+  assert.ok(!get('random').vsControl);
+});

@@ -5,7 +5,7 @@ import { discoverCapabilities } from '../../../src/core/capabilities/discover';
 import { bisect, findCommunities, splitOrMergeTo, thresholdEdges } from '../../../src/core/capabilities/graph';
 import { attribute } from '../../../src/core/influence/attribute';
 import { Rng } from '../../../src/core/util/rng';
-import { plantedTrajectories, tinyPool, unit } from '../helpers';
+import { blockCosines, plantedTrajectories, tinyPool, unit } from '../helpers';
 
 /** n samples around P planted directions in D dims (sample i in direction i % P), T checkpoints. */
 function planted(n: number, P: number, D: number, T: number, noise = 0.15) {
@@ -14,14 +14,7 @@ function planted(n: number, P: number, D: number, T: number, noise = 0.15) {
   return Array.from({ length: T }, () => Array.from({ length: n }, (_, i) => unit(dirs[i % P].map((x) => x + rng.normal() * noise))));
 }
 
-/** Block cosine matrix: B blocks of m groups, cosine `inside` within a block and `across` between. */
-function blocks(B: number, m: number, inside = 0.9, across = 0.05) {
-  const G = B * m;
-  const cos = new Float32Array(G * G);
-  for (let a = 0; a < G; a++)
-    for (let b = 0; b < G; b++) cos[a * G + b] = a === b ? 1 : Math.floor(a / m) === Math.floor(b / m) ? inside : across;
-  return { G, cos };
-}
+const blocks = (B: number, m: number) => blockCosines(B, m);
 
 test('bisect splits a set of groups along its least similar pair', () => {
   const { G, cos } = blocks(2, 3);

@@ -4,6 +4,8 @@ import { resolveConfig } from '../../../src/core/config';
 import { findDuplicates } from '../../../src/core/selection/dedup';
 import { budgetCount, proportionalQuotas, waterFill } from '../../../src/core/selection/helpers';
 import { getStrategy } from '../../../src/core/selection/strategies';
+import { difficultyBands } from '../../../src/core/selection/strategies/cadc';
+import type { Trajectories } from '../../../src/core/gradients/types';
 import type { CapabilityModel } from '../../../src/core/capabilities/types';
 import type { Attribution } from '../../../src/core/influence/types';
 import { Rng } from '../../../src/core/util/rng';
@@ -157,4 +159,87 @@ test("the default self-influence filter ('auto') drops cadc's top 10% only; a nu
     59,
   );
   assert.equal(top(rndDrop.selected), 0, 'an explicit 0.1 applies to random too');
+});
+
+test('cadc within style, sub-capability and difficulty: the bins each rule names', () => {
+  const p = planted();
+  const n = p.pool.n;
+  // Sub-capabilities of c0: 0–14 and 15–29; the proxy's final loss rises with the index (T = 2).
+  const attribution = { ...p.attribution, child: Int32Array.from({ length: n }, (_, i) => (i < 30 ? (i < 15 ? 0 : 1) : -1)) };
+  const loss = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) loss[i * 2 + 1] = i;
+  const trajectories = { n, T: 2, loss } as unknown as Trajectories;
+  const run = (within: 'style' | 'sub-capability' | 'difficulty') =>
+    Array.from(
+      getStrategy('cadc').select(
+        {
+          ...p,
+          attribution,
+          trajectories,
+          config: resolveConfig({ selection: { within, balance: 'even', dropTopSelfInfluence: 0 } }),
+          rng: new Rng(1),
+        },
+        30,
+      ).selected,
+    ).filter((i) => i < 30);
+  const tally = (sel: number[], bin: (i: number) => string) => {
+    const c: Record<string, number> = {};
+    for (const i of sel) c[bin(i)] = (c[bin(i)] ?? 0) + 1;
+    return c;
+  };
+  // c0's quota is 12. Style only: 10 samples of style 2 and 20 others → 4 and 8, whatever the group.
+  assert.deepEqual(
+    tally(run('style'), (i) => `${i % 3 === 0}`),
+    { true: 4, false: 8 },
+  );
+  // Sub-capability × style: (0–14 | 15–29) × style, sizes 5, 10, 5, 10 → 2, 4, 2, 4.
+  assert.deepEqual(
+    tally(run('sub-capability'), (i) => `${i < 15}:${i % 3 === 0}`),
+    {
+      'true:true': 2,
+      'true:false': 4,
+      'false:true': 2,
+      'false:false': 4,
+    },
+  );
+  // Difficulty: the loss tertiles of c0 are 0–9, 10–19, 20–29. Group (i % 2) × style 2 (i % 3 = 0) bins
+  // inside them hold 2, 3, 2, 3 | 2, 3, 1, 4 | 1, 4, 2, 3 samples; 12 of 30 by largest remainder:
+  // sizes 1 → 0, 2 → 1, 3 → 1, 4 → 2, so every band gets 4.
+  const d = run('difficulty');
+  assert.deepEqual(
+    tally(d, (i) => `${Math.floor(i / 10)}`),
+    { 0: 4, 1: 4, 2: 4 },
+  );
+  assert.deepEqual(
+    tally(d, (i) => `${i % 2}:${i % 3 === 0}:${Math.floor(i / 10)}`),
+    {
+      '0:true:0': 1,
+      '0:false:0': 1,
+      '1:true:0': 1,
+      '1:false:0': 1,
+      '0:true:1': 1,
+      '0:false:1': 1,
+      '1:false:1': 2,
+      '0:false:2': 2,
+      '1:true:2': 1,
+      '1:false:2': 1,
+    },
+  );
+});
+
+test('difficultyBands: tertiles of the final-checkpoint loss by rank, ties by index', () => {
+  // T = 1; losses of samples 0..5: 5, 1, 1, 9, 0, 3 → ranks 4, 1, 2, 5, 0, 3 of 6 → bands ⌊3r/6⌋.
+  const loss = Float32Array.from([5, 1, 1, 9, 0, 3]);
+  const bands = difficultyBands(loss, 1, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((i) => bands.get(i)),
+    [2, 0, 1, 2, 0, 1],
+  );
+  // Only the members count, and the last checkpoint is read (T = 2: index 2i + 1).
+  const two = Float32Array.from([9, 3, 9, 1, 9, 2]);
+  const b2 = difficultyBands(two, 2, [0, 1, 2]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => b2.get(i)),
+    [2, 0, 1],
+  );
 });
