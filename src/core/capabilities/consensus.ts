@@ -8,7 +8,7 @@
 // exactly K. It depends on the runs' agreement, not on one run's tie-breaking.
 import { ari } from '../util/stats';
 import type { Rng } from '../util/rng';
-import { louvainPartition, splitOrMergeTo } from './graph';
+import { findCommunities, louvainPartition, splitOrMergeTo } from './graph';
 import type { Partition } from './graph';
 
 export interface ConsensusOptions {
@@ -60,12 +60,9 @@ export function consensusCommunities(
     if (s.ari > stability[best].ari) best = j;
   });
   const K = Ks[best];
+  // Only K from the runs: the partition is one Louvain run on the whole graph, split or merged to K.
+  if (partition === 'louvain') return { ...findCommunities(G, edges, cos, resolution, K, rng.fork('modularity'), sizes), stability };
   const full = louvainPartition(G, edges, resolution, rng.fork('modularity'));
-  if (partition === 'louvain') {
-    // Only K from the runs: the partition is one Louvain run on the whole graph, split or merged to K.
-    const fixed = full.count === K ? full : splitOrMergeTo(full.community, full.count, cos, G, K, sizes);
-    return { community: fixed.community, count: fixed.count, modularity: full.modularity, resolution, stability };
-  }
   const bestRuns = runs.map((run) => run[best]);
   const community = averageLinkage(coAssociation(bestRuns, G), G, K);
   return { community, count: K, modularity: full.modularity, resolution, stability };
