@@ -11,9 +11,9 @@
 // Data: a folder holding llava-eval-pool/, owleval/ and vision-flan-205/ as the argument or in
 // $CADC_BENCH_DATA (bench/data.ts); the demo comes from the repository. --smoke: the in-repo fixtures.
 // Run: npx tsx bench/capabilities.ts [folder] [--seeds 3] [--smoke]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
@@ -26,45 +26,12 @@ import { attribute } from '../src/core/influence/attribute';
 import { warmUp } from '../src/core/proxy/warmup';
 import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
-import { BenchDataError, DATA_ENV, REPO, runBench } from './data';
+import { runBench } from './data';
+import { labelCodes, labelledArgs, labelledReport, labelledSpecs } from './labelled';
+import type { DatasetSpec } from './labelled';
 import { denseKMeans, randomPartition, rawFeatureRows, sparseKMeans, tfidfRows } from './partitions';
 import { barChart, grid } from './plot';
 import { publishReport, RESULTS_DIR } from './results';
-
-type Row = Record<string, unknown>;
-interface DatasetSpec {
-  name: string;
-  file: string;
-  labels: Record<string, (r: Row) => string | undefined>;
-}
-
-const listText = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? undefined : String(v));
-
-function datasets(folder: string, smoke: boolean): DatasetSpec[] {
-  const at = (name: string) => join(folder, name, `${name}.jsonl`);
-  const specs: DatasetSpec[] = [
-    {
-      name: 'llava-eval-pool',
-      file: at('llava-eval-pool'),
-      labels: { source: (r) => listText(r.source), category: (r) => listText(r.category) },
-    },
-    { name: 'owleval', file: at('owleval'), labels: { ability: (r) => listText(r.ability), turns: (r) => listText(r.turns) } },
-    {
-      name: 'vision-flan-205',
-      file: at('vision-flan-205'),
-      labels: { 'task family': (r) => (typeof r.task_name === 'string' ? r.task_name.split('+')[0] : undefined) },
-    },
-    {
-      name: 'demo',
-      file: join(REPO, 'demo/demo.jsonl'),
-      labels: {
-        origin: (r) =>
-          typeof r.source === 'string' ? `llava:${r.source}` : r.task_name ? 'vision-flan' : r.ability ? 'owleval' : undefined,
-      },
-    },
-  ];
-  return specs.filter((d) => !smoke || d.name !== 'demo' || existsSync(d.file));
-}
 
 /** A discovery variant: capability settings over the defaults. */
 interface Variant {
@@ -127,24 +94,6 @@ const VARIANTS: Variant[] = [
     caps: { groupSignal: 'text', assign: 'group', communities: 'stable-k' },
   },
 ];
-
-/** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
-function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out: Record<string, { values: string[]; codes: Int32Array }> = {};
-  for (const [label, get] of Object.entries(spec.labels)) {
-    const index = new Map<string, number>();
-    const codes = new Int32Array(pool.n).fill(-1);
-    for (let i = 0; i < pool.n; i++) {
-      const v = get(JSON.parse(lines[pool.lines[i] - 1]) as Row);
-      if (v === undefined) continue;
-      if (!index.has(v)) index.set(v, index.size);
-      codes[i] = index.get(v)!;
-    }
-    out[label] = { values: [...index.keys()], codes };
-  }
-  return out;
-}
 
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -303,48 +252,27 @@ function meanScores(perSeed: { K?: number; scores: Record<string, { nmi: number;
 }
 
 function parse() {
-  const a = process.argv.slice(2);
-  const get = (k: string) => (a.indexOf(k) >= 0 ? a[a.indexOf(k) + 1] : undefined);
-  const smoke = a.includes('--smoke');
-  const given = a.find((x, i) => !x.startsWith('--') && !a[i - 1]?.startsWith('--'));
-  const folder = given
-    ? resolve(given)
-    : smoke
-      ? join(REPO, 'test/fixtures')
-      : process.env[DATA_ENV]
-        ? resolve(process.env[DATA_ENV]!)
-        : undefined;
-  if (!folder)
-    throw new BenchDataError(
-      `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
-    );
-  const only = get('--only')?.split(',');
+  const args = labelledArgs(process.argv.slice(2));
   // --variants a,b: only the variants whose name contains one of these (a quick side run: no forced K, no baselines).
-  const variants = get('--variants')?.split(',');
-  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only, variants };
+  return { ...args, variants: args.get('--variants')?.split(',') };
 }
 
 async function main(): Promise<void> {
   const args = parse();
   const t0 = performance.now();
   const load0 = loadavg().map((x) => +x.toFixed(2));
-  const specs = datasets(args.folder, args.smoke).filter((d) => !args.only || args.only.includes(d.name));
-  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
-  if (missing.length)
-    throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
+  const specs = labelledSpecs(args.folder, args.smoke, args.only);
   const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
   const results = [];
   const chosen = args.variants ? VARIANTS.filter((v) => args.variants!.some((x) => v.name.includes(x))) : VARIANTS;
   for (const spec of specs) results.push(await runDataset(spec, seeds, chosen));
-  const report = {
-    benchmark: 'capabilities',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    method:
-      'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
-    datasets: results,
-    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
-    seconds: Math.round((performance.now() - t0) / 1000),
-  };
+  const report = labelledReport(
+    'capabilities',
+    'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
+    results,
+    load0,
+    t0,
+  );
   publishReport('capabilities', report, args.smoke);
   if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilities.svg'), chart(results));
 }

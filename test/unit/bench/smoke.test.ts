@@ -216,3 +216,33 @@ test('bench:capabilities --smoke scores every variant and baseline against every
     }
   }
 });
+
+test('bench:capabilityAblation --smoke: every arm scored at auto and forced K, the default arm is the shipped discovery', () => {
+  const report = run('capabilityAblation');
+  assert.deepEqual(
+    report.datasets.map((d: { name: string }) => d.name),
+    ['owleval'],
+  );
+  const d = report.datasets[0];
+  const factors = new Set(d.arms.map((a: { factor: string }) => a.factor));
+  for (const f of ['default', 'sketch', 'layers', 'centring', 'graph', 'merge', 'groups']) assert.ok(factors.has(f), f);
+  assert.equal(d.arms[0].factor, 'default');
+  assert.equal(d.arms[0].matchesShipped, true);
+  for (const a of d.arms) {
+    for (const run of [a.auto, a.forced]) {
+      assert.equal(run.K.length, 2, a.name);
+      for (const l of Object.keys(d.labels)) {
+        assert.ok(run[l].nmi >= 0 && run[l].nmi <= 1, `${a.name} ${l}`);
+        assert.ok(run[l].ari >= -1 && run[l].ari <= 1);
+      }
+      assert.ok(run.stability >= -1 && run.stability <= 1);
+    }
+    // Forced K is the number of values of the first label (owleval's ability), for every arm.
+    assert.ok(
+      a.forced.K.every((k: number) => k === a.forced.k),
+      a.name,
+    );
+  }
+  // The arms change what they say: the text-group counts differ.
+  assert.ok(new Set(d.arms.map((a: { groups: number }) => a.groups)).size >= 3);
+});

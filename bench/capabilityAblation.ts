@@ -1,0 +1,305 @@
+// What limits the capabilities' agreement with human labels? One factor of the discovery at a time,
+// everything else at the shipped default (text probe groups from a fixed seed, the group graph on the
+// proxy's trajectories, one Louvain run), on every labelled dataset of bench/labelled.ts:
+// - sketch: the projection size per side of each layer (8, the default: 2 layers × 8² per checkpoint; 16; 32);
+// - layers: the trajectory of both hooked layers (default), of the output layer only, of the hidden layer only;
+// - centring: the group mean gradients as they are (default) or minus the pool's mean gradient per checkpoint;
+// - graph: the group cosine from trajectories (default), from the groups' instruction-text centroids (a
+//   text reference, not CADC), their product (edges need both), or their average;
+// - merge: how groups become K capabilities at the K Louvain found: Louvain (default), average linkage on
+//   the trajectory cosine, top-down bisection (graph.ts splitOrMergeTo from one community);
+// - groups: the number of text probe groups (√n by default; 32, 64, 512).
+// Each arm: K per seed, NMI / ARI against every label (mean over seeds), stability (mean ARI between the
+// seeds' partitions); the same with K forced to the number of values of the first label (≤ 64).
+// Labels never reach the discovery. Run: npx tsx bench/capabilityAblation.ts [folder] [--seeds 3] [--smoke]
+// (folder as bench/capabilities.ts; --smoke: the in-repo fixtures, nothing written to bench/results).
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../src/core/config';
+import { discoverCapabilities } from '../src/core/capabilities/discover';
+import { chooseProbeGroups, TEXT_DIM } from '../src/core/capabilities/probeGroups';
+import { averageLinkage } from '../src/core/capabilities/consensus';
+import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges } from '../src/core/capabilities/graph';
+import type { ProbeGroups } from '../src/core/capabilities/types';
+import { TextVectors } from '../src/core/features/textVectors';
+import { buildPool } from '../src/core/features/pool';
+import type { Pool } from '../src/core/features/types';
+import { computeTrajectories } from '../src/core/gradients/trajectories';
+import type { Trajectories } from '../src/core/gradients/types';
+import { warmUp } from '../src/core/proxy/warmup';
+import { ari, nmi } from '../src/core/util/stats';
+import { Rng } from '../src/core/util/rng';
+import { runBench } from './data';
+import { labelCodes, labelledArgs, labelledReport, labelledSpecs } from './labelled';
+import type { DatasetSpec } from './labelled';
+import { publishReport, RESULTS_DIR } from './results';
+
+interface Arm {
+  factor: 'default' | 'sketch' | 'layers' | 'centring' | 'graph' | 'merge' | 'groups';
+  name: string;
+  projectionDim?: number;
+  layers?: 'output' | 'hidden';
+  centre?: boolean;
+  graph?: 'text' | 'product' | 'average';
+  merge?: 'average-linkage' | 'bisection';
+  microClusters?: number;
+}
+
+const ARMS: Arm[] = [
+  { factor: 'default', name: 'default (8² sketch, both layers, trajectory graph, Louvain, √n text groups)' },
+  { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
+  { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
+  { factor: 'layers', name: 'output layer only', layers: 'output' },
+  { factor: 'layers', name: 'hidden layer only', layers: 'hidden' },
+  { factor: 'centring', name: 'group means centred on the pool mean', centre: true },
+  { factor: 'graph', name: 'text centroids only (reference, not CADC)', graph: 'text' },
+  { factor: 'graph', name: 'trajectory × text cosine (edges need both)', graph: 'product' },
+  { factor: 'graph', name: 'average of trajectory and text cosine', graph: 'average' },
+  { factor: 'merge', name: 'average linkage at Louvain’s K', merge: 'average-linkage' },
+  { factor: 'merge', name: 'top-down bisection to Louvain’s K', merge: 'bisection' },
+  { factor: 'groups', name: '32 text groups', microClusters: 32 },
+  { factor: 'groups', name: '64 text groups', microClusters: 64 },
+  { factor: 'groups', name: '512 text groups', microClusters: 512 },
+];
+
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** Unit group trajectories [G, T·D] from group means [T, G, D]: optionally one layer's half, optionally centred. */
+function groupRows(means: Float64Array, traj: Trajectories, groups: ProbeGroups, arm: Arm): Float32Array {
+  const { T, D } = traj;
+  const G = groups.names.length;
+  // The stored g is [output layer (d²), hidden layer (d²)] (proxy/model.ts buildTrajectoryGraph).
+  const half = D / 2;
+  const keep = (j: number) => (arm.layers === 'output' ? j < half : arm.layers === 'hidden' ? j >= half : true);
+  const centre = new Float64Array(T * D);
+  if (arm.centre) {
+    let N = 0;
+    for (let g = 0; g < G; g++) N += groups.sizes[g];
+    for (let t = 0; t < T; t++)
+      for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) centre[t * D + j] += (means[(t * G + g) * D + j] * groups.sizes[g]) / N;
+  }
+  const u = new Float32Array(G * T * D);
+  for (let g = 0; g < G; g++) {
+    let total = 0;
+    for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let j = 0; j < D; j++) if (keep(j)) s += (means[(t * G + g) * D + j] - centre[t * D + j]) ** 2;
+      const inv = s > 0 ? traj.eta[t] / Math.sqrt(s) : 0;
+      for (let j = 0; j < D; j++) {
+        const v = keep(j) ? (means[(t * G + g) * D + j] - centre[t * D + j]) * inv : 0;
+        u[g * T * D + t * D + j] = v;
+        total += v * v;
+      }
+    }
+    const inv = total > 0 ? 1 / Math.sqrt(total) : 0;
+    for (let j = 0; j < T * D; j++) u[g * T * D + j] *= inv;
+  }
+  return u;
+}
+
+/** Unit instruction-text centroids of the groups [G, TEXT_DIM] (the probe groups' own text vectors). */
+async function textCentroids(pool: Pool, groups: ProbeGroups): Promise<Float32Array> {
+  const G = groups.names.length;
+  const text = new TextVectors(pool, TEXT_DIM, new Rng(resolveConfig({}).capabilities.groupSeed ?? 0).fork('probe').fork('text'));
+  const sum = new Float64Array(G * TEXT_DIM);
+  try {
+    for (let s = 0; s < pool.n; s += 8192) {
+      const e = Math.min(pool.n, s + 8192);
+      const rows = await text.rowsOf(Int32Array.from({ length: e - s }, (_, i) => s + i));
+      for (let i = s; i < e; i++) {
+        const g = groups.of[i];
+        if (g >= 0) for (let j = 0; j < TEXT_DIM; j++) sum[g * TEXT_DIM + j] += rows[(i - s) * TEXT_DIM + j];
+      }
+    }
+  } finally {
+    await text.release();
+  }
+  const out = new Float32Array(G * TEXT_DIM);
+  for (let g = 0; g < G; g++) {
+    let s = 0;
+    for (let j = 0; j < TEXT_DIM; j++) s += sum[g * TEXT_DIM + j] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let j = 0; j < TEXT_DIM; j++) out[g * TEXT_DIM + j] = sum[g * TEXT_DIM + j] * inv;
+  }
+  return out;
+}
+
+/** Capabilities per group for one arm and one seed's trajectories, at K auto (Louvain) or forced. */
+async function partition(
+  traj: Trajectories,
+  groups: ProbeGroups,
+  textCos: Float32Array,
+  arm: Arm,
+  seed: number,
+  k: number | 'auto',
+): Promise<{ community: Int32Array; count: number }> {
+  const G = groups.names.length;
+  const { means } = groupMeans(traj, groups);
+  const trajCos = await cosineMatrix(groupRows(means, traj, groups, arm), G, traj.T * traj.D);
+  const cos =
+    arm.graph === 'text'
+      ? textCos
+      : arm.graph === 'product'
+        ? Float32Array.from(trajCos, (v, i) => Math.max(0, v) * Math.max(0, textCos[i]))
+        : arm.graph === 'average'
+          ? Float32Array.from(trajCos, (v, i) => (v + textCos[i]) / 2)
+          : trajCos;
+  const { edges } = thresholdEdges(cos, G, 'auto');
+  // The same stream discover.ts gives Louvain for this seed.
+  const part = findCommunities(G, edges, cos, 1, k, new Rng(seed).fork('capabilities').fork('communities'), groups.sizes);
+  if (arm.merge === 'average-linkage') return { community: averageLinkage(Float64Array.from(cos), G, part.count), count: part.count };
+  if (arm.merge === 'bisection') return splitOrMergeTo(new Int32Array(G), 1, cos, G, part.count, groups.sizes);
+  return part;
+}
+
+/** Whether the default arm's partition is discover.ts's own (default config, assigned by group) for every seed. */
+async function matchesShipped(
+  pool: Pool,
+  list: Trajectories[],
+  groups: ProbeGroups,
+  textCos: Float32Array,
+  seeds: number[],
+): Promise<boolean> {
+  for (const [s, traj] of list.entries()) {
+    const cfg = resolveConfig({ seed: seeds[s], capabilities: { probe: 'clusters' } });
+    const model = await discoverCapabilities(pool, traj, cfg, new Rng(seeds[s]).fork('capabilities'), { labelCandidates: [] });
+    const mine = await partition(traj, groups, textCos, ARMS[0], seeds[s], 'auto');
+    if (model.K !== mine.count || model.groupCapability.some((c, g) => c !== mine.community[g])) return false;
+  }
+  return true;
+}
+
+function scores(part: Int32Array, labels: ReturnType<typeof labelCodes>) {
+  const out: Record<string, { nmi: number; ari: number }> = {};
+  for (const [l, { codes }] of Object.entries(labels)) out[l] = { nmi: nmi(part, codes), ari: ari(part, codes) };
+  return out;
+}
+
+function summarise(parts: Int32Array[], Ks: number[], labels: ReturnType<typeof labelCodes>) {
+  const per = parts.map((p) => scores(p, labels));
+  const stab: number[] = [];
+  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) stab.push(ari(parts[a], parts[b]));
+  return {
+    K: Ks,
+    ...Object.fromEntries(
+      Object.keys(labels).map((l) => [l, { nmi: r4(mean(per.map((s) => s[l].nmi))), ari: r4(mean(per.map((s) => s[l].ari))) }]),
+    ),
+    stability: r4(mean(stab)),
+  };
+}
+
+async function runDataset(spec: DatasetSpec, seeds: number[]) {
+  const t0 = performance.now();
+  const { pool: labelled } = await buildPool(spec.file, resolveConfig({}), { imageRoot: undefined });
+  const labels = labelCodes(labelled, spec.file, spec);
+  const pool: Pool = { ...labelled, labels: {} };
+  const first = Object.values(labels)[0];
+  const forcedK = first && first.values.length <= 64 ? Math.max(2, first.values.length) : undefined;
+  // Trajectories per projection size and seed, computed once.
+  const trajs = new Map<number, Trajectories[]>();
+  for (const pd of new Set(ARMS.map((a) => a.projectionDim ?? resolveConfig({}).gradients.projectionDim))) {
+    const list: Trajectories[] = [];
+    for (const seed of seeds) {
+      const cfg = resolveConfig({ seed, gradients: { projectionDim: pd } });
+      const warm = await warmUp(pool, cfg, new Rng(seed).fork('warm-up'));
+      list.push(await computeTrajectories(pool, warm, cfg));
+    }
+    trajs.set(pd, list);
+  }
+  // Probe groups per group count (text groups from the default's fixed seed: the same for every seed).
+  const groupSets = new Map<number, { groups: ProbeGroups; textCos: Float32Array }>();
+  for (const mc of new Set(ARMS.map((a) => a.microClusters ?? 0))) {
+    const cfg = resolveConfig({ capabilities: { probe: 'clusters', microClusters: mc } });
+    const groups = await chooseProbeGroups(
+      pool,
+      trajs.values().next().value![0],
+      cfg,
+      new Rng(cfg.capabilities.groupSeed ?? 0).fork('probe'),
+      [],
+    );
+    const G = groups.names.length;
+    groupSets.set(mc, { groups, textCos: await cosineMatrix(await textCentroids(pool, groups), G, TEXT_DIM) });
+  }
+  const arms = [];
+  for (const arm of ARMS) {
+    const list = trajs.get(arm.projectionDim ?? resolveConfig({}).gradients.projectionDim)!;
+    const { groups, textCos } = groupSets.get(arm.microClusters ?? 0)!;
+    const run = async (k: number | 'auto') => {
+      const parts: Int32Array[] = [];
+      const Ks: number[] = [];
+      for (const [s, traj] of list.entries()) {
+        const p = await partition(traj, groups, textCos, arm, seeds[s], k);
+        parts.push(Int32Array.from(groups.of, (g) => (g >= 0 ? p.community[g] : -1)));
+        Ks.push(p.count);
+      }
+      return summarise(parts, Ks, labels);
+    };
+    // The default arm must be the shipped discovery, or the table measures something else.
+    const shipped = arm.factor === 'default' ? await matchesShipped(pool, list, groups, textCos, seeds) : undefined;
+    const row = {
+      factor: arm.factor,
+      ...(shipped !== undefined ? { matchesShipped: shipped } : {}),
+      name: arm.name,
+      groups: groups.names.length,
+      groupsVsLabel: Object.fromEntries(Object.entries(scores(groups.of, labels)).map(([l, s]) => [l, r4(s.nmi)])),
+      auto: await run('auto'),
+      ...(forcedK !== undefined ? { forced: { k: forcedK, ...(await run(forcedK)) } } : {}),
+    };
+    arms.push(row);
+    process.stderr.write(`${spec.name}: ${arm.name}: ${JSON.stringify(row.auto)}\n`);
+  }
+  return {
+    name: spec.name,
+    samples: pool.n,
+    labels: Object.fromEntries(Object.entries(labels).map(([l, x]) => [l, x.values.length])),
+    seeds,
+    arms,
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+function parse() {
+  const args = labelledArgs(process.argv.slice(2));
+  // A smoke run keeps to the smallest fixture (every arm, two seeds) so the unit suite stays quick.
+  return { ...args, only: args.only ?? (args.smoke ? ['owleval'] : undefined) };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  const t0 = performance.now();
+  const load0 = loadavg().map((x) => +x.toFixed(2));
+  const specs = labelledSpecs(args.folder, args.smoke, args.only);
+  const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
+  const results = [];
+  for (const spec of specs) results.push(await runDataset(spec, seeds));
+  const report = labelledReport(
+    'capabilityAblation',
+    'One factor of the discovery changed at a time from the shipped default; labels removed before discovery. NMI (arithmetic) and ARI against each label, mean over seeds; stability = mean ARI between the seeds’ partitions; forced = K set to the number of values of the first label.',
+    results,
+    load0,
+    t0,
+  );
+  publishReport('capabilityAblation', report, args.smoke);
+  if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilityAblation.md'), table(results));
+}
+
+/** Markdown: one row per arm, NMI of the first label at auto K and forced K per dataset, with stability. */
+function table(results: Awaited<ReturnType<typeof runDataset>>[]): string {
+  const head = results.map((d) => `${d.name} \`${Object.keys(d.labels)[0]}\`: NMI auto K (stab) · forced K`);
+  const lines = [`| factor | arm | ${head.join(' | ')} |`, `|---|---|${results.map(() => '---').join('|')}|`];
+  for (let i = 0; i < ARMS.length; i++) {
+    const cells = results.map((d) => {
+      const a = d.arms[i];
+      const l = Object.keys(d.labels)[0];
+      const auto = a.auto as unknown as Record<string, { nmi: number }> & { stability: number; K: number[] };
+      const forced = a.forced as unknown as (Record<string, { nmi: number }> & { stability: number }) | undefined;
+      return `${auto[l].nmi.toFixed(2)} (${auto.stability.toFixed(2)}; K ${auto.K.join(',')})${forced ? ` · ${forced[l].nmi.toFixed(2)}` : ''}`;
+    });
+    lines.push(`| ${ARMS[i].factor} | ${ARMS[i].name} | ${cells.join(' | ')} |`);
+  }
+  return `# Capability discovery, one factor at a time (bench/capabilityAblation.ts)\n\n${lines.join('\n')}\n`;
+}
+
+runBench(main);

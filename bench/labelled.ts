@@ -1,0 +1,102 @@
+// The labelled datasets the capability benchmarks score against (bench/capabilities.ts and
+// bench/capabilityAblation.ts): llava-eval-pool by `source` and `category`, owleval by `ability` and `turns`,
+// vision-flan-205 by the task family (the dataset part of `task_name`), the demo by where each row comes
+// from. Labels are read from the file by the pool's line numbers; they never reach the discovery.
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Pool } from '../src/core/features/types';
+import { BenchDataError, DATA_ENV, REPO } from './data';
+
+type Row = Record<string, unknown>;
+export interface DatasetSpec {
+  name: string;
+  file: string;
+  labels: Record<string, (r: Row) => string | undefined>;
+}
+
+const listText = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? undefined : String(v));
+
+export function datasets(folder: string, smoke: boolean): DatasetSpec[] {
+  const at = (name: string) => join(folder, name, `${name}.jsonl`);
+  const specs: DatasetSpec[] = [
+    {
+      name: 'llava-eval-pool',
+      file: at('llava-eval-pool'),
+      labels: { source: (r) => listText(r.source), category: (r) => listText(r.category) },
+    },
+    { name: 'owleval', file: at('owleval'), labels: { ability: (r) => listText(r.ability), turns: (r) => listText(r.turns) } },
+    {
+      name: 'vision-flan-205',
+      file: at('vision-flan-205'),
+      labels: { 'task family': (r) => (typeof r.task_name === 'string' ? r.task_name.split('+')[0] : undefined) },
+    },
+    {
+      name: 'demo',
+      file: join(REPO, 'demo/demo.jsonl'),
+      labels: {
+        origin: (r) =>
+          typeof r.source === 'string' ? `llava:${r.source}` : r.task_name ? 'vision-flan' : r.ability ? 'owleval' : undefined,
+      },
+    },
+  ];
+  return specs.filter((d) => !smoke || d.name !== 'demo' || existsSync(d.file));
+}
+
+/** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
+export function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out: Record<string, { values: string[]; codes: Int32Array }> = {};
+  for (const [label, get] of Object.entries(spec.labels)) {
+    const index = new Map<string, number>();
+    const codes = new Int32Array(pool.n).fill(-1);
+    for (let i = 0; i < pool.n; i++) {
+      const v = get(JSON.parse(lines[pool.lines[i] - 1]) as Row);
+      if (v === undefined) continue;
+      if (!index.has(v)) index.set(v, index.size);
+      codes[i] = index.get(v)!;
+    }
+    out[label] = { values: [...index.keys()], codes };
+  }
+  return out;
+}
+
+/** The command line the labelled-data benchmarks share: [folder] [--seeds N] [--only a,b] [--smoke]; `get` reads any other option. */
+export function labelledArgs(argv: string[]) {
+  const get = (k: string) => (argv.indexOf(k) >= 0 ? argv[argv.indexOf(k) + 1] : undefined);
+  const smoke = argv.includes('--smoke');
+  const given = argv.find((x, i) => !x.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+  const folder = given
+    ? resolve(given)
+    : smoke
+      ? join(REPO, 'test/fixtures')
+      : process.env[DATA_ENV]
+        ? resolve(process.env[DATA_ENV]!)
+        : undefined;
+  if (!folder)
+    throw new BenchDataError(
+      `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
+    );
+  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only: get('--only')?.split(','), get };
+}
+
+/** The datasets to run (all, or those named by --only), each file checked to exist. */
+export function labelledSpecs(folder: string, smoke: boolean, only: string[] | undefined): DatasetSpec[] {
+  const specs = datasets(folder, smoke).filter((d) => !only || only.includes(d.name));
+  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
+  if (missing.length)
+    throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
+  return specs;
+}
+
+/** The report both benchmarks write: what ran, on what machine, under what load, and how long it took. */
+export function labelledReport<T>(benchmark: string, method: string, datasets: T[], load0: number[], t0: number) {
+  return {
+    benchmark,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    method,
+    datasets,
+    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
