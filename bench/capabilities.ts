@@ -12,26 +12,19 @@
 // $CADC_BENCH_DATA (bench/data.ts); the demo comes from the repository. --smoke: the in-repo fixtures.
 // Run: npx tsx bench/capabilities.ts [folder] [--seeds 3] [--smoke]
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
 import { trajectoryRows } from '../src/core/capabilities/probeGroups';
-import { buildPool } from '../src/core/features/pool';
-import type { Pool } from '../src/core/features/types';
-import { computeTrajectories } from '../src/core/gradients/trajectories';
-import type { Trajectories } from '../src/core/gradients/types';
 import { attribute } from '../src/core/influence/attribute';
-import { warmUp } from '../src/core/proxy/warmup';
-import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 import { runBench } from './data';
-import { labelCodes, labelledArgs, labelledReport, labelledSpecs } from './labelled';
+import { labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
 import type { DatasetSpec } from './labelled';
 import { denseKMeans, randomPartition, rawFeatureRows, sparseKMeans, tfidfRows } from './partitions';
 import { barChart, grid } from './plot';
-import { publishReport, RESULTS_DIR } from './results';
+import { RESULTS_DIR } from './results';
 
 /** A discovery variant: capability settings over the defaults. */
 interface Variant {
@@ -95,41 +88,10 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-const r4 = (x: number) => Math.round(x * 10000) / 10000;
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-
-function scores(part: Int32Array, labels: ReturnType<typeof labelCodes>) {
-  const out: Record<string, { nmi: number; ari: number }> = {};
-  for (const [l, { codes }] of Object.entries(labels)) out[l] = { nmi: r4(nmi(part, codes)), ari: r4(ari(part, codes)) };
-  return out;
-}
-
-function stability(parts: Int32Array[]): number {
-  const s: number[] = [];
-  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) s.push(ari(parts[a], parts[b]));
-  return r4(mean(s));
-}
-
-interface SeedRun {
-  seed: number;
-  traj: Trajectories;
-  embedding: Float32Array;
-}
-
 async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] = VARIANTS) {
   const t0 = performance.now();
-  const base = resolveConfig({});
-  const { pool: labelled } = await buildPool(spec.file, base, { imageRoot: undefined });
-  const labels = labelCodes(labelled, spec.file, spec);
-  const pool: Pool = { ...labelled, labels: {} };
-  const runs: SeedRun[] = [];
-  for (const seed of seeds) {
-    const cfg = resolveConfig({ seed });
-    const rng = new Rng(seed);
-    const warm = await warmUp(pool, cfg, rng.fork('warm-up'));
-    const traj = await computeTrajectories(pool, warm, cfg);
-    runs.push({ seed, traj, embedding: warm.embedding });
-  }
+  const { pool, labels } = await loadLabelled(spec);
+  const runs = await seedRuns(pool, seeds);
   const trajSeconds = (performance.now() - t0) / 1000;
   const variants = [];
   const Ks = new Set<number>();
@@ -156,8 +118,8 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
         K: model.K,
         ...(model.graph.stability ? { stabilityByK: model.graph.stability } : {}),
         groups: model.probe.names.length,
-        scores: scores(att.hard, labels),
-        groupsVsLabel: scores(model.probe.of, labels),
+        scores: scores(att.hard, labels, r4),
+        groupsVsLabel: scores(model.probe.of, labels, r4),
       });
     }
     variants.push({
@@ -188,7 +150,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
       const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
       const att = await attribute(run.traj, model, cfg.capabilities.assign);
       Ks.add(k);
-      perSeed.push({ seed: run.seed, K: model.K, scores: scores(att.hard, labels) });
+      perSeed.push({ seed: run.seed, K: model.K, scores: scores(att.hard, labels, r4) });
     }
     forced.push({ label: l, k, perSeed, mean: meanScores(perSeed) });
   }
@@ -215,7 +177,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
         ['k-means on trajectories', traj],
         ['random partition', rand],
       ] as const) {
-        rows[name].perSeed.push({ seed: run.seed, scores: scores(part, labels) });
+        rows[name].perSeed.push({ seed: run.seed, scores: scores(part, labels, r4) });
         rows[name].parts.push(part);
       }
     }
@@ -259,21 +221,13 @@ function parse() {
 
 async function main(): Promise<void> {
   const args = parse();
-  const t0 = performance.now();
-  const load0 = loadavg().map((x) => +x.toFixed(2));
-  const specs = labelledSpecs(args.folder, args.smoke, args.only);
-  const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
-  const results = [];
   const chosen = args.variants ? VARIANTS.filter((v) => args.variants!.some((x) => v.name.includes(x))) : VARIANTS;
-  for (const spec of specs) results.push(await runDataset(spec, seeds, chosen));
-  const report = labelledReport(
+  const results = await runLabelled(
     'capabilities',
     'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
-    results,
-    load0,
-    t0,
+    args,
+    (spec, seeds) => runDataset(spec, seeds, chosen),
   );
-  publishReport('capabilities', report, args.smoke);
   if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilities.svg'), chart(results));
 }
 

@@ -14,26 +14,21 @@
 // Labels never reach the discovery. Run: npx tsx bench/capabilityAblation.ts [folder] [--seeds 3] [--smoke]
 // (folder as bench/capabilities.ts; --smoke: the in-repo fixtures, nothing written to bench/results).
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
 import { chooseProbeGroups, TEXT_DIM } from '../src/core/capabilities/probeGroups';
 import { averageLinkage } from '../src/core/capabilities/consensus';
-import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges } from '../src/core/capabilities/graph';
+import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges, unitGroupRows } from '../src/core/capabilities/graph';
 import type { ProbeGroups } from '../src/core/capabilities/types';
 import { TextVectors } from '../src/core/features/textVectors';
-import { buildPool } from '../src/core/features/pool';
 import type { Pool } from '../src/core/features/types';
-import { computeTrajectories } from '../src/core/gradients/trajectories';
 import type { Trajectories } from '../src/core/gradients/types';
-import { warmUp } from '../src/core/proxy/warmup';
-import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 import { runBench } from './data';
-import { labelCodes, labelledArgs, labelledReport, labelledSpecs } from './labelled';
-import type { DatasetSpec } from './labelled';
-import { publishReport, RESULTS_DIR } from './results';
+import { labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
+import type { DatasetSpec, LabelCodes } from './labelled';
+import { RESULTS_DIR } from './results';
 
 interface Arm {
   factor: 'default' | 'sketch' | 'layers' | 'centring' | 'graph' | 'merge' | 'groups';
@@ -63,10 +58,10 @@ const ARMS: Arm[] = [
   { factor: 'groups', name: '512 text groups', microClusters: 512 },
 ];
 
-const r4 = (x: number) => Math.round(x * 10000) / 10000;
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-
-/** Unit group trajectories [G, T·D] from group means [T, G, D]: optionally one layer's half, optionally centred. */
+/**
+ * Unit group trajectories [G, T·D] as discover.ts makes them (graph.ts unitGroupRows), from the group
+ * means after the arm's change: one layer's half kept, or the pool's mean gradient subtracted.
+ */
 function groupRows(means: Float64Array, traj: Trajectories, groups: ProbeGroups, arm: Arm): Float32Array {
   const { T, D } = traj;
   const G = groups.names.length;
@@ -80,23 +75,11 @@ function groupRows(means: Float64Array, traj: Trajectories, groups: ProbeGroups,
     for (let t = 0; t < T; t++)
       for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) centre[t * D + j] += (means[(t * G + g) * D + j] * groups.sizes[g]) / N;
   }
-  const u = new Float32Array(G * T * D);
-  for (let g = 0; g < G; g++) {
-    let total = 0;
-    for (let t = 0; t < T; t++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) if (keep(j)) s += (means[(t * G + g) * D + j] - centre[t * D + j]) ** 2;
-      const inv = s > 0 ? traj.eta[t] / Math.sqrt(s) : 0;
-      for (let j = 0; j < D; j++) {
-        const v = keep(j) ? (means[(t * G + g) * D + j] - centre[t * D + j]) * inv : 0;
-        u[g * T * D + t * D + j] = v;
-        total += v * v;
-      }
-    }
-    const inv = total > 0 ? 1 / Math.sqrt(total) : 0;
-    for (let j = 0; j < T * D; j++) u[g * T * D + j] *= inv;
-  }
-  return u;
+  const changed = new Float64Array(means.length);
+  for (let t = 0; t < T; t++)
+    for (let g = 0; g < G; g++)
+      for (let j = 0; j < D; j++) if (keep(j)) changed[(t * G + g) * D + j] = means[(t * G + g) * D + j] - centre[t * D + j];
+  return unitGroupRows(changed, T, G, D, traj.eta);
 }
 
 /** Unit instruction-text centroids of the groups [G, TEXT_DIM] (the probe groups' own text vectors). */
@@ -136,8 +119,9 @@ async function partition(
   k: number | 'auto',
 ): Promise<{ community: Int32Array; count: number }> {
   const G = groups.names.length;
-  const { means } = groupMeans(traj, groups);
-  const trajCos = await cosineMatrix(groupRows(means, traj, groups, arm), G, traj.T * traj.D);
+  const { means, u } = groupMeans(traj, groups);
+  const rows = arm.layers || arm.centre ? groupRows(means, traj, groups, arm) : u;
+  const trajCos = await cosineMatrix(rows, G, traj.T * traj.D);
   const cos =
     arm.graph === 'text'
       ? textCos
@@ -171,42 +155,29 @@ async function matchesShipped(
   return true;
 }
 
-function scores(part: Int32Array, labels: ReturnType<typeof labelCodes>) {
-  const out: Record<string, { nmi: number; ari: number }> = {};
-  for (const [l, { codes }] of Object.entries(labels)) out[l] = { nmi: nmi(part, codes), ari: ari(part, codes) };
-  return out;
-}
-
-function summarise(parts: Int32Array[], Ks: number[], labels: ReturnType<typeof labelCodes>) {
+function summarise(parts: Int32Array[], Ks: number[], labels: LabelCodes) {
   const per = parts.map((p) => scores(p, labels));
-  const stab: number[] = [];
-  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) stab.push(ari(parts[a], parts[b]));
   return {
     K: Ks,
     ...Object.fromEntries(
       Object.keys(labels).map((l) => [l, { nmi: r4(mean(per.map((s) => s[l].nmi))), ari: r4(mean(per.map((s) => s[l].ari))) }]),
     ),
-    stability: r4(mean(stab)),
+    stability: stability(parts),
   };
 }
 
 async function runDataset(spec: DatasetSpec, seeds: number[]) {
   const t0 = performance.now();
-  const { pool: labelled } = await buildPool(spec.file, resolveConfig({}), { imageRoot: undefined });
-  const labels = labelCodes(labelled, spec.file, spec);
-  const pool: Pool = { ...labelled, labels: {} };
+  const { pool, labels } = await loadLabelled(spec);
   const first = Object.values(labels)[0];
   const forcedK = first && first.values.length <= 64 ? Math.max(2, first.values.length) : undefined;
   // Trajectories per projection size and seed, computed once.
   const trajs = new Map<number, Trajectories[]>();
   for (const pd of new Set(ARMS.map((a) => a.projectionDim ?? resolveConfig({}).gradients.projectionDim))) {
-    const list: Trajectories[] = [];
-    for (const seed of seeds) {
-      const cfg = resolveConfig({ seed, gradients: { projectionDim: pd } });
-      const warm = await warmUp(pool, cfg, new Rng(seed).fork('warm-up'));
-      list.push(await computeTrajectories(pool, warm, cfg));
-    }
-    trajs.set(pd, list);
+    trajs.set(
+      pd,
+      (await seedRuns(pool, seeds, { projectionDim: pd })).map((r) => r.traj),
+    );
   }
   // Probe groups per group count (text groups from the default's fixed seed: the same for every seed).
   const groupSets = new Map<number, { groups: ProbeGroups; textCos: Float32Array }>();
@@ -268,20 +239,12 @@ function parse() {
 
 async function main(): Promise<void> {
   const args = parse();
-  const t0 = performance.now();
-  const load0 = loadavg().map((x) => +x.toFixed(2));
-  const specs = labelledSpecs(args.folder, args.smoke, args.only);
-  const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
-  const results = [];
-  for (const spec of specs) results.push(await runDataset(spec, seeds));
-  const report = labelledReport(
+  const results = await runLabelled(
     'capabilityAblation',
     'One factor of the discovery changed at a time from the shipped default; labels removed before discovery. NMI (arithmetic) and ARI against each label, mean over seeds; stability = mean ARI between the seeds’ partitions; forced = K set to the number of values of the first label.',
-    results,
-    load0,
-    t0,
+    args,
+    runDataset,
   );
-  publishReport('capabilityAblation', report, args.smoke);
   if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilityAblation.md'), table(results));
 }
 

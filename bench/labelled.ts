@@ -5,8 +5,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { resolveConfig } from '../src/core/config';
+import type { CurationConfig } from '../src/core/config';
+import { buildPool } from '../src/core/features/pool';
 import type { Pool } from '../src/core/features/types';
+import { computeTrajectories } from '../src/core/gradients/trajectories';
+import type { Trajectories } from '../src/core/gradients/types';
+import { warmUp } from '../src/core/proxy/warmup';
+import { Rng } from '../src/core/util/rng';
+import { ari, nmi } from '../src/core/util/stats';
 import { BenchDataError, DATA_ENV, REPO } from './data';
+import { publishReport } from './results';
 
 type Row = Record<string, unknown>;
 export interface DatasetSpec {
@@ -81,7 +90,7 @@ export function labelledArgs(argv: string[]) {
 }
 
 /** The datasets to run (all, or those named by --only), each file checked to exist. */
-export function labelledSpecs(folder: string, smoke: boolean, only: string[] | undefined): DatasetSpec[] {
+function labelledSpecs(folder: string, smoke: boolean, only: string[] | undefined): DatasetSpec[] {
   const specs = datasets(folder, smoke).filter((d) => !only || only.includes(d.name));
   const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
   if (missing.length)
@@ -89,14 +98,73 @@ export function labelledSpecs(folder: string, smoke: boolean, only: string[] | u
   return specs;
 }
 
-/** The report both benchmarks write: what ran, on what machine, under what load, and how long it took. */
-export function labelledReport<T>(benchmark: string, method: string, datasets: T[], load0: number[], t0: number) {
-  return {
+/**
+ * Runs a labelled-data benchmark: each chosen dataset with seeds 42, 43, …, then its report (what ran,
+ * on what machine, under what load, how long) printed and, unless --smoke, written to bench/results.
+ */
+export async function runLabelled<T>(
+  benchmark: string,
+  method: string,
+  args: ReturnType<typeof labelledArgs>,
+  runDataset: (spec: DatasetSpec, seeds: number[]) => Promise<T>,
+): Promise<T[]> {
+  const t0 = performance.now();
+  const load0 = loadavg().map((x) => +x.toFixed(2));
+  const specs = labelledSpecs(args.folder, args.smoke, args.only);
+  const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
+  const datasets: T[] = [];
+  for (const spec of specs) datasets.push(await runDataset(spec, seeds));
+  publishReport(
     benchmark,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    method,
-    datasets,
-    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
-    seconds: Math.round((performance.now() - t0) / 1000),
-  };
+    {
+      benchmark,
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      method,
+      datasets,
+      loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
+      seconds: Math.round((performance.now() - t0) / 1000),
+    },
+    args.smoke,
+  );
+  return datasets;
+}
+
+/** A dataset's pool with its label columns removed (labels never reach the discovery), and the labels apart. */
+export async function loadLabelled(spec: DatasetSpec): Promise<{ pool: Pool; labels: LabelCodes }> {
+  const { pool: labelled } = await buildPool(spec.file, resolveConfig({}), { imageRoot: undefined });
+  return { pool: { ...labelled, labels: {} }, labels: labelCodes(labelled, spec.file, spec) };
+}
+
+/** Per seed: the proxy's warm-up and the pool's trajectories, as a curation with that seed makes them. */
+export async function seedRuns(
+  pool: Pool,
+  seeds: number[],
+  gradients: Partial<CurationConfig['gradients']> = {},
+): Promise<{ seed: number; traj: Trajectories; embedding: Float32Array }[]> {
+  const runs = [];
+  for (const seed of seeds) {
+    const cfg = resolveConfig({ seed, gradients });
+    const warm = await warmUp(pool, cfg, new Rng(seed).fork('warm-up'));
+    runs.push({ seed, traj: await computeTrajectories(pool, warm, cfg), embedding: warm.embedding });
+  }
+  return runs;
+}
+
+export type LabelCodes = ReturnType<typeof labelCodes>;
+
+export const r4 = (x: number) => Math.round(x * 10000) / 10000;
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** NMI and ARI of a partition against each label, through `round` (r4 for per-seed figures). */
+export function scores(part: Int32Array, labels: LabelCodes, round: (x: number) => number = (x) => x) {
+  const out: Record<string, { nmi: number; ari: number }> = {};
+  for (const [l, { codes }] of Object.entries(labels)) out[l] = { nmi: round(nmi(part, codes)), ari: round(ari(part, codes)) };
+  return out;
+}
+
+/** Stability: mean ARI between every pair of the seeds' partitions (r4). */
+export function stability(parts: Int32Array[]): number {
+  const s: number[] = [];
+  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) s.push(ari(parts[a], parts[b]));
+  return r4(mean(s));
 }

@@ -34,13 +34,21 @@ export function groupMeans(traj: Trajectories, groups: ProbeGroups): { means: Fl
       const c = groups.sizes[gi];
       if (c > 0) for (let j = 0; j < D; j++) means[(t * G + gi) * D + j] /= c;
     }
+  return { means, u: unitGroupRows(means, T, G, D, traj.eta) };
+}
+
+/**
+ * Group trajectories from group means [T, G, D]: u_s = concat_t η_t·normalise(mean_t), each row scaled
+ * to unit length, [G, T·D]. A zero mean at a checkpoint contributes nothing.
+ */
+export function unitGroupRows(means: Float64Array, T: number, G: number, D: number, eta: Float64Array): Float32Array {
   const u = new Float32Array(G * T * D);
   for (let gi = 0; gi < G; gi++) {
     let total = 0;
     for (let t = 0; t < T; t++) {
       let s = 0;
       for (let j = 0; j < D; j++) s += means[(t * G + gi) * D + j] ** 2;
-      const inv = s > 0 ? traj.eta[t] / Math.sqrt(s) : 0;
+      const inv = s > 0 ? eta[t] / Math.sqrt(s) : 0;
       for (let j = 0; j < D; j++) {
         const v = means[(t * G + gi) * D + j] * inv;
         u[gi * T * D + t * D + j] = v;
@@ -50,7 +58,7 @@ export function groupMeans(traj: Trajectories, groups: ProbeGroups): { means: Fl
     const inv = total > 0 ? 1 / Math.sqrt(total) : 0;
     for (let j = 0; j < T * D; j++) u[gi * T * D + j] *= inv;
   }
-  return { means, u };
+  return u;
 }
 
 /** Cosine matrix of unit rows u [G, W] (ORT GEMM). */
