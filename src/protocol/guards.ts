@@ -175,7 +175,9 @@ const logMessage: JSONSchemaType<LogMessage> = {
 };
 export const checkLog: Check<LogMessage> = check('backend log', ajv.compile(logMessage));
 
-const str = { type: 'string' } as const;
+/** A file path in a request from the extension: non-empty, bounded. */
+export const pathSchema = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+export const str = { type: 'string' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
 const strings = { type: 'array', items: str } as const;
 /** Where a run is and what it selected: the fields a curate result and a restore result share. */

@@ -4,7 +4,7 @@
 // directions are checked here.
 import { NotificationType0, ProgressType, RequestType } from 'vscode-jsonrpc';
 import type { SchemaObject } from 'ajv';
-import { ajv, check, checkMapMessage, ProtocolError } from './guards';
+import { ajv, check, checkMapMessage, pathSchema, ProtocolError, str } from './guards';
 import type { Check } from './guards';
 import type { MapLayout, MapOverview, MapSamplePage, MapToHost } from './capabilityMap';
 
@@ -42,15 +42,14 @@ export const mapLayoutProgress = new ProgressType<MapLayoutProgress>();
 /** The map closed: the backend frees the run's table (its memory) until a map asks again. */
 export const mapReleaseNotification = new NotificationType0('cadc/map/release');
 
-const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const runSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['manifest', 'dataset', 'cacheDir', 'sha256', 'run'],
   properties: {
-    manifest: path,
-    dataset: path,
-    cacheDir: path,
+    manifest: pathSchema,
+    dataset: pathSchema,
+    cacheDir: pathSchema,
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     run: { type: 'integer', minimum: 0 },
   },
@@ -86,7 +85,6 @@ export function checkMapSamplesParams(x: unknown): MapSamplesParams {
 
 const num = { type: 'number' } as const;
 const int = { type: 'integer' } as const;
-const str = { type: 'string' } as const;
 const nums = { type: 'array', items: num } as const;
 
 const example = {

@@ -5,7 +5,7 @@
 // opened, the extension checks the reply (a thumbnail must be a base64 JPEG or PNG data URI).
 import { RequestType } from 'vscode-jsonrpc';
 import type { SchemaObject } from 'ajv';
-import { ajv, check } from './guards';
+import { ajv, check, pathSchema, str } from './guards';
 import type { Check } from './guards';
 
 /** Which sample: the dataset (a `.parquet` file, a folder of shards, or a `.jsonl` file) and its 1-based line. */
@@ -57,9 +57,7 @@ export const sampleRequest = new RequestType<SampleParams, SamplePreview, void>(
 /** The largest data URI a thumbnail may be (base64 of at most 48 KiB of image). */
 export const MAX_THUMBNAIL_URI = 'data:image/jpeg;base64,'.length + 4 * Math.ceil((48 * 1024) / 3);
 
-const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const int = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 } as const;
-const str = { type: 'string' } as const;
 
 /** A sample request, checked in the backend before any file is opened. */
 export const checkSampleParams: Check<SampleParams> = check(
@@ -69,11 +67,11 @@ export const checkSampleParams: Check<SampleParams> = check(
     additionalProperties: false,
     required: ['dataset', 'line', 'thumbnail'],
     properties: {
-      dataset: path,
+      dataset: pathSchema,
       line: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
       thumbnail: { type: 'boolean' },
-      confineTo: path,
-      imageRoot: path,
+      confineTo: pathSchema,
+      imageRoot: pathSchema,
     },
   } as SchemaObject),
 );
