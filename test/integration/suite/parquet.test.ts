@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { hoverText, until } from './helpers';
 
 interface Api {
   currentRun(): { manifest?: string; dataset?: string; map: boolean };
@@ -23,23 +24,9 @@ const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const ext = () => vscode.extensions.getExtension('cadc-team.cadc')!;
 const api = () => ext().exports as Api;
 
-async function until<T>(what: string, get: () => T | Promise<T>, ms = 20_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function hoverText(uri: vscode.Uri, line: number): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(line, 0))) as vscode.Hover[];
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
-    .join('\n');
-}
+const wait = <T>(what: string, get: () => T | Promise<T>) => until(what, get, { ms: 20_000 });
+/** The hover at the start of a 0-based line. */
+const hoverAt = (uri: vscode.Uri, line: number) => hoverText(uri, new vscode.Position(line, 0));
 
 /** Every file under a folder (relative paths), to show nothing was written beside the pool. */
 function filesUnder(dir: string): string[] {
@@ -71,11 +58,11 @@ describe('CADC Parquet pools in the editor', () => {
   it('a sample clicked in the map opens its read-only preview: shard and row, turns, attribution and the embedded image', async () => {
     const before = filesUnder(pool());
     await vscode.commands.executeCommand('cadc.showCapabilityMap');
-    await until('the map on the pool', () => api().currentRun().map && api().currentRun().dataset === pool());
+    await wait('the map on the pool', () => api().currentRun().map && api().currentRun().dataset === pool());
     const s = manifest.stages[0].samples[0];
     assert.ok(s.shard && s.row !== undefined, 'the manifest addresses the sample as shard + row');
     assert.equal(await api().capabilityMapMessage({ type: 'reveal', line: s.line }), true);
-    const editor = await until('the preview document', () =>
+    const editor = await wait('the preview document', () =>
       vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'cadc-sample' && e.document.getText().includes('## User')),
     );
     const text = editor.document.getText();
@@ -89,7 +76,7 @@ describe('CADC Parquet pools in the editor', () => {
     assert.equal(editor.document.isUntitled, false);
     assert.equal(editor.document.uri.scheme, 'cadc-sample');
 
-    const hover = await hoverText(editor.document.uri, 2);
+    const hover = await hoverAt(editor.document.uri, 2);
     assert.match(hover, /^!\[image\]\(data:image\/jpeg;base64,[A-Za-z0-9+/]+={0,2}\|height=\d+\)/, 'the thumbnail first');
     assert.match(hover, /\*\*CADC\*\* — /);
     assert.match(hover, /selected, stage s1/);
@@ -104,13 +91,13 @@ describe('CADC Parquet pools in the editor', () => {
     const selected = new Set(manifest.stages.flatMap((st) => st.samples.map((x) => x.line)));
     const line = [...Array(60).keys()].map((i) => i + 1).find((l) => !selected.has(l))!;
     await vscode.commands.executeCommand('cadc.revealSample', line);
-    const editor = await until('the preview of an unselected row', () =>
+    const editor = await wait('the preview of an unselected row', () =>
       vscode.window.visibleTextEditors.find(
         (e) => e.document.uri.query.includes(`line=${line}`) && e.document.getText().includes('## User'),
       ),
     );
     assert.match(editor.document.getText(), /· not selected/);
-    assert.match(await hoverText(editor.document.uri, 0), /not selected/);
+    assert.match(await hoverAt(editor.document.uri, 0), /not selected/);
   });
 
   it('a cadc-sample: link to a dataset outside the workspace is not read', async () => {
@@ -132,7 +119,7 @@ describe('CADC Parquet pools in the editor', () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.getText(), /Not shown: .* is not a dataset of this workspace/);
     assert.ok(!doc.getText().includes('SENTINEL-SECRET'));
-    assert.equal(await hoverText(uri, 0), '');
+    assert.equal(await hoverAt(uri, 0), '');
   });
 
   it('the pool’s committed manifest is restored from the cache, as a JSONL dataset’s is (the folder hashed as the reader does)', async () => {

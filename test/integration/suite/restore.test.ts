@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { hoverText, until } from './helpers';
 
 interface RestoreStatus {
   manifest: string;
@@ -30,28 +31,14 @@ const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const ext = () => vscode.extensions.getExtension('cadc-team.cadc')!;
 const api = () => ext().exports as Api;
 
-async function until<T>(what: string, get: () => T | Promise<T>, ms = 100_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; restores: ${JSON.stringify(api().restoreStatuses())}; running: ${api().isRunning()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function hoverText(uri: vscode.Uri, line: number): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand(
-    'vscode.executeHoverProvider',
-    uri,
-    new vscode.Position(line - 1, 3),
-  )) as vscode.Hover[];
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))
-    .join('\n');
-}
+const wait = <T>(what: string, get: () => T | Promise<T>) =>
+  until(what, get, {
+    ms: 100_000,
+    every: 100,
+    detail: () => `restores: ${JSON.stringify(api().restoreStatuses())}; running: ${api().isRunning()}`,
+  });
+/** The hover on a 1-based line, inside its text. */
+const hoverAt = (uri: vscode.Uri, line: number) => hoverText(uri, new vscode.Position(line - 1, 3));
 
 describe('CADC restores committed curations', () => {
   const folder = () => path.join(root(), 'vf');
@@ -94,7 +81,7 @@ describe('CADC restores committed curations', () => {
     // The watcher usually indexes it at once; opening the dataset looks for it anyway (watchers drop events in bursts).
     const uri = vscode.Uri.file(dataset());
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    const status = await until('the restore', () =>
+    const status = await wait('the restore', () =>
       api()
         .restoreStatuses()
         .find((s) => s.manifest === manifestFile() && s.state !== 'indexed' && s.state !== 'checking'),
@@ -105,7 +92,7 @@ describe('CADC restores committed curations', () => {
     const first = manifest.stages[0].samples[0];
     const name = manifest.capabilities.find((c) => c.id === first.capability)!.name;
     assert.equal(api().lineTag(dataset(), first.line), `${name.length > 28 ? `${name.slice(0, 27)}…` : name} ✓ s1`);
-    const text = await hoverText(uri, first.line);
+    const text = await hoverAt(uri, first.line);
     assert.match(text, /\*\*CADC\*\* — /);
     assert.match(text, /rank \d+ of \d+, top \d+% of /, 'influence as a rank within the capability');
     assert.match(text, /selected, stage s1/);
@@ -157,7 +144,7 @@ describe('CADC restores committed curations', () => {
       /selected other samples: 1 selected sample\(s\) of the manifest not selected, 1 other sample\(s\) selected/,
     );
     assert.ok(api().lineTag(dataset(), other)?.endsWith('✓ s1'), 'the manifest’s line is tagged');
-    assert.match(await hoverText(vscode.Uri.file(dataset()), other), /From the manifest alone/);
+    assert.match(await hoverAt(vscode.Uri.file(dataset()), other), /From the manifest alone/);
     assert.equal(api().currentRun().map, false, 'no map of another selection');
   });
 
