@@ -63,17 +63,23 @@ export function rankWithinCapability(rows: Iterable<{ line: number; cap: number;
 }
 
 /** The first instruction and answer of a record (conversations, messages, Alpaca), flattened; untrusted text. */
+/** A turn's text as one hover line: `<image>` tokens dropped, whitespace runs made one space. */
+export function hoverLine(text: string): string {
+  return text
+    .replace(/<image>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 export function recordPreview(lineText: string): { instruction: string; answer: string } {
   const flat = (v: unknown): string =>
-    (typeof v === 'string'
-      ? v
-      : Array.isArray(v)
-        ? v.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
-        : ''
-    )
-      .replace(/<image>/g, '')
-      .replace(/\s+/g, ' ')
-      .trim();
+    hoverLine(
+      typeof v === 'string'
+        ? v
+        : Array.isArray(v)
+          ? v.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
+          : '',
+    );
   try {
     const r = JSON.parse(lineText) as {
       conversations?: { value?: unknown }[];

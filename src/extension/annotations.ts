@@ -16,6 +16,7 @@ import { compareSelection, manifestSelection } from '../app/restore';
 import type { SelectionDiff } from '../app/restore';
 import { cut, escapeMarkdown, rankWithinCapability, recordPreview, tagOf, topPercent } from './annotationText';
 import type { LineTags, Rank } from './annotationText';
+import type { SampleAttribution } from './sampleText';
 import { Disposable, toDisposable } from './util/dispose';
 
 export { escapeMarkdown, tagOf };
@@ -370,10 +371,7 @@ export class Annotations extends Disposable {
   }
 
   /** A line's attribution as the preview document shows it: capability (id and name), selection, stage, style, influence. */
-  attributionAt(
-    dataset: string,
-    line: number,
-  ): { capability: string; name: string; selected: boolean; stage: string | null; style: string; influence?: number } | undefined {
+  attributionAt(dataset: string, line: number): SampleAttribution | undefined {
     const entry = this.byFile.get(dataset);
     const row = entry?.rows.at(line);
     if (!entry || !row) return undefined;

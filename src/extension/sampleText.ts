@@ -3,7 +3,7 @@
 // backtick run it holds (shown literally, never parsed), names are escaped, the image is the backend's
 // thumbnail (a checked base64 JPEG data URI) last, so the text comes first in the editor.
 import type { SamplePreview } from '../protocol/sample';
-import { escapeMarkdown } from './annotationText';
+import { escapeMarkdown, hoverLine } from './annotationText';
 
 /** What the run says of the sample (from the attached attribution table or manifest). */
 export interface SampleAttribution {
@@ -26,14 +26,9 @@ const ROLE: Record<string, string> = { user: 'User', assistant: 'Assistant', sys
 
 /** The instruction and the answer of a preview (the first user and assistant turns), for a hover. */
 export function firstExchange(p: SamplePreview): { instruction: string; answer: string } {
-  const flat = (t?: string) =>
-    (t ?? '')
-      .replace(/<image>/g, '')
-      .replace(/\s+/g, ' ')
-      .trim();
   return {
-    instruction: flat(p.turns.find((t) => t.role === 'user')?.text),
-    answer: flat(p.turns.find((t) => t.role === 'assistant')?.text),
+    instruction: hoverLine(p.turns.find((t) => t.role === 'user')?.text ?? ''),
+    answer: hoverLine(p.turns.find((t) => t.role === 'assistant')?.text ?? ''),
   };
 }
 
