@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { detectFormat, normaliseRecord } from '../core/dataset/normalise';
 import { isParquetDataset, ParquetChunkTooLarge, readParquetRow } from '../core/dataset/parquet';
+import { isRemoteImage } from '../core/dataset/images';
 import { loadSharp } from '../core/features/images';
 import type { SampleParams, SamplePreview, Thumbnail } from '../protocol/sample';
 import { confinedFile, OutsideWorkspaceError } from './confine';
@@ -124,7 +125,7 @@ function shown(
 
 /** The thumbnail of an image referenced by path: only a file that resolves inside `confineTo` (or the image root) is read. */
 async function pathThumbnail(raw: string, base: string, confineTo: string | undefined, limits: PreviewLimits): Promise<Thumbnail | string> {
-  if (/^(https?|data|ftp|file):/i.test(raw)) return 'image not shown (not a local file)';
+  if (isRemoteImage(raw)) return 'image not shown (not a local file)';
   let file: string | undefined;
   try {
     file = confinedFile(confineTo ?? base, base, raw, 'Image');

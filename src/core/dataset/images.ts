@@ -4,6 +4,11 @@ import { realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageRef } from './types';
 
+/** Whether an image reference names a URL (http(s), data, ftp, file) rather than a local path. */
+export function isRemoteImage(raw: string): boolean {
+  return /^(https?|data|ftp|file):/i.test(raw);
+}
+
 /** Resolves image references against a root, confined to it (or to confineTo), with a stat cache. */
 export class ImageResolver {
   private readonly roots: string[];
@@ -37,7 +42,7 @@ export class ImageResolver {
     const hit = this.cache.get(raw);
     if (hit) return hit;
     let ref: ImageRef;
-    if (/^(https?|data|ftp|file):/i.test(raw)) ref = { raw, problem: 'remote' };
+    if (isRemoteImage(raw)) ref = { raw, problem: 'remote' };
     else if (raw.trim() === '' || raw.includes('\0')) ref = { raw, problem: 'invalid-path' };
     else {
       const abs = path.resolve(this.imageRoot, raw);
