@@ -5,9 +5,9 @@
 // (src/app/samplePreview.ts: the row read alone, the image decoded in memory and capped, nothing
 // written to disk) and are kept in a bounded LRU, so a second look answers at once. JSONL samples keep
 // revealing their line.
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isParquetDataset } from '../core/dataset/parquet';
 import type { SamplePreview } from '../protocol/sample';
 import { escapeMarkdown } from './annotationText';
 import type { Annotations } from './annotations';
@@ -17,16 +17,6 @@ import { Disposable } from './util/dispose';
 import { Lru } from './util/lru';
 
 export const SAMPLE_SCHEME = 'cadc-sample';
-
-/** Whether a dataset path is a Parquet pool (a `.parquet` file or a folder of shards), not a text file. */
-export function isParquetPool(dataset: string): boolean {
-  if (/\.parquet$/i.test(dataset)) return true;
-  try {
-    return statSync(dataset).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The preview document of a sample: `cadc-sample:/<dataset name>/line <n>.md?dataset=…&line=…`. */
 export function sampleUri(dataset: string, line: number): vscode.Uri {
@@ -137,7 +127,8 @@ export class SampleDocuments extends Disposable implements vscode.TextDocumentCo
 
   /** Shows a sample: a Parquet pool's in its preview document, a JSONL line in the dataset's editor. */
   async reveal(dataset: string, line: number, column = vscode.ViewColumn.One): Promise<void> {
-    if (isParquetPool(dataset)) {
+    // Parquet as the engine reads it (a folder of shards, or a file with Parquet's magic bytes).
+    if (await isParquetDataset(dataset).catch(() => false)) {
       const doc = await vscode.workspace.openTextDocument(sampleUri(dataset, line));
       await vscode.window.showTextDocument(doc, { viewColumn: column, preview: true, preserveFocus: false });
       return;
