@@ -65,6 +65,17 @@ async function readRows(table: AttributionTable): Promise<TableRow[]> {
 }
 
 /** The rows of a manifest: its selected samples only, each with its influence on its own capability. */
+/**
+ * Markdown for a hover that shows dataset text and manifest names, which are untrusted: no command
+ * links, no HTML (callers escape what they append), theme icons allowed.
+ */
+export function untrustedMarkdown(): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  return md;
+}
+
 function manifestRows(m: ManifestV1): Rows {
   const byLine = new Map<number, AttributionRow>();
   for (const s of m.stages)
@@ -337,10 +348,7 @@ export class Annotations extends Disposable {
     const entry = this.byFile.get(dataset);
     const row = entry?.rows.at(line);
     if (!entry || !row) return undefined;
-    const md = new vscode.MarkdownString(undefined, true);
-    // Dataset text and manifest names are untrusted: no command links, no HTML, everything escaped.
-    md.isTrusted = false;
-    md.supportHtml = false;
+    const md = untrustedMarkdown();
     const name = (id: string) => escapeMarkdown(entry.capabilityNames.get(id) ?? id);
     if (image) md.appendMarkdown(`${image}\n\n`);
     md.appendMarkdown(`**CADC** — ${name(row.capability)} (${escapeMarkdown(row.capability)})\n\n`);

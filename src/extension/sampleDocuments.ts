@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { isParquetDataset } from '../core/dataset/parquet';
 import type { SamplePreview } from '../protocol/sample';
 import { escapeMarkdown } from './annotationText';
+import { untrustedMarkdown } from './annotations';
 import type { Annotations } from './annotations';
 import type { BackendClient } from './backendClient';
 import { firstExchange, sampleDocumentText } from './sampleText';
@@ -117,9 +118,7 @@ export class SampleDocuments extends Disposable implements vscode.TextDocumentCo
         : undefined;
     let md = this.annotations.hoverMarkdown(at.dataset, at.line, image, firstExchange(p));
     if (!md && image) {
-      md = new vscode.MarkdownString(undefined, true);
-      md.isTrusted = false;
-      md.supportHtml = false;
+      md = untrustedMarkdown();
       md.appendMarkdown(`${image}\n\n*No curation of this dataset is attached.*`);
     }
     return md && new vscode.Hover(md, doc.lineAt(pos.line).range);
