@@ -8,7 +8,10 @@
 //   text reference, not CADC), their product (edges need both), or their average;
 // - merge: how groups become K capabilities at the K Louvain found: Louvain (default), average linkage on
 //   the trajectory cosine, top-down bisection (graph.ts splitOrMergeTo from one community);
-// - groups: the number of text probe groups (√n by default; 32, 64, 512).
+// - groups: the number of text probe groups (√n by default; 32, 64, 512), and the text they are formed on:
+//   the exact sparse TF-IDF (default, capabilities/textGroups.ts), a 128-d random projection of it (the
+//   previous default), a 512-d one (half the projection's cosine error), or the exact TF-IDF clustered by
+//   the bench's own k-means on every sample (partitions.ts sparseKMeans: a reference for the product's).
 // Each arm: K per seed, NMI / ARI against every label (mean over seeds), stability (mean ARI between the
 // seeds' partitions); the same with K forced to the number of values of the first label (≤ 64).
 // Labels never reach the discovery. Run: npx tsx bench/capabilityAblation.ts [folder] [--seeds 3] [--smoke]
@@ -17,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
-import { chooseProbeGroups, TEXT_DIM } from '../src/core/capabilities/probeGroups';
+import { autoMicroClusters, chooseProbeGroups, probeGroupsFromClusters, TEXT_DIM } from '../src/core/capabilities/probeGroups';
 import { averageLinkage } from '../src/core/capabilities/consensus';
 import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges, unitGroupRows } from '../src/core/capabilities/graph';
 import type { ProbeGroups } from '../src/core/capabilities/types';
@@ -25,7 +28,9 @@ import { TextVectors } from '../src/core/features/textVectors';
 import type { Pool } from '../src/core/features/types';
 import type { Trajectories } from '../src/core/gradients/types';
 import { Rng } from '../src/core/util/rng';
+import { purity } from '../src/core/util/stats';
 import { runBench } from './data';
+import { sparseKMeans, tfidfRows } from './partitions';
 import { labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
 import type { DatasetSpec, LabelCodes } from './labelled';
 import { RESULTS_DIR } from './results';
@@ -39,10 +44,12 @@ interface Arm {
   graph?: 'text' | 'product' | 'average';
   merge?: 'average-linkage' | 'bisection';
   microClusters?: number;
+  textDim?: number;
+  sparseGroups?: boolean;
 }
 
 const ARMS: Arm[] = [
-  { factor: 'default', name: 'default (8² sketch, both layers, trajectory graph, Louvain, √n text groups)' },
+  { factor: 'default', name: 'default (8² sketch, both layers, trajectory graph, Louvain, √n text groups on the exact TF-IDF)' },
   { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
   { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
   { factor: 'layers', name: 'output layer only', layers: 'output' },
@@ -56,7 +63,25 @@ const ARMS: Arm[] = [
   { factor: 'groups', name: '32 text groups', microClusters: 32 },
   { factor: 'groups', name: '64 text groups', microClusters: 64 },
   { factor: 'groups', name: '512 text groups', microClusters: 512 },
+  { factor: 'groups', name: '√n text groups on a 128-d projection of the TF-IDF (the previous default)', textDim: 128 },
+  { factor: 'groups', name: '√n text groups on a 512-d projection of the TF-IDF', textDim: 512 },
+  { factor: 'groups', name: '√n text groups on the exact TF-IDF, bench JS k-means on every sample (reference)', sparseGroups: true },
 ];
+
+/** The probe groups' key: count, text width, sparse or not. */
+const groupKey = (a: Arm) => `${a.microClusters ?? 0}:${a.textDim ?? 'exact'}:${a.sparseGroups ? 'reference' : 'product'}`;
+
+/** ProbeGroups from a labelling (empty ids dropped, renumbered by first appearance as probeGroups.ts does). */
+function groupsFromLabels(labels: Int32Array): ProbeGroups {
+  const remap = new Map<number, number>();
+  const of = Int32Array.from(labels, (c) => {
+    if (!remap.has(c)) remap.set(c, remap.size);
+    return remap.get(c)!;
+  });
+  const sizes = new Int32Array(remap.size);
+  for (const g of of) sizes[g]++;
+  return { source: 'clusters', names: Array.from({ length: remap.size }, (_, i) => `cluster-${i + 1}`), of, sizes, signal: 'text' };
+}
 
 /**
  * Unit group trajectories [G, T·D] as discover.ts makes them (graph.ts unitGroupRows), from the group
@@ -180,23 +205,27 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
     );
   }
   // Probe groups per group count (text groups from the default's fixed seed: the same for every seed).
-  const groupSets = new Map<number, { groups: ProbeGroups; textCos: Float32Array }>();
-  for (const mc of new Set(ARMS.map((a) => a.microClusters ?? 0))) {
+  const groupSets = new Map<string, { groups: ProbeGroups; textCos: Float32Array }>();
+  for (const arm of ARMS) {
+    const key = groupKey(arm);
+    if (groupSets.has(key)) continue;
+    const mc = arm.microClusters ?? 0;
     const cfg = resolveConfig({ capabilities: { probe: 'clusters', microClusters: mc } });
-    const groups = await chooseProbeGroups(
-      pool,
-      trajs.values().next().value![0],
-      cfg,
-      new Rng(cfg.capabilities.groupSeed ?? 0).fork('probe'),
-      [],
-    );
+    const rng = new Rng(cfg.capabilities.groupSeed ?? 0).fork('probe');
+    const first = trajs.values().next().value![0];
+    const k = mc > 0 ? mc : autoMicroClusters(pool.n);
+    const groups = arm.sparseGroups
+      ? groupsFromLabels(sparseKMeans(tfidfRows(pool), pool.dims.questionBuckets, k, cfg.capabilities.groupSeed ?? 0))
+      : arm.textDim
+        ? await probeGroupsFromClusters(pool, first, k, rng, 'text', 20_000, arm.textDim)
+        : await chooseProbeGroups(pool, first, cfg, rng, []);
     const G = groups.names.length;
-    groupSets.set(mc, { groups, textCos: await cosineMatrix(await textCentroids(pool, groups), G, TEXT_DIM) });
+    groupSets.set(key, { groups, textCos: await cosineMatrix(await textCentroids(pool, groups), G, TEXT_DIM) });
   }
   const arms = [];
   for (const arm of ARMS) {
     const list = trajs.get(arm.projectionDim ?? resolveConfig({}).gradients.projectionDim)!;
-    const { groups, textCos } = groupSets.get(arm.microClusters ?? 0)!;
+    const { groups, textCos } = groupSets.get(groupKey(arm))!;
     const run = async (k: number | 'auto') => {
       const parts: Int32Array[] = [];
       const Ks: number[] = [];
@@ -215,6 +244,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
       name: arm.name,
       groups: groups.names.length,
       groupsVsLabel: Object.fromEntries(Object.entries(scores(groups.of, labels)).map(([l, s]) => [l, r4(s.nmi)])),
+      groupsPurity: Object.fromEntries(Object.entries(labels).map(([l, x]) => [l, r4(purity(groups.of, x.codes))])),
       auto: await run('auto'),
       ...(forcedK !== undefined ? { forced: { k: forcedK, ...(await run(forcedK)) } } : {}),
     };

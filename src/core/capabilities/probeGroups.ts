@@ -1,9 +1,12 @@
 // Probe groups (docs/method.md §1.2): a label field of the pool, or unsupervised micro-clusters of the
-// pool's own trajectories, instruction text or both (seeded spherical k-means; assignment GEMMs in onnxruntime).
+// pool's own trajectories, instruction text (textGroups.ts: the exact sparse TF-IDF) or both (the text then
+// as a 128-d projection beside the trajectory; seeded spherical k-means; assignment in onnxruntime).
 import type { CurationConfig, GroupSignal } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { TextVectors } from '../features/textVectors';
+import { nextSeed, renumberByFirstAppearance } from './kmeansSteps';
+import { textKMeans } from './textGroups';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
 import type { ProbeGroups } from './types';
@@ -74,20 +77,7 @@ export async function sphericalKMeans(x: Float32Array, m: number, w: number, k: 
   const dist = new Float64Array(m).fill(Infinity);
   for (let c = 1; c < k; c++) {
     const sims = await matmulNT(x, m, w, centers.subarray((c - 1) * w, c * w), 1);
-    let total = 0;
-    for (let i = 0; i < m; i++) {
-      const d = Math.max(0, 1 - sims[i]);
-      if (d < dist[i]) dist[i] = d;
-      total += dist[i] * dist[i];
-    }
-    let pick = 0;
-    if (total > 0) {
-      let r = rng.next() * total;
-      for (pick = 0; pick < m - 1; pick++) {
-        r -= dist[pick] * dist[pick];
-        if (r <= 0) break;
-      }
-    } else pick = rng.int(m);
+    const pick = nextSeed(sims, dist, m, rng);
     centers.set(x.subarray(pick * w, pick * w + w), c * w);
   }
   const assign = new Int32Array(m);
@@ -136,7 +126,13 @@ export interface RowSource {
 }
 
 /** The rows micro-clusters are formed on, for a signal; `release` frees what the source holds. */
-export function groupSignalRows(pool: Pool, traj: Trajectories, signal: GroupSignal, rng: Rng): RowSource & { release(): Promise<void> } {
+export function groupSignalRows(
+  pool: Pool,
+  traj: Trajectories,
+  signal: GroupSignal,
+  rng: Rng,
+  textDim = TEXT_DIM,
+): RowSource & { release(): Promise<void> } {
   const W = traj.T * traj.D;
   // A contiguous run of samples is read in one slice per checkpoint.
   const trajRows = (idx: ArrayLike<number>) =>
@@ -144,9 +140,9 @@ export function groupSignalRows(pool: Pool, traj: Trajectories, signal: GroupSig
       ? trajectoryRows(traj, idx[0], idx[0] + idx.length)
       : gatherRows(traj, idx);
   if (signal === 'trajectories') return { n: traj.n, width: W, rowsOf: async (idx) => trajRows(idx), release: async () => undefined };
-  const text = new TextVectors(pool, TEXT_DIM, rng.fork('text'));
-  if (signal === 'text') return { n: pool.n, width: TEXT_DIM, rowsOf: (idx) => text.rowsOf(idx), release: () => text.release() };
-  const width = TEXT_DIM + W;
+  const text = new TextVectors(pool, textDim, rng.fork('text'));
+  if (signal === 'text') return { n: pool.n, width: textDim, rowsOf: (idx) => text.rowsOf(idx), release: () => text.release() };
+  const width = textDim + W;
   return {
     n: pool.n,
     width,
@@ -156,8 +152,8 @@ export function groupSignalRows(pool: Pool, traj: Trajectories, signal: GroupSig
       const out = new Float32Array(idx.length * width);
       const s = Math.SQRT1_2;
       for (let r = 0; r < idx.length; r++) {
-        for (let j = 0; j < TEXT_DIM; j++) out[r * width + j] = a[r * TEXT_DIM + j] * s;
-        for (let j = 0; j < W; j++) out[r * width + TEXT_DIM + j] = b[r * W + j] * s;
+        for (let j = 0; j < textDim; j++) out[r * width + j] = a[r * textDim + j] * s;
+        for (let j = 0; j < W; j++) out[r * width + textDim + j] = b[r * W + j] * s;
       }
       return out;
     },
@@ -187,12 +183,7 @@ export async function clusterRows(src: RowSource, k: number, rng: Rng, sampleSiz
     const sims = await matmulNT(await src.rowsOf(range(s, e)), e - s, W, centers, K);
     rowArgmax(sims, e - s, K, of, s);
   }
-  const remap = new Int32Array(K).fill(-1);
-  let next = 0;
-  for (let i = 0; i < n; i++) {
-    if (remap[of[i]] < 0) remap[of[i]] = next++;
-    of[i] = remap[of[i]];
-  }
+  renumberByFirstAppearance(of, K);
   return of;
 }
 
@@ -215,8 +206,11 @@ export async function probeGroupsFromClusters(
   rng: Rng,
   signal: GroupSignal = 'trajectories',
   sampleSize = 20_000,
+  textDim?: number,
 ): Promise<ProbeGroups> {
-  const src = groupSignalRows(pool, traj, signal, rng);
+  // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks).
+  if (signal === 'text' && textDim === undefined) return { ...groupsOf(await textKMeans(pool, k, rng, sampleSize)), signal };
+  const src = groupSignalRows(pool, traj, signal, rng, textDim);
   try {
     return { ...groupsOf(await clusterRows(src, k, rng, sampleSize)), signal };
   } finally {

@@ -65,7 +65,7 @@ export class TextVectors {
     const L = this.pool.dims.maxQuestionNgrams;
     const m = idx.length;
     const out = new Float32Array(m * this.dim);
-    const B = 2048; // Gather holds B × L × dim floats (64 MB at dim 128)
+    const B = Math.max(64, Math.floor((2048 * 128) / this.dim)); // Gather holds B × L × dim floats (64 MB)
     const s = await this.sessionP;
     for (let start = 0; start < m; start += B) {
       const end = Math.min(m, start + B);

@@ -45,3 +45,76 @@ export async function rowNormalize(a: Float32Array, m: number, k: number): Promi
   const r = await s.run({ a: tensor('float32', a, [m, k]) });
   return r.y.data as Float32Array;
 }
+
+let sparseTableSession: Promise<Session> | undefined;
+
+function getSparseTable(): Promise<Session> {
+  if (!sparseTableSession) {
+    const g = new GraphBuilder('sparseRowsTimesTable');
+    const ids = g.input('ids', ['m', 'l'], 'int32');
+    const w = g.input('w', ['m', 'l']);
+    const table = g.input('table', ['v', 'n']);
+    // [m, 1, l] · [m, l, n] → [m, 1, n] (a batched MatMul over the gathered table rows), then [m, n].
+    const rows = g.op('Gather', [table, ids], { axis: 0 });
+    const y = g.matmul(g.unsqueeze(w, [1]), rows);
+    g.op('Squeeze', [y, g.constI([1])], {}, 'y');
+    g.output('y', ['m', 'n']);
+    sparseTableSession = createSession(g.build());
+  }
+  return sparseTableSession;
+}
+
+/**
+ * Sparse rows times a dense table: row i of the result is Σ_j w[i, j] · table[ids[i, j]], for rows given as
+ * at most l (column id, weight) pairs, ids [m, l] into table [v, n], each row's pairs first and padding
+ * (weight 0) after them. Rows are batched by their number of pairs (a counting sort), so a batch gathers
+ * only up to its longest row, and each gathered [batch, pairs, n] block stays near 8 MB.
+ */
+export async function sparseRowsTimesTable(
+  ids: Int32Array,
+  w: Float32Array,
+  m: number,
+  l: number,
+  table: Float32Array,
+  v: number,
+  n: number,
+): Promise<Float32Array> {
+  if (ids.length !== m * l || w.length !== m * l || table.length !== v * n)
+    throw new Error(`sparseRowsTimesTable: shapes [${m},${l}] and [${v},${n}] do not match the data`);
+  const out = new Float32Array(m * n);
+  if (m === 0 || n === 0 || l === 0) return out;
+  // Pairs per row: up to the last non-zero weight.
+  const len = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    let c = l;
+    while (c > 0 && w[i * l + c - 1] === 0) c--;
+    len[i] = c;
+  }
+  const start = new Int32Array(l + 2);
+  for (let i = 0; i < m; i++) start[len[i] + 1]++;
+  for (let c = 0; c <= l; c++) start[c + 1] += start[c];
+  const order = new Int32Array(m);
+  const fill = start.slice(0, l + 1);
+  for (let i = 0; i < m; i++) order[fill[len[i]]++] = i;
+  const s = await getSparseTable();
+  const t = tensor('float32', table, [v, n]);
+  let r = start[1]; // rows without pairs stay zero
+  while (r < m) {
+    // Grow the batch while its block (rows × its longest row × n floats) stays within 2M floats.
+    let e = r + 1;
+    while (e < m && (e - r + 1) * len[order[e]] * n <= 2 << 20) e++;
+    const L = len[order[e - 1]];
+    const bi = new Int32Array((e - r) * L);
+    const bw = new Float32Array((e - r) * L);
+    for (let k = r; k < e; k++) {
+      const i = order[k];
+      bi.set(ids.subarray(i * l, i * l + L), (k - r) * L);
+      bw.set(w.subarray(i * l, i * l + L), (k - r) * L);
+    }
+    const y = (await s.run({ ids: tensor('int32', bi, [e - r, L]), w: tensor('float32', bw, [e - r, L]), table: t })).y
+      .data as Float32Array;
+    for (let k = r; k < e; k++) out.set(y.subarray((k - r) * n, (k - r + 1) * n), order[k] * n);
+    r = e;
+  }
+  return out;
+}

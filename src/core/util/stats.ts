@@ -1,5 +1,5 @@
-// Small statistics used by tests and benchmarks: normalised mutual information and the adjusted
-// Rand index between labelings.
+// Small statistics used by tests and benchmarks: normalised mutual information, purity and the
+// adjusted Rand index between labelings.
 
 /** The contingency table of two labelings (pairs keyed `x:y`) and both marginals; entries < 0 are skipped. */
 function contingency(
@@ -33,6 +33,23 @@ export function nmi(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   const denom = (h(ca) + h(cb)) / 2;
   return denom > 0 ? mi / denom : 0;
+}
+
+/**
+ * Purity of a partition `a` against labels `b`: the share of samples that carry their part's most
+ * common label; entries < 0 in either are ignored. 1 = every part holds one label value.
+ */
+export function purity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { joint, n } = contingency(a, b);
+  if (n === 0) return 0;
+  const best = new Map<number, number>();
+  for (const [k, c] of joint) {
+    const x = Number(k.split(':')[0]);
+    best.set(x, Math.max(best.get(x) ?? 0, c));
+  }
+  let hit = 0;
+  for (const c of best.values()) hit += c;
+  return hit / n;
 }
 
 /**

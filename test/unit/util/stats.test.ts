@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ari, nmi } from '../../../src/core/util/stats';
+import { ari, nmi, purity } from '../../../src/core/util/stats';
 
 test('ari matches known values (same cases as scikit-learn adjusted_rand_score)', () => {
   assert.equal(ari([0, 0, 1, 1], [0, 0, 1, 1]), 1);
@@ -20,4 +20,12 @@ test('ari ignores negative entries and is symmetric', () => {
 test('nmi of identical partitions is 1 and of independent ones 0', () => {
   assert.ok(Math.abs(nmi([0, 0, 1, 1], [1, 1, 0, 0]) - 1) < 1e-12);
   assert.ok(Math.abs(nmi([0, 0, 1, 1], [0, 1, 0, 1])) < 1e-12);
+});
+
+test("purity: the share of samples carrying their part's most common label; negatives ignored", () => {
+  // part 0: labels 1,1,2 → 2 hits; part 1: labels 3,3 → 2 hits; one unlabelled sample skipped.
+  assert.equal(purity([0, 0, 0, 1, 1, 1], [1, 1, 2, 3, 3, -1]), 4 / 5);
+  assert.equal(purity([0, 1, 2], [5, 5, 5]), 1);
+  assert.equal(purity([0, 0, 0, 0], [0, 1, 2, 3]), 1 / 4);
+  assert.equal(purity([], []), 0);
 });

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
+import { ngramIdf } from '../../../src/core/features/textVectors';
+import { sparseRowsTimesTable } from '../../../src/core/ort/kernels';
+import { Rng } from '../../../src/core/util/rng';
+import { purity } from '../../../src/core/util/stats';
+import { join } from 'node:path';
+import { autoMicroClusters, probeGroupsFromClusters } from '../../../src/core/capabilities/probeGroups';
+import { resolveConfig } from '../../../src/core/config';
+import { buildPool } from '../../../src/core/features/pool';
+import type { Trajectories } from '../../../src/core/gradients/types';
+import { FIXTURES, tinyPool } from '../helpers';
+
+test('sparse rows times a table: Σ_j w[i,j] · table[ids[i,j]] in onnxruntime', async () => {
+  // table [4, 2]: row b = [b, 10·b]
+  const table = Float32Array.from([0, 0, 1, 10, 2, 20, 3, 30]);
+  // Rows of 2, 2, 0 and 1 pairs (batched by length inside, returned in the callers' order).
+  const ids = Int32Array.from([1, 2, 3, 0, 0, 0, 2, 0]);
+  const w = Float32Array.from([1, 2, 0.5, 7, 0, 0, 3, 0]);
+  const y = await sparseRowsTimesTable(ids, w, 4, 2, table, 4, 2);
+  assert.deepEqual(Array.from(y), [5, 50, 1.5, 15, 0, 0, 6, 60]);
+  await assert.rejects(sparseRowsTimesTable(ids, w, 4, 2, table, 4, 3), /do not match/);
+});
+
+/** n samples on three topics: sample i draws three of topic (i % 3)'s five n-grams; the rest is padding. */
+function topicPool(n: number) {
+  const Q = 64;
+  const L = 6;
+  const pool = tinyPool(n, { L, Q });
+  const rng = new Rng(9);
+  pool.questionNgrams.fill(Q);
+  for (let i = 0; i < n; i++) {
+    const t = i % 3;
+    const picks = rng.sample(5, 3);
+    for (let j = 0; j < 3; j++) pool.questionNgrams[i * L + j] = t * 5 + picks[j];
+    pool.questionNgramCount[i] = 3;
+  }
+  return pool;
+}
+
+test('text k-means on the exact TF-IDF recovers planted topics, seeded and renumbered by first appearance', async () => {
+  const pool = topicPool(120);
+  const of = await textKMeans(pool, 3, new Rng(3));
+  assert.deepEqual(Array.from(of.subarray(0, 3)), [0, 1, 2]);
+  for (let i = 0; i < pool.n; i++) assert.equal(of[i], i % 3, `sample ${i}`);
+  assert.deepEqual(Array.from(await textKMeans(pool, 3, new Rng(3))), Array.from(of));
+  // Fitted on a sample of 30, every sample is still assigned.
+  const sampled = await textKMeans(pool, 3, new Rng(3), 30);
+  for (let i = 0; i < pool.n; i++) assert.equal(sampled[i], sampled[i % 3], `sample ${i}`);
+});
+
+test('text k-means: TF-IDF rows are unit; more clusters than distinct texts leaves no empty id', async () => {
+  const pool = topicPool(9);
+  const idf = ngramIdf(pool);
+  const { w } = tfidfRowsOf(pool, idf, [0, 4]);
+  for (const r of [0, 1]) assert.ok(Math.abs(w.subarray(r * 6, r * 6 + 6).reduce((a, x) => a + x * x, 0) - 1) < 1e-6);
+  assert.deepEqual(Array.from(w.subarray(3, 6)), [0, 0, 0]);
+  const blank = tinyPool(5);
+  blank.questionNgrams.fill(16);
+  blank.questionNgramCount.fill(0);
+  const of = await textKMeans(blank, 3, new Rng(1));
+  const ids = new Set(of);
+  assert.deepEqual(
+    [...ids].sort(),
+    Array.from({ length: ids.size }, (_, i) => i),
+  );
+});
+
+test('real data: groups on the exact TF-IDF are purer against `source` than on a 128-d projection of it', async () => {
+  // llava-eval-pool fixture (3,790 rows, 7 sources); the label is read only to score the groups.
+  const { pool } = await buildPool(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), resolveConfig({}), { imageRoot: undefined });
+  const codes = pool.labels.source.codes;
+  const k = autoMicroClusters(pool.n);
+  const noTraj = { n: pool.n, T: 1, D: 1 } as unknown as Trajectories; // unused by the text signal
+  for (const seed of [0, 1, 2]) {
+    const exact = purity(await textKMeans(pool, k, new Rng(seed)), codes);
+    const projected = purity((await probeGroupsFromClusters(pool, noTraj, k, new Rng(seed), 'text', 20_000, 128)).of, codes);
+    assert.ok(exact >= 0.85, `seed ${seed}: exact purity ${exact}`);
+    assert.ok(exact > projected + 0.05, `seed ${seed}: exact ${exact} vs projected ${projected}`);
+  }
+});
