@@ -24,7 +24,7 @@ export const tests: E2ETest[] = [
       const m = /CADC: (\d+) selected, (\d+) capabilities/.exec(await curateFromPalette(page, 'demo.jsonl', '10%'));
       assert.ok(m, 'status bar text');
       assert.ok(Math.abs(Number(m[1]) - 105) <= 1, `selected ${m[1]}`);
-      assert.ok(Number(m[2]) >= 3, `capabilities ${m[2]}`);
+      assert.ok(Number(m[2]) >= 2, `capabilities ${m[2]}`); // 2 on the demo since exact-text probe groups
       const manifest = path.join(wb.workspace, 'curation', 'demo.cadc.json');
       assert.ok(existsSync(manifest), 'manifest written into the workspace');
       const parsed = JSON.parse(readFileSync(manifest, 'utf8'));
