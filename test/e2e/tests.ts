@@ -344,7 +344,14 @@ export const tests: E2ETest[] = [
       let message = '';
       for (let i = 0; i < 60 && !/CADC curriculum/.test(message); i++) {
         message = ((await lines.innerText()) as string).replace(/\s+/g, ' ');
-        if (!/CADC curriculum/.test(message)) await page.waitForTimeout(250);
+        if (/CADC curriculum/.test(message)) break;
+        // A message taller than the box shows its end (only visible lines are rendered): once the
+        // message is in, bring its first line into view.
+        if (/samples|stages/.test(message)) {
+          await lines.click();
+          await page.keyboard.press('Control+Home');
+        }
+        await page.waitForTimeout(250);
       }
       assert.match(message, /CADC curriculum for demo\.jsonl: 53 of 1054 samples \(budget 5%, seed 42, cadc\)/);
       await page.screenshot({ path: path.join(artifacts, 'manifest-staged.png') });
