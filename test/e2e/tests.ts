@@ -343,12 +343,21 @@ export const tests: E2ETest[] = [
       await lines.waitFor({ timeout: 15_000 });
       let message = '';
       for (let i = 0; i < 60 && !/CADC curriculum/.test(message); i++) {
-        message = ((await lines.innerText()) as string).replace(/\s+/g, ' ');
+        // Monaco reuses line elements, so their DOM order is not the text's: order them by their top.
+        message = (
+          await lines.locator('.view-line').evaluateAll((els) =>
+            (els as HTMLElement[])
+              .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+              .map((e) => e.textContent ?? '')
+              .join(' '),
+          )
+        ).replace(/\s+/g, ' ');
         if (/CADC curriculum/.test(message)) break;
         // A message taller than the box shows its end (only visible lines are rendered): once the
         // message is in, bring its first line into view.
         if (/samples|stages/.test(message)) {
-          await lines.click();
+          // force: the lines re-render while the message settles, so they are seldom "stable"
+          await lines.click({ force: true, timeout: 2000 }).catch(() => undefined);
           await page.keyboard.press('Control+Home');
         }
         await page.waitForTimeout(250);
