@@ -20,7 +20,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
-import { autoMicroClusters, chooseProbeGroups, probeGroupsFromClusters, TEXT_DIM } from '../src/core/capabilities/probeGroups';
+import { autoMicroClusters, chooseProbeGroups, groupsOf, probeGroupsFromClusters, TEXT_DIM } from '../src/core/capabilities/probeGroups';
+import { renumberByFirstAppearance } from '../src/core/capabilities/kmeansSteps';
 import { averageLinkage } from '../src/core/capabilities/consensus';
 import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges, unitGroupRows } from '../src/core/capabilities/graph';
 import type { ProbeGroups } from '../src/core/capabilities/types';
@@ -71,16 +72,11 @@ const ARMS: Arm[] = [
 /** The probe groups' key: count, text width, sparse or not. */
 const groupKey = (a: Arm) => `${a.microClusters ?? 0}:${a.textDim ?? 'exact'}:${a.sparseGroups ? 'reference' : 'product'}`;
 
-/** ProbeGroups from a labelling (empty ids dropped, renumbered by first appearance as probeGroups.ts does). */
-function groupsFromLabels(labels: Int32Array): ProbeGroups {
-  const remap = new Map<number, number>();
-  const of = Int32Array.from(labels, (c) => {
-    if (!remap.has(c)) remap.set(c, remap.size);
-    return remap.get(c)!;
-  });
-  const sizes = new Int32Array(remap.size);
-  for (const g of of) sizes[g]++;
-  return { source: 'clusters', names: Array.from({ length: remap.size }, (_, i) => `cluster-${i + 1}`), of, sizes, signal: 'text' };
+/** The bench's own exact TF-IDF k-means on every sample (partitions.ts), as probe groups the way probeGroups.ts numbers them. */
+function referenceTextGroups(pool: Pool, k: number, seed: number): ProbeGroups {
+  const of = sparseKMeans(tfidfRows(pool), pool.dims.questionBuckets, k, seed);
+  renumberByFirstAppearance(of, k);
+  return { ...groupsOf(of), signal: 'text' };
 }
 
 /**
@@ -215,7 +211,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
     const first = trajs.values().next().value![0];
     const k = mc > 0 ? mc : autoMicroClusters(pool.n);
     const groups = arm.sparseGroups
-      ? groupsFromLabels(sparseKMeans(tfidfRows(pool), pool.dims.questionBuckets, k, cfg.capabilities.groupSeed ?? 0))
+      ? referenceTextGroups(pool, k, cfg.capabilities.groupSeed ?? 0)
       : arm.textDim
         ? await probeGroupsFromClusters(pool, first, k, rng, 'text', 20_000, arm.textDim)
         : await chooseProbeGroups(pool, first, cfg, rng, []);

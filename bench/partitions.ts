@@ -3,6 +3,7 @@
 // spherical k-means on any unit rows, and a random partition with given sizes. Pure functions, seeded.
 import type { Pool } from '../src/core/features/types';
 import { sphericalKMeans } from '../src/core/capabilities/probeGroups';
+import { rowArgmax } from '../src/core/capabilities/kmeansSteps';
 import { matmulNT } from '../src/core/ort/kernels';
 import { Rng } from '../src/core/util/rng';
 
@@ -101,12 +102,7 @@ export async function denseKMeans(x: Float32Array, n: number, w: number, k: numb
   const out = new Int32Array(n);
   for (let s = 0; s < n; s += 8192) {
     const e = Math.min(n, s + 8192);
-    const sims = await matmulNT(x.subarray(s * w, e * w), e - s, w, centers, K);
-    for (let i = 0; i < e - s; i++) {
-      let best = 0;
-      for (let c = 1; c < K; c++) if (sims[i * K + c] > sims[i * K + best]) best = c;
-      out[s + i] = best;
-    }
+    rowArgmax(await matmulNT(x.subarray(s * w, e * w), e - s, w, centers, K), e - s, K, out, s);
   }
   return out;
 }

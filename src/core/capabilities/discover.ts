@@ -7,6 +7,7 @@ import { Rng } from '../util/rng';
 import { anchors, cosineMatrix, findCommunities, groupMeans, louvainPartition, splitOrMergeTo, thresholdEdges } from './graph';
 import { chooseProbeGroups, clusterRows, trajectoryRows } from './probeGroups';
 import { consensusCommunities } from './consensus';
+import { rowArgmax } from './kmeansSteps';
 import type { Partition } from './graph';
 import { matmulNT } from '../ort/kernels';
 import type { CapabilityModel, ProbeGroups, SubCapability } from './types';
@@ -191,12 +192,7 @@ async function nearestGroup(traj: Trajectories, u: Float32Array, G: number): Pro
   const out = new Int32Array(traj.n);
   for (let s = 0; s < traj.n; s += 8192) {
     const e = Math.min(traj.n, s + 8192);
-    const sims = await matmulNT(trajectoryRows(traj, s, e), e - s, W, u, G);
-    for (let i = 0; i < e - s; i++) {
-      let best = 0;
-      for (let g = 1; g < G; g++) if (sims[i * G + g] > sims[i * G + best]) best = g;
-      out[s + i] = best;
-    }
+    rowArgmax(await matmulNT(trajectoryRows(traj, s, e), e - s, W, u, G), e - s, G, out, s);
   }
   return out;
 }

@@ -32,3 +32,19 @@ export function renumberByFirstAppearance(of: Int32Array, k: number): void {
     of[i] = remap[of[i]];
   }
 }
+
+/** argmax over each row of [m, k] into out[offset + row] (the first maximum wins). */
+export function rowArgmax(s: Float32Array, m: number, k: number, out: Int32Array, offset = 0): void {
+  for (let i = 0; i < m; i++) {
+    let best = 0;
+    let bv = -Infinity;
+    for (let j = 0; j < k; j++) {
+      const v = s[i * k + j];
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
+    }
+    out[offset + i] = best;
+  }
+}

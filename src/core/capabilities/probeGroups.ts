@@ -5,7 +5,7 @@ import type { CurationConfig, GroupSignal } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { TextVectors } from '../features/textVectors';
-import { nextSeed, renumberByFirstAppearance } from './kmeansSteps';
+import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
 import { textKMeans } from './textGroups';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
@@ -46,22 +46,6 @@ function normaliseRowsInPlace(a: Float32Array, m: number, w: number): void {
     for (let j = 0; j < w; j++) s += a[i * w + j] * a[i * w + j];
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let j = 0; j < w; j++) a[i * w + j] *= inv;
-  }
-}
-
-/** argmax over each row of [m, k]. */
-function rowArgmax(s: Float32Array, m: number, k: number, out: Int32Array, offset = 0): void {
-  for (let i = 0; i < m; i++) {
-    let best = 0;
-    let bv = -Infinity;
-    for (let j = 0; j < k; j++) {
-      const v = s[i * k + j];
-      if (v > bv) {
-        bv = v;
-        best = j;
-      }
-    }
-    out[offset + i] = best;
   }
 }
 
@@ -191,7 +175,8 @@ function range(s: number, e: number): Int32Array {
   return Int32Array.from({ length: e - s }, (_, i) => s + i);
 }
 
-function groupsOf(of: Int32Array): ProbeGroups {
+/** ProbeGroups of cluster ids already numbered 0…G−1 (named cluster-1…cluster-G). */
+export function groupsOf(of: Int32Array): ProbeGroups {
   let G = 0;
   for (const g of of) if (g + 1 > G) G = g + 1;
   const sizes = new Int32Array(G);

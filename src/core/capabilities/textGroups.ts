@@ -7,7 +7,7 @@ import { ngramIdf } from '../features/textVectors';
 import type { Pool } from '../features/types';
 import { sparseRowsTimesTable } from '../ort/kernels';
 import type { Rng } from '../util/rng';
-import { nextSeed, renumberByFirstAppearance } from './kmeansSteps';
+import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
 
 /** The unit TF-IDF rows of samples idx as n-gram ids and weights [idx.length, L]; padding has weight 0. */
 export function tfidfRowsOf(pool: Pool, idf: Float32Array, idx: ArrayLike<number>): { ids: Int32Array; w: Float32Array } {
@@ -41,14 +41,6 @@ function postings(ids: Int32Array, w: Float32Array, m: number, L: number, V: num
       pw[p] = w[i];
     }
   return { ptr, row, w: pw };
-}
-
-function argmaxRows(s: Float32Array, m: number, k: number, out: Int32Array, offset = 0): void {
-  for (let i = 0; i < m; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (s[i * k + j] > s[i * k + best]) best = j;
-    out[offset + i] = best;
-  }
 }
 
 /**
@@ -95,7 +87,7 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
   const next = new Int32Array(m);
   for (let it = 0; it < iterations; it++) {
     const sims = await sparseRowsTimesTable(ids, w, m, L, table, V, k);
-    argmaxRows(sims, m, k, next);
+    rowArgmax(sims, m, k, next);
     let moved = 0;
     for (let i = 0; i < m; i++) if (next[i] !== assign[i]) moved++;
     assign.set(next);
@@ -132,7 +124,7 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
       idf,
       Int32Array.from({ length: e - s }, (_, i) => s + i),
     );
-    argmaxRows(await sparseRowsTimesTable(batch.ids, batch.w, e - s, L, table, V, k), e - s, k, of, s);
+    rowArgmax(await sparseRowsTimesTable(batch.ids, batch.w, e - s, L, table, V, k), e - s, k, of, s);
   }
   renumberByFirstAppearance(of, k);
   return of;
