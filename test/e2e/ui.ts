@@ -78,12 +78,13 @@ export async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
   // With the focus inside a webview, Ctrl+P can open Quick Open without giving its input the
-  // keyboard: close it and open it again from the workbench, up to three times.
+  // keyboard, and a focus change (a webview or notification taking it) can close Quick Open between
+  // its opening and the typing: close it and open it again from the workbench, up to three times.
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(name);
     try {
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(name, { timeout: 5_000 });
       await row.waitFor({ timeout: 10_000 });
       break;
     } catch (e) {
