@@ -5,6 +5,7 @@
 // editor (src/app/samplePreview.ts: turns, labels, a thumbnail). One run's table stays open, with its
 // layout, until another is asked for.
 import { capabilityNumber } from '../core/capabilities/ids';
+import { labelDistinguishes } from '../core/influence/attribute';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
@@ -145,7 +146,12 @@ export class MapData {
       strategy: m.config.strategy,
       notes: m.notes ?? [],
       checkpoints: m.proxy.checkpoints,
-      capabilities: m.capabilities.map((c, k) => ({ ...c, color: PALETTE[k % PALETTE.length] })),
+      // Cards show only the label values that tell a capability apart (no codes, no values as common here as in the pool).
+      capabilities: m.capabilities.map((c, k) => ({
+        ...c,
+        labels: c.labels.filter((l) => labelDistinguishes(l)),
+        color: PALETTE[k % PALETTE.length],
+      })),
       ...problemsOf(m),
       gradients: gradientSource(m),
       stages: m.stages.map((s) => ({

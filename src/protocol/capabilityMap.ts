@@ -26,7 +26,8 @@ export interface MapCapability {
   size: number;
   selected: number;
   terms: string[];
-  labels: { field: string; value: string; share: number }[];
+  /** The label values that distinguish the capability (the host leaves the others out). */
+  labels: { field: string; value: string; share: number; lift?: number }[];
   styles: { style: string; share: number }[];
   curve: { selfInfluence: number[]; loss: number[] };
   color: string; // css colour assigned by the host (stable per id)

@@ -43,6 +43,7 @@ async function measure(view: FrameLocator) {
     const chipRows = [...doc.querySelectorAll('.card .chips')].map((row) => ({
       field: row.querySelector('.field')?.textContent ?? '',
       shares: [...row.querySelectorAll('.chip .share')].map((s) => Number((s.textContent ?? '').replace('%', ''))),
+      values: [...row.querySelectorAll('.chip .v')].map((s) => s.textContent ?? ''),
     }));
     const names = [...doc.querySelectorAll('table.percap .oneline')].map((e) => {
       const lh = parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4;
@@ -112,8 +113,13 @@ export const mapTests: E2ETest[] = [
         assert.ok(m.textCellWidth >= Math.min(150, width * 0.3), `${width}px: the instruction column is ${m.textCellWidth}px wide`);
         if (width >= 1280) assert.equal(m.columns.length, 8, `${width}px: every column (${m.columns.join(', ')})`);
         if (width <= 400) assert.ok(m.columns.length <= 5, `${width}px: less important columns collapse (${m.columns.join(', ')})`);
-        // Chips: every row starts with its field's name, none under 1%, sorted by share.
+        // Chips: every row starts with its field's name, none under 1%, sorted by share; label rows
+        // (the demo's scienceqa capability has one) hold no codes such as "a,b,d".
         assert.ok(m.chipRows.length >= 2, `${width}px: chip rows ${JSON.stringify(m.chipRows)}`);
+        const labelRows = m.chipRows.filter((r) => r.field !== 'styles:');
+        assert.ok(labelRows.length >= 1, `${width}px: a label row: ${JSON.stringify(m.chipRows)}`);
+        for (const v of labelRows.flatMap((r) => r.values))
+          assert.doesNotMatch(v, /^\s*\w{1,2}\s*(,\s*\w{1,3}\s*)*$/, 'a label code on a card');
         for (const row of m.chipRows) {
           assert.match(row.field, /^[\w .-]+:$/, `a chip row names its field: ${JSON.stringify(row)}`);
           assert.ok(row.shares.length > 0 && row.shares.every((s) => s >= 1), `no empty row, no 0% chip: ${JSON.stringify(row)}`);

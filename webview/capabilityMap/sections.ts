@@ -105,7 +105,7 @@ function capabilityName(c: MapCapability, post: Post): HTMLElement {
 }
 
 /** One row of chips under a field name; nothing when no item reaches 1%. */
-function chipRow(field: string, items: { text: string; share: number }[], max = 4): HTMLElement | undefined {
+function chipRow(field: string, items: { text: string; share: number; lift?: number }[], max = 4): HTMLElement | undefined {
   const shown = items
     .filter((i) => i.share >= 0.01 && i.text)
     .sort((a, b) => b.share - a.share || (a.text < b.text ? -1 : 1))
@@ -114,7 +114,8 @@ function chipRow(field: string, items: { text: string; share: number }[], max = 
   const row = el('div', { class: 'chips', 'data-field': field });
   row.append(el('span', { class: 'field' }, `${field}:`));
   for (const i of shown) {
-    const chip = el('span', { class: 'chip', title: `${field} = ${i.text}: ${(i.share * 100).toFixed(1)}% of this capability` });
+    const lift = i.lift === undefined ? '' : `, ${i.lift.toFixed(1)}× its share of the pool`;
+    const chip = el('span', { class: 'chip', title: `${field} = ${i.text}: ${(i.share * 100).toFixed(1)}% of this capability${lift}` });
     chip.append(el('span', { class: 'v' }, i.text), el('span', { class: 'share' }, pct(i.share)));
     row.append(chip);
   }
@@ -123,11 +124,11 @@ function chipRow(field: string, items: { text: string; share: number }[], max = 
 
 /** Label chips grouped by field (fields ordered by their top share), then the interaction styles. */
 export function chipRows(c: Pick<MapCapability, 'labels' | 'styles'>): HTMLElement[] {
-  const byField = new Map<string, { text: string; share: number }[]>();
+  const byField = new Map<string, { text: string; share: number; lift?: number }[]>();
   for (const l of c.labels) {
     if (!l.field) continue;
     const list = byField.get(l.field) ?? [];
-    list.push({ text: l.value, share: l.share });
+    list.push({ text: l.value, share: l.share, lift: l.lift });
     byField.set(l.field, list);
   }
   const top = (list: { share: number }[]) => Math.max(...list.map((x) => x.share));

@@ -35,8 +35,11 @@ export interface Capability {
   size: number;
   /** Distinctive terms (class-based TF-IDF over the capability's samples). */
   terms: string[];
-  /** Dominant labels: for each label field, the top values with their share of the capability. */
-  labels: { field: string; value: string; share: number }[];
+  /**
+   * Dominant labels: for each label field, the top values with their share of the capability and
+   * their lift (that share over the value's share of the pool; > 1: over-represented here).
+   */
+  labels: { field: string; value: string; share: number; lift?: number }[];
   /** Interaction styles with their share. */
   styles: { style: string; share: number }[];
   /** Three example samples (pool indices), most influential on the capability first (filled by attribution). */

@@ -109,7 +109,8 @@ export interface ManifestV1 {
     selected: number;
     groups: string[];
     terms: string[];
-    labels: { field: string; value: string; share: number }[];
+    /** lift: share here / share in the pool (absent in manifests written before it was recorded). */
+    labels: { field: string; value: string; share: number; lift?: number }[];
     styles: { style: string; share: number }[];
     /** Mean self-influence and mean loss of its samples along the checkpoints (learning curves). */
     curve: { selfInfluence: number[]; loss: number[] };

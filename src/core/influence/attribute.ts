@@ -118,12 +118,39 @@ export const PLACEHOLDER_LABEL = /^(default|none|null|unknown|other|others|misc|
 /** Label values that look like codes, not words: a single letter or digit, or a list of such short codes ("a,b,d"). */
 export const CODE_LIKE_LABEL = /^\s*[\p{L}\p{N}]{1,2}\s*(,\s*[\p{L}\p{N}]{1,3}\s*)*$/u;
 const TOP_TERMS = 8;
+/**
+ * Function words the features keep (they help tell instruction templates apart) but that name
+ * nothing: a capability's terms are content words. The features' own stop list is dropped already.
+ */
+const FUNCTION_WORDS = new Set(
+  'has have had having not no nor all any some more most less other such only own same so than too very just also into about above below up down out over under again then once here both each few if but because while until after before through during between against among per via may might must shall being am'.split(
+    ' ',
+  ),
+);
 /** Examples kept per capability and sub-capability. */
 export const EXAMPLES = 3;
 /** A label value names a capability only when it covers this share of it … */
 const LABEL_MIN_SHARE = 0.2;
 /** … and at least this many times its share of the pool (it distinguishes the capability). */
 const LABEL_MIN_LIFT = 1.5;
+/** A label value is shown on a capability's card from this share of it (and with the lift above). */
+const LABEL_SHOWN_SHARE = 0.05;
+
+/**
+ * Whether a label value tells a capability apart, so that its card shows it: a real share of the
+ * capability, over-represented against the pool (lift = share here / share in the pool ≥ 1.5), and a
+ * word, not a placeholder ("default") or a code ("a,b,d"). Values of manifests written before `lift`
+ * was recorded are judged by share and wording only. The name asks more of a label (a share ≥ 20%).
+ */
+export function labelDistinguishes(l: { value: string; share: number; lift?: number }, minShare = LABEL_SHOWN_SHARE): boolean {
+  const value = l.value.trim();
+  return (
+    l.share >= minShare &&
+    (l.lift === undefined || l.lift >= LABEL_MIN_LIFT) &&
+    !PLACEHOLDER_LABEL.test(value) &&
+    !CODE_LIKE_LABEL.test(value)
+  );
+}
 
 /**
  * Distinctive terms of each class against the other classes in scope (class-based TF-IDF): with p_c a
@@ -154,6 +181,7 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
     for (const [id, tf] of m) {
       if (tf < 2) continue;
       const term = pool.termOf.get(id);
+      if (term && FUNCTION_WORDS.has(term)) continue;
       const pc = (tf + 0.5) / (sizes[c] + 1);
       const pr = ((tfAll.get(id) ?? 0) - tf + 0.5) / (rest + 1);
       if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr)]);
@@ -237,11 +265,11 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
       const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TOP_LABELS);
       for (const [code, c] of top) {
         const share = c / Math.max(1, sizes[k]);
-        cap.labels.push({ field, value: col.values[code], share: round3(share) });
-        const lift = share / Math.max(1e-9, poolShare.get(`${field}\u0000${code}`) ?? 0);
+        // The value occurs in the capability, so its pool share is at least 1/n: the lift is finite.
+        const lift = share / (poolShare.get(`${field}\u0000${code}`) ?? 1);
         const value = col.values[code].trim();
-        if (share >= LABEL_MIN_SHARE && lift >= LABEL_MIN_LIFT && !PLACEHOLDER_LABEL.test(value) && !CODE_LIKE_LABEL.test(value))
-          informative.push({ field, value, share, lift });
+        cap.labels.push({ field, value: col.values[code], share: round3(share), lift: round3(lift) });
+        if (labelDistinguishes({ value, share, lift }, LABEL_MIN_SHARE)) informative.push({ field, value, share, lift });
       }
     }
     const styleCounts = new Int32Array(STYLES.length);

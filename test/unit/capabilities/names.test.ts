@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODE_LIKE_LABEL, describeCapabilities, distinctiveTerms } from '../../../src/core/influence/attribute';
+import { CODE_LIKE_LABEL, describeCapabilities, distinctiveTerms, labelDistinguishes } from '../../../src/core/influence/attribute';
 import { exampleText } from '../../../src/core/influence/examples';
 import { tinyPool } from '../helpers';
 
@@ -58,10 +58,34 @@ test('label codes never name a capability; names are unique; three distinct exam
   assert.equal(new Set(names).size, 3, names.join(' | '));
   for (const name of names) assert.ok(!name.includes('a,b,d'), name);
   assert.ok(names[0].includes('gqa'), `an informative label names it: ${names[0]}`);
+  // Lifts against the pool: "gqa" is a third of the pool and all of c1 (lift 3); "mme" is two thirds
+  // of the pool and all of c2 and c3 (lift 1.5).
+  const labels = (caps as unknown as { labels: { field: string; value: string; share: number; lift: number }[] }[]).map((c) => c.labels);
+  assert.deepEqual(labels[0], [
+    { field: 'ability', value: 'a,b,d', share: 1, lift: 3 },
+    { field: 'source', value: 'gqa', share: 1, lift: 3 },
+  ]);
+  assert.deepEqual(labels[1][1], { field: 'source', value: 'mme', share: 1, lift: 1.5 });
+  assert.deepEqual(
+    labels[0].filter((l) => labelDistinguishes(l)).map((l) => l.value),
+    ['gqa'],
+    'a code is never shown',
+  );
   const ex = (caps[0] as unknown as { examples: number[] }).examples;
   assert.equal(ex.length, 3);
   assert.equal(ex[0], 9, 'the most influential member first');
   assert.equal(new Set(ex).size, 3);
+});
+
+test('a card shows a label value only when it tells the capability apart', () => {
+  assert.ok(labelDistinguishes({ value: 'gqa', share: 0.3, lift: 2 }));
+  assert.ok(!labelDistinguishes({ value: 'gqa', share: 0.3, lift: 1.2 }), 'as common here as in the pool');
+  assert.ok(!labelDistinguishes({ value: 'gqa', share: 0.04, lift: 9 }), 'a sliver of the capability');
+  assert.ok(labelDistinguishes({ value: 'gqa', share: 0.05, lift: 1.5 }), 'the thresholds are inclusive');
+  assert.ok(!labelDistinguishes({ value: 'a,b,d', share: 0.5, lift: 3 }), 'a code');
+  assert.ok(!labelDistinguishes({ value: ' default ', share: 0.5, lift: 3 }), 'a placeholder');
+  assert.ok(labelDistinguishes({ value: 'gqa', share: 0.3 }), 'a manifest without lifts: share and wording only');
+  assert.ok(!labelDistinguishes({ value: 'gqa', share: 0.1, lift: 2 }, 0.2), 'a name asks for more share');
 });
 
 test('example text: <image> out, whitespace collapsed, at most 200 characters', () => {

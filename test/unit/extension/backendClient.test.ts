@@ -101,15 +101,35 @@ describe('the Capability Map’s data from the backend', () => {
     run = { manifest: summary.manifest, dataset: summary.dataset, cacheDir: summary.cacheDir, sha256: summary.sha256, run: 1 };
   });
 
-  test('the overview carries the manifest’s capabilities and stages', async () => {
+  test('the overview carries the manifest’s capabilities and stages; cards get only the labels that tell a capability apart', async () => {
     const o = await client.mapOverview(run);
+    type Label = { field: string; value: string; share: number; lift?: number };
     const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as {
-      capabilities: { id: string; size: number }[];
+      capabilities: { id: string; size: number; labels: Label[] }[];
       stages: { id: string; samples: unknown[] }[];
     };
     assert.deepEqual(
       o.capabilities.map((c) => c.id),
       manifest.capabilities.map((c) => c.id),
+    );
+    // The demo's labels hold codes ("a,b,d"), placeholders ("default") and values as common in a
+    // capability as in the pool: the manifest keeps them all (with their lift), the cards do not.
+    const all = manifest.capabilities.flatMap((c) => c.labels);
+    const shown = o.capabilities.flatMap((c) => c.labels);
+    assert.ok(all.length > 0 && all.every((l) => typeof l.lift === 'number' && l.lift > 0), 'every manifest label has its lift');
+    assert.ok(shown.length < all.length, `${shown.length} of ${all.length} label values shown`);
+    for (const l of shown) {
+      assert.ok(l.share >= 0.05 && (l.lift ?? 0) >= 1.5, `shown: ${JSON.stringify(l)}`);
+      assert.ok(!/^\s*\w{1,2}\s*(,\s*\w{1,3}\s*)*$/.test(l.value) && l.value !== 'default', `no code or placeholder: ${l.value}`);
+    }
+    o.capabilities.forEach((c, k) =>
+      assert.deepEqual(
+        c.labels,
+        manifest.capabilities[k].labels.filter(
+          (l) => l.share >= 0.05 && l.lift! >= 1.5 && !/^\s*\w{1,2}\s*(,\s*\w{1,3}\s*)*$/.test(l.value) && l.value !== 'default',
+        ),
+        `${c.id}: every distinguishing value is kept`,
+      ),
     );
     assert.deepEqual(
       o.stages.map((s) => [s.id, s.size]),
