@@ -39,52 +39,59 @@ interface Variant {
 
 /** The text-group variants before consensus communities: one Louvain run, groups from the run's seed. */
 const BEFORE = { communities: 'louvain', groupSeedFromRun: true } as const;
+/** The group graph of every variant before the trajectories-and-text graph: the trajectory cosine alone. */
+const TRAJ = 'trajectories' as const;
 
 const VARIANTS: Variant[] = [
   // Earlier choices (one Louvain run, K = its count, groups seeded by the run), kept for the record.
   {
     name: 'groups on trajectories, assigned by influence (before text groups)',
-    caps: { groupSignal: 'trajectories', assign: 'influence', communities: BEFORE.communities },
+    caps: { groupSignal: 'trajectories', assign: 'influence', communities: BEFORE.communities, graph: TRAJ },
     groupSeedFromRun: true,
   },
   {
     name: 'groups on trajectories, assigned by group',
-    caps: { groupSignal: 'trajectories', assign: 'group', communities: BEFORE.communities },
+    caps: { groupSignal: 'trajectories', assign: 'group', communities: BEFORE.communities, graph: TRAJ },
     groupSeedFromRun: true,
   },
   {
     name: 'groups on text, assigned by influence',
-    caps: { groupSignal: 'text', assign: 'influence', communities: BEFORE.communities },
+    caps: { groupSignal: 'text', assign: 'influence', communities: BEFORE.communities, graph: TRAJ },
     groupSeedFromRun: true,
   },
   {
     name: 'groups on text, assigned by group (before consensus)',
-    caps: { groupSignal: 'text', assign: 'group', communities: BEFORE.communities },
+    caps: { groupSignal: 'text', assign: 'group', communities: BEFORE.communities, graph: TRAJ },
     groupSeedFromRun: true,
   },
   {
     name: 'groups on text+trajectories, assigned by group',
-    caps: { groupSignal: 'text+trajectories', assign: 'group', communities: BEFORE.communities },
+    caps: { groupSignal: 'text+trajectories', assign: 'group', communities: BEFORE.communities, graph: TRAJ },
     groupSeedFromRun: true,
   },
-  // What each half of the stability change does alone, then both (the default).
+  // What each half of the stability change does alone, then both (the previous default).
   {
-    name: 'text groups, one Louvain run, groups seeded apart from the run (default)',
-    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain' },
-    isDefault: true,
+    name: 'text groups, one Louvain run, groups seeded apart from the run, trajectory graph (the previous default)',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain', graph: TRAJ },
   },
   {
     name: 'text groups, consensus K, groups seeded by the run',
-    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
+    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus', graph: TRAJ },
     groupSeedFromRun: true,
   },
   {
     name: 'text groups, consensus K, groups seeded apart from the run',
-    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus' },
+    caps: { groupSignal: 'text', assign: 'group', communities: 'consensus', graph: TRAJ },
   },
   {
     name: 'text groups, K by stability, one Louvain run split or merged to it, groups seeded apart from the run',
-    caps: { groupSignal: 'text', assign: 'group', communities: 'stable-k' },
+    caps: { groupSignal: 'text', assign: 'group', communities: 'stable-k', graph: TRAJ },
+  },
+  // The group graph: centred trajectories gated by the groups' text cosine (bench:capability-ablation).
+  {
+    name: 'text groups, one Louvain run, centred trajectories × text cosine (default)',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain', graph: 'trajectories-and-text' },
+    isDefault: true,
   },
 ];
 

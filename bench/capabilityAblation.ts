@@ -1,11 +1,13 @@
 // What limits the capabilities' agreement with human labels? One factor of the discovery at a time,
 // everything else at the shipped default (text probe groups from a fixed seed, the group graph on the
-// proxy's trajectories, one Louvain run), on every labelled dataset of bench/labelled.ts:
+// proxy's centred trajectories gated by the groups' text cosine, one Louvain run), on every labelled
+// dataset of bench/labelled.ts:
 // - sketch: the projection size per side of each layer (8, the default: 2 layers × 8² per checkpoint; 16; 32);
 // - layers: the trajectory of both hooked layers (default), of the output layer only, of the hidden layer only;
-// - centring: the group mean gradients as they are (default) or minus the pool's mean gradient per checkpoint;
-// - graph: the group cosine from trajectories (default), from the groups' instruction-text centroids (a
-//   text reference, not CADC), their product (edges need both), or their average;
+// - centring: the group mean gradients minus the pool's mean gradient per checkpoint (default) or as they are;
+// - graph: the trajectory cosine times the groups' text-centroid cosine (default: edges need both), the
+//   trajectory cosine alone (centred, or not: the previous default), their average, or the text cosine
+//   alone (a text reference, not CADC);
 // - merge: how groups become K capabilities at the K Louvain found: Louvain (default), average linkage on
 //   the trajectory cosine, top-down bisection (graph.ts splitOrMergeTo from one community);
 // - groups: the number of text probe groups (√n by default; 32, 64, 512), and the text they are formed on:
@@ -20,12 +22,21 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
-import { autoMicroClusters, chooseProbeGroups, groupsOf, probeGroupsFromClusters, TEXT_DIM } from '../src/core/capabilities/probeGroups';
+import { autoMicroClusters, chooseProbeGroups, groupsOf, probeGroupsFromClusters } from '../src/core/capabilities/probeGroups';
 import { renumberByFirstAppearance } from '../src/core/capabilities/kmeansSteps';
 import { averageLinkage } from '../src/core/capabilities/consensus';
-import { cosineMatrix, findCommunities, groupMeans, splitOrMergeTo, thresholdEdges, unitGroupRows } from '../src/core/capabilities/graph';
+import {
+  centredMeans,
+  cosineMatrix,
+  findCommunities,
+  gateByText,
+  groupMeans,
+  splitOrMergeTo,
+  thresholdEdges,
+  unitGroupRows,
+} from '../src/core/capabilities/graph';
+import { groupTextCosines } from '../src/core/capabilities/textGroups';
 import type { ProbeGroups } from '../src/core/capabilities/types';
-import { TextVectors } from '../src/core/features/textVectors';
 import type { Pool } from '../src/core/features/types';
 import type { Trajectories } from '../src/core/gradients/types';
 import { Rng } from '../src/core/util/rng';
@@ -41,8 +52,10 @@ interface Arm {
   name: string;
   projectionDim?: number;
   layers?: 'output' | 'hidden';
+  /** Unset: the default's (centred). */
   centre?: boolean;
-  graph?: 'text' | 'product' | 'average';
+  /** Unset: the default's ('product'). */
+  graph?: 'trajectory' | 'text' | 'product' | 'average';
   merge?: 'average-linkage' | 'bisection';
   microClusters?: number;
   textDim?: number;
@@ -50,15 +63,19 @@ interface Arm {
 }
 
 const ARMS: Arm[] = [
-  { factor: 'default', name: 'default (8² sketch, both layers, trajectory graph, Louvain, √n text groups on the exact TF-IDF)' },
+  {
+    factor: 'default',
+    name: 'default (8² sketch, both layers, centred trajectories × text cosine, Louvain, √n text groups on the exact TF-IDF)',
+  },
   { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
   { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
   { factor: 'layers', name: 'output layer only', layers: 'output' },
   { factor: 'layers', name: 'hidden layer only', layers: 'hidden' },
-  { factor: 'centring', name: 'group means centred on the pool mean', centre: true },
+  { factor: 'centring', name: 'group means not centred (× text cosine)', centre: false },
+  { factor: 'graph', name: 'trajectory cosine alone, centred', graph: 'trajectory' },
+  { factor: 'graph', name: 'trajectory cosine alone, not centred (the previous default)', graph: 'trajectory', centre: false },
+  { factor: 'graph', name: 'average of the centred trajectory cosine and the text cosine', graph: 'average' },
   { factor: 'graph', name: 'text centroids only (reference, not CADC)', graph: 'text' },
-  { factor: 'graph', name: 'trajectory × text cosine (edges need both)', graph: 'product' },
-  { factor: 'graph', name: 'average of trajectory and text cosine', graph: 'average' },
   { factor: 'merge', name: 'average linkage at Louvain’s K', merge: 'average-linkage' },
   { factor: 'merge', name: 'top-down bisection to Louvain’s K', merge: 'bisection' },
   { factor: 'groups', name: '32 text groups', microClusters: 32 },
@@ -103,33 +120,6 @@ function groupRows(means: Float64Array, traj: Trajectories, groups: ProbeGroups,
   return unitGroupRows(changed, T, G, D, traj.eta);
 }
 
-/** Unit instruction-text centroids of the groups [G, TEXT_DIM] (the probe groups' own text vectors). */
-async function textCentroids(pool: Pool, groups: ProbeGroups): Promise<Float32Array> {
-  const G = groups.names.length;
-  const text = new TextVectors(pool, TEXT_DIM, new Rng(resolveConfig({}).capabilities.groupSeed ?? 0).fork('probe').fork('text'));
-  const sum = new Float64Array(G * TEXT_DIM);
-  try {
-    for (let s = 0; s < pool.n; s += 8192) {
-      const e = Math.min(pool.n, s + 8192);
-      const rows = await text.rowsOf(Int32Array.from({ length: e - s }, (_, i) => s + i));
-      for (let i = s; i < e; i++) {
-        const g = groups.of[i];
-        if (g >= 0) for (let j = 0; j < TEXT_DIM; j++) sum[g * TEXT_DIM + j] += rows[(i - s) * TEXT_DIM + j];
-      }
-    }
-  } finally {
-    await text.release();
-  }
-  const out = new Float32Array(G * TEXT_DIM);
-  for (let g = 0; g < G; g++) {
-    let s = 0;
-    for (let j = 0; j < TEXT_DIM; j++) s += sum[g * TEXT_DIM + j] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let j = 0; j < TEXT_DIM; j++) out[g * TEXT_DIM + j] = sum[g * TEXT_DIM + j] * inv;
-  }
-  return out;
-}
-
 /** Capabilities per group for one arm and one seed's trajectories, at K auto (Louvain) or forced. */
 async function partition(
   traj: Trajectories,
@@ -140,15 +130,23 @@ async function partition(
   k: number | 'auto',
 ): Promise<{ community: Int32Array; count: number }> {
   const G = groups.names.length;
+  const { T, D } = traj;
   const { means, u } = groupMeans(traj, groups);
-  const rows = arm.layers || arm.centre ? groupRows(means, traj, groups, arm) : u;
-  const trajCos = await cosineMatrix(rows, G, traj.T * traj.D);
+  const centre = arm.centre ?? true;
+  const graph = arm.graph ?? 'product';
+  // As discover.ts: centredMeans then unitGroupRows (layer arms mask their own copy).
+  const rows = arm.layers
+    ? groupRows(means, traj, groups, { ...arm, centre })
+    : centre
+      ? unitGroupRows(centredMeans(means, T, G, D, groups.sizes), T, G, D, traj.eta)
+      : u;
+  const trajCos = await cosineMatrix(rows, G, T * D);
   const cos =
-    arm.graph === 'text'
+    graph === 'text'
       ? textCos
-      : arm.graph === 'product'
-        ? Float32Array.from(trajCos, (v, i) => Math.max(0, v) * Math.max(0, textCos[i]))
-        : arm.graph === 'average'
+      : graph === 'product'
+        ? gateByText(trajCos, textCos)
+        : graph === 'average'
           ? Float32Array.from(trajCos, (v, i) => (v + textCos[i]) / 2)
           : trajCos;
   const { edges } = thresholdEdges(cos, G, 'auto');
@@ -208,6 +206,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
     const mc = arm.microClusters ?? 0;
     const cfg = resolveConfig({ capabilities: { probe: 'clusters', microClusters: mc } });
     const rng = new Rng(cfg.capabilities.groupSeed ?? 0).fork('probe');
+    const textRng = rng.fork('text-centroids'); // before the groups draw from rng, as in discover.ts
     const first = trajs.values().next().value![0];
     const k = mc > 0 ? mc : autoMicroClusters(pool.n);
     const groups = arm.sparseGroups
@@ -216,7 +215,8 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
         ? await probeGroupsFromClusters(pool, first, k, rng, 'text', 20_000, arm.textDim)
         : await chooseProbeGroups(pool, first, cfg, rng, []);
     const G = groups.names.length;
-    groupSets.set(key, { groups, textCos: await cosineMatrix(await textCentroids(pool, groups), G, TEXT_DIM) });
+    // The text cosines discover.ts computes for these groups (the same seeded choice of members).
+    groupSets.set(key, { groups, textCos: await groupTextCosines(pool, groups.of, G, textRng) });
   }
   const arms = [];
   for (const arm of ARMS) {

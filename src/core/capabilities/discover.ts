@@ -4,7 +4,19 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { Rng } from '../util/rng';
-import { anchors, cosineMatrix, findCommunities, groupMeans, louvainPartition, splitOrMergeTo, thresholdEdges } from './graph';
+import {
+  anchors,
+  centredMeans,
+  cosineMatrix,
+  findCommunities,
+  gateByText,
+  groupMeans,
+  louvainPartition,
+  splitOrMergeTo,
+  thresholdEdges,
+  unitGroupRows,
+} from './graph';
+import { groupTextCosines } from './textGroups';
 import { chooseProbeGroups, clusterRows, trajectoryRows } from './probeGroups';
 import { consensusCommunities } from './consensus';
 import { rowArgmax } from './kmeansSteps';
@@ -26,6 +38,8 @@ export async function discoverCapabilities(
   // then placed in their nearest probe group (for coverage bins).
   const groupSeed = cfg.capabilities.groupSeed;
   const probeRng = groupSeed === undefined ? rng.fork('probe') : new Rng(groupSeed).fork('probe');
+  // Forked before the groups draw from probeRng: the text centroids' sample depends on the seed alone.
+  const textRng = probeRng.fork('text-centroids');
   let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates));
   const groupTraj = opts.probe?.traj ?? traj;
   // A forced K needs at least K groups: split the largest groups (2-means on their trajectories).
@@ -45,7 +59,18 @@ export async function discoverCapabilities(
   if (G < 2) throw new Error(`Capability discovery needs at least 2 probe groups; found ${G}.`);
   const { T, D } = traj;
   const { means, u } = groupMeans(groupTraj, probe);
-  const cos = await cosineMatrix(u, G, T * D);
+  // Text-formed groups: centred trajectories gated by the groups' text similarity (config.graph).
+  const textGated =
+    (cfg.capabilities.graph ?? 'trajectories') === 'trajectories-and-text' &&
+    !opts.probe &&
+    probe.source === 'clusters' &&
+    probe.signal === 'text';
+  const cos = textGated
+    ? gateByText(
+        await cosineMatrix(unitGroupRows(centredMeans(means, T, G, D, probe.sizes), T, G, D, groupTraj.eta), G, T * D),
+        await groupTextCosines(pool, probe.of, G, textRng),
+      )
+    : await cosineMatrix(u, G, T * D);
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
   const c = cfg.capabilities;
   const part: Partition & { stability?: { k: number; ari: number }[] } =

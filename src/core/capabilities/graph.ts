@@ -61,6 +61,34 @@ export function unitGroupRows(means: Float64Array, T: number, G: number, D: numb
   return u;
 }
 
+/**
+ * Group means [T, G, D] centred on the pool's mean gradient at each checkpoint (the size-weighted mean of
+ * the group means, i.e. the mean over every grouped sample). The shared descent direction every sample
+ * follows early in training otherwise dominates every cosine; centred, the cosines compare what sets
+ * the groups apart (bench:capability-ablation, docs/method.md §1.2).
+ */
+export function centredMeans(means: Float64Array, T: number, G: number, D: number, sizes: Int32Array): Float64Array {
+  let N = 0;
+  for (let g = 0; g < G; g++) N += sizes[g];
+  const centre = new Float64Array(T * D);
+  if (N > 0)
+    for (let t = 0; t < T; t++)
+      for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) centre[t * D + j] += (means[(t * G + g) * D + j] * sizes[g]) / N;
+  const out = new Float64Array(means.length);
+  for (let t = 0; t < T; t++)
+    for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) out[(t * G + g) * D + j] = means[(t * G + g) * D + j] - centre[t * D + j];
+  return out;
+}
+
+/**
+ * The trajectories-and-text graph's weights: max(0, trajectory cosine) × max(0, text cosine), so two
+ * groups are linked only when they are learned alike *and* asked alike; either signal alone cannot join them.
+ */
+export function gateByText(trajCos: Float32Array, textCos: Float32Array): Float32Array {
+  if (trajCos.length !== textCos.length) throw new Error('gateByText: the two cosine matrices differ in size');
+  return Float32Array.from(trajCos, (v, i) => Math.max(0, v) * Math.max(0, textCos[i]));
+}
+
 /** Cosine matrix of unit rows u [G, W] (ORT GEMM). */
 export async function cosineMatrix(u: Float32Array, G: number, W: number): Promise<Float32Array> {
   return matmulNT(u, G, W, u, G);

@@ -5,7 +5,7 @@
 // the cosines (a 128-d projection errs by ≈ 0.09, the size of a typical TF-IDF cosine: bench:capability-ablation).
 import { ngramIdf } from '../features/textVectors';
 import type { Pool } from '../features/types';
-import { sparseRowsTimesTable } from '../ort/kernels';
+import { matmulNT, sparseRowsTimesTable } from '../ort/kernels';
 import type { Rng } from '../util/rng';
 import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
 
@@ -160,4 +160,55 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
   }
   renumberByFirstAppearance(of, k);
   return of;
+}
+
+/** Members per group that its text centroid is summed over (a seeded choice; all of a smaller group). */
+export const TEXT_CENTROID_ROWS = 128;
+
+/**
+ * Cosines [G, G] between the groups' instruction-text centroids on the exact TF-IDF: each centroid is
+ * the sum of the unit TF-IDF rows of up to TEXT_CENTROID_ROWS of its members (a seeded choice, so at
+ * 665K rows ≈ 33,000 rows are read instead of all), in n-gram space as a [G, buckets + 1] table of
+ * scatter-adds; the Gram matrix of those sums is one ORT GEMM. A group whose instructions are all blank
+ * has no text to compare: its cosine is 1 with every group, so the text neither joins nor parts it.
+ */
+export async function groupTextCosines(
+  pool: Pool,
+  of: Int32Array,
+  G: number,
+  rng: Rng,
+  perGroup = TEXT_CENTROID_ROWS,
+): Promise<Float32Array> {
+  const { n } = pool;
+  const L = pool.dims.maxQuestionNgrams;
+  const V = pool.dims.questionBuckets + 1;
+  const idf = ngramIdf(pool);
+  // Each group's first `perGroup` members in a seeded order of the samples, then in pool order.
+  const taken = new Int32Array(G);
+  const chosen: number[] = [];
+  for (const i of rng.shuffle(Int32Array.from({ length: n }, (_, i) => i))) {
+    const g = of[i];
+    if (g >= 0 && taken[g] < perGroup) {
+      taken[g]++;
+      chosen.push(i);
+    }
+  }
+  const rows = Int32Array.from(chosen).sort();
+  const sums = new Float32Array(G * V);
+  const B = 8192;
+  for (let s = 0; s < rows.length; s += B) {
+    const e = Math.min(rows.length, s + B);
+    const { ids, w } = tfidfRowsOf(pool, idf, rows.subarray(s, e));
+    for (let r = s; r < e; r++) {
+      const g = of[rows[r]];
+      const base = (r - s) * L;
+      for (let j = 0; j < L; j++) sums[g * V + ids[base + j]] += w[base + j];
+    }
+  }
+  const gram = await matmulNT(sums, G, V, sums, G);
+  const norm = Float64Array.from({ length: G }, (_, g) => Math.sqrt(Math.max(0, gram[g * G + g])));
+  const cos = new Float32Array(G * G);
+  for (let a = 0; a < G; a++)
+    for (let b = 0; b < G; b++) cos[a * G + b] = norm[a] > 0 && norm[b] > 0 ? Math.min(1, gram[a * G + b] / (norm[a] * norm[b])) : 1;
+  return cos;
 }

@@ -16,7 +16,7 @@ export interface ProbeGroups {
 }
 
 export interface CapabilityGraph {
-  /** Edge list among groups: [a, b, weight] with a < b and weight = cosine of group trajectories. */
+  /** Edge list among groups: [a, b, weight] with a < b and weight = the graph's group similarity (config.capabilities.graph). */
   edges: [number, number, number][];
   threshold: number;
   resolution: number;

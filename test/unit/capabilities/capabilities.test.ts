@@ -138,3 +138,49 @@ test('capability names use a dominant label that says something, never a placeho
     'the labels list still shows the placeholder',
   );
 });
+
+test('centred group means subtract the size-weighted mean of the groups at each checkpoint; the text gate multiplies clipped cosines', async () => {
+  const { centredMeans, gateByText } = await import('../../../src/core/capabilities/graph');
+  // T = 2, G = 2, D = 2; sizes 1 and 3: the pool mean at t is (m0 + 3·m1) / 4.
+  const means = Float64Array.from([4, 0, 0, 4, /* t = 1 */ 1, 1, 1, 1]);
+  const c = centredMeans(means, 2, 2, 2, Int32Array.from([1, 3]));
+  assert.deepEqual(Array.from(c), [3, -3, -1, 1, 0, 0, 0, 0]);
+  // Groups with no members weigh nothing; all-empty leaves the means as they are.
+  assert.deepEqual(Array.from(centredMeans(means, 2, 2, 2, Int32Array.from([0, 0]))), Array.from(means));
+  const gate = gateByText(Float32Array.from([1, 0.5, -0.2, 0.8]), Float32Array.from([1, 0.4, 0.9, -0.3]));
+  assert.deepEqual(Array.from(gate), [1, 0.5 * 0.4, 0, 0].map(Math.fround));
+  assert.throws(() => gateByText(new Float32Array(4), new Float32Array(9)), /differ in size/);
+});
+
+test('the trajectories-and-text graph: groups learned alike but asked differently are not linked', async () => {
+  // Three disjoint vocabularies (topics); the proxy's trajectories make topics 0 and 1 alike (one
+  // direction) and topic 2 another. On the trajectory graph topics 0 and 1 become one capability; with
+  // the text gate every topic is its own, and no text group is split across capabilities.
+  const n = 180;
+  const L = 4;
+  const pool = tinyPool(n, { L, Q: 64 });
+  pool.questionNgrams.fill(64);
+  const topic = (i: number) => i % 3;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 3; j++) pool.questionNgrams[i * L + j] = topic(i) * 10 + ((Math.floor(i / 3) + j) % 4);
+    pool.questionNgramCount[i] = 3;
+  }
+  const rng = new Rng(5);
+  const dirs = [unit([1, 0, 0.2, 0]), unit([0, 1, 0, 0.2])];
+  const rows = [0, 1].map(() => Array.from({ length: n }, (_, i) => unit(dirs[topic(i) < 2 ? 0 : 1].map((x) => x + rng.normal() * 0.05))));
+  const traj = plantedTrajectories(rows, [1, 1]);
+  const run = async (graph: 'trajectories' | 'trajectories-and-text') => {
+    const cfg = resolveConfig({ capabilities: { probe: 'clusters', microClusters: 6, graph } });
+    const model = await discoverCapabilities(pool, traj, cfg, new Rng(1), { labelCandidates: [] });
+    return Int32Array.from({ length: n }, (_, i) => model.groupCapability[model.probe.of[i]]);
+  };
+  const plain = await run('trajectories');
+  const gated = await run('trajectories-and-text');
+  for (let i = 3; i < n; i++) {
+    assert.equal(plain[i], plain[i % 3], `trajectory graph: sample ${i} with its topic`);
+    assert.equal(gated[i], gated[i % 3], `gated graph: sample ${i} with its topic`);
+  }
+  assert.equal(plain[0], plain[1], 'the trajectory graph joins topics 0 and 1 (learned alike)');
+  assert.notEqual(plain[0], plain[2]);
+  assert.equal(new Set(gated.subarray(0, 3)).size, 3, 'the gated graph keeps the three vocabularies apart');
+});

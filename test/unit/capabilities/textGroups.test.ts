@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
+import { groupTextCosines, textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
 import { ngramIdf } from '../../../src/core/features/textVectors';
 import { sparseRowsTimesTable } from '../../../src/core/ort/kernels';
 import { Rng } from '../../../src/core/util/rng';
@@ -79,4 +79,44 @@ test('real data: groups on the exact TF-IDF are purer against `source` than on a
     assert.ok(exact >= 0.85, `seed ${seed}: exact purity ${exact}`);
     assert.ok(exact > projected + 0.05, `seed ${seed}: exact ${exact} vs projected ${projected}`);
   }
+});
+
+test('group text cosines: exact centroid cosines, 1 within a topic, 0 across disjoint vocabularies, 1 for a blank group', async () => {
+  // topicPool: topics 0, 1, 2 use disjoint n-grams; groups 0 and 1 are both topic 0, group 2 topic 1,
+  // group 3 topic 2, group 4 holds only blank rows.
+  const pool = topicPool(60);
+  const L = pool.dims.maxQuestionNgrams;
+  for (let i = 57; i < 60; i++) pool.questionNgrams.fill(pool.dims.questionBuckets, i * L, i * L + L);
+  const of = Int32Array.from({ length: 60 }, (_, i) => (i >= 57 ? 4 : i % 3 === 0 ? (i < 30 ? 0 : 1) : i % 3 === 1 ? 2 : 3));
+  const cos = await groupTextCosines(pool, of, 5, new Rng(1));
+  const at = (a: number, b: number) => cos[a * 5 + b];
+  for (let g = 0; g < 4; g++) assert.ok(Math.abs(at(g, g) - 1) < 1e-5, `self ${g}`);
+  assert.ok(at(0, 1) > 0.9, `same topic: ${at(0, 1)}`);
+  assert.equal(at(0, 2), 0);
+  assert.equal(at(2, 3), 0);
+  for (let g = 0; g < 5; g++) assert.equal(at(4, g), 1, 'a blank group is neither joined nor parted by text');
+  // Against a hand computation: the centroid of group 2 is the sum of its unit TF-IDF rows.
+  const idf = ngramIdf(pool);
+  const sum = (g: number) => {
+    const v = new Float64Array(pool.dims.questionBuckets + 1);
+    const rows = [...of.keys()].filter((i) => of[i] === g);
+    const { ids, w } = tfidfRowsOf(pool, idf, rows);
+    for (let j = 0; j < ids.length; j++) v[ids[j]] += w[j];
+    return v;
+  };
+  const a = sum(0);
+  const b = sum(1);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let j = 0; j < a.length; j++) {
+    dot += a[j] * b[j];
+    na += a[j] ** 2;
+    nb += b[j] ** 2;
+  }
+  assert.ok(Math.abs(at(0, 1) - dot / Math.sqrt(na * nb)) < 1e-5, `${at(0, 1)} vs ${dot / Math.sqrt(na * nb)}`);
+  // With at most 2 members per group, the same seed picks the same members; small groups stay whole.
+  const few = await groupTextCosines(pool, of, 5, new Rng(1), 2);
+  assert.deepEqual(Array.from(few), Array.from(await groupTextCosines(pool, of, 5, new Rng(1), 2)));
+  assert.equal(few[0 * 5 + 2], 0);
 });
