@@ -106,17 +106,8 @@ function groupRows(means: Float64Array, traj: Trajectories, groups: ProbeGroups,
   // The stored g is [output layer (d²), hidden layer (d²)] (proxy/model.ts buildTrajectoryGraph).
   const half = D / 2;
   const keep = (j: number) => (arm.layers === 'output' ? j < half : arm.layers === 'hidden' ? j >= half : true);
-  const centre = new Float64Array(T * D);
-  if (arm.centre) {
-    let N = 0;
-    for (let g = 0; g < G; g++) N += groups.sizes[g];
-    for (let t = 0; t < T; t++)
-      for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) centre[t * D + j] += (means[(t * G + g) * D + j] * groups.sizes[g]) / N;
-  }
-  const changed = new Float64Array(means.length);
-  for (let t = 0; t < T; t++)
-    for (let g = 0; g < G; g++)
-      for (let j = 0; j < D; j++) if (keep(j)) changed[(t * G + g) * D + j] = means[(t * G + g) * D + j] - centre[t * D + j];
+  const changed = arm.centre ? centredMeans(means, T, G, D, groups.sizes) : Float64Array.from(means);
+  for (let t = 0; t < T; t++) for (let g = 0; g < G; g++) for (let j = 0; j < D; j++) if (!keep(j)) changed[(t * G + g) * D + j] = 0;
   return unitGroupRows(changed, T, G, D, traj.eta);
 }
 
