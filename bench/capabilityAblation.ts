@@ -125,12 +125,8 @@ async function partition(
   const { means, u } = groupMeans(traj, groups);
   const centre = arm.centre ?? true;
   const graph = arm.graph ?? 'product';
-  // As discover.ts: centredMeans then unitGroupRows (layer arms mask their own copy).
-  const rows = arm.layers
-    ? groupRows(means, traj, groups, { ...arm, centre })
-    : centre
-      ? unitGroupRows(centredMeans(means, T, G, D, groups.sizes), T, G, D, traj.eta)
-      : u;
+  // As discover.ts: centredMeans then unitGroupRows (groupRows; layer arms also mask a layer).
+  const rows = arm.layers || centre ? groupRows(means, traj, groups, { ...arm, centre }) : u;
   const trajCos = await cosineMatrix(rows, G, T * D);
   const cos =
     graph === 'text'
