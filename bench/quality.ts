@@ -181,7 +181,7 @@ type Variant = {
   strategy: string;
   name: StrategyName;
   within?: WithinCapabilityRule;
-  balance?: 'even' | 'proportional';
+  balance?: 'even' | 'proportional' | 'sqrt';
   seed?: number;
   taskField?: string;
   dropTopSelfInfluence?: number;
@@ -261,9 +261,9 @@ async function runSplit(
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
       // the filter gets its control: random with the same top-self-influence samples dropped.
       ...cadcSeeds.map((seed): Variant => ({
-        strategy: 'cadc (proportional, stratified, no self-influence filter)',
+        strategy: 'cadc (proportional, sub-capability, no self-influence filter)',
         name: 'cadc',
-        within: 'stratified',
+        within: 'sub-capability',
         balance: 'proportional',
         dropTopSelfInfluence: 0,
         seed,
@@ -271,7 +271,16 @@ async function runSplit(
       })),
       // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
       ...cadcSeeds.map((seed): Variant => ({
-        strategy: `cadc (default: proportional, stratified, ${drop})`,
+        strategy: `cadc (default: proportional, sub-capability, ${drop})`,
+        name: 'cadc',
+        within: 'sub-capability',
+        balance: 'proportional',
+        seed,
+        control: filtered,
+      })),
+      // The previous default's bins (probe group × style), with as many selection seeds.
+      ...cadcSeeds.map((seed): Variant => ({
+        strategy: `cadc (proportional, stratified, ${drop})`,
         name: 'cadc',
         within: 'stratified',
         balance: 'proportional',
@@ -284,10 +293,11 @@ async function runSplit(
         dropTopSelfInfluence: CADC_SELF_INFLUENCE_DROP,
         seed: 100 + k,
       })),
-      // Rules the capabilities' hierarchy and trajectories allow (one selection seed each), with the
-      // default split and filter: coarser bins (capability × style), sub-capability × style, and the
-      // default bins × difficulty band (tertile of the proxy's final loss inside the capability).
-      ...(['style', 'sub-capability', 'difficulty'] as const).map((within): Variant => ({
+      // Other rules the capabilities' hierarchy and trajectories allow (one selection seed each), with
+      // the default split and filter: coarser bins (capability × style) and probe group × style ×
+      // difficulty band (tertile of the proxy's final loss inside the capability); and the budget split
+      // ∝ √(capability size) instead of ∝ size.
+      ...(['style', 'difficulty'] as const).map((within): Variant => ({
         strategy: `cadc (proportional, within ${within}, ${drop})`,
         name: 'cadc',
         within,
@@ -295,6 +305,14 @@ async function runSplit(
         seed: 100,
         control: filtered,
       })),
+      {
+        strategy: `cadc (sqrt split, sub-capability, ${drop})`,
+        name: 'cadc',
+        within: 'sub-capability',
+        balance: 'sqrt',
+        seed: 100,
+        control: filtered,
+      },
       // The paper's rules as written: no self-influence filter.
       {
         strategy: 'cadc (even, stratified; paper split)',

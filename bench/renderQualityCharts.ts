@@ -7,8 +7,9 @@ import type { QualityView } from './renderQuality';
 import { int, pct } from './renderText';
 
 const STRATEGY_COLORS: Record<string, string> = {
-  'cadc (default: proportional, stratified, top-10% self-influence dropped)': '#E41A1C',
-  'cadc (proportional, stratified, no self-influence filter)': '#0072B2',
+  'cadc (default: proportional, sub-capability, top-10% self-influence dropped)': '#E41A1C',
+  'cadc (proportional, sub-capability, no self-influence filter)': '#0072B2',
+  'cadc (proportional, stratified, top-10% self-influence dropped)': '#8dd3c7',
   'random (top-10% self-influence dropped)': '#999999',
   'cadc (even, stratified; paper split)': '#56B4E9',
   'cadc (even, influence-weighted)': '#009E73',
@@ -26,8 +27,12 @@ const colorOf = (n: string, i: number) =>
 /** Shorter names for chart legends (the tables keep the full ones). */
 function chartName(n: string): string {
   return n
-    .replace(/^cadc \(default: proportional, stratified, top-(\d+)% self-influence dropped\)$/, 'cadc default (top-$1% self-infl. dropped)')
-    .replace(/^cadc \(proportional, stratified, no self-influence filter\)$/, 'cadc, no self-influence filter')
+    .replace(
+      /^cadc \(default: proportional, sub-capability, top-(\d+)% self-influence dropped\)$/,
+      'cadc default (top-$1% self-infl. dropped)',
+    )
+    .replace(/^cadc \(proportional, sub-capability, no self-influence filter\)$/, 'cadc, no self-influence filter')
+    .replace(/^cadc \(proportional, stratified, top-(\d+)% self-influence dropped\)$/, 'cadc, previous default (stratified)')
     .replace(/^random \(top-(\d+)% self-influence dropped\)$/, 'random, top-$1% self-infl. dropped');
 }
 

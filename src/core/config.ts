@@ -8,11 +8,11 @@ export const STRATEGIES: readonly StrategyName[] = ['cadc', 'random', 'mmssr', '
 
 /** How CADC picks samples inside one capability's quota (docs/method.md §1.4, §7). */
 export type WithinCapabilityRule =
-  | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin (default)
+  | 'stratified' // quotas per probe group × style bin ∝ bin size, seeded random inside each bin
   | 'top-influence' // the paper read literally: top-B_k by I_k (kept for fidelity; collapses coverage)
   | 'influence-weighted' // stratified quotas, sampling ∝ exp(z-scored influence) inside each bin
   | 'style' // quotas per interaction style only (capability × style bins), seeded random inside
-  | 'sub-capability' // quotas per sub-capability × style bin, seeded random inside
+  | 'sub-capability' // quotas per sub-capability × style bin ∝ bin size, seeded random inside (default)
   | 'difficulty'; // quotas per probe group × style × difficulty band (tertile of the proxy's final loss in the capability)
 
 export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
@@ -105,10 +105,11 @@ export interface CurationConfig {
   };
   selection: {
     /**
-     * How the budget is split over capabilities: 'even' (the paper: B/K each, shortfalls passed on)
-     * or 'proportional' (to each capability's size; bins inside as usual).
+     * How the budget is split over capabilities: 'even' (the paper: B/K each, shortfalls passed on),
+     * 'proportional' (to each capability's size; bins inside as usual) or 'sqrt' (to the square root of
+     * its size, capped by it: temperature-scaled mixing between the two).
      */
-    balance: 'even' | 'proportional';
+    balance: 'even' | 'proportional' | 'sqrt';
     within: WithinCapabilityRule;
     /** Exclude exact duplicates and near duplicates (SimHash Hamming distance ≤ this; -1 = off). */
     nearDuplicateBits: number;
@@ -238,10 +239,12 @@ export const DEFAULT_CONFIG: CurationConfig = {
     k: 'auto',
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the
-  // paper's even split behind it on held-out data; --balance even keeps the paper's rule.
+  // paper's even split (and the √size split) behind it on held-out data; --balance even keeps the
+  // paper's rule. 'sub-capability' bins: at or above 'stratified' at every budget in two rounds of
+  // bench:quality (docs/method.md §7).
   selection: {
     balance: 'proportional',
-    within: 'stratified',
+    within: 'sub-capability',
     nearDuplicateBits: 3,
     dropTopSelfInfluence: 'auto',
     // ICONS' published rule (docs/method.md §5): samples above the 80th percentile of a task's influence vote.

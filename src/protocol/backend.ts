@@ -46,7 +46,7 @@ export interface CurateParams {
   capabilities: number | 'auto';
   strategy: StrategyName;
   within?: WithinCapabilityRule;
-  balance?: 'even' | 'proportional';
+  balance?: 'even' | 'proportional' | 'sqrt';
   /** Final alignment stage: auto (on for task-balanced), on or off; the rest shape it. */
   alignment?: 'auto' | 'on' | 'off';
   alignmentSize?: number;

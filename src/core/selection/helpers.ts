@@ -88,22 +88,71 @@ export function proportionalQuotas(total: number, sizes: number[]): number[] {
   if (sum === 0) return sizes.map(() => 0);
   const t = Math.min(total, sum);
   const exact = sizes.map((s) => (t * s) / sum);
-  const out = exact.map((x, i) => Math.min(sizes[i], Math.floor(x)));
-  let left = t - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => [x - Math.floor(x), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  return withLargestRemainders(
+    exact.map((x, i) => Math.min(sizes[i], Math.floor(x))),
+    exact,
+    sizes,
+    t,
+  );
+}
+
+/**
+ * Hands the units `floors` leaves of `total` out one by one, largest remainder (exact − floor) first,
+ * ties by index, never past a bin's size; in place.
+ */
+function withLargestRemainders(floors: number[], exact: number[], sizes: number[], total: number): number[] {
+  let left = total - floors.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - floors[i], i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   while (left > 0) {
     let moved = false;
     for (const [, i] of order) {
       if (left === 0) break;
-      if (out[i] < sizes[i]) {
-        out[i]++;
+      if (floors[i] < sizes[i]) {
+        floors[i]++;
         left--;
         moved = true;
       }
     }
     if (!moved) break;
   }
-  return out;
+  return floors;
+}
+
+/**
+ * Quotas in proportion to size^alpha, capped by size (water-filling: a bin whose share exceeds its size
+ * takes its size and the rest is split again over the others), then largest remainder (ties by index).
+ * alpha = 1 is the proportional split, alpha = 0 the even one; between them, temperature-scaled mixing
+ * (XLM's language sampling uses alpha = 0.5): small bins get more than their size's share, never all of it.
+ */
+export function temperedQuotas(total: number, sizes: number[], alpha: number): number[] {
+  const sum = sizes.reduce((a, b) => a + b, 0);
+  const t = Math.min(total, sum);
+  const exact = sizes.map(() => 0);
+  const capped = sizes.map((s) => s <= 0);
+  for (;;) {
+    let left = t;
+    let weight = 0;
+    sizes.forEach((s, i) => {
+      if (capped[i]) left -= Math.max(0, s);
+      else weight += s ** alpha;
+    });
+    let changed = false;
+    sizes.forEach((s, i) => {
+      if (capped[i]) return (exact[i] = Math.max(0, s));
+      exact[i] = weight > 0 ? (left * s ** alpha) / weight : 0;
+      if (exact[i] >= s) {
+        capped[i] = true;
+        changed = true;
+      }
+    });
+    if (!changed) break;
+  }
+  return withLargestRemainders(
+    exact.map((x, i) => Math.min(sizes[i], Math.floor(x + 1e-9))),
+    exact,
+    sizes,
+    t,
+  );
 }
 
 /**

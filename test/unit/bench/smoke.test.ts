@@ -104,8 +104,10 @@ test('bench/quality.ts --smoke: one split, every strategy a row, random with see
   const sp = rep.splits[0];
   assert.equal(sp.split, 0);
   const names = new Set(sp.rows.map((r: any) => r.strategy));
-  assert.ok(names.has('cadc (proportional, stratified, no self-influence filter)'));
-  assert.ok(names.has('cadc (default: proportional, stratified, top-10% self-influence dropped)'));
+  assert.ok(names.has('cadc (proportional, sub-capability, no self-influence filter)'));
+  assert.ok(names.has('cadc (default: proportional, sub-capability, top-10% self-influence dropped)'));
+  assert.ok(names.has('cadc (proportional, stratified, top-10% self-influence dropped)'));
+  assert.ok(names.has('cadc (sqrt split, sub-capability, top-10% self-influence dropped)'));
   assert.ok(names.has('random (top-10% self-influence dropped)'));
   assert.equal(sp.rows.filter((r: any) => r.strategy === 'random').length, 2);
   for (const s of rep.strategies.baselinesAvailable) assert.ok(names.has(s), s);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../src/core/config';
 import { findDuplicates } from '../../../src/core/selection/dedup';
-import { budgetCount, proportionalQuotas, waterFill } from '../../../src/core/selection/helpers';
+import { budgetCount, proportionalQuotas, temperedQuotas, waterFill } from '../../../src/core/selection/helpers';
 import { getStrategy } from '../../../src/core/selection/strategies';
 import { difficultyBands } from '../../../src/core/selection/strategies/cadc';
 import type { Trajectories } from '../../../src/core/gradients/types';
@@ -31,6 +31,19 @@ test('proportionalQuotas uses largest remainders, ties by index, capped by size'
   assert.deepEqual(proportionalQuotas(4, [1, 1, 1, 1, 1, 1]), [1, 1, 1, 1, 0, 0]);
   assert.deepEqual(proportionalQuotas(7, [10, 5, 1]), [4, 2, 1]);
   assert.deepEqual(proportionalQuotas(100, [3, 2]), [3, 2]);
+});
+
+test('temperedQuotas: shares ∝ size^alpha, capped by size with the rest split again; alpha 1 / 0 = proportional / even', () => {
+  // √100 : √25 : √4 = 10 : 5 : 2 of 30 → 17.6, 8.8, 3.5 → largest remainders.
+  assert.deepEqual(temperedQuotas(30, [100, 25, 4], 0.5), [18, 9, 3]);
+  // The 1-sample bin is capped at 1; the other 29 are split 14.5 / 14.5, the tie to the lower index.
+  assert.deepEqual(temperedQuotas(30, [100, 100, 1], 0.5), [15, 14, 1]);
+  assert.deepEqual(temperedQuotas(10, [50, 30, 20], 1), proportionalQuotas(10, [50, 30, 20]));
+  assert.deepEqual(temperedQuotas(7, [10, 5, 1], 1), proportionalQuotas(7, [10, 5, 1]));
+  assert.deepEqual(temperedQuotas(30, [4, 100, 100], 0), [4, 13, 13]);
+  assert.deepEqual(temperedQuotas(50, [5, 6, 7], 0.5), [5, 6, 7]);
+  assert.deepEqual(temperedQuotas(5, [0, 9, 0, 16], 0.5), [0, 2, 0, 3]);
+  assert.deepEqual(temperedQuotas(0, [3, 4], 0.5), [0, 0]);
 });
 
 test('dedup finds exact and 1-bit near duplicates but not 10-bit-apart hashes', () => {

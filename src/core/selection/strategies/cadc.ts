@@ -2,7 +2,7 @@
 // water-filling), and inside each capability a coverage-protecting rule (docs/method.md §7: ranking by
 // influence alone collapses coverage, so stratified sampling is the default).
 import type { Rng } from '../../util/rng';
-import { eligible, proportionalQuotas, stratify, take, waterFill } from '../helpers';
+import { eligible, proportionalQuotas, stratify, take, temperedQuotas, waterFill } from '../helpers';
 import type { WithinCapabilityRule } from '../../config';
 import type { SelectionContext, SelectionStrategy } from '../types';
 
@@ -57,7 +57,13 @@ export const cadc: SelectionStrategy = {
     const members: number[][] = Array.from({ length: K }, () => []);
     for (let i = 0; i < ctx.pool.n; i++) if (ok[i]) members[attribution.hard[i]].push(i);
     const sizes = members.map((m) => m.length);
-    const quotas = ctx.config.selection.balance === 'proportional' ? proportionalQuotas(budget, sizes) : waterFill(budget, sizes);
+    const balance = ctx.config.selection.balance;
+    const quotas =
+      balance === 'proportional'
+        ? proportionalQuotas(budget, sizes)
+        : balance === 'sqrt'
+          ? temperedQuotas(budget, sizes, 0.5)
+          : waterFill(budget, sizes);
     const notes: string[] = [];
     const even = Math.floor(budget / K);
     quotas.forEach((_, k) => {
