@@ -3,6 +3,8 @@
 // proxy's centred trajectories gated by the groups' text cosine, one Louvain run), on every labelled
 // dataset of bench/labelled.ts:
 // - sketch: the projection size per side of each layer (8, the default: 2 layers × 8² per checkpoint; 16; 32);
+// - ensemble: the trajectories of 3 proxies (the seed's and two more, seed + 10,000·r) side by side, so the
+//   group cosines average over proxy initialisations (as TRAK ensembles models; not in the product);
 // - layers: the trajectory of both hooked layers (default), of the output layer only, of the hidden layer only;
 // - centring: the group mean gradients minus the pool's mean gradient per checkpoint (default) or as they are;
 // - graph: the trajectory cosine times the groups' text-centroid cosine (default: edges need both), the
@@ -39,6 +41,7 @@ import { groupTextCosines } from '../src/core/capabilities/textGroups';
 import type { ProbeGroups } from '../src/core/capabilities/types';
 import type { Pool } from '../src/core/features/types';
 import type { Trajectories } from '../src/core/gradients/types';
+import { trajectoriesFromArrays } from '../src/core/gradients/trajectories';
 import { Rng } from '../src/core/util/rng';
 import { purity } from '../src/core/util/stats';
 import { runBench } from './data';
@@ -48,9 +51,11 @@ import type { DatasetSpec, LabelCodes } from './labelled';
 import { RESULTS_DIR } from './results';
 
 interface Arm {
-  factor: 'default' | 'sketch' | 'layers' | 'centring' | 'graph' | 'merge' | 'groups';
+  factor: 'default' | 'sketch' | 'ensemble' | 'layers' | 'centring' | 'graph' | 'merge' | 'groups';
   name: string;
   projectionDim?: number;
+  /** Proxies whose trajectories are concatenated (1 unset). */
+  ensemble?: number;
   layers?: 'output' | 'hidden';
   /** Unset: the default's (centred). */
   centre?: boolean;
@@ -69,6 +74,7 @@ const ARMS: Arm[] = [
   },
   { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
   { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
+  { factor: 'ensemble', name: 'trajectories of 3 proxies (other initialisations) side by side', ensemble: 3 },
   { factor: 'layers', name: 'output layer only', layers: 'output' },
   { factor: 'layers', name: 'hidden layer only', layers: 'hidden' },
   { factor: 'centring', name: 'group means not centred (× text cosine)', centre: false },
@@ -85,6 +91,33 @@ const ARMS: Arm[] = [
   { factor: 'groups', name: '√n text groups on a 512-d projection of the TF-IDF', textDim: 512 },
   { factor: 'groups', name: '√n text groups on the exact TF-IDF, bench JS k-means on every sample (reference)', sparseGroups: true },
 ];
+
+const sketchOf = (a: Arm) => a.projectionDim ?? resolveConfig({}).gradients.projectionDim;
+
+/**
+ * Several runs' trajectories of the same pool as one, checkpoints side by side (T = ΣT_r): a group's
+ * concatenated unit rows give the mean of its per-run cosines.
+ */
+function concatTrajectories(list: Trajectories[]): Trajectories {
+  const { n, D } = list[0];
+  const TT = list.reduce((a, t) => a + t.T, 0);
+  const g: Float32Array[] = [];
+  const loss = new Float32Array(n * TT);
+  const gradNormSq = new Float32Array(n * TT);
+  const eta = new Float64Array(TT);
+  let at = 0;
+  for (const tr of list) {
+    for (let t = 0; t < tr.T; t++, at++) {
+      g.push(Float32Array.from(tr.slice(t, 0, n)));
+      eta[at] = tr.eta[t];
+      for (let i = 0; i < n; i++) {
+        loss[i * TT + at] = tr.loss[i * tr.T + t];
+        gradNormSq[i * TT + at] = tr.gradNormSq[i * tr.T + t];
+      }
+    }
+  }
+  return trajectoriesFromArrays({ n, T: TT, D, storage: 'float32', g, loss, gradNormSq, eta });
+}
 
 /** The probe groups' key: count, text width, sparse or not. */
 const groupKey = (a: Arm) => `${a.microClusters ?? 0}:${a.textDim ?? 'exact'}:${a.sparseGroups ? 'reference' : 'product'}`;
@@ -177,12 +210,31 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   const { pool, labels } = await loadLabelled(spec);
   const first = Object.values(labels)[0];
   const forcedK = first && first.values.length <= 64 ? Math.max(2, first.values.length) : undefined;
-  // Trajectories per projection size and seed, computed once.
-  const trajs = new Map<number, Trajectories[]>();
-  for (const pd of new Set(ARMS.map((a) => a.projectionDim ?? resolveConfig({}).gradients.projectionDim))) {
+  // Trajectories per projection size and seed, computed once; an ensemble arm's extra proxies on top.
+  const trajs = new Map<string, Trajectories[]>();
+  for (const pd of new Set(ARMS.map(sketchOf))) {
     trajs.set(
-      pd,
+      `${pd}:1`,
       (await seedRuns(pool, seeds, { projectionDim: pd })).map((r) => r.traj),
+    );
+  }
+  for (const arm of ARMS.filter((a) => (a.ensemble ?? 1) > 1)) {
+    const pd = sketchOf(arm);
+    const R = arm.ensemble!;
+    const extra: Trajectories[][] = [];
+    for (let r = 1; r < R; r++)
+      extra.push(
+        (
+          await seedRuns(
+            pool,
+            seeds.map((s) => s + 10_000 * r),
+            { projectionDim: pd },
+          )
+        ).map((x) => x.traj),
+      );
+    trajs.set(
+      `${pd}:${R}`,
+      trajs.get(`${pd}:1`)!.map((t, s) => concatTrajectories([t, ...extra.map((e) => e[s])])),
     );
   }
   // Probe groups per group count (text groups from the default's fixed seed: the same for every seed).
@@ -207,7 +259,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   }
   const arms = [];
   for (const arm of ARMS) {
-    const list = trajs.get(arm.projectionDim ?? resolveConfig({}).gradients.projectionDim)!;
+    const list = trajs.get(`${sketchOf(arm)}:${arm.ensemble ?? 1}`)!;
     const { groups, textCos } = groupSets.get(groupKey(arm))!;
     const run = async (k: number | 'auto') => {
       const parts: Int32Array[] = [];

@@ -227,7 +227,7 @@ test('bench:capabilityAblation --smoke: every arm scored at auto and forced K, t
   );
   const d = report.datasets[0];
   const factors = new Set(d.arms.map((a: { factor: string }) => a.factor));
-  for (const f of ['default', 'sketch', 'layers', 'centring', 'graph', 'merge', 'groups']) assert.ok(factors.has(f), f);
+  for (const f of ['default', 'sketch', 'ensemble', 'layers', 'centring', 'graph', 'merge', 'groups']) assert.ok(factors.has(f), f);
   assert.equal(d.arms[0].factor, 'default');
   assert.equal(d.arms[0].matchesShipped, true);
   for (const a of d.arms) {
