@@ -46,6 +46,13 @@ test('parseArgs parses a full curate command', () => {
   assert.equal(a.force, true);
 });
 
+test('parseArgs reads every --balance rule, sqrt included', () => {
+  for (const balance of ['proportional', 'sqrt', 'even']) {
+    const a = parseArgs(['curate', 'data.jsonl', '--balance', balance]);
+    assert.equal(a.command === 'curate' ? a.balance : undefined, balance);
+  }
+});
+
 test('parseArgs rejects bad input with a usage error', () => {
   assert.throws(() => parseArgs(['curate']), /needs a dataset/);
   assert.throws(() => parseArgs(['curate', 'a', 'b']), /one dataset/);

@@ -144,6 +144,18 @@ test('cadc with balance=proportional splits the budget by capability size', () =
   assert.equal(r.selected.length, 30);
 });
 
+test('cadc with balance=sqrt splits the budget by the square root of capability size, capped by it', () => {
+  const p = planted();
+  const quotas = (budget: number) =>
+    getStrategy('cadc')
+      .select({ ...p, config: resolveConfig({ selection: { balance: 'sqrt', dropTopSelfInfluence: 0 } }), rng: new Rng(1) }, budget)
+      .perCapability!.map((c) => c.quota);
+  // √30 : √23 : √6 of 30 → 12.9, 11.3, 5.8 → largest remainders.
+  assert.deepEqual(quotas(30), [13, 11, 6]);
+  // Of 40, c2's share (7.7) exceeds its 6 samples: it keeps 6, the other 34 go √30 : √23 → 18.1, 15.9.
+  assert.deepEqual(quotas(40), [18, 16, 6]);
+});
+
 test('random selection respects the budget and duplicates', () => {
   const p = planted();
   const r = getStrategy('random').select({ ...p, config: resolveConfig({}), rng: new Rng(3) }, 59);
