@@ -122,7 +122,7 @@ function withLargestRemainders(floors: number[], exact: number[], sizes: number[
  * Quotas in proportion to size^alpha, capped by size (water-filling: a bin whose share exceeds its size
  * takes its size and the rest is split again over the others), then largest remainder (ties by index).
  * alpha = 1 is the proportional split, alpha = 0 the even one; between them, temperature-scaled mixing
- * (XLM's language sampling uses alpha = 0.5): small bins get more than their size's share, never all of it.
+ * (XLM's language sampling uses alpha = 0.5): small bins get more than their proportional share.
  */
 export function temperedQuotas(total: number, sizes: number[], alpha: number): number[] {
   const sum = sizes.reduce((a, b) => a + b, 0);
