@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CADC_SELF_INFLUENCE_DROP, resolveConfig } from '../src/core/config';
-import type { StrategyName, WithinCapabilityRule } from '../src/core/config';
+import type { BalanceRule, StrategyName, WithinCapabilityRule } from '../src/core/config';
 import { buildPool } from '../src/core/features/pool';
 import type { Pool } from '../src/core/features/types';
 import { computeTrajectories } from '../src/core/gradients/trajectories';
@@ -181,7 +181,7 @@ type Variant = {
   strategy: string;
   name: StrategyName;
   within?: WithinCapabilityRule;
-  balance?: 'even' | 'proportional' | 'sqrt';
+  balance?: BalanceRule;
   seed?: number;
   taskField?: string;
   dropTopSelfInfluence?: number;
@@ -256,37 +256,23 @@ async function runSplit(
   // and duplicates excluded for every row alike, so the only exclusion that differs is the filter.
   const filtered = `random (${drop})`;
   const unfiltered = 'random';
+  // A proportional CADC row once per selection seed.
+  const seeded = (v: Omit<Variant, 'name' | 'balance' | 'seed'>): Variant[] =>
+    cadcSeeds.map((seed) => ({ name: 'cadc', balance: 'proportional', ...v, seed }));
   for (const budget of args.rowsFrom ? [] : args.budgets) {
     const variants: Variant[] = [
       // The two leading rules get several selection seeds too (their within-bin draws are random), and
       // the filter gets its control: random with the same top-self-influence samples dropped.
-      ...cadcSeeds.map((seed): Variant => ({
+      ...seeded({
         strategy: 'cadc (proportional, sub-capability, no self-influence filter)',
-        name: 'cadc',
         within: 'sub-capability',
-        balance: 'proportional',
         dropTopSelfInfluence: 0,
-        seed,
         control: unfiltered,
-      })),
+      }),
       // The default config as shipped ('auto': the cadc strategy drops its top self-influence share).
-      ...cadcSeeds.map((seed): Variant => ({
-        strategy: `cadc (default: proportional, sub-capability, ${drop})`,
-        name: 'cadc',
-        within: 'sub-capability',
-        balance: 'proportional',
-        seed,
-        control: filtered,
-      })),
+      ...seeded({ strategy: `cadc (default: proportional, sub-capability, ${drop})`, within: 'sub-capability', control: filtered }),
       // The previous default's bins (probe group × style), with as many selection seeds.
-      ...cadcSeeds.map((seed): Variant => ({
-        strategy: `cadc (proportional, stratified, ${drop})`,
-        name: 'cadc',
-        within: 'stratified',
-        balance: 'proportional',
-        seed,
-        control: filtered,
-      })),
+      ...seeded({ strategy: `cadc (proportional, stratified, ${drop})`, within: 'stratified', control: filtered }),
       ...Array.from({ length: args.randomSeeds }, (_, k): Variant => ({
         strategy: filtered,
         name: 'random',

@@ -4,7 +4,7 @@
 // request mapping (settingsToCurateParams) and the package.json agreement test. Over 300 lines
 // because it is one table: splitting it would bring back the copies it replaces.
 import { STRATEGIES } from '../core/config';
-import type { WithinCapabilityRule } from '../core/config';
+import type { BalanceRule, WithinCapabilityRule } from '../core/config';
 import type { DatasetFormat } from '../core/dataset/types';
 import { EXPORT_FORMATS } from '../core/export/formats';
 import { STYLES } from '../core/features/types';
@@ -25,6 +25,7 @@ import {
 
 export type Command = 'curate' | 'report' | 'compare' | 'gradients' | 'export';
 export const COMMANDS: readonly Command[] = ['curate', 'report', 'compare', 'gradients', 'export'];
+export const BALANCES: readonly BalanceRule[] = ['even', 'proportional', 'sqrt'];
 export const WITHIN: readonly WithinCapabilityRule[] = [
   'stratified',
   'top-influence',
@@ -151,7 +152,7 @@ unique samples selects all of them, with a note saying why.`,
     commands: CURATE,
     listed: CURATE_ONLY_HELP,
     help: 'How CADC splits the budget over capabilities: proportional (default) | sqrt (∝ √size) | even (the paper).',
-    set: (o, v, what) => (o.balance = parseChoice(v, what, ['even', 'proportional', 'sqrt'] as const, 'even, proportional or sqrt')),
+    set: (o, v, what) => (o.balance = parseChoice(v, what, BALANCES, 'even, proportional or sqrt')),
   },
   {
     flag: 'alignment',

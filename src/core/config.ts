@@ -15,6 +15,9 @@ export type WithinCapabilityRule =
   | 'sub-capability' // quotas per sub-capability × style bin ∝ bin size, seeded random inside (default)
   | 'difficulty'; // quotas per probe group × style × difficulty band (tertile of the proxy's final loss in the capability)
 
+/** How CADC splits the budget over capabilities (docs/method.md §1.4). */
+export type BalanceRule = 'even' | 'proportional' | 'sqrt';
+
 export type ProbeSource = 'auto' | 'file' | 'label' | 'clusters';
 
 /**
@@ -109,7 +112,7 @@ export interface CurationConfig {
      * 'proportional' (to each capability's size; bins inside as usual) or 'sqrt' (to the square root of
      * its size, capped by it: temperature-scaled mixing between the two).
      */
-    balance: 'even' | 'proportional' | 'sqrt';
+    balance: BalanceRule;
     within: WithinCapabilityRule;
     /** Exclude exact duplicates and near duplicates (SimHash Hamming distance ≤ this; -1 = off). */
     nearDuplicateBits: number;

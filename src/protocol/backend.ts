@@ -3,7 +3,7 @@
 // cancellation, which the backend turns into an AbortSignal. Depends only on core types: the
 // application layer (src/app) and the CLI take their request and result types from here.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { BudgetUnit, StrategyName, WithinCapabilityRule } from '../core/config';
+import type { BalanceRule, BudgetUnit, StrategyName, WithinCapabilityRule } from '../core/config';
 import type { ProblemSummary } from '../core/dataset/problems';
 import type { DatasetFormat } from '../core/dataset/types';
 import type { ProgressEvent } from '../core/runtime/progress';
@@ -46,7 +46,7 @@ export interface CurateParams {
   capabilities: number | 'auto';
   strategy: StrategyName;
   within?: WithinCapabilityRule;
-  balance?: 'even' | 'proportional' | 'sqrt';
+  balance?: BalanceRule;
   /** Final alignment stage: auto (on for task-balanced), on or off; the rest shape it. */
   alignment?: 'auto' | 'on' | 'off';
   alignmentSize?: number;
