@@ -66,8 +66,9 @@ function postings(ids: Int32Array, w: Float32Array, m: number, L: number, V: num
 
 /**
  * Spherical k-means on the sparse TF-IDF rows: fitted on a seeded sample of at most `sampleSize` samples
- * (k-means++ seeding on cosine distance, then Lloyd iterations until at most 0.5% of the sample moves), then every sample
- * assigned to its most similar centroid. Ids are renumbered by first appearance; empty clusters vanish.
+ * (k-means++ seeding on cosine distance, then Lloyd iterations until at most 0.5% of the sample moves:
+ * sparseLloyd), then every sample assigned to its most similar centroid. Ids are renumbered by first
+ * appearance; empty clusters vanish.
  */
 export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 20_000, iterations = 15): Promise<Int32Array> {
   const { n } = pool;
@@ -82,72 +83,15 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
   const V = U + 1;
   k = Math.max(1, Math.min(k, m));
   const table = new Float32Array(V * k);
-  const setColumn = (c: number, r: number) => {
-    for (let b = 0; b < V; b++) table[b * k + c] = 0;
-    for (let j = 0; j < L; j++) table[ids[r * L + j] * k + c] += w[r * L + j];
-  };
-  // k-means++: each new centre drawn with probability ∝ (cosine distance to the nearest centre)². The
-  // cosines with a new centre (one sample's row) come from an inverted index of the sample's n-grams:
-  // the work is the postings of that row's n-grams, not m × L.
-  const post = postings(ids, w, m, L, V);
-  const sims = new Float32Array(m);
-  const dist = new Float64Array(m).fill(Infinity);
-  let pick = rng.int(m);
-  setColumn(0, pick);
-  for (let c = 1; c < k; c++) {
-    sims.fill(0);
-    for (let j = 0; j < L; j++) {
-      const wb = w[pick * L + j];
-      if (wb === 0) continue;
-      const b = ids[pick * L + j];
-      for (let p = post.ptr[b]; p < post.ptr[b + 1]; p++) sims[post.row[p]] += wb * post.w[p];
-    }
-    pick = nextSeed(sims, dist, m, rng);
-    setColumn(c, pick);
-  }
-  // Lloyd: assign by cosine, centroids = normalised sums of their rows (in n-gram space).
-  const assign = new Int32Array(m).fill(-1);
-  const next = new Int32Array(m);
-  // Whether `assign` is the sample's assignment to the final table (Lloyd stopped before updating it).
-  let converged = false;
-  for (let it = 0; it < iterations; it++) {
-    const sims = await sparseRowsTimesTable(ids, w, m, L, table, V, k);
-    rowArgmax(sims, m, k, next);
-    let moved = 0;
-    for (let i = 0; i < m; i++) if (next[i] !== assign[i]) moved++;
-    assign.set(next);
-    // Converged when at most 0.5% of the sample changed group (the last Lloyd rounds move a handful).
-    if (moved <= m / 200) {
-      converged = true;
-      break;
-    }
-    table.fill(0);
-    const counts = new Int32Array(k);
-    for (let i = 0; i < m; i++) {
-      const c = assign[i];
-      counts[c]++;
-      for (let j = 0; j < L; j++) table[ids[i * L + j] * k + c] += w[i * L + j];
-    }
-    const norm = new Float64Array(k);
-    for (let b = 0; b < V; b++) for (let c = 0; c < k; c++) norm[c] += table[b * k + c] ** 2;
-    for (let c = 0; c < k; c++) {
-      if (counts[c] === 0) {
-        // An empty cluster restarts at the sample least similar to its own centre.
-        let worst = 0;
-        for (let i = 1; i < m; i++) if (sims[i * k + assign[i]] < sims[worst * k + assign[worst]]) worst = i;
-        setColumn(c, worst);
-        norm[c] = 1;
-      }
-    }
-    for (let c = 0; c < k; c++) norm[c] = norm[c] > 0 ? 1 / Math.sqrt(norm[c]) : 0;
-    for (let b = 0; b < V; b++) for (let c = 0; c < k; c++) table[b * k + c] *= norm[c];
-  }
+  seedCentroids(ids, w, m, L, table, V, k, rng);
+  const assign = await sparseLloyd(ids, w, m, L, table, V, k, iterations);
+  const converged = assign !== undefined;
   // Every sample to its most similar centroid, in batches; the sample's rows keep the assignment
   // Lloyd just computed against the same table, when it converged (the same cosines, not computed twice).
   const of = new Int32Array(n);
   const todo = new Int32Array(converged ? n - m : n);
   for (let i = 0, r = 0, t = 0; i < n; i++) {
-    if (converged && r < m && idx[r] === i) of[i] = assign[r++];
+    if (assign && r < m && idx[r] === i) of[i] = assign[r++];
     else todo[t++] = i;
   }
   const B = 8192;
@@ -160,6 +104,148 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
   }
   renumberByFirstAppearance(of, k);
   return of;
+}
+
+/** Column c of the table [V, k] := row r of the sparse rows (ids, w) [·, L]. */
+function setColumn(table: Float32Array, V: number, k: number, c: number, ids: Int32Array, w: Float32Array, L: number, r: number) {
+  for (let b = 0; b < V; b++) table[b * k + c] = 0;
+  for (let j = r * L; j < r * L + L; j++) table[ids[j] * k + c] += w[j];
+}
+
+/**
+ * k-means++ on cosine distance: each new centre (a row, written to the table by setColumn) drawn with
+ * probability ∝ (cosine distance to the nearest centre)². The cosines with a new centre come from an
+ * inverted index of the rows' n-grams: the work is the postings of that row's n-grams, not m × L.
+ */
+function seedCentroids(ids: Int32Array, w: Float32Array, m: number, L: number, table: Float32Array, V: number, k: number, rng: Rng) {
+  const post = postings(ids, w, m, L, V);
+  const sims = new Float32Array(m);
+  const dist = new Float64Array(m).fill(Infinity);
+  let pick = rng.int(m);
+  setColumn(table, V, k, 0, ids, w, L, pick);
+  for (let c = 1; c < k; c++) {
+    sims.fill(0);
+    for (let j = 0; j < L; j++) {
+      const wb = w[pick * L + j];
+      if (wb === 0) continue;
+      const b = ids[pick * L + j];
+      for (let p = post.ptr[b]; p < post.ptr[b + 1]; p++) sims[post.row[p]] += wb * post.w[p];
+    }
+    pick = nextSeed(sims, dist, m, rng);
+    setColumn(table, V, k, c, ids, w, L, pick);
+  }
+}
+
+/**
+ * Lloyd's iterations of spherical k-means on sparse rows, from the unit columns in `table` (the seeds):
+ * assign every row to its most similar centroid (one ORT gather), then move the centroids. The table
+ * holds each centroid's unnormalised sum of rows and cosines are scaled by 1/‖sum‖ per column, so a move
+ * costs only the rows that changed group (each one's n-grams subtracted from one column and added to
+ * another, its squared norm updated from its dot products with both) instead of a rebuild of the whole
+ * [V, k] table. Stops when at most 0.5% of the rows change group, returning that assignment (made against
+ * the table as it is), or after `iterations`, returning undefined. The table is left normalised.
+ */
+export async function sparseLloyd(
+  ids: Int32Array,
+  w: Float32Array,
+  m: number,
+  L: number,
+  table: Float32Array,
+  V: number,
+  k: number,
+  iterations: number,
+): Promise<Int32Array | undefined> {
+  const assign = new Int32Array(m).fill(-1);
+  const inv = new Float64Array(k).fill(1);
+  const norm2 = new Float64Array(k).fill(1);
+  const counts = new Int32Array(k);
+  let fresh = true; // the columns are not (yet) their members' sums: build them from the rows
+  let result: Int32Array | undefined;
+  const moved: number[] = [];
+  const from: number[] = [];
+  const dot = (i: number, c: number) => {
+    let s = 0;
+    for (let j = i * L; j < i * L + L; j++) if (w[j] !== 0) s += w[j] * table[ids[j] * k + c];
+    return s;
+  };
+  const self = (i: number) => {
+    let s = 0;
+    for (let j = i * L; j < i * L + L; j++) s += w[j] * w[j];
+    return s;
+  };
+  for (let it = 0; it < iterations; it++) {
+    const sims = await sparseRowsTimesTable(ids, w, m, L, table, V, k);
+    moved.length = 0;
+    from.length = 0;
+    for (let i = 0; i < m; i++) {
+      let best = 0;
+      let bv = -Infinity;
+      for (let c = 0; c < k; c++) {
+        const v = sims[i * k + c] * inv[c];
+        if (v > bv) {
+          bv = v;
+          best = c;
+        }
+      }
+      if (best !== assign[i]) {
+        moved.push(i);
+        from.push(assign[i]);
+        assign[i] = best;
+      }
+    }
+    // Converged when at most 0.5% of the sample changed group (the last Lloyd rounds move a handful).
+    if (moved.length <= m / 200) {
+      result = assign;
+      break;
+    }
+    for (let q = 0; q < moved.length; q++) {
+      if (from[q] >= 0) counts[from[q]]--;
+      counts[assign[moved[q]]]++;
+    }
+    // An empty cluster restarts at the sample least similar to its own centre (this round's cosines).
+    let worst = -1;
+    if (counts.includes(0)) {
+      worst = 0;
+      for (let i = 1; i < m; i++)
+        if (sims[i * k + assign[i]] * inv[assign[i]] < sims[worst * k + assign[worst]] * inv[assign[worst]]) worst = i;
+    }
+    if (fresh) {
+      table.fill(0);
+      for (let i = 0; i < m; i++) {
+        const c = assign[i];
+        for (let j = i * L; j < i * L + L; j++) table[ids[j] * k + c] += w[j];
+      }
+      norm2.fill(0);
+      for (let b = 0; b < V; b++) for (let c = 0; c < k; c++) norm2[c] += table[b * k + c] ** 2;
+      fresh = false;
+    } else {
+      for (let q = 0; q < moved.length; q++) {
+        const i = moved[q];
+        const a = from[q];
+        const b = assign[i];
+        const xx = self(i);
+        norm2[a] += xx - 2 * dot(i, a);
+        norm2[b] += xx + 2 * dot(i, b);
+        for (let j = i * L; j < i * L + L; j++) {
+          const x = w[j];
+          if (x === 0) continue;
+          table[ids[j] * k + a] -= x;
+          table[ids[j] * k + b] += x;
+        }
+      }
+    }
+    for (let c = 0; c < k; c++) {
+      if (counts[c] === 0) {
+        setColumn(table, V, k, c, ids, w, L, worst);
+        norm2[c] = self(worst);
+        // A restarted column is not its members' sum: the next round builds the table from the rows.
+        fresh = true;
+      }
+      inv[c] = norm2[c] > 0 ? 1 / Math.sqrt(norm2[c]) : 0;
+    }
+  }
+  for (let b = 0; b < V; b++) for (let c = 0; c < k; c++) table[b * k + c] *= inv[c];
+  return result;
 }
 
 /** Members per group that its text centroid is summed over (a seeded choice; all of a smaller group). */

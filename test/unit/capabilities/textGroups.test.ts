@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupTextCosines, textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
+import { groupTextCosines, sparseLloyd, textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
 import { ngramIdf } from '../../../src/core/features/textVectors';
 import { sparseRowsTimesTable } from '../../../src/core/ort/kernels';
 import { Rng } from '../../../src/core/util/rng';
@@ -79,6 +79,108 @@ test('real data: groups on the exact TF-IDF are purer against `source` than on a
     assert.ok(exact >= 0.85, `seed ${seed}: exact purity ${exact}`);
     assert.ok(exact > projected + 0.05, `seed ${seed}: exact ${exact} vs projected ${projected}`);
   }
+});
+
+/**
+ * Plain spherical Lloyd in float64 as the definition: every round, every row to its most similar
+ * centroid (first maximum), centroids rebuilt as normalised sums, an empty one restarted at the row least
+ * similar to its own centroid; stop when at most 0.5% of the rows move.
+ */
+function referenceLloyd(ids: Int32Array, w: Float32Array, m: number, L: number, seeds: number[], V: number, iterations: number) {
+  const k = seeds.length;
+  const unitRow = (r: number) => {
+    const v = new Float64Array(V);
+    for (let j = r * L; j < r * L + L; j++) v[ids[j]] += w[j];
+    return v;
+  };
+  let C = seeds.map(unitRow);
+  const assign = new Int32Array(m).fill(-1);
+  for (let it = 0; it < iterations; it++) {
+    const sims = new Float64Array(m * k);
+    let moved = 0;
+    for (let i = 0; i < m; i++) {
+      let best = 0;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = i * L; j < i * L + L; j++) s += w[j] * C[c][ids[j]];
+        sims[i * k + c] = s;
+        if (s > sims[i * k + best]) best = c;
+      }
+      if (best !== assign[i]) moved++;
+      assign[i] = best;
+    }
+    if (moved <= m / 200) return assign;
+    let worst = 0;
+    for (let i = 1; i < m; i++) if (sims[i * k + assign[i]] < sims[worst * k + assign[worst]]) worst = i;
+    const sums = Array.from({ length: k }, () => new Float64Array(V));
+    const counts = new Int32Array(k);
+    for (let i = 0; i < m; i++) {
+      counts[assign[i]]++;
+      for (let j = i * L; j < i * L + L; j++) sums[assign[i]][ids[j]] += w[j];
+    }
+    C = sums.map((v, c) => {
+      if (counts[c] === 0) return unitRow(worst);
+      const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+      return norm > 0 ? v.map((x) => x / norm) : v;
+    });
+  }
+  return undefined;
+}
+
+/** The seeds as the unit columns of a [V, k] table. */
+function seedTable(ids: Int32Array, w: Float32Array, L: number, seeds: number[], V: number) {
+  const k = seeds.length;
+  const table = new Float32Array(V * k);
+  seeds.forEach((r, c) => {
+    for (let j = r * L; j < r * L + L; j++) table[ids[j] * k + c] += w[j];
+  });
+  return table;
+}
+
+test("sparse Lloyd (centroid sums moved by the rows that change group) gives plain Lloyd's groups on real rows", async () => {
+  // llava-eval-pool fixture: 3,790 instructions, 62 seeds spread over the file.
+  const { pool } = await buildPool(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), resolveConfig({}), { imageRoot: undefined });
+  const idf = ngramIdf(pool);
+  const m = pool.n;
+  const L = pool.dims.maxQuestionNgrams;
+  const V = pool.dims.questionBuckets + 1;
+  const { ids, w } = tfidfRowsOf(
+    pool,
+    idf,
+    Int32Array.from({ length: m }, (_, i) => i),
+  );
+  const seeds = Array.from({ length: 62 }, (_, c) => c * 61);
+  const table = seedTable(ids, w, L, seeds, V);
+  const got = await sparseLloyd(ids, w, m, L, table, V, seeds.length, 15);
+  const want = referenceLloyd(ids, w, m, L, seeds, V, 15);
+  assert.ok(got && want, 'both converge within 15 rounds');
+  let same = 0;
+  for (let i = 0; i < m; i++) if (got[i] === want[i]) same++;
+  assert.equal(same, m, `${m - same} of ${m} rows in another group`);
+  // The table is left as unit centroid columns.
+  for (const c of [0, 30, 61]) {
+    let s = 0;
+    for (let b = 0; b < V; b++) s += table[b * seeds.length + c] ** 2;
+    assert.ok(Math.abs(s - 1) < 1e-4, `column ${c}: ‖·‖² ${s}`);
+  }
+});
+
+test('sparse Lloyd: an empty centroid restarts at the row least like its own, as plain Lloyd does', async () => {
+  // Seeds 0 and 0 again: the second column ties with the first and loses every row (first maximum wins).
+  const pool = topicPool(120);
+  const L = pool.dims.maxQuestionNgrams;
+  const V = pool.dims.questionBuckets + 1;
+  const { ids, w } = tfidfRowsOf(
+    pool,
+    ngramIdf(pool),
+    Int32Array.from({ length: 120 }, (_, i) => i),
+  );
+  const seeds = [0, 0, 1, 2];
+  const got = await sparseLloyd(ids, w, 120, L, seedTable(ids, w, L, seeds, V), V, 4, 15);
+  const want = referenceLloyd(ids, w, 120, L, seeds, V, 15);
+  assert.ok(got && want);
+  assert.deepEqual(Array.from(got), Array.from(want));
+  assert.equal(new Set(got).size, 4, 'the restarted centroid won rows back');
 });
 
 test('group text cosines: exact centroid cosines, 1 within a topic, 0 across disjoint vocabularies, 1 for a blank group', async () => {
