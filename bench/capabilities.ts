@@ -125,6 +125,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
         K: model.K,
         ...(model.graph.stability ? { stabilityByK: model.graph.stability } : {}),
         groups: model.probe.names.length,
+        ...(model.graph.reliability !== undefined ? { reliability: r4(model.graph.reliability) } : {}),
         scores: scores(att.hard, labels, r4),
         groupsVsLabel: scores(model.probe.of, labels, r4),
       });
@@ -138,6 +139,8 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
       stability: stability(parts),
       // Where instability comes from: the probe groups' own agreement between seeds.
       groupStability: stability(groupParts),
+      // What one run can tell of it: the graph's split-half reliability, mean over seeds.
+      ...(perSeed.every((p) => p.reliability !== undefined) ? { reliability: r4(mean(perSeed.map((p) => p.reliability!))) } : {}),
       // Discovery + attribution per run (s), under whatever load the machine had.
       secondsPerRun: +mean(variantSeconds).toFixed(2),
     });

@@ -18,7 +18,7 @@ export function capabilities(j: Json, _out: Map<string, string>, md: string[]): 
     '',
     `${j.method} Seeds ${ds[0].seeds.join(', ')}.`,
     '',
-    'NMI / ARI against each label, mean over seeds (K = the mean K found); last columns: stability of the capabilities, then of the probe groups, as mean ARI between seeds, per dataset:',
+    "NMI / ARI against each label, mean over seeds (K = the mean K found); last columns: stability of the capabilities, then of the probe groups, as mean ARI between seeds, per dataset, and what a single run reports of it (the graph's split-half reliability, mean over seeds):",
     '',
     table(
       [
@@ -26,6 +26,7 @@ export function capabilities(j: Json, _out: Map<string, string>, md: string[]): 
         ...cols.map(({ d, l }) => `${d.name} by \`${l}\` (${d.labels[l].values} values)`),
         `stability (${ds.map((d) => d.name).join(' / ')})`,
         'group stability',
+        'in-run reliability',
       ],
       [
         ...names.map((n) => [
@@ -36,6 +37,7 @@ export function capabilities(j: Json, _out: Map<string, string>, md: string[]): 
           }),
           ds.map((d) => f3(variant(d, n)?.stability ?? NaN)).join(' / '),
           ds.map((d) => f3(variant(d, n)?.groupStability ?? NaN)).join(' / '),
+          ds.map((d) => f3(variant(d, n)?.reliability ?? NaN)).join(' / '),
         ]),
         [
           'tf-idf k-means (instruction text), at the default’s K of each seed',
@@ -45,6 +47,7 @@ export function capabilities(j: Json, _out: Map<string, string>, md: string[]): 
             const m = (k: 'nmi' | 'ari') => per.reduce((a: number, x: Json) => a + x[k], 0) / per.length;
             return per.length ? `${f3(m('nmi'))} / ${f3(m('ari'))}` : '—';
           }),
+          '',
           '',
           '',
         ],

@@ -5,6 +5,7 @@
 // editor (src/app/samplePreview.ts: turns, labels, a thumbnail). One run's table stays open, with its
 // layout, until another is asked for.
 import { capabilityNumber } from '../core/capabilities/ids';
+import { WEAK_RELIABILITY } from '../core/capabilities/graph';
 import { labelDistinguishes } from '../core/influence/attribute';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
@@ -58,6 +59,8 @@ interface ManifestLike {
   problems?: MapProblem[];
   /** The manifest's gradient source (cadc.manifest/v1 `gradients`), turned into the map's. */
   gradients?: { model?: string; checkpoints?: unknown[]; layers?: string[]; dims?: number };
+  /** Split-half reliability of the capability graph (cadc.manifest/v1 `probe.reliability`, optional). */
+  probe?: { reliability?: number };
   /** Flagged samples the selection left out (cadc.manifest/v1 `excluded`). */
   excluded?: { total: number; reasons: { code: string; count: number }[] };
   stages: {
@@ -154,6 +157,7 @@ export class MapData {
       })),
       ...problemsOf(m),
       gradients: gradientSource(m),
+      ...reliabilityOf(m),
       stages: m.stages.map((s) => ({
         id: s.id,
         name: s.name,
@@ -323,6 +327,12 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
 }
 
 /** Where the trajectories came from: a gradient job's folder (manifest `gradients`) or the built-in proxy. */
+/** The graph's reliability for the map, when the manifest records a valid one. */
+function reliabilityOf(m: ManifestLike): Pick<MapOverview, 'reliability'> {
+  const r = m.probe?.reliability;
+  return typeof r === 'number' && r >= 0 && r <= 1 ? { reliability: { value: r, weak: r < WEAK_RELIABILITY } } : {};
+}
+
 function gradientSource(m: ManifestLike): MapGradientSource {
   const g = m.gradients;
   if (!g || typeof g !== 'object') return { kind: 'proxy', checkpoints: m.proxy.checkpoints.length };

@@ -116,6 +116,11 @@ export interface MapOverview {
   problems?: MapProblem[];
   /** Where the trajectories came from (when the manifest says). */
   gradients?: MapGradientSource;
+  /**
+   * Split-half reliability of the capability graph's trajectory cosines (manifest `probe.reliability`),
+   * and whether it is below the floor under which the capabilities may not repeat with another seed.
+   */
+  reliability?: { value: number; weak: boolean };
 }
 
 /**

@@ -181,6 +181,11 @@ export const checkMapOverview: Check<MapOverview> = check(
           dims: int,
         },
       },
+      reliability: {
+        type: 'object',
+        required: ['value', 'weak'],
+        properties: { value: { type: 'number', minimum: 0, maximum: 1 }, weak: { type: 'boolean' } },
+      },
     },
   } as SchemaObject),
 );

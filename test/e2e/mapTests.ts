@@ -99,6 +99,8 @@ export const mapTests: E2ETest[] = [
       assert.equal(await view.locator('.dataset .path').innerText(), 'demo.jsonl');
       // The cards' examples: three per capability (the top-influence samples, read from the table).
       await view.locator('.card ol.examples li:not(.meta)').nth(2).waitFor({ timeout: 15_000 });
+      // How far the capabilities can be trusted: the graph's split-half reliability, in words (high on the demo).
+      assert.match(await view.locator('p.reliability').innerText(), /^Trajectory signal: split-half reliability 0\.\d\d/);
       // The quality report, for its per-capability table.
       await view.locator('#run-quality').click();
       await view.locator('table.percap').waitFor({ timeout: 90_000 });

@@ -252,7 +252,27 @@ export function renderCards(o: MapOverview, post: Post): HTMLElement[] {
     }
     cards.append(card);
   }
-  return [el('h2', {}, `Capabilities (${o.capabilities.length})`), cards];
+  return [el('h2', {}, `Capabilities (${o.capabilities.length})`), ...reliabilityLine(o), cards];
+}
+
+/** How far the capabilities can be trusted to repeat: the graph's split-half reliability, in words. */
+function reliabilityLine(o: MapOverview): HTMLElement[] {
+  const r = o.reliability;
+  if (!r) return [];
+  const value = r.value.toFixed(2);
+  return [
+    r.weak
+      ? el(
+          'p',
+          { class: 'reliability weak', role: 'note' },
+          `Weak trajectory signal (split-half reliability ${value}): the learning trajectories barely tell these groups apart, so another seed may give other capabilities. Read them as a rough map.`,
+        )
+      : el(
+          'p',
+          { class: 'reliability', role: 'note' },
+          `Trajectory signal: split-half reliability ${value} (another seed should give much the same capabilities).`,
+        ),
+  ];
 }
 
 export function renderStages(o: MapOverview): HTMLElement[] {

@@ -12,6 +12,7 @@ import {
   gateByText,
   groupMeans,
   louvainPartition,
+  splitHalfReliability,
   splitOrMergeTo,
   thresholdEdges,
   unitGroupRows,
@@ -58,7 +59,10 @@ export async function discoverCapabilities(
   const G = probe.names.length;
   if (G < 2) throw new Error(`Capability discovery needs at least 2 probe groups; found ${G}.`);
   const { T, D } = traj;
-  const { means, u } = groupMeans(groupTraj, probe);
+  // A seeded half of the samples, for the split-half reliability of the graph's trajectory cosines.
+  const halfRng = rng.fork('reliability');
+  const half = Uint8Array.from({ length: groupTraj.n }, () => halfRng.int(2));
+  const { means, u, halves } = groupMeans(groupTraj, probe, half);
   // Text-formed groups: centred trajectories gated by the groups' text similarity (config.graph).
   const textGated =
     (cfg.capabilities.graph ?? 'trajectories') === 'trajectories-and-text' &&
@@ -72,6 +76,7 @@ export async function discoverCapabilities(
       )
     : await cosineMatrix(u, G, T * D);
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
+  const reliability = await splitHalfReliability(halves!, T, G, D, groupTraj.eta, textGated);
   const c = cfg.capabilities;
   const part: Partition & { stability?: { k: number; ari: number }[] } =
     (c.communities ?? 'louvain') !== 'louvain'
@@ -101,6 +106,7 @@ export async function discoverCapabilities(
       threshold: tau,
       resolution: part.resolution,
       modularity: part.modularity,
+      ...(reliability !== undefined ? { reliability } : {}),
       ...(part.stability ? { stability: part.stability } : {}),
     },
     capabilities: groupsOf.map((groups, index) => ({

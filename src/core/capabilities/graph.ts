@@ -5,16 +5,23 @@ import louvain from 'graphology-communities-louvain';
 import type { Trajectories } from '../gradients/types';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
+import { pearson } from '../util/stats';
 import type { ProbeGroups } from './types';
 
 /**
  * Per group and checkpoint the mean of its samples' normalised gradients, [T, G, D] (unnormalised),
  * and the group trajectories u_s = concat_t η_t·normalise(mean_t) as unit rows [G, T·D].
  */
-export function groupMeans(traj: Trajectories, groups: ProbeGroups): { means: Float64Array; u: Float32Array } {
+export function groupMeans(
+  traj: Trajectories,
+  groups: ProbeGroups,
+  half?: Uint8Array,
+): { means: Float64Array; u: Float32Array; halves?: [HalfMeans, HalfMeans] } {
   const { T, D, n } = traj;
   const G = groups.names.length;
   const means = new Float64Array(T * G * D);
+  // With `half` (0 or 1 per sample), the sums of half 0 on the side; half 1's are the rest.
+  const sums0 = half ? new Float64Array(T * G * D) : undefined;
   const B = 8192;
   for (let t = 0; t < T; t++) {
     for (let s = 0; s < n; s += B) {
@@ -26,15 +33,88 @@ export function groupMeans(traj: Trajectories, groups: ProbeGroups): { means: Fl
         const base = (t * G + gi) * D;
         const row = (i - s) * D;
         for (let j = 0; j < D; j++) means[base + j] += g[row + j];
+        if (sums0 && half![i] === 0) for (let j = 0; j < D; j++) sums0[base + j] += g[row + j];
       }
     }
+  }
+  let halves: [HalfMeans, HalfMeans] | undefined;
+  if (sums0) {
+    const sizes0 = new Int32Array(G);
+    for (let i = 0; i < n; i++) if (groups.of[i] >= 0 && half![i] === 0) sizes0[groups.of[i]]++;
+    const sizes1 = Int32Array.from(groups.sizes, (c, gi) => c - sizes0[gi]);
+    const m0 = new Float64Array(T * G * D);
+    const m1 = new Float64Array(T * G * D);
+    for (let t = 0; t < T; t++)
+      for (let gi = 0; gi < G; gi++)
+        for (let j = 0; j < D; j++) {
+          const x = (t * G + gi) * D + j;
+          if (sizes0[gi] > 0) m0[x] = sums0[x] / sizes0[gi];
+          if (sizes1[gi] > 0) m1[x] = (means[x] - sums0[x]) / sizes1[gi];
+        }
+    halves = [
+      { means: m0, sizes: sizes0 },
+      { means: m1, sizes: sizes1 },
+    ];
   }
   for (let t = 0; t < T; t++)
     for (let gi = 0; gi < G; gi++) {
       const c = groups.sizes[gi];
       if (c > 0) for (let j = 0; j < D; j++) means[(t * G + gi) * D + j] /= c;
     }
-  return { means, u: unitGroupRows(means, T, G, D, traj.eta) };
+  return { means, u: unitGroupRows(means, T, G, D, traj.eta), ...(halves ? { halves } : {}) };
+}
+
+/** Group means [T, G, D] of some of each group's samples, and how many. */
+export interface HalfMeans {
+  means: Float64Array;
+  sizes: Int32Array;
+}
+
+/**
+ * Below this split-half reliability of the capability graph (0.7, the usual floor of an acceptable
+ * reliability in test theory), a run warns, and the map says, that its capabilities may not repeat.
+ */
+export const WEAK_RELIABILITY = 0.7;
+
+/**
+ * How much of the group graph's trajectory similarity is signal rather than sampling noise: each
+ * group's samples split at random into two halves, the trajectory cosines between groups computed on
+ * each half alone (as the graph computes them: centred or not), and the two halves' cosines correlated
+ * over the pairs of groups present in both (split-half reliability); Spearman–Brown's 2r / (1 + r) then
+ * gives the reliability of the cosines on whole groups (0 when r ≤ 0). Near 1, another sample of the
+ * same kind of data (or another seed) would give the same graph; near 0, the cosines are mostly noise.
+ * Undefined with fewer than 3 groups present in both halves.
+ */
+export async function splitHalfReliability(
+  halves: [HalfMeans, HalfMeans],
+  T: number,
+  G: number,
+  D: number,
+  eta: Float64Array,
+  centred: boolean,
+): Promise<number | undefined> {
+  const live: number[] = [];
+  for (let g = 0; g < G; g++) if (halves[0].sizes[g] > 0 && halves[1].sizes[g] > 0) live.push(g);
+  const H = live.length;
+  if (H < 3) return undefined;
+  const cos = await Promise.all(
+    halves.map(async (h) => {
+      const sizes = Int32Array.from(live, (g) => h.sizes[g]);
+      const m = new Float64Array(T * H * D);
+      for (let t = 0; t < T; t++) live.forEach((g, r) => m.set(h.means.subarray((t * G + g) * D, (t * G + g + 1) * D), (t * H + r) * D));
+      return cosineMatrix(unitGroupRows(centred ? centredMeans(m, T, H, D, sizes) : m, T, H, D, eta), H, T * D);
+    }),
+  );
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let x = 0; x < H; x++)
+    for (let y = x + 1; y < H; y++) {
+      a.push(cos[0][x * H + y]);
+      b.push(cos[1][x * H + y]);
+    }
+  const r = pearson(a, b);
+  if (r === undefined) return undefined;
+  return r > 0 ? (2 * r) / (1 + r) : 0;
 }
 
 /**

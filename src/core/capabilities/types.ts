@@ -21,6 +21,12 @@ export interface CapabilityGraph {
   threshold: number;
   resolution: number;
   modularity: number;
+  /**
+   * Split-half reliability (Spearman–Brown) of the graph's trajectory cosines between groups
+   * (graph.ts splitHalfReliability): near 1 the graph is signal, near 0 sampling noise, and another seed
+   * may give other capabilities. Absent with fewer than 3 groups.
+   */
+  reliability?: number;
   /** Consensus communities: per candidate K, the agreement of the perturbed runs (mean pairwise ARI). */
   stability?: { k: number; ari: number }[];
 }

@@ -93,6 +93,7 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       ...(model.probe.field ? { field: model.probe.field } : {}),
       ...(p.probeFile ? { file: p.probeFile } : {}),
       groups: model.probe.names.length,
+      ...(model.graph.reliability !== undefined ? { reliability: Math.round(model.graph.reliability * 1000) / 1000 } : {}),
     },
     ...(p.scoresFile ? { scores: { ...p.scoresFile } } : {}),
     ...(p.gradients

@@ -97,7 +97,8 @@ export interface ManifestV1 {
     checkpoints: { t: number; eta: number; trainLoss: number }[];
     bytesPerSample: number;
   };
-  probe: { source: string; field?: string; file?: string; groups: number };
+  /** `reliability`: split-half reliability of the capability graph's trajectory cosines (0–1; optional in v1). */
+  probe: { source: string; field?: string; file?: string; groups: number; reliability?: number };
   /** Imported capability scores (mmSSR, --scores): file relative to the manifest's base folder. */
   scores?: { file: string; sha256: string; samples: number };
   /** Imported gradient trajectories (--gradients, docs/gradients.md); absent: the built-in proxy's. */

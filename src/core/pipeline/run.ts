@@ -17,6 +17,7 @@ import { importTrajectories } from '../gradients/importTrajectories';
 import type { ImportedGradients } from '../gradients/importTrajectories';
 import type { Trajectories } from '../gradients/types';
 import { discoverCapabilities } from '../capabilities/discover';
+import { WEAK_RELIABILITY } from '../capabilities/graph';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import { readExampleTexts } from '../influence/examples';
@@ -148,6 +149,11 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
       return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool), probe });
     });
+    const reliability = capabilities.graph.reliability;
+    if (reliability !== undefined && reliability < WEAK_RELIABILITY)
+      log?.warn(
+        `capabilities: the learning trajectories barely tell the probe groups apart on this pool (split-half reliability ${reliability.toFixed(2)}, below ${WEAK_RELIABILITY}): another seed may give other capabilities; read them as a rough map`,
+      );
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {
       const a = await attribute(theTraj, capabilities, cfg.capabilities.assign);

@@ -76,3 +76,24 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number {
   const m = sorted.length;
   return sorted[Math.min(m - 1, Math.max(0, Math.ceil(p * m) - 1))];
 }
+
+/** Pearson's correlation of two equally long lists (undefined when either is constant or shorter than 3). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number | undefined {
+  const n = a.length;
+  if (n < 3 || b.length !== n) return undefined;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] / n;
+    mb += b[i] / n;
+  }
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : undefined;
+}

@@ -46,6 +46,11 @@ for (const [name, file, budget, extra] of [
     const bad = structuredClone(manifest);
     bad.config.selection.dropTopSelfInfluence = 'sometimes';
     assert.equal(validateManifest(bad).valid, false, 'the schema checks the self-influence filter');
+    // The capability graph's split-half reliability is recorded, and checked to be a share.
+    assert.ok(manifest.probe.reliability >= 0 && manifest.probe.reliability <= 1, `reliability ${manifest.probe.reliability}`);
+    const outOfRange = structuredClone(manifest);
+    outOfRange.probe.reliability = 1.5;
+    assert.equal(validateManifest(outOfRange).valid, false, 'the schema checks the reliability');
     // Every selected line is a valid, unique sample line.
     const attributions = readFileSync(res.attributions, 'utf8')
       .trim()

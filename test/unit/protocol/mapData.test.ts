@@ -46,12 +46,14 @@ test('an overview without the optional fields passes, and so does one with all o
         },
       ],
       gradients: { kind: 'gradients', model: 'llava-v1.5-7b', checkpoints: 3, layers: ['mm_projector'], dims: 2048 },
+      reliability: { value: 0.42, weak: true },
     },
     { examples: [example, example, example], children: [child] },
   );
   const o = checkMapOverview(full);
   assert.equal(o.capabilities[0].children?.[0].id, 'c1.2');
   assert.equal(o.dataset.display, 'demo.jsonl');
+  assert.deepEqual(o.reliability, { value: 0.42, weak: true });
 });
 
 test('malformed optional fields are refused, naming the field', () => {
@@ -61,6 +63,7 @@ test('malformed optional fields are refused, naming the field', () => {
     [overview({}, { examples: [{ line: 'x', id: 'a', text: 'b' }] }), /examples\/0\/line/],
     [overview({ problems: [{ code: 'x', severity: 'fatal', count: 1, total: 1, lines: [], message: 'm' }] as never }), /severity/],
     [overview({ gradients: { kind: 'remote' } as never }), /gradients\/kind/],
+    [overview({ reliability: { value: 1.2, weak: false } }), /reliability\/value/],
     [overview({ dataset: { name: 'd', samples: 1, invalid: 0, sha256: 'a', display: 3 } as never }), /display/],
   ];
   for (const [x, why] of bad) {
