@@ -65,16 +65,27 @@ export async function sourceLines(source: string): Promise<string[]> {
   return lines;
 }
 
-/** The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds it. */
-export async function makePool(lines: string[], n: number, file: string, seed: number): Promise<void> {
+/** The fields of a LLaVA record that are not labels; a pool made `unlabelled` keeps only these. */
+const RECORD_FIELDS = new Set(['id', 'image', 'conversations']);
+
+/**
+ * The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds
+ * it. `unlabelled` drops every other top-level field (llava-eval-pool's `source` and `category`), as in
+ * LLaVA-665K, which has none: the run then forms its probe groups itself (text k-means), the costly path.
+ */
+export async function makePool(lines: string[], n: number, file: string, seed: number, unlabelled = false): Promise<void> {
   const out = createWriteStream(file);
   const rng = new Rng(seed);
+  const strip = <T extends object>(rec: T): T => {
+    if (unlabelled) for (const key of Object.keys(rec)) if (!RECORD_FIELDS.has(key)) delete (rec as Record<string, unknown>)[key];
+    return rec;
+  };
   for (let i = 0; i < n; i++) {
     const base = lines[i % lines.length];
     const copy = Math.floor(i / lines.length);
-    if (copy === 0) out.write(`${base}\n`);
+    if (copy === 0) out.write(`${unlabelled ? JSON.stringify(strip(JSON.parse(base))) : base}\n`);
     else {
-      const rec = JSON.parse(base);
+      const rec = strip(JSON.parse(base));
       rec.id = `${rec.id}-r${copy}`;
       const tag = ` v${rng.int(1000)}`;
       rec.conversations[0].value += tag;

@@ -5,7 +5,10 @@
 // of the cache, opened and queried through the same API the extension uses (CurationCache
 // .openAttributions → AttributionTable.at), for random single lines (a hover) and for visible
 // windows of 60 lines plus the 50-line margin each side that decorations refresh (160 lookups).
-// Run: npx tsx bench/perf.ts [dataset.jsonl] [--sizes 4548,45480,665000] [--smoke]
+// The pools are unlabelled (llava-eval-pool's `source` and `category` dropped, as LLaVA-665K has no label
+// fields), so every run forms its own probe groups (the text k-means); --labelled keeps the labels, and the
+// probe groups are then the first label field's values (capability discovery costs far less).
+// Run: npx tsx bench/perf.ts [dataset.jsonl] [--sizes 4548,45480,665000] [--labelled] [--smoke]
 // (--smoke: 2,000 rows of the in-repo fixture test/fixtures/llava-eval-pool, nothing written)
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
   const si = args.indexOf('--sizes');
+  const labelled = args.includes('--labelled');
   const source = benchDataset(
     args.find((x, i) => !x.startsWith('--') && args[i - 1] !== '--sizes'),
     smoke,
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
   try {
     for (const n of sizes) {
       const file = join(dir, `pool-${n}.jsonl`);
-      await makePool(lines, n, file, 7);
+      await makePool(lines, n, file, 7, !labelled);
       const cache = join(dir, `cache-${n}`);
       const loadBefore = la();
       const t0 = performance.now();
@@ -165,6 +169,8 @@ async function main(): Promise<void> {
         peakRssMB: Math.round(peakRun / 1e6),
         peakRssWithRerunMB: Math.round(peak / 1e6),
         capabilities: run.capabilities.K,
+        probeGroups: run.capabilities.probe.names.length,
+        capabilityShare: +((run.timingsMs.capabilities ?? 0) / (run.timingsMs.total ?? wall)).toFixed(3),
         selected: run.selection.selected.length,
         trajectoryBytesPerSample: run.trajectories.bytesPerSample,
         hover,
@@ -183,6 +189,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'perf',
     dataset: datasetLabel(source),
+    labels: labelled ? 'kept (probe groups from the first label field)' : 'dropped (probe groups by text k-means, as for LLaVA-665K)',
     sourceRows: lines.length,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     note: `Pools larger than the source (${lines.length.toLocaleString('en-US')} rows) replicate it with a seeded suffix token on each question; images are not on disk (text-only pipeline). Hover latency: AttributionTable.at(line) on the cached attribution table (attributions.bin, an sql.js database; what the hover provider and the decorations call), after opening it with CurationCache.openAttributions; a visible window = 60 lines + 50 margin lines each side, as src/extension/annotations.ts decorates. Peak RSS is the process high-water mark so far (sizes run in ascending order).`,

@@ -91,6 +91,7 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
   });
   out.set('perf-stages.svg', single(stages));
   md.push('## Speed and memory (`npm run bench:perf` → `perf.json`)', '', loadLine(j), '');
+  if (j.labels) md.push(`Label fields: ${j.labels}.`, '');
   md.push(
     table(
       [
@@ -100,7 +101,8 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
         'featurise',
         'warm-up',
         'trajectories',
-        'capabilities + influence + select',
+        'capabilities (share of run)',
+        'influence + select',
         're-run (cache hit)',
         'peak RSS (one run)',
         'peak RSS, re-run loaded too',
@@ -112,7 +114,8 @@ function perf(j: Json, out: Map<string, string>, md: string[]): void {
         `${num(r.stagesMs.featurise / 1000)} s`,
         `${num(r.stagesMs['warm-up'] / 1000)} s`,
         `${num(r.stagesMs.trajectories / 1000)} s`,
-        `${num((r.stagesMs.capabilities + r.stagesMs.influence + r.stagesMs.select) / 1000)} s`,
+        `${num(r.stagesMs.capabilities / 1000)} s (${num((100 * r.stagesMs.capabilities) / r.stagesMs.total, 1)}%)`,
+        `${num((r.stagesMs.influence + r.stagesMs.select) / 1000)} s`,
         `${num(r.cacheHitRerunSeconds, 2)} s`,
         `${int(r.peakRssMB)} MB`,
         r.peakRssWithRerunMB === undefined ? '—' : `${int(r.peakRssWithRerunMB)} MB`,
