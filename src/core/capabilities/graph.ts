@@ -2,6 +2,7 @@
 // capability anchors (docs/method.md §1.2).
 import Graph from 'graphology';
 import louvain from 'graphology-communities-louvain';
+import { halfTable } from '../gradients/npy';
 import type { Trajectories } from '../gradients/types';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
@@ -19,21 +20,25 @@ export function groupMeans(
 ): { means: Float64Array; u: Float32Array; halves?: [HalfMeans, HalfMeans] } {
   const { T, D, n } = traj;
   const G = groups.names.length;
+  // Group sums [T, G, D]; with `half` (0 or 1 per sample), half 0's sums on the side and half 1's here,
+  // so every sample is added once. Float16 rows are decoded while they are added (one table lookup).
   const means = new Float64Array(T * G * D);
-  // With `half` (0 or 1 per sample), the sums of half 0 on the side; half 1's are the rest.
   const sums0 = half ? new Float64Array(T * G * D) : undefined;
+  const f16 = halfTable();
   const B = 8192;
   for (let t = 0; t < T; t++) {
     for (let s = 0; s < n; s += B) {
       const e = Math.min(n, s + B);
-      const g = traj.slice(t, s, e);
+      const g = traj.rows(t, s, e);
+      const halves16 = g instanceof Uint16Array;
       for (let i = s; i < e; i++) {
         const gi = groups.of[i];
         if (gi < 0) continue;
+        const acc = sums0 && half![i] === 0 ? sums0 : means;
         const base = (t * G + gi) * D;
         const row = (i - s) * D;
-        for (let j = 0; j < D; j++) means[base + j] += g[row + j];
-        if (sums0 && half![i] === 0) for (let j = 0; j < D; j++) sums0[base + j] += g[row + j];
+        if (halves16) for (let j = 0; j < D; j++) acc[base + j] += f16[g[row + j]];
+        else for (let j = 0; j < D; j++) acc[base + j] += g[row + j];
       }
     }
   }
@@ -49,7 +54,8 @@ export function groupMeans(
         for (let j = 0; j < D; j++) {
           const x = (t * G + gi) * D + j;
           if (sizes0[gi] > 0) m0[x] = sums0[x] / sizes0[gi];
-          if (sizes1[gi] > 0) m1[x] = (means[x] - sums0[x]) / sizes1[gi];
+          if (sizes1[gi] > 0) m1[x] = means[x] / sizes1[gi];
+          means[x] += sums0[x];
         }
     halves = [
       { means: m0, sizes: sizes0 },

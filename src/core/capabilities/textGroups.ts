@@ -5,9 +5,9 @@
 // the cosines (a 128-d projection errs by ≈ 0.09, the size of a typical TF-IDF cosine: bench:capability-ablation).
 import { ngramIdf } from '../features/textVectors';
 import type { Pool } from '../features/types';
-import { matmulNT, sparseRowsTimesTable } from '../ort/kernels';
+import { matmulNT, sparseRowsArgmax, sparseRowsTimesTable } from '../ort/kernels';
 import type { Rng } from '../util/rng';
-import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
+import { nextSeed, renumberByFirstAppearance } from './kmeansSteps';
 
 /** The unit TF-IDF rows of samples idx as n-gram ids and weights [idx.length, L]; padding has weight 0. */
 export function tfidfRowsOf(pool: Pool, idf: Float32Array, idx: ArrayLike<number>): { ids: Int32Array; w: Float32Array } {
@@ -94,21 +94,31 @@ export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 2
     if (assign && r < m && idx[r] === i) of[i] = assign[r++];
     else todo[t++] = i;
   }
+  // The argmax is taken inside the ORT graph: the [rows, k] cosines never cross into JavaScript.
   const B = 8192;
-  const part = new Int32Array(Math.min(B, todo.length));
   for (let s = 0; s < todo.length; s += B) {
     const e = Math.min(todo.length, s + B);
     const batch = tfidfRowsOf(pool, idf, todo.subarray(s, e));
-    rowArgmax(await sparseRowsTimesTable(toSlots(batch.ids, slot), batch.w, e - s, L, table, V, k), e - s, k, part);
+    const part = await sparseRowsArgmax(toSlots(batch.ids, slot), batch.w, e - s, L, table, V, k);
     for (let r = 0; r < e - s; r++) of[todo[s + r]] = part[r];
   }
   renumberByFirstAppearance(of, k);
   return of;
 }
 
-/** Column c of the table [V, k] := row r of the sparse rows (ids, w) [·, L]. */
-function setColumn(table: Float32Array, V: number, k: number, c: number, ids: Int32Array, w: Float32Array, L: number, r: number) {
-  for (let b = 0; b < V; b++) table[b * k + c] = 0;
+/** Column c of the table [V, k] := row r of the sparse rows (ids, w) [·, L]; `zero` clears the column first. */
+function setColumn(
+  table: Float32Array,
+  V: number,
+  k: number,
+  c: number,
+  ids: Int32Array,
+  w: Float32Array,
+  L: number,
+  r: number,
+  zero = true,
+) {
+  if (zero) for (let b = 0; b < V; b++) table[b * k + c] = 0;
   for (let j = r * L; j < r * L + L; j++) table[ids[j] * k + c] += w[j];
 }
 
@@ -121,8 +131,9 @@ function seedCentroids(ids: Int32Array, w: Float32Array, m: number, L: number, t
   const post = postings(ids, w, m, L, V);
   const sims = new Float32Array(m);
   const dist = new Float64Array(m).fill(Infinity);
+  // The table is all zeros (a fresh array): each column is written once, without clearing it.
   let pick = rng.int(m);
-  setColumn(table, V, k, 0, ids, w, L, pick);
+  setColumn(table, V, k, 0, ids, w, L, pick, false);
   for (let c = 1; c < k; c++) {
     sims.fill(0);
     for (let j = 0; j < L; j++) {
@@ -132,13 +143,13 @@ function seedCentroids(ids: Int32Array, w: Float32Array, m: number, L: number, t
       for (let p = post.ptr[b]; p < post.ptr[b + 1]; p++) sims[post.row[p]] += wb * post.w[p];
     }
     pick = nextSeed(sims, dist, m, rng);
-    setColumn(table, V, k, c, ids, w, L, pick);
+    setColumn(table, V, k, c, ids, w, L, pick, false);
   }
 }
 
 /**
  * Lloyd's iterations of spherical k-means on sparse rows, from the unit columns in `table` (the seeds):
- * assign every row to its most similar centroid (one ORT gather), then move the centroids. The table
+ * assign every row to its most similar centroid (one ORT graph: gather, scale, argmax), then move the centroids. The table
  * holds each centroid's unnormalised sum of rows and cosines are scaled by 1/‖sum‖ per column, so a move
  * costs only the rows that changed group (each one's n-grams subtracted from one column and added to
  * another, its squared norm updated from its dot products with both) instead of a rebuild of the whole
@@ -174,23 +185,15 @@ export async function sparseLloyd(
     return s;
   };
   for (let it = 0; it < iterations; it++) {
-    const sims = await sparseRowsTimesTable(ids, w, m, L, table, V, k);
+    // Each row's most similar centroid: the cosines (sums scaled by 1/‖sum‖) and their argmax in one graph.
+    const best = await sparseRowsArgmax(ids, w, m, L, table, V, k, Float32Array.from(inv));
     moved.length = 0;
     from.length = 0;
     for (let i = 0; i < m; i++) {
-      let best = 0;
-      let bv = -Infinity;
-      for (let c = 0; c < k; c++) {
-        const v = sims[i * k + c] * inv[c];
-        if (v > bv) {
-          bv = v;
-          best = c;
-        }
-      }
-      if (best !== assign[i]) {
+      if (best[i] !== assign[i]) {
         moved.push(i);
         from.push(assign[i]);
-        assign[i] = best;
+        assign[i] = best[i];
       }
     }
     // Converged when at most 0.5% of the sample changed group (the last Lloyd rounds move a handful).
@@ -205,9 +208,10 @@ export async function sparseLloyd(
     // An empty cluster restarts at the sample least similar to its own centre (this round's cosines).
     let worst = -1;
     if (counts.includes(0)) {
+      const sims = await sparseRowsTimesTable(ids, w, m, L, table, V, k);
+      const own = (i: number) => sims[i * k + assign[i]] * inv[assign[i]];
       worst = 0;
-      for (let i = 1; i < m; i++)
-        if (sims[i * k + assign[i]] * inv[assign[i]] < sims[worst * k + assign[worst]] * inv[assign[worst]]) worst = i;
+      for (let i = 1; i < m; i++) if (own(i) < own(worst)) worst = i;
     }
     if (fresh) {
       table.fill(0);

@@ -7,6 +7,7 @@ import type { ProbeGroups } from '../../../src/core/capabilities/types';
 import { pearson } from '../../../src/core/util/stats';
 import { Rng } from '../../../src/core/util/rng';
 import { plantedTrajectories, tinyPool, unit } from '../helpers';
+import { toHalf, trajectoriesFromArrays } from '../../../src/core/gradients/trajectories';
 
 test('pearson: known answers; undefined for a constant list or fewer than 3 values', () => {
   assert.equal(pearson([1, 2, 3], [2, 4, 6]), 1);
@@ -49,6 +50,39 @@ test('group means by half: the two halves add up to the whole; identical halves 
   // Fewer than 3 groups in both halves: nothing to correlate.
   const two = { means: a.means, sizes: Int32Array.from([10, 10, 0, 0, 0, 0]) };
   assert.equal(await splitHalfReliability([two, two], traj.T, 6, traj.D, traj.eta, true), undefined);
+});
+
+test('group means of float16 rows: the means of the decoded halves, whole and by half (values exact in float16)', () => {
+  // 2 checkpoints, 5 samples of D = 2 in groups [0, 1, 0, 1, -1]; every value a multiple of 1/4 (exact in float16).
+  const g = [
+    [1, 2, -0.5, 0.25, 3, 4, 0.75, -1, 9, 9],
+    [0.5, 0.5, 2, -2, 1.5, 0, 1, 1, 9, 9],
+  ];
+  const traj = trajectoriesFromArrays({
+    n: 5,
+    T: 2,
+    D: 2,
+    storage: 'float16',
+    g: g.map((r) => Uint16Array.from(r, toHalf)),
+    loss: new Float32Array(10),
+    gradNormSq: new Float32Array(10).fill(1),
+    eta: Float64Array.from([1, 1]),
+  });
+  const groups: ProbeGroups = {
+    source: 'clusters',
+    names: ['a', 'b'],
+    of: Int32Array.from([0, 1, 0, 1, -1]),
+    sizes: Int32Array.from([2, 2]),
+  };
+  // [T, G, D]: t0 a = mean(s0, s2) = (2, 3), b = mean(s1, s3) = (0.125, -0.375); t1 a = (1, 0.25), b = (1.5, -0.5)
+  const want = [2, 3, 0.125, -0.375, 1, 0.25, 1.5, -0.5];
+  assert.deepEqual(Array.from(groupMeans(traj, groups).means), want);
+  // Half 0 = samples 0 and 1, half 1 = the rest: each half's means are its one member's rows.
+  const { means, halves } = groupMeans(traj, groups, Uint8Array.from([0, 0, 1, 1, 0]));
+  assert.deepEqual(Array.from(means), want);
+  assert.deepEqual(Array.from(halves![0].means), [1, 2, -0.5, 0.25, 0.5, 0.5, 2, -2]);
+  assert.deepEqual(Array.from(halves![1].means), [3, 4, 0.75, -1, 1.5, 0, 1, 1]);
+  assert.deepEqual(Array.from(halves![0].sizes), [1, 1]);
 });
 
 test('split-half reliability: near 1 when groups differ by their direction, low when every sample is noise', async () => {

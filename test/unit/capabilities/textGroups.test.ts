@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupTextCosines, sparseLloyd, textKMeans, tfidfRowsOf } from '../../../src/core/capabilities/textGroups';
 import { ngramIdf } from '../../../src/core/features/textVectors';
-import { sparseRowsTimesTable } from '../../../src/core/ort/kernels';
+import { sparseRowsArgmax, sparseRowsTimesTable } from '../../../src/core/ort/kernels';
+import { rowArgmax } from '../../../src/core/capabilities/kmeansSteps';
 import { Rng } from '../../../src/core/util/rng';
 import { purity } from '../../../src/core/util/stats';
 import { join } from 'node:path';
@@ -21,6 +22,44 @@ test('sparse rows times a table: Σ_j w[i,j] · table[ids[i,j]] in onnxruntime',
   const y = await sparseRowsTimesTable(ids, w, 4, 2, table, 4, 2);
   assert.deepEqual(Array.from(y), [5, 50, 1.5, 15, 0, 0, 6, 60]);
   await assert.rejects(sparseRowsTimesTable(ids, w, 4, 2, table, 4, 3), /do not match/);
+});
+
+test("sparse rows' argmax in the graph: the first maximum of each row's products, 0 for a row without pairs", async () => {
+  // table [4, 3]: b0 = 0, b1 = [1, 3, 2], b2 = [2, 1, 2], b3 = [3, 3, 0]
+  const table = Float32Array.from([0, 0, 0, 1, 3, 2, 2, 1, 2, 3, 3, 0]);
+  // [5, 5, 6] → 2; [1.5, 1.5, 0] → 0 (a tie: the first wins); no pairs → 0; [1, 3, 2] → 1
+  const ids = Int32Array.from([1, 2, 3, 0, 0, 0, 1, 0]);
+  const w = Float32Array.from([1, 2, 0.5, 7, 0, 0, 1, 0]);
+  assert.deepEqual(Array.from(await sparseRowsArgmax(ids, w, 4, 2, table, 4, 3)), [2, 0, 0, 1]);
+  await assert.rejects(sparseRowsArgmax(ids, w, 4, 2, table, 4, 2), /do not match/);
+});
+
+test("sparse rows' argmax in the graph equals rowArgmax of the products on real rows", async () => {
+  // llava-eval-pool fixture (3,790 instructions) against 200 of its rows as unit centroid columns, and
+  // against a random table (fewer ties): the same row of every sample, batches of every length included.
+  const { pool } = await buildPool(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), resolveConfig({}), { imageRoot: undefined });
+  const m = pool.n;
+  const L = pool.dims.maxQuestionNgrams;
+  const V = pool.dims.questionBuckets + 1;
+  const { ids, w } = tfidfRowsOf(
+    pool,
+    ngramIdf(pool),
+    Int32Array.from({ length: m }, (_, i) => i),
+  );
+  const seeds = Array.from({ length: 200 }, (_, c) => c * 18);
+  const rng = new Rng(5);
+  for (const [k, table] of [
+    [200, seedTable(ids, w, L, seeds, V)],
+    [7, Float32Array.from({ length: V * 7 }, () => rng.next() - 0.5)],
+  ] as const) {
+    const want = new Int32Array(m);
+    rowArgmax(await sparseRowsTimesTable(ids, w, m, L, table, V, k), m, k, want);
+    const got = await sparseRowsArgmax(ids, w, m, L, table, V, k);
+    let same = 0;
+    for (let i = 0; i < m; i++) if (got[i] === want[i]) same++;
+    assert.equal(same, m, `k ${k}: ${m - same} of ${m} rows differ`);
+    assert.ok(new Set(got).size > Math.min(k, 5), `k ${k}: more than a few columns win`);
+  }
 });
 
 /** n samples on three topics: sample i draws three of topic (i % 3)'s five n-grams; the rest is padding. */
