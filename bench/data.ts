@@ -65,21 +65,26 @@ export async function sourceLines(source: string): Promise<string[]> {
   return lines;
 }
 
-/** The fields of a LLaVA record that are not labels; a pool made `unlabelled` keeps only these. */
+/** The fields of a LLaVA record that are not labels; an unlabelled pool keeps only these. */
 const RECORD_FIELDS = new Set(['id', 'image', 'conversations']);
 
 /**
+ * A record without its label fields (llava-eval-pool's `source` and `category`), as in LLaVA-665K, which
+ * has none: a run on it forms its probe groups itself (text k-means), the discovery's costly path.
+ */
+export function withoutLabels<T extends object>(rec: T): T {
+  for (const key of Object.keys(rec)) if (!RECORD_FIELDS.has(key)) delete (rec as Record<string, unknown>)[key];
+  return rec;
+}
+
+/**
  * The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds
- * it. `unlabelled` drops every other top-level field (llava-eval-pool's `source` and `category`), as in
- * LLaVA-665K, which has none: the run then forms its probe groups itself (text k-means), the costly path.
+ * it; `unlabelled` drops the label fields (withoutLabels).
  */
 export async function makePool(lines: string[], n: number, file: string, seed: number, unlabelled = false): Promise<void> {
   const out = createWriteStream(file);
   const rng = new Rng(seed);
-  const strip = <T extends object>(rec: T): T => {
-    if (unlabelled) for (const key of Object.keys(rec)) if (!RECORD_FIELDS.has(key)) delete (rec as Record<string, unknown>)[key];
-    return rec;
-  };
+  const strip = <T extends object>(rec: T): T => (unlabelled ? withoutLabels(rec) : rec);
   for (let i = 0; i < n; i++) {
     const base = lines[i % lines.length];
     const copy = Math.floor(i / lines.length);

@@ -18,7 +18,7 @@ import type { DeepPartial, CurationConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
 import { linearFit, powerFit, roundFit } from './fit';
 import { publishReport } from './results';
-import { benchDataset, datasetLabel, REPO, runBench } from './data';
+import { benchDataset, datasetLabel, REPO, runBench, withoutLabels } from './data';
 
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'] as const;
 type Stage = (typeof STAGES)[number];
@@ -37,7 +37,10 @@ interface Point {
   loadavg: number[];
 }
 
-/** n rows spread evenly over the file (every (N/n)-th row), so the label mix stays the pool's. */
+/**
+ * n rows spread evenly over the file (every (N/n)-th row), so the mix of sources stays the pool's; their
+ * label fields dropped (withoutLabels), so every run forms its probe groups by text k-means.
+ */
 async function spread(src: string, total: number, n: number, file: string): Promise<number> {
   const out = createWriteStream(file);
   let i = 0;
@@ -45,7 +48,7 @@ async function spread(src: string, total: number, n: number, file: string): Prom
   for await (const l of createInterface({ input: createReadStream(src) })) {
     if (!l.trim()) continue;
     if (Math.floor(((i + 1) * n) / total) > Math.floor((i * n) / total)) {
-      out.write(`${l}\n`);
+      out.write(`${JSON.stringify(withoutLabels(JSON.parse(l) as object))}\n`);
       k++;
     }
     i++;
@@ -60,7 +63,7 @@ async function prefix(src: string, n: number, file: string): Promise<number> {
   for await (const l of createInterface({ input: createReadStream(src) })) {
     if (!l.trim()) continue;
     if (k >= n) break;
-    out.write(`${l}\n`);
+    out.write(`${JSON.stringify(withoutLabels(JSON.parse(l) as object))}\n`);
     k++;
   }
   await new Promise<void>((r) => out.end(r));
@@ -265,7 +268,7 @@ async function main(): Promise<void> {
     samples: N,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     defaults: { T: def.proxy.checkpoints, d: def.gradients.projectionDim, K: def.capabilities.k, storage: def.gradients.storage },
-    method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the label mix stays the same). d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
+    method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the mix of sources stays the same). Label fields are dropped (as LLaVA-665K has none): every run forms its probe groups by text k-means. d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
     loadavg: { before: load0, after: la() },
     loadNote:
       load0[0] > 1
