@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makePool } from '../../../bench/data';
 
 const REPO = resolve(__dirname, '../../..');
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -68,6 +69,40 @@ test('bench/perf.ts --smoke: stage times, cache hit and hover latency', () => {
   }
   assert.ok(row.hover.singleLine.p50 <= row.hover.singleLine.p99 && row.hover.singleLine.p99 <= row.hover.singleLine.max);
   assert.equal(row.hover.visibleWindow.lookupsPerWindow, 160);
+  assert.match(rep.labels, /^dropped/);
+  assert.ok(row.probeGroups >= 2);
+  assert.ok(row.capabilityShare > 0 && row.capabilityShare < 1);
+  assert.equal(row.capabilityShare, +(row.stagesMs.capabilities / row.stagesMs.total).toFixed(3));
+});
+
+test('bench pools: unlabelled keeps only id, image and conversations; replicas get a new id and a suffix token', async () => {
+  const lines = readFileSync(join(REPO, 'test/fixtures/llava-eval-pool/llava-eval-pool.jsonl'), 'utf8').split('\n').slice(0, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-bench-pool-'));
+  try {
+    for (const unlabelled of [false, true]) {
+      const file = join(dir, `pool-${unlabelled}.jsonl`);
+      await makePool(lines, 5, file, 7, unlabelled);
+      const rows = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.equal(rows.length, 5);
+      for (const [i, r] of rows.entries()) {
+        const src = JSON.parse(lines[i % 2]);
+        assert.deepEqual(Object.keys(r).sort(), unlabelled ? ['conversations', 'id', 'image'] : Object.keys(src).sort());
+        assert.equal(r.id, i < 2 ? src.id : `${src.id}-r${Math.floor(i / 2)}`);
+        assert.equal(r.conversations[1].value, src.conversations[1].value);
+        if (i < 2) assert.equal(r.conversations[0].value, src.conversations[0].value);
+        else
+          assert.match(
+            r.conversations[0].value,
+            new RegExp(`^${src.conversations[0].value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} v\\d+$`),
+          );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bench/gemm.ts --smoke: ORT, numpy and FMA peak, with ratios or a stated reason', () => {
