@@ -23,7 +23,7 @@ import { consensusCommunities } from './consensus';
 import { rowArgmax } from './kmeansSteps';
 import type { Partition } from './graph';
 import { matmulNT } from '../ort/kernels';
-import type { CapabilityModel, ProbeGroups, SubCapability } from './types';
+import type { CapabilityModel, ProbeGroups, SubCapability, TextGroupsMemo } from './types';
 
 /** At most this many sub-capabilities per capability. */
 export const MAX_CHILDREN = 8;
@@ -33,7 +33,7 @@ export async function discoverCapabilities(
   traj: Trajectories,
   cfg: CurationConfig,
   rng: Rng,
-  opts: { labelCandidates: string[]; probe?: { groups: ProbeGroups; traj: Trajectories } },
+  opts: { labelCandidates: string[]; probe?: { groups: ProbeGroups; traj: Trajectories }; textGroups?: TextGroupsMemo },
 ): Promise<CapabilityModel> {
   // With a probe file, groups and their trajectories come from the probe samples; pool samples are
   // then placed in their nearest probe group (for coverage bins).
@@ -41,7 +41,7 @@ export async function discoverCapabilities(
   const probeRng = groupSeed === undefined ? rng.fork('probe') : new Rng(groupSeed).fork('probe');
   // Forked before the groups draw from probeRng: the text centroids' sample depends on the seed alone.
   const textRng = probeRng.fork('text-centroids');
-  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates));
+  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates, opts.textGroups));
   const groupTraj = opts.probe?.traj ?? traj;
   // A forced K needs at least K groups: split the largest groups (2-means on their trajectories).
   const wanted = cfg.capabilities.k;

@@ -6,10 +6,10 @@ import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { TextVectors } from '../features/textVectors';
 import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
-import { textKMeans } from './textGroups';
+import { TEXT_KMEANS, textKMeans } from './textGroups';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
-import type { ProbeGroups } from './types';
+import type { ProbeGroups, TextGroupsMemo } from './types';
 
 export function probeGroupsFromLabels(pool: Pool, field: string): ProbeGroups {
   const col = pool.labels[field];
@@ -190,11 +190,16 @@ export async function probeGroupsFromClusters(
   k: number,
   rng: Rng,
   signal: GroupSignal = 'trajectories',
-  sampleSize = 20_000,
+  sampleSize: number = TEXT_KMEANS.sampleSize,
   textDim?: number,
+  memo?: TextGroupsMemo,
 ): Promise<ProbeGroups> {
-  // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks).
-  if (signal === 'text' && textDim === undefined) return { ...groupsOf(await textKMeans(pool, k, rng, sampleSize)), signal };
+  // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks);
+  // with a memo (the pipeline's cache), groups a run already formed are reused.
+  if (signal === 'text' && textDim === undefined) {
+    const compute = () => textKMeans(pool, k, rng, sampleSize);
+    return { ...groupsOf(memo ? await memo(k, compute) : await compute()), signal };
+  }
   const src = groupSignalRows(pool, traj, signal, rng, textDim);
   try {
     return { ...groupsOf(await clusterRows(src, k, rng, sampleSize)), signal };
@@ -210,6 +215,7 @@ export async function chooseProbeGroups(
   cfg: CurationConfig,
   rng: Rng,
   labelCandidates: string[],
+  textGroups?: TextGroupsMemo,
 ): Promise<ProbeGroups> {
   const c = cfg.capabilities;
   if (c.probe === 'label' || (c.probe === 'auto' && (c.labelField || labelCandidates.length > 0))) {
@@ -221,5 +227,5 @@ export async function chooseProbeGroups(
     if (c.probe === 'label') throw new Error(`No usable label field for probe groups${c.labelField ? ` ('${c.labelField}')` : ''}.`);
   }
   const k = c.microClusters > 0 ? c.microClusters : autoMicroClusters(pool.n);
-  return probeGroupsFromClusters(pool, traj, k, rng, c.groupSignal ?? 'trajectories');
+  return probeGroupsFromClusters(pool, traj, k, rng, c.groupSignal ?? 'trajectories', undefined, undefined, textGroups);
 }

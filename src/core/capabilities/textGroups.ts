@@ -65,12 +65,24 @@ function postings(ids: Int32Array, w: Float32Array, m: number, L: number, V: num
 }
 
 /**
+ * What textKMeans' groups depend on besides the pool, k and its random stream: its defaults and a version
+ * raised whenever the algorithm changes its output (so cached groups of an older one are not reused).
+ */
+export const TEXT_KMEANS = { sampleSize: 20_000, iterations: 15, version: 1 } as const;
+
+/**
  * Spherical k-means on the sparse TF-IDF rows: fitted on a seeded sample of at most `sampleSize` samples
  * (k-means++ seeding on cosine distance, then Lloyd iterations until at most 0.5% of the sample moves:
  * sparseLloyd), then every sample assigned to its most similar centroid. Ids are renumbered by first
  * appearance; empty clusters vanish.
  */
-export async function textKMeans(pool: Pool, k: number, rng: Rng, sampleSize = 20_000, iterations = 15): Promise<Int32Array> {
+export async function textKMeans(
+  pool: Pool,
+  k: number,
+  rng: Rng,
+  sampleSize: number = TEXT_KMEANS.sampleSize,
+  iterations: number = TEXT_KMEANS.iterations,
+): Promise<Int32Array> {
   const { n } = pool;
   const L = pool.dims.maxQuestionNgrams;
   const idf = ngramIdf(pool);

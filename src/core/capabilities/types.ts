@@ -1,6 +1,12 @@
 // Capabilities discovered among probe groups (docs/method.md §1.2).
 import type { GroupSignal } from '../config';
 
+/**
+ * Text k-means groups kept between runs (the pipeline's cache): returns the groups for k clusters,
+ * calling `compute` only when it does not hold them.
+ */
+export type TextGroupsMemo = (k: number, compute: () => Promise<Int32Array>) => Promise<Int32Array>;
+
 export interface ProbeGroups {
   source: 'file' | 'label' | 'clusters';
   /** Label field used when source = 'label' (or the probe file's field). */

@@ -1,6 +1,7 @@
 // The cache keys of a curation run: everything the cached stages' results depend on.
 import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { TEXT_KMEANS } from '../capabilities/textGroups';
 import { CACHE_SCHEMA } from '../store/arrays';
 import type { ImageScope } from '../store/imageDeps';
 import { TOOL_VERSION } from '../runtime/version';
@@ -12,7 +13,8 @@ import type { CurationInput } from './api';
  * version, the feature config, the record format, where images resolve (the image root, by default
  * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
  * entry loads, which image files those references found (path, size, mtime: `images`).
- * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Probe and
+ * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Text probe
+ * groups: the features, the group count and seed and the k-means' defaults and version. Probe and
  * scores files are read on every run, after the cached stages.
  */
 export function cacheKeyParts(input: CurationInput) {
@@ -46,6 +48,15 @@ export function cacheKeyParts(input: CurationInput) {
       proxy: c.proxy,
       gradients: c.gradients,
       seed: c.seed,
+    }),
+    // Text probe groups depend on the question n-grams (the features), the number of groups, the
+    // groups' random stream (groupSeed, else the run's seed) and the k-means itself.
+    textGroups: (k: number) => ({
+      features,
+      k,
+      groupSeed: c.capabilities.groupSeed ?? null,
+      seed: c.capabilities.groupSeed === undefined ? c.seed : null,
+      kmeans: TEXT_KMEANS,
     }),
   };
 }

@@ -20,6 +20,7 @@ import { discoverCapabilities } from '../capabilities/discover';
 import { WEAK_RELIABILITY } from '../capabilities/graph';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
+import type { TextGroupsMemo } from '../capabilities/types';
 import { readExampleTexts } from '../influence/examples';
 import { findDuplicates } from '../selection/dedup';
 import { getStrategy } from '../selection/strategies';
@@ -145,9 +146,24 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
 
     const probeFile = input.probeFile;
     const w = warm;
+    // Text probe groups depend on the dataset, not on the trajectories: a run with the cache reuses them.
+    const textGroups: TextGroupsMemo | undefined = cache
+      ? async (k, compute) => {
+          const key = keys.textGroups(k);
+          const hit = await cache.loadTextGroups(sha, key, thePool.n);
+          if (hit) return hit;
+          const of = await compute();
+          await cache.saveTextGroups(sha, key, of);
+          return of;
+        }
+      : undefined;
     const capabilities = await clock.run('capabilities', async () => {
       const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
-      return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), { labelCandidates: labelCandidates(thePool), probe });
+      return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), {
+        labelCandidates: labelCandidates(thePool),
+        probe,
+        textGroups,
+      });
     });
     const reliability = capabilities.graph.reliability;
     if (reliability !== undefined && reliability < WEAK_RELIABILITY)

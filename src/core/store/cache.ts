@@ -1,6 +1,6 @@
-// The curation cache: one folder per dataset (named by its sha256), holding the features and the
-// warm-up + trajectories of a run under a key of everything they depend on, and the run's attribution
-// table. Entries are chunked typed-array files (arrays.ts) whose index is validated before use
+// The curation cache: one folder per dataset (named by its sha256), holding the features, the
+// warm-up + trajectories and the text probe groups of a run under a key of everything they depend on,
+// and the run's attribution table. Entries are chunked typed-array files (arrays.ts) whose index is validated before use
 // (validate.ts): anything that fails a check is a miss, logged, deleted and rebuilt. The attribution
 // table is a sql.js database (attributionTable.ts, sqlite.ts) stored as such an entry. Temp files of
 // writers that died are removed when the cache opens.
@@ -25,8 +25,8 @@ import type { AttributionRow, AttributionTable } from './attributionTable';
 import { decodeRefs, encodeRefs, imagesFingerprint } from './imageDeps';
 import type { ImageScope } from './imageDeps';
 import { loadSql } from './sqlite';
-import { arraysMismatch, schemaError, validFeaturesExtra, validTrajectoriesExtra } from './validate';
-import type { ArraySpec, CtorName, FeaturesExtra, Layout, TrajectoriesExtra, Typed } from './validate';
+import { arraysMismatch, schemaError, validFeaturesExtra, validTextGroupsExtra, validTrajectoriesExtra } from './validate';
+import type { ArraySpec, CtorName, FeaturesExtra, Layout, TextGroupsExtra, TrajectoriesExtra, Typed } from './validate';
 
 /** The Pool's typed-array columns, stored and loaded by name, with their element types. */
 const POOL_ARRAYS = {
@@ -327,6 +327,36 @@ export class CurationCache {
       checkpoints: warm.checkpoints.map((c) => ({ t: c.t, eta: c.eta, trainLoss: c.trainLoss })),
     };
     saveArrays(this.base(sha, `trajectories-${key}`), 'trajectories', key, arrays, extra);
+  }
+
+  /**
+   * The text probe groups of a dataset's n samples for a key (each sample's group, numbered by first
+   * appearance from 0, as the text k-means leaves them), or undefined.
+   */
+  async loadTextGroups(sha: string, keyPart: unknown, n: number): Promise<Int32Array | undefined> {
+    const key = cacheKey(keyPart);
+    const hit = loadArrays<TextGroupsExtra>(this.base(sha, `text-groups-${key}`), 'text-groups', key, this.log, ({ arrays, extra }) => {
+      if (!validTextGroupsExtra(extra)) return `has an invalid index (extra${schemaError(validTextGroupsExtra)})`;
+      if (extra.n !== n) return `holds ${extra.n} samples, the pool ${n}`;
+      const bad = arraysMismatch(arrays, { of: ['Int32Array', n] });
+      if (bad) return bad;
+      // Ids from 0 in order of first appearance, and as many as the index says.
+      let next = 0;
+      for (const g of arrays.of as Int32Array) {
+        if (g < 0 || g > next) return `has group ${g} where at most ${next} can come next`;
+        if (g === next) next++;
+      }
+      return next === extra.groups ? undefined : `has ${next} groups, its index ${extra.groups}`;
+    });
+    return hit?.arrays.of as Int32Array | undefined;
+  }
+
+  async saveTextGroups(sha: string, keyPart: unknown, of: Int32Array): Promise<void> {
+    const key = cacheKey(keyPart);
+    let groups = 0;
+    for (const g of of) if (g + 1 > groups) groups = g + 1;
+    const extra: TextGroupsExtra = { n: of.length, groups };
+    saveArrays(this.base(sha, `text-groups-${key}`), 'text-groups', key, { of }, extra);
   }
 
   /** Writes the per-line attribution table of the latest run for this dataset (a checksummed entry like the others). */

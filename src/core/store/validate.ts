@@ -181,10 +181,24 @@ const trajectoriesExtraSchema = {
   },
 } as const;
 
+/** The index of a text-groups entry: how many samples and groups its `of` array holds. */
+export interface TextGroupsExtra {
+  n: number;
+  groups: number;
+}
+
+const textGroupsExtraSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['n', 'groups'],
+  properties: { n: UINT, groups: UINT },
+} as const;
+
 const ajv = new Ajv({ strict: false });
 export const validSidecar = ajv.compile<Sidecar>(sidecarSchema);
 export const validFeaturesExtra = ajv.compile<FeaturesExtra>(featuresExtraSchema);
 export const validTrajectoriesExtra = ajv.compile<TrajectoriesExtra>(trajectoriesExtraSchema);
+export const validTextGroupsExtra = ajv.compile<TextGroupsExtra>(textGroupsExtraSchema);
 
 export function schemaError(v: { errors?: { instancePath: string; message?: string }[] | null }): string {
   const e = v.errors?.[0];

@@ -40,9 +40,9 @@ function walk(dir: string): string[] {
 
 const temps = () => walk(root).filter((f) => f.endsWith('.tmp'));
 
-/** The cache files of the demo dataset: features-*.json, trajectories-*.bin, attributions.json… */
+/** The cache files of the demo dataset: features-*.json, trajectories-*.bin, text-groups-*.json, attributions.json… */
 function cacheFiles(cache: string): string[] {
-  return walk(cache).filter((f) => /(features|trajectories)-\w+\.(bin|json)$|attributions\.(bin|json)$/.test(f));
+  return walk(cache).filter((f) => /(features|trajectories|text-groups)-\w+\.(bin|json)$|attributions\.(bin|json)$/.test(f));
 }
 
 /** The next run after a fault: exit 0, the --no-cache manifest and attributions, no temp file, dataset intact, cache complete. */
@@ -53,7 +53,7 @@ function assertRecovered(what: string, out: string, cache: string): string {
   assert.ok(readFileSync(join(out, 'demo.cadc.attributions.jsonl')).equals(refAttributions), `${what}: so are the attributions`);
   assert.deepEqual(temps(), [], `${what}: no temp files after the next run`);
   assert.ok(readFileSync(dataset).equals(datasetBytes), `${what}: the dataset is unchanged`);
-  assert.equal(cacheFiles(cache).length, 6, `${what}: the cache is whole again`);
+  assert.equal(cacheFiles(cache).length, 8, `${what}: the cache is whole again`);
   return r.stderr;
 }
 
@@ -71,7 +71,7 @@ before(() => {
   const first = curate(join(root, 'seeded/out'), seed);
   assert.equal(first.status, 0, first.stderr);
   assert.ok(readFileSync(join(root, 'seeded/out/demo.cadc.json')).equals(refManifest), 'a cold cached run gives the --no-cache manifest');
-  assert.equal(cacheFiles(seed).length, 6);
+  assert.equal(cacheFiles(seed).length, 8);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -96,6 +96,8 @@ const KILLS: [point: string, drop: RegExp | null, target: RegExp][] = [
   ['write:features-*.json', /./, /features-\w+\.json\.cadc-/],
   ['write:trajectories-*.bin', /trajectories|attributions/, /trajectories-\w+\.bin\.cadc-/],
   ['write:trajectories-*.json', /trajectories|attributions/, /trajectories-\w+\.json\.cadc-/],
+  ['write:text-groups-*.bin', /text-groups|attributions/, /text-groups-\w+\.bin\.cadc-/],
+  ['write:text-groups-*.json', /text-groups|attributions/, /text-groups-\w+\.json\.cadc-/],
   ['write:attributions.bin', /attributions/, /attributions\.bin\.cadc-/],
   ['write:attributions.json', /attributions/, /attributions\.json\.cadc-/],
   ['write:demo.cadc.attributions.jsonl', null, /demo\.cadc\.attributions\.jsonl\.cadc-/],

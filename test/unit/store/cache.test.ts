@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
 import { loadArrays, saveArrays } from '../../../src/core/store/arrays';
-import { CurationCache } from '../../../src/core/store/cache';
+import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/store/attributionTable';
+import type { Logger } from '../../../src/core/runtime/log';
 import { FIXTURES } from '../helpers';
 
 test('a pool built from a real file round-trips exactly through the cache', async () => {
@@ -128,6 +129,45 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
     writeFileSync(join(dir, sha.slice(0, 16), 'attributions.bin'), 'garbage');
     assert.equal(await cache.openAttributions(sha), undefined);
     assert.deepEqual(readdirSync(join(dir, sha.slice(0, 16))), [], 'a corrupt table is deleted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('text groups round-trip; groups out of first-appearance order, a wrong count or another pool size are misses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
+  const warnings: string[] = [];
+  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  try {
+    const cache = CurationCache.open(dir, log);
+    const sha = 'a'.repeat(64);
+    const of = Int32Array.from([0, 1, 0, 2, 1, 2]);
+    await cache.saveTextGroups(sha, { k: 3 }, of);
+    assert.deepEqual(Array.from((await cache.loadTextGroups(sha, { k: 3 }, 6))!), [0, 1, 0, 2, 1, 2]);
+    assert.equal(await cache.loadTextGroups(sha, { k: 4 }, 6), undefined, 'another key');
+    assert.equal(await cache.loadTextGroups(sha, { k: 3 }, 7), undefined, 'another pool size');
+    assert.match(warnings.at(-1)!, /holds 6 samples, the pool 7/);
+    for (const [bad, why] of [
+      [[0, 2, 1], /group 2 where at most 1 can come next/],
+      [[1, 0, 0], /group 1 where at most 0 can come next/],
+      [[0, -1, 1], /group -1/],
+    ] as const) {
+      await cache.saveTextGroups(sha, { k: 3 }, Int32Array.from(bad));
+      assert.equal(await cache.loadTextGroups(sha, { k: 3 }, 3), undefined, String(bad));
+      assert.match(warnings.at(-1)!, why);
+    }
+    // An index whose group count disagrees with the array (written by hand: saveTextGroups counts them).
+    saveArrays(
+      join(dir, 'a'.repeat(16), `text-groups-${cacheKey({ k: 3 })}`),
+      'text-groups',
+      cacheKey({ k: 3 }),
+      { of: Int32Array.from([0, 1]) },
+      { n: 2, groups: 3 },
+    );
+    assert.equal(await cache.loadTextGroups(sha, { k: 3 }, 2), undefined);
+    assert.match(warnings.at(-1)!, /has 2 groups, its index 3/);
+    await cache.saveTextGroups(sha, { k: 3 }, of);
+    assert.ok(await cache.loadTextGroups(sha, { k: 3 }, 6), 'saving again works');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { buildPool } from '../../../src/core/features/pool';
 import type { CurationInput } from '../../../src/core/pipeline/api';
 import type { Logger } from '../../../src/core/runtime/log';
 import { cacheKeyParts } from '../../../src/core/pipeline/cacheKey';
+import { autoMicroClusters } from '../../../src/core/capabilities/probeGroups';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import { ImageRefs } from '../../../src/core/store/imageDeps';
@@ -148,6 +149,73 @@ test('a features entry misses when an image it used is replaced, touched or appe
     await save();
     copyFileSync(two, one);
     assert.equal(await load(), undefined, 'an image that appears is a miss');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the text groups key: features, group count and group seed change it; the run seed only without a group seed', () => {
+  const base: CurationInput = { datasetPath: '/data/a/demo.jsonl', config: resolveConfig({}), cacheDir: '/cache' };
+  const key = (input: CurationInput, k = 45) => cacheKey(cacheKeyParts(input).textGroups(k));
+  const withConfig = (edit: (c: CurationConfig) => void): CurationInput => {
+    const config = structuredClone(base.config);
+    edit(config);
+    return { ...base, config };
+  };
+  const b = key(base);
+  assert.equal(base.config.capabilities.groupSeed, 0, 'the default groups are seeded apart from the run');
+  assert.notEqual(key(base, 46), b, 'the group count');
+  assert.notEqual(key(withConfig((c) => (c.features.questionBuckets += 1))), b, 'the features');
+  assert.notEqual(key(withConfig((c) => (c.capabilities.groupSeed = 1))), b, 'the group seed');
+  assert.equal(key(withConfig((c) => (c.seed += 1))), b, 'the run seed, with a group seed');
+  assert.equal(key(withConfig((c) => (c.strategy = 'random'))), b, 'a selection input');
+  assert.equal(key(withConfig((c) => (c.proxy.hiddenDim += 1))), b, 'the proxy (groups come from the text)');
+  const unseeded = withConfig((c) => delete c.capabilities.groupSeed);
+  assert.notEqual(
+    key(unseeded),
+    key({ ...unseeded, config: { ...unseeded.config, seed: unseeded.config.seed + 1 } }),
+    'the run seed, without one',
+  );
+});
+
+test('a second run on the same dataset reads its text probe groups from the cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-textgroups-'));
+  try {
+    const data = demoCopy(join(dir, 'a'), 600, false);
+    const cacheDir = join(dir, 'cache');
+    const config = resolveConfig({ budget: 0.2 });
+    const run = (seed: number) =>
+      runCuration({ datasetPath: data, config: { ...config, seed }, cacheDir, manifestBase: dir, confineTo: join(data, '..') });
+    const first = await run(1);
+    assert.equal(first.capabilities.probe.source, 'clusters');
+    const entryDir = readdirSync(cacheDir).find((d) => !d.startsWith('.'))!;
+    const entries = readdirSync(join(cacheDir, entryDir)).filter((f) => f.startsWith('text-groups-') && f.endsWith('.json'));
+    assert.equal(entries.length, 1, 'one text-groups entry');
+    // Another seed (new trajectories) reuses the groups: the same groups, and the entry is what it reads.
+    const second = await run(2);
+    assert.equal(second.cacheHit, false, 'other trajectories');
+    assert.deepEqual(Array.from(second.capabilities.probe.of), Array.from(first.capabilities.probe.of));
+    const cache = CurationCache.open(cacheDir);
+    const k = autoMicroClusters(first.pool.n);
+    const key = cacheKeyParts({ datasetPath: data, config, cacheDir, confineTo: join(data, '..') }).textGroups(k);
+    assert.deepEqual(
+      Array.from((await cache.loadTextGroups(first.summary.sha256, key, first.pool.n))!),
+      Array.from(first.capabilities.probe.of),
+    );
+    // Planted groups in the entry (three groups in turn) are the next run's groups.
+    const planted = Int32Array.from({ length: first.pool.n }, (_, i) => i % 3);
+    await cache.saveTextGroups(first.summary.sha256, key, planted);
+    const third = await run(3);
+    assert.deepEqual(Array.from(third.capabilities.probe.of), Array.from(planted));
+    // Without a cache, the groups are formed again, as the first run formed them.
+    const fresh = await runCuration({
+      datasetPath: data,
+      config: { ...config, seed: 3 },
+      cacheDir: null,
+      manifestBase: dir,
+      confineTo: join(data, '..'),
+    });
+    assert.deepEqual(Array.from(fresh.capabilities.probe.of), Array.from(first.capabilities.probe.of));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
