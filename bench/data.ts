@@ -77,6 +77,11 @@ export function withoutLabels<T extends object>(rec: T): T {
   return rec;
 }
 
+/** A JSONL line without its label fields (withoutLabels). */
+export function unlabelledLine(line: string): string {
+  return JSON.stringify(withoutLabels(JSON.parse(line) as object));
+}
+
 /**
  * The first n rows of the source, replicated with a seeded suffix token on each question when n exceeds
  * it; `unlabelled` drops the label fields (withoutLabels).
@@ -88,7 +93,7 @@ export async function makePool(lines: string[], n: number, file: string, seed: n
   for (let i = 0; i < n; i++) {
     const base = lines[i % lines.length];
     const copy = Math.floor(i / lines.length);
-    if (copy === 0) out.write(`${unlabelled ? JSON.stringify(strip(JSON.parse(base))) : base}\n`);
+    if (copy === 0) out.write(`${unlabelled ? unlabelledLine(base) : base}\n`);
     else {
       const rec = strip(JSON.parse(base));
       rec.id = `${rec.id}-r${copy}`;

@@ -18,7 +18,7 @@ import type { DeepPartial, CurationConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
 import { linearFit, powerFit, roundFit } from './fit';
 import { publishReport } from './results';
-import { benchDataset, datasetLabel, REPO, runBench, withoutLabels } from './data';
+import { benchDataset, datasetLabel, REPO, runBench, unlabelledLine } from './data';
 
 const STAGES = ['featurise', 'warm-up', 'trajectories', 'capabilities', 'influence', 'select', 'total'] as const;
 type Stage = (typeof STAGES)[number];
@@ -39,7 +39,7 @@ interface Point {
 
 /**
  * n rows spread evenly over the file (every (N/n)-th row), so the mix of sources stays the pool's; their
- * label fields dropped (withoutLabels), so every run forms its probe groups by text k-means.
+ * label fields dropped (unlabelledLine), so every run forms its probe groups by text k-means.
  */
 async function spread(src: string, total: number, n: number, file: string): Promise<number> {
   const out = createWriteStream(file);
@@ -48,7 +48,7 @@ async function spread(src: string, total: number, n: number, file: string): Prom
   for await (const l of createInterface({ input: createReadStream(src) })) {
     if (!l.trim()) continue;
     if (Math.floor(((i + 1) * n) / total) > Math.floor((i * n) / total)) {
-      out.write(`${JSON.stringify(withoutLabels(JSON.parse(l) as object))}\n`);
+      out.write(`${unlabelledLine(l)}\n`);
       k++;
     }
     i++;
@@ -63,7 +63,7 @@ async function prefix(src: string, n: number, file: string): Promise<number> {
   for await (const l of createInterface({ input: createReadStream(src) })) {
     if (!l.trim()) continue;
     if (k >= n) break;
-    out.write(`${JSON.stringify(withoutLabels(JSON.parse(l) as object))}\n`);
+    out.write(`${unlabelledLine(l)}\n`);
     k++;
   }
   await new Promise<void>((r) => out.end(r));
