@@ -30,10 +30,11 @@ export function loadOrt(): Ort {
 export type Session = import('onnxruntime-node').InferenceSession;
 export type OrtTensor = import('onnxruntime-node').Tensor;
 
-export async function createSession(model: Uint8Array): Promise<Session> {
+/** A session on `opts.threads` threads (default: configureOrt's count; 1 for kernels that race on more). */
+export async function createSession(model: Uint8Array, opts: { threads?: number } = {}): Promise<Session> {
   const o = loadOrt();
   return o.InferenceSession.create(model, {
-    intraOpNumThreads: threads,
+    intraOpNumThreads: opts.threads ?? threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -41,7 +42,11 @@ export async function createSession(model: Uint8Array): Promise<Session> {
   });
 }
 
-export function tensor(type: 'float32' | 'int64' | 'int32', data: Float32Array | BigInt64Array | Int32Array, dims: number[]): OrtTensor {
+export function tensor(
+  type: 'float32' | 'int64' | 'int32' | 'float16',
+  data: Float32Array | BigInt64Array | Int32Array | Uint16Array,
+  dims: number[],
+): OrtTensor {
   const o = loadOrt();
   return new o.Tensor(type, data, dims);
 }
