@@ -6,7 +6,7 @@ import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { TextVectors } from '../features/textVectors';
 import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
-import { TEXT_KMEANS, textKMeans } from './textGroups';
+import { textKMeans } from './textGroups';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
 import type { ProbeGroups, TextGroupsMemo } from './types';
@@ -190,19 +190,20 @@ export async function probeGroupsFromClusters(
   k: number,
   rng: Rng,
   signal: GroupSignal = 'trajectories',
-  sampleSize: number = TEXT_KMEANS.sampleSize,
+  sampleSize?: number,
   textDim?: number,
   memo?: TextGroupsMemo,
 ): Promise<ProbeGroups> {
   // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks);
-  // with a memo (the pipeline's cache), groups a run already formed are reused.
+  // with a memo (the pipeline's cache, keyed on the default fitting sample), groups a run already formed
+  // are reused. Trajectory and feature signals are fitted on at most 20,000 rows unless told otherwise.
   if (signal === 'text' && textDim === undefined) {
     const compute = () => textKMeans(pool, k, rng, sampleSize);
-    return { ...groupsOf(memo ? await memo(k, compute) : await compute()), signal };
+    return { ...groupsOf(memo && sampleSize === undefined ? await memo(k, compute) : await compute()), signal };
   }
   const src = groupSignalRows(pool, traj, signal, rng, textDim);
   try {
-    return { ...groupsOf(await clusterRows(src, k, rng, sampleSize)), signal };
+    return { ...groupsOf(await clusterRows(src, k, rng, sampleSize ?? 20_000)), signal };
   } finally {
     await src.release();
   }
