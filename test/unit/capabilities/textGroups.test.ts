@@ -11,6 +11,7 @@ import { autoMicroClusters, probeGroupsFromClusters } from '../../../src/core/ca
 import { resolveConfig } from '../../../src/core/config';
 import { buildPool } from '../../../src/core/features/pool';
 import type { Trajectories } from '../../../src/core/gradients/types';
+import type { TextGroupsMemo } from '../../../src/core/capabilities/types';
 import { FIXTURES, tinyPool } from '../helpers';
 
 test('sparse rows times a table: Σ_j w[i,j] · table[ids[i,j]] in onnxruntime', async () => {
@@ -260,4 +261,20 @@ test('group text cosines: exact centroid cosines, 1 within a topic, 0 across dis
   const few = await groupTextCosines(pool, of, 5, new Rng(1), 2);
   assert.deepEqual(Array.from(few), Array.from(await groupTextCosines(pool, of, 5, new Rng(1), 2)));
   assert.equal(few[0 * 5 + 2], 0);
+});
+
+test('the text-groups memo serves the default fitting sample only: an explicit sample size is computed afresh', async () => {
+  const pool = topicPool(120);
+  const noTraj = { n: pool.n, T: 0, D: 0 } as unknown as Trajectories;
+  const asked: number[] = [];
+  const memo: TextGroupsMemo = async (k, compute) => {
+    asked.push(k);
+    return compute();
+  };
+  const byDefault = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', undefined, undefined, memo);
+  assert.deepEqual(asked, [3]);
+  assert.deepEqual(Array.from(byDefault.of), Array.from(await textKMeans(pool, 3, new Rng(3))));
+  const sampled = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', 30, undefined, memo);
+  assert.deepEqual(asked, [3], 'an explicit sample size never reaches the memo');
+  assert.deepEqual(Array.from(sampled.of), Array.from(await textKMeans(pool, 3, new Rng(3), 30)));
 });
