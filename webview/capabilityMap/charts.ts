@@ -91,7 +91,8 @@ export function renderCurves(o: MapOverview): { elements: HTMLElement[]; draw():
             legend: { show: false },
             scales: { x: { time: false } },
             axes: [
-              { ...axis, label: 'checkpoint', size: 40 },
+              // Checkpoints are whole numbers: ticks step by 1, 2, 5, … (never 1.5).
+              { ...axis, label: 'checkpoint', size: 40, incrs: [1, 2, 5, 10, 20, 50, 100] },
               { ...axis, size: 50 },
             ],
             series: [{ label: 't' }, ...o.capabilities.map((c) => ({ label: c.id, stroke: c.color, width: 2 }))],
