@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/core/config';
+import { groupMeans } from '../../../src/core/capabilities/graph';
+import type { ProbeGroups } from '../../../src/core/capabilities/types';
 import { openRowStore } from '../../../src/core/gradients/store';
 import { computeTrajectories } from '../../../src/core/gradients/trajectories';
 import type { Trajectories } from '../../../src/core/gradients/types';
@@ -76,6 +78,18 @@ test('trajectories kept on disk equal those in memory, and the cache stores them
         assert.deepEqual(Buffer.from(disk.slice(t, s, e).buffer), Buffer.from(mem.slice(t, s, e).buffer), `t=${t} [${s},${e})`);
     assert.deepEqual(disk.loss, mem.loss);
     assert.deepEqual(disk.gradNormSq, mem.gradNormSq);
+    // Group means (summed in ORT from whatever rows() returns: a view of memory, or the disk store's
+    // reused buffer) are the same either way, whole and by half; unassigned samples are left out.
+    const of = Int32Array.from({ length: 300 }, (_, i) => (i % 4 === 3 ? -1 : i % 3));
+    const sizes = new Int32Array(3);
+    for (const g of of) if (g >= 0) sizes[g]++;
+    const groups: ProbeGroups = { source: 'clusters', names: ['a', 'b', 'c'], of, sizes };
+    const half = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 2);
+    const fromMem = await groupMeans(mem, groups, half);
+    const fromDisk = await groupMeans(disk, groups, half);
+    assert.deepEqual(Array.from(fromDisk.means), Array.from(fromMem.means));
+    for (const h of [0, 1]) assert.deepEqual(Array.from(fromDisk.halves![h].means), Array.from(fromMem.halves![h].means));
+    assert.ok(fromMem.means.some((x) => x !== 0));
     // Saved from disk (streamed) and from memory: the same entry, which loads back as the memory run.
     const cache = CurationCache.open(join(dir, 'cache'));
     await cache.saveTrajectories('a'.repeat(64), { k: 1 }, warm, disk);
