@@ -165,7 +165,8 @@ const segmentSumSessions: Partial<Record<'float32' | 'float16', Promise<Session>
  * ScatterND with reduction 'add' (float16 rows cast to float32 in the graph). On one thread: with two,
  * ORT's add-reduction lets threads update the same output row at once, and the sums came out different
  * from run to run (measured on 45K × 128 float16 rows); on one they are reproducible, and still about 4×
- * faster than the JavaScript loop with a float16 lookup table it replaced.
+ * faster than the JavaScript loop with a float16 lookup table it replaced. The race is known upstream
+ * (microsoft/onnxruntime#18048, #23396: ScatterND gives different outputs run to run unless on one thread).
  */
 function getSegmentSums(type: 'float32' | 'float16'): Promise<Session> {
   return (segmentSumSessions[type] ??= (() => {
