@@ -5,8 +5,8 @@ import { onnx } from 'onnx-proto';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const INT32 = onnx.TensorProto.DataType.INT32;
-const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
-const ELEM = { float32: FLOAT, int64: INT64, int32: INT32, float16: FLOAT16 } as const;
+const UINT16 = onnx.TensorProto.DataType.UINT16;
+const ELEM = { float32: FLOAT, int64: INT64, int32: INT32, uint16: UINT16 } as const;
 
 export type Dim = number | string;
 

@@ -1,5 +1,6 @@
 // Generic dense kernels run by onnxruntime (native GEMM), used by k-means, group means and influence.
 import { GraphBuilder } from './graph';
+import { halfTable } from '../gradients/npy';
 import { createSession, tensor } from './session';
 import type { Session } from './session';
 
@@ -162,19 +163,24 @@ export async function sparseRowsArgmax(...args: [...SparseRowsAndTable, scale?: 
 const segmentSumSessions: Partial<Record<'float32' | 'float16', Promise<Session>>> = {};
 
 /**
- * ScatterND with reduction 'add' (float16 rows cast to float32 in the graph). On one thread: with two,
- * ORT's add-reduction lets threads update the same output row at once, and the sums came out different
- * from run to run (measured on 45K × 128 float16 rows); on one they are reproducible, and still about 4×
- * faster than the JavaScript loop with a float16 lookup table it replaced. The race is known upstream
- * (microsoft/onnxruntime#18048, #23396: ScatterND gives different outputs run to run unless on one thread).
+ * ScatterND with reduction 'add'. Float16 rows come in as their bit patterns in a uint16 tensor and are
+ * decoded in the graph by a Gather from the 65,536-entry float16 table: a 'float16' tensor cannot be
+ * used, because where the runtime has Float16Array (Node 24, as code-server's extension host)
+ * onnxruntime-common wraps the data in one and onnxruntime-node then reads no bytes from it ("not enough
+ * space: expected …, got 0"). On one thread: with two, ORT's add-reduction lets threads update the same
+ * output row at once, and the sums came out different from run to run (measured on 45K × 128 float16
+ * rows); on one they are reproducible, and still about 4× faster than the JavaScript loop with a float16
+ * lookup table it replaced. The race is known upstream (microsoft/onnxruntime#18048, #23396: ScatterND
+ * gives different outputs run to run unless on one thread).
  */
 function getSegmentSums(type: 'float32' | 'float16'): Promise<Session> {
   return (segmentSumSessions[type] ??= (() => {
     const g = new GraphBuilder(`segmentSums_${type}`);
-    const x = g.input('x', ['m', 'd'], type);
+    const x = g.input('x', ['m', 'd'], type === 'float16' ? 'uint16' : 'float32');
     const seg = g.input('seg', ['m', 1], 'int64');
     const base = g.input('base', ['s', 'd']);
-    g.op('ScatterND', [base, seg, type === 'float16' ? g.op('Cast', [x], { to: 1 }) : x], { reduction: 'add' }, 'y');
+    const rows = type === 'float16' ? g.op('Gather', [g.constRaw(halfTable(), [65536]), g.op('Cast', [x], { to: 6 })], { axis: 0 }) : x;
+    g.op('ScatterND', [base, seg, rows], { reduction: 'add' }, 'y');
     g.output('y', ['s', 'd']);
     return createSession(g.build(), { threads: 1 });
   })());
@@ -212,7 +218,7 @@ export async function addSegmentSums(
   const type = x instanceof Uint16Array ? 'float16' : 'float32';
   const session = await getSegmentSums(type);
   const r = await session.run({
-    x: tensor(type, x, [m, d]),
+    x: x instanceof Uint16Array ? tensor('uint16', x, [m, d]) : tensor('float32', x, [m, d]),
     seg: tensor('int64', idx, [m, 1]),
     base: tensor('float32', new Float32Array((s + 1) * d), [s + 1, d]),
   });

@@ -43,7 +43,7 @@ export async function createSession(model: Uint8Array, opts: { threads?: number 
 }
 
 export function tensor(
-  type: 'float32' | 'int64' | 'int32' | 'float16',
+  type: 'float32' | 'int64' | 'int32' | 'uint16',
   data: Float32Array | BigInt64Array | Int32Array | Uint16Array,
   dims: number[],
 ): OrtTensor {
