@@ -1,4 +1,5 @@
-// `npm test`: build, typecheck, lint, unit, integration (real VS Code extension host), gradients (the
+// `npm test`: build, typecheck, lint, unit, integration (real VS Code extension host), host-node (the
+// engine's unit tests on the extension host's Node), gradients (the
 // Python gradient job's tests), e2e (real
 // workbench in Chromium), vsix (the packaged extension, installed). Continues after a failure; ends with one line "N passed, N failed".
 import { spawn } from 'node:child_process';
@@ -9,6 +10,8 @@ const steps = [
   { name: 'lint', cmd: ['npm', 'run', '-s', 'lint'] },
   { name: 'unit', cmd: ['node', 'test/runUnit.mjs'], count: /^ℹ pass (\d+)$|^ℹ fail (\d+)$/ },
   { name: 'integration', cmd: ['node', 'dist/test/integration/runCodeServer.js'], count: /integration: (\d+) passed, (\d+) failed/ },
+  // The engine's unit tests on the extension host's Node (code-server's Node 24, installed by the step above).
+  { name: 'host-node', cmd: ['node', 'dist/test/harness/hostNode.js'], count: /^host-node: (\d+) passed, (\d+) failed/ },
   // The Python gradient job (jobs/gradients): pytest with Debian's PyTorch, and its benchmark's smoke run.
   { name: 'gradients', cmd: ['node', '--import', 'tsx', 'test/harness/gradients.ts'], count: /^gradients: (\d+) passed, (\d+) failed/ },
   { name: 'e2e', cmd: ['node', 'dist/test/e2e/run.js'], count: /^e2e: (\d+) passed, (\d+) failed/ },
