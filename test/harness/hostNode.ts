@@ -1,5 +1,5 @@
 // The engine's unit tests again, on the Node the extension host runs: code-server's Node 24 here (VS
-// Code desktop runs Electron's Node, also with Float16Array). The backend process runs on that Node,
+// Code desktop runs Electron's, whose recent builds have Float16Array too). The backend runs on that Node,
 // not on the one the CLI and the unit suite use (Node 20 on this machine), and the two differ where it
 // matters: with Float16Array present, onnxruntime-common wraps a 'float16' tensor's data in one and
 // onnxruntime-node then read no bytes from it. Only the integration suite caught that; this step runs the
