@@ -155,7 +155,7 @@ async function partition(
 ): Promise<{ community: Int32Array; count: number }> {
   const G = groups.names.length;
   const { T, D } = traj;
-  const { means, u } = await groupMeans(traj, groups);
+  const { means, u } = groupMeans(traj, groups);
   const centre = arm.centre ?? true;
   const graph = arm.graph ?? 'product';
   // As discover.ts: centredMeans then unitGroupRows (groupRows; layer arms also mask a layer).

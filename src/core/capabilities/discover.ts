@@ -62,7 +62,7 @@ export async function discoverCapabilities(
   // A seeded half of the samples, for the split-half reliability of the graph's trajectory cosines.
   const halfRng = rng.fork('reliability');
   const half = Uint8Array.from({ length: groupTraj.n }, () => halfRng.int(2));
-  const { means, u, halves } = await groupMeans(groupTraj, probe, half);
+  const { means, u, halves } = groupMeans(groupTraj, probe, half);
   // Text-formed groups: centred trajectories gated by the groups' text similarity (config.graph).
   const textGated =
     (cfg.capabilities.graph ?? 'trajectories') === 'trajectories-and-text' &&

@@ -2,8 +2,9 @@
 // capability anchors (docs/method.md §1.2).
 import Graph from 'graphology';
 import louvain from 'graphology-communities-louvain';
+import { halfTable } from '../gradients/npy';
 import type { Trajectories } from '../gradients/types';
-import { addSegmentSums, matmulNT, segmentIndex } from '../ort/kernels';
+import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
 import { pearson } from '../util/stats';
 import type { ProbeGroups } from './types';
@@ -12,35 +13,39 @@ import type { ProbeGroups } from './types';
  * Per group and checkpoint the mean of its samples' normalised gradients, [T, G, D] (unnormalised),
  * and the group trajectories u_s = concat_t η_t·normalise(mean_t) as unit rows [G, T·D].
  */
-export async function groupMeans(
+export function groupMeans(
   traj: Trajectories,
   groups: ProbeGroups,
   half?: Uint8Array,
-): Promise<{ means: Float64Array; u: Float32Array; halves?: [HalfMeans, HalfMeans] }> {
+): { means: Float64Array; u: Float32Array; halves?: [HalfMeans, HalfMeans] } {
   const { T, D, n } = traj;
   const G = groups.names.length;
-  // Sums [T, S, D] over S segments: a group's samples, or with `half` (0 or 1 per sample) each group's
-  // two halves side by side (segment 2g + half), so every sample is added once. The adding runs in ORT
-  // (addSegmentSums: float16 rows are cast in the graph), 65,536 rows a call.
-  const S = half ? 2 * G : G;
-  const seg = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const g = groups.of[i];
-    seg[i] = g < 0 ? -1 : half ? 2 * g + half[i] : g;
-  }
-  const idx = segmentIndex(seg, S);
-  const sums = new Float64Array(T * S * D);
-  const B = 65536;
-  for (let t = 0; t < T; t++)
+  // Group sums [T, G, D]; with `half` (0 or 1 per sample), half 0's sums on the side and half 1's here,
+  // so every sample is added once. Float16 rows are decoded while they are added (one table lookup).
+  const means = new Float64Array(T * G * D);
+  const sums0 = half ? new Float64Array(T * G * D) : undefined;
+  const f16 = halfTable();
+  const B = 8192;
+  for (let t = 0; t < T; t++) {
     for (let s = 0; s < n; s += B) {
       const e = Math.min(n, s + B);
-      await addSegmentSums(traj.rows(t, s, e), e - s, D, idx.subarray(s, e), S, sums.subarray(t * S * D, (t + 1) * S * D));
+      const g = traj.rows(t, s, e);
+      const halves16 = g instanceof Uint16Array;
+      for (let i = s; i < e; i++) {
+        const gi = groups.of[i];
+        if (gi < 0) continue;
+        const acc = sums0 && half![i] === 0 ? sums0 : means;
+        const base = (t * G + gi) * D;
+        const row = (i - s) * D;
+        if (halves16) for (let j = 0; j < D; j++) acc[base + j] += f16[g[row + j]];
+        else for (let j = 0; j < D; j++) acc[base + j] += g[row + j];
+      }
     }
-  const means = new Float64Array(T * G * D);
+  }
   let halves: [HalfMeans, HalfMeans] | undefined;
-  if (half) {
+  if (sums0) {
     const sizes0 = new Int32Array(G);
-    for (let i = 0; i < n; i++) if (groups.of[i] >= 0 && half[i] === 0) sizes0[groups.of[i]]++;
+    for (let i = 0; i < n; i++) if (groups.of[i] >= 0 && half![i] === 0) sizes0[groups.of[i]]++;
     const sizes1 = Int32Array.from(groups.sizes, (c, gi) => c - sizes0[gi]);
     const m0 = new Float64Array(T * G * D);
     const m1 = new Float64Array(T * G * D);
@@ -48,17 +53,15 @@ export async function groupMeans(
       for (let gi = 0; gi < G; gi++)
         for (let j = 0; j < D; j++) {
           const x = (t * G + gi) * D + j;
-          const s0 = sums[(t * S + 2 * gi) * D + j];
-          const s1 = sums[(t * S + 2 * gi + 1) * D + j];
-          if (sizes0[gi] > 0) m0[x] = s0 / sizes0[gi];
-          if (sizes1[gi] > 0) m1[x] = s1 / sizes1[gi];
-          means[x] = s1 + s0;
+          if (sizes0[gi] > 0) m0[x] = sums0[x] / sizes0[gi];
+          if (sizes1[gi] > 0) m1[x] = means[x] / sizes1[gi];
+          means[x] += sums0[x];
         }
     halves = [
       { means: m0, sizes: sizes0 },
       { means: m1, sizes: sizes1 },
     ];
-  } else means.set(sums);
+  }
   for (let t = 0; t < T; t++)
     for (let gi = 0; gi < G; gi++) {
       const c = groups.sizes[gi];

@@ -196,14 +196,14 @@ export async function probeGroupsFromClusters(
 ): Promise<ProbeGroups> {
   // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks);
   // with a memo (the pipeline's cache, keyed on the default fitting sample), groups a run already formed
-  // are reused. Trajectory and feature signals are fitted on at most 20,000 rows unless told otherwise.
+  // are reused. Trajectory and feature signals use clusterRows' fitting sample unless told otherwise.
   if (signal === 'text' && textDim === undefined) {
     const compute = () => textKMeans(pool, k, rng, sampleSize);
     return { ...groupsOf(memo && sampleSize === undefined ? await memo(k, compute) : await compute()), signal };
   }
   const src = groupSignalRows(pool, traj, signal, rng, textDim);
   try {
-    return { ...groupsOf(await clusterRows(src, k, rng, sampleSize ?? 20_000)), signal };
+    return { ...groupsOf(await clusterRows(src, k, rng, sampleSize)), signal };
   } finally {
     await src.release();
   }

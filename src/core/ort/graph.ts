@@ -5,8 +5,7 @@ import { onnx } from 'onnx-proto';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const INT32 = onnx.TensorProto.DataType.INT32;
-const UINT16 = onnx.TensorProto.DataType.UINT16;
-const ELEM = { float32: FLOAT, int64: INT64, int32: INT32, uint16: UINT16 } as const;
+const ELEM = { float32: FLOAT, int64: INT64, int32: INT32 } as const;
 
 export type Dim = number | string;
 
@@ -62,16 +61,14 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its (first) output name. */
-  op(type: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, output?: string): string {
+  op(type: string, inputs: string[], attrs: Record<string, number | number[]> = {}, output?: string): string {
     const out = output ?? this.fresh(type.toLowerCase());
     const attribute: onnx.IAttributeProto[] = Object.entries(attrs).map(([name, v]) =>
-      typeof v === 'string'
-        ? { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) }
-        : Array.isArray(v)
-          ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v }
-          : Number.isInteger(v)
-            ? { name, type: onnx.AttributeProto.AttributeType.INT, i: v }
-            : { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v },
+      Array.isArray(v)
+        ? { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v }
+        : Number.isInteger(v)
+          ? { name, type: onnx.AttributeProto.AttributeType.INT, i: v }
+          : { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v },
     );
     this.nodes.push({ opType: type, input: inputs, output: [out], attribute, name: out });
     return out;

@@ -1,6 +1,5 @@
 // Generic dense kernels run by onnxruntime (native GEMM), used by k-means, group means and influence.
 import { GraphBuilder } from './graph';
-import { halfTable } from '../gradients/npy';
 import { createSession, tensor } from './session';
 import type { Session } from './session';
 
@@ -158,72 +157,4 @@ export async function sparseRowsArgmax(...args: [...SparseRowsAndTable, scale?: 
   };
   await forSparseBatches('argmax', [ids, w, m, l, table, v, n], take, scale);
   return out;
-}
-
-const segmentSumSessions: Partial<Record<'float32' | 'float16', Promise<Session>>> = {};
-
-/**
- * ScatterND with reduction 'add'. Float16 rows come in as their bit patterns in a uint16 tensor and are
- * decoded in the graph by a Gather from the 65,536-entry float16 table: a 'float16' tensor cannot be
- * used, because where the runtime has Float16Array (Node 24, as code-server's extension host)
- * onnxruntime-common wraps the data in one and onnxruntime-node then reads no bytes from it ("not enough
- * space: expected …, got 0"). On one thread: with two, ORT's add-reduction lets threads update the same
- * output row at once, and the sums came out different from run to run (measured on 45K × 128 float16
- * rows); on one they are reproducible. Speed, 45K × 128 float16 rows × 4 checkpoints: with a 'float16'
- * input 24 ms against the JavaScript table loop's 93 ms; with the uint16 Gather decode this needs, about
- * 90 ms against 65–79 ms: no faster than the loop (it stays for its exactness tests and float32 rows).
- * The race is known upstream (microsoft/onnxruntime#18048, #23396: ScatterND
- * gives different outputs run to run unless on one thread).
- */
-function getSegmentSums(type: 'float32' | 'float16'): Promise<Session> {
-  return (segmentSumSessions[type] ??= (() => {
-    const g = new GraphBuilder(`segmentSums_${type}`);
-    const x = g.input('x', ['m', 'd'], type === 'float16' ? 'uint16' : 'float32');
-    const seg = g.input('seg', ['m', 1], 'int64');
-    const base = g.input('base', ['s', 'd']);
-    const rows = type === 'float16' ? g.op('Gather', [g.constRaw(halfTable(), [65536]), g.op('Cast', [x], { to: 6 })], { axis: 0 }) : x;
-    g.op('ScatterND', [base, seg, rows], { reduction: 'add' }, 'y');
-    g.output('y', ['s', 'd']);
-    return createSession(g.build(), { threads: 1 });
-  })());
-}
-
-/**
- * Segment ids for addSegmentSums: seg[i] in [0, s), or < 0 to skip row i (sent to row s, which is dropped).
- * Made once and sliced per batch of rows.
- */
-export function segmentIndex(seg: ArrayLike<number>, s: number): BigInt64Array {
-  const idx = new BigInt64Array(seg.length);
-  for (let i = 0; i < seg.length; i++) {
-    if (seg[i] >= s) throw new Error(`segment sums: segment ${seg[i]} of row ${i} is outside [0, ${s})`);
-    idx[i] = BigInt(seg[i] < 0 ? s : seg[i]);
-  }
-  return idx;
-}
-
-/**
- * Adds each row of x [m, d] (float32, or float16 bit patterns) into `into` [s, d] at row idx[i] (from
- * segmentIndex; rows sent to s are skipped). The sums run in float32 inside ORT, one call's rows at a time,
- * and are then added to `into`, which may be float64.
- */
-export async function addSegmentSums(
-  x: Float32Array | Uint16Array,
-  m: number,
-  d: number,
-  idx: BigInt64Array,
-  s: number,
-  into: Float64Array | Float32Array,
-): Promise<void> {
-  if (x.length !== m * d || idx.length !== m || into.length !== s * d)
-    throw new Error(`segment sums: [${m},${d}] rows, ${idx.length} segments, [${s},${d}] output do not match the data`);
-  if (m === 0 || d === 0 || s === 0) return;
-  const type = x instanceof Uint16Array ? 'float16' : 'float32';
-  const session = await getSegmentSums(type);
-  const r = await session.run({
-    x: x instanceof Uint16Array ? tensor('uint16', x, [m, d]) : tensor('float32', x, [m, d]),
-    seg: tensor('int64', idx, [m, 1]),
-    base: tensor('float32', new Float32Array((s + 1) * d), [s + 1, d]),
-  });
-  const y = r.y.data as Float32Array;
-  for (let j = 0; j < s * d; j++) into[j] += y[j];
 }

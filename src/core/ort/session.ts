@@ -30,11 +30,10 @@ export function loadOrt(): Ort {
 export type Session = import('onnxruntime-node').InferenceSession;
 export type OrtTensor = import('onnxruntime-node').Tensor;
 
-/** A session on `opts.threads` threads (default: configureOrt's count; 1 for kernels that race on more). */
-export async function createSession(model: Uint8Array, opts: { threads?: number } = {}): Promise<Session> {
+export async function createSession(model: Uint8Array): Promise<Session> {
   const o = loadOrt();
   return o.InferenceSession.create(model, {
-    intraOpNumThreads: opts.threads ?? threads,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -42,11 +41,7 @@ export async function createSession(model: Uint8Array, opts: { threads?: number 
   });
 }
 
-export function tensor(
-  type: 'float32' | 'int64' | 'int32' | 'uint16',
-  data: Float32Array | BigInt64Array | Int32Array | Uint16Array,
-  dims: number[],
-): OrtTensor {
+export function tensor(type: 'float32' | 'int64' | 'int32', data: Float32Array | BigInt64Array | Int32Array, dims: number[]): OrtTensor {
   const o = loadOrt();
   return new o.Tensor(type, data, dims);
 }

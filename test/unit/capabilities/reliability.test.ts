@@ -36,7 +36,7 @@ function pool(G: number, m: number, D: number, signal: number, noise: number, se
 test('group means by half: the two halves add up to the whole; identical halves are perfectly reliable', async () => {
   const { traj, groups, n } = pool(6, 10, 8, 1, 0.3, 1);
   const half = Uint8Array.from({ length: n }, (_, i) => ((i * 7) % 5 < 2 ? 0 : 1));
-  const { means, halves } = await groupMeans(traj, groups, half);
+  const { means, halves } = groupMeans(traj, groups, half);
   const [a, b] = halves!;
   for (let g = 0; g < 6; g++) {
     assert.equal(a.sizes[g] + b.sizes[g], 10);
@@ -52,7 +52,7 @@ test('group means by half: the two halves add up to the whole; identical halves 
   assert.equal(await splitHalfReliability([two, two], traj.T, 6, traj.D, traj.eta, true), undefined);
 });
 
-test('group means of float16 rows: the means of the decoded halves, whole and by half (values exact in float16)', async () => {
+test('group means of float16 rows: the means of the decoded halves, whole and by half (values exact in float16)', () => {
   // 2 checkpoints, 5 samples of D = 2 in groups [0, 1, 0, 1, -1]; every value a multiple of 1/4 (exact in float16).
   const g = [
     [1, 2, -0.5, 0.25, 3, 4, 0.75, -1, 9, 9],
@@ -76,9 +76,9 @@ test('group means of float16 rows: the means of the decoded halves, whole and by
   };
   // [T, G, D]: t0 a = mean(s0, s2) = (2, 3), b = mean(s1, s3) = (0.125, -0.375); t1 a = (1, 0.25), b = (1.5, -0.5)
   const want = [2, 3, 0.125, -0.375, 1, 0.25, 1.5, -0.5];
-  assert.deepEqual(Array.from((await groupMeans(traj, groups)).means), want);
+  assert.deepEqual(Array.from(groupMeans(traj, groups).means), want);
   // Half 0 = samples 0 and 1, half 1 = the rest: each half's means are its one member's rows.
-  const { means, halves } = await groupMeans(traj, groups, Uint8Array.from([0, 0, 1, 1, 0]));
+  const { means, halves } = groupMeans(traj, groups, Uint8Array.from([0, 0, 1, 1, 0]));
   assert.deepEqual(Array.from(means), want);
   assert.deepEqual(Array.from(halves![0].means), [1, 2, -0.5, 0.25, 0.5, 0.5, 2, -2]);
   assert.deepEqual(Array.from(halves![1].means), [3, 4, 0.75, -1, 1.5, 0, 1, 1]);
@@ -91,11 +91,11 @@ test('split-half reliability: near 1 when groups differ by their direction, low 
     return Uint8Array.from({ length: n }, () => r.int(2));
   };
   const signal = pool(12, 30, 16, 1, 0.1, 2);
-  const s = (await groupMeans(signal.traj, signal.groups, coin(signal.n))).halves!;
+  const s = groupMeans(signal.traj, signal.groups, coin(signal.n)).halves!;
   const high = await splitHalfReliability(s, signal.traj.T, 12, signal.traj.D, signal.traj.eta, true);
   assert.ok(high! > 0.9, `planted directions: ${high}`);
   const noise = pool(12, 30, 16, 0, 1, 2);
-  const z = (await groupMeans(noise.traj, noise.groups, coin(noise.n))).halves!;
+  const z = groupMeans(noise.traj, noise.groups, coin(noise.n)).halves!;
   const low = await splitHalfReliability(z, noise.traj.T, 12, noise.traj.D, noise.traj.eta, true);
   assert.ok(low! < 0.5, `noise only: ${low}`);
   // The discovery records it on its graph.

@@ -78,15 +78,15 @@ test('trajectories kept on disk equal those in memory, and the cache stores them
         assert.deepEqual(Buffer.from(disk.slice(t, s, e).buffer), Buffer.from(mem.slice(t, s, e).buffer), `t=${t} [${s},${e})`);
     assert.deepEqual(disk.loss, mem.loss);
     assert.deepEqual(disk.gradNormSq, mem.gradNormSq);
-    // Group means (summed in ORT from whatever rows() returns: a view of memory, or the disk store's
-    // reused buffer) are the same either way, whole and by half; unassigned samples are left out.
+    // Group means (summed from whatever rows() returns: a view of memory, or the disk store's reused
+    // buffer) are the same either way, whole and by half; unassigned samples are left out.
     const of = Int32Array.from({ length: 300 }, (_, i) => (i % 4 === 3 ? -1 : i % 3));
     const sizes = new Int32Array(3);
     for (const g of of) if (g >= 0) sizes[g]++;
     const groups: ProbeGroups = { source: 'clusters', names: ['a', 'b', 'c'], of, sizes };
     const half = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 2);
-    const fromMem = await groupMeans(mem, groups, half);
-    const fromDisk = await groupMeans(disk, groups, half);
+    const fromMem = groupMeans(mem, groups, half);
+    const fromDisk = groupMeans(disk, groups, half);
     assert.deepEqual(Array.from(fromDisk.means), Array.from(fromMem.means));
     for (const h of [0, 1]) assert.deepEqual(Array.from(fromDisk.halves![h].means), Array.from(fromMem.halves![h].means));
     assert.ok(fromMem.means.some((x) => x !== 0));

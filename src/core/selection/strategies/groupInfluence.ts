@@ -34,7 +34,7 @@ export async function computeGroupInfluence(
       : { source: capabilities!.probe.source, names: tg.names, of: tg.of, sizes: capabilities!.probe.sizes };
   const { T, D } = traj;
   const G = groups.names.length;
-  const { means } = await groupMeans(traj, groups);
+  const { means } = groupMeans(traj, groups);
   // Each group's mean gradient per checkpoint, normalised: the anchors [T, G, D].
   const anchors = new Float32Array(T * G * D);
   for (let r = 0; r < T * G; r++) {
