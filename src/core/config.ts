@@ -61,8 +61,12 @@ export interface CurationConfig {
     optimizer: 'adam' | 'sgd';
   };
   gradients: {
-    /** Projection size per side of each layer: a layer's projected gradient has d×d entries. */
-    projectionDim: number;
+    /**
+     * Projection size per side of each layer: a layer's projected gradient has d×d entries. 'auto'
+     * sizes it to the pool (gradients/sketch.ts: 32 up to 4,096 samples, 16 up to 16,384, else 8).
+     * v1 manifests before 'auto' existed hold 8.
+     */
+    projectionDim: number | 'auto';
     /** Storage precision of trajectories. */
     storage: 'float32' | 'float16';
     /** Samples per ORT batch when computing trajectories. */
@@ -221,7 +225,9 @@ export const DEFAULT_CONFIG: CurationConfig = {
     optimizer: 'adam',
   },
   // float16: half the memory of a run's trajectories (unit-vector entries lose ≈ 5e-4 relative precision).
-  gradients: { projectionDim: 8, storage: 'float16', batchSize: 2048 },
+  // 'auto': the sketch grows on small pools, where its noise made the capabilities unstable
+  // (bench:capability-ablation; the trajectories stay within 64 MiB, gradients/sketch.ts).
+  gradients: { projectionDim: 'auto', storage: 'float16', batchSize: 2048 },
   capabilities: {
     probe: 'auto',
     microClusters: 0,

@@ -7,6 +7,7 @@ import type { CapabilityModel } from '../capabilities/types';
 import { shardRowOf } from '../dataset/parquet';
 import type { DatasetSummary } from '../dataset/types';
 import type { Pool } from '../features/types';
+import { sketchDim } from '../gradients/sketch';
 import type { Trajectories } from '../gradients/types';
 import type { Attribution } from '../influence/types';
 import { exclusionOf } from '../selection/helpers';
@@ -87,6 +88,8 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       warmupSamples: p.warmup.samples,
       checkpoints: p.warmup.checkpoints.map((c) => ({ t: c.t, eta: round6(c.eta), trainLoss: round6(c.trainLoss) })),
       bytesPerSample: traj.bytesPerSample,
+      // The sketch the built-in proxy's trajectories were made with ('auto' resolved for this pool).
+      ...(p.gradients ? {} : { projectionDim: sketchDim(p.config.gradients.projectionDim, traj.n, traj.T) }),
     },
     probe: {
       source: model.probe.source,

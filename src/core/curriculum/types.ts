@@ -96,6 +96,8 @@ export interface ManifestV1 {
     warmupSamples: number;
     checkpoints: { t: number; eta: number; trainLoss: number }[];
     bytesPerSample: number;
+    /** Projection size per side of the built-in proxy's sketch, as used (absent with imported gradients; optional in v1). */
+    projectionDim?: number;
   };
   /** `reliability`: split-half reliability of the capability graph's trajectory cosines (0–1; optional in v1). */
   probe: { source: string; field?: string; file?: string; groups: number; reliability?: number };

@@ -7,6 +7,7 @@ import type { WarmupResult } from '../proxy/warmup';
 import { throwIfCancelled } from '../runtime/cancel';
 import { Rng } from '../util/rng';
 import { halvesToFloat32 } from './npy';
+import { SKETCH_LAYERS, sketchDim } from './sketch';
 import { MemoryRowStore, openRowStore } from './store';
 import type { RowStore, RowStoreOptions } from './store';
 import type { Trajectories } from './types';
@@ -99,8 +100,8 @@ export async function computeTrajectories(
 ): Promise<Trajectories> {
   const { n } = pool;
   const T = warm.checkpoints.length;
-  const d = cfg.gradients.projectionDim;
-  const D = 2 * d * d;
+  const d = sketchDim(cfg.gradients.projectionDim, n, T);
+  const D = SKETCH_LAYERS * d * d;
   const storage = cfg.gradients.storage;
   const proj = makeProjections(warm.shape, d, new Rng(cfg.seed).fork('projection'));
   const sess = await session(buildTrajectoryGraph(warm.shape, warm.embedding, proj));

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { TEXT_KMEANS } from '../capabilities/textGroups';
+import { AUTO_SKETCH } from '../gradients/sketch';
 import { CACHE_SCHEMA } from '../store/arrays';
 import type { ImageScope } from '../store/imageDeps';
 import { TOOL_VERSION } from '../runtime/version';
@@ -13,7 +14,8 @@ import type { CurationInput } from './api';
  * version, the feature config, the record format, where images resolve (the image root, by default
  * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
  * entry loads, which image files those references found (path, size, mtime: `images`).
- * Trajectories: all of that plus the image fingerprint, proxy, gradient config and seed. Text probe
+ * Trajectories: all of that plus the image fingerprint, proxy, gradient config (with the rule that
+ * sizes an 'auto' sketch) and seed. Text probe
  * groups: the features, the group count and seed and the k-means' defaults and version. Probe and
  * scores files are read on every run, after the cached stages.
  */
@@ -47,6 +49,8 @@ export function cacheKeyParts(input: CurationInput) {
       images: images ?? null,
       proxy: c.proxy,
       gradients: c.gradients,
+      // 'auto' sizes the sketch by this rule (gradients/sketch.ts): a change to it is a miss.
+      ...(c.gradients.projectionDim === 'auto' ? { sketch: AUTO_SKETCH } : {}),
       seed: c.seed,
     }),
     // Text probe groups depend on the question n-grams (the features), the number of groups, the

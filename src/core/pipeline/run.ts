@@ -11,6 +11,7 @@ import { readErrorMessage } from '../dataset/sniff';
 import type { DatasetSummary } from '../dataset/types';
 import { warmUp } from '../proxy/warmup';
 import type { WarmupResult } from '../proxy/warmup';
+import { sketchDim } from '../gradients/sketch';
 import { computeTrajectories } from '../gradients/trajectories';
 import { checkGradientsDataset, openGradientsFolder } from '../gradients/importIndex';
 import { importTrajectories } from '../gradients/importTrajectories';
@@ -158,7 +159,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
         }
       : undefined;
     const capabilities = await clock.run('capabilities', async () => {
-      const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, input, signal) : undefined;
+      const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, thePool.n, input, signal) : undefined;
       return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), {
         labelCandidates: labelCandidates(thePool),
         probe,
@@ -243,7 +244,14 @@ function tooFewSamples(n: number, s: DatasetSummary): DatasetReadError {
  * Probe groups from a probe dataset (docs/method.md §1.2): its samples, grouped by a task-label field,
  * with trajectories from the same warm-up checkpoints as the pool.
  */
-async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResult, input: CurationInput, signal?: AbortSignal) {
+async function probeFromFile(
+  file: string,
+  cfg: CurationConfig,
+  warm: WarmupResult,
+  poolSize: number,
+  input: CurationInput,
+  signal?: AbortSignal,
+) {
   const { pool: probePool } = await buildPool(path.resolve(file), cfg, { imageRoot: undefined, confineTo: input.confineTo, signal });
   const field =
     cfg.capabilities.labelField ??
@@ -251,6 +259,8 @@ async function probeFromFile(file: string, cfg: CurationConfig, warm: WarmupResu
     labelCandidates(probePool)[0];
   if (!field) throw new Error(`The probe file ${file} has no task-label field (task_name, source, category, …) to group its samples by.`);
   const groups = { ...probeGroupsFromLabels(probePool, field), source: 'file' as const };
-  const traj = await computeTrajectories(probePool, warm, cfg, { signal });
+  // The pool's sketch (an 'auto' size is the pool's, not the probe file's), so the two compare.
+  const projectionDim = sketchDim(cfg.gradients.projectionDim, poolSize, warm.checkpoints.length);
+  const traj = await computeTrajectories(probePool, warm, { ...cfg, gradients: { ...cfg.gradients, projectionDim } }, { signal });
   return { groups, traj };
 }

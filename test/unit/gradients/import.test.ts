@@ -183,6 +183,7 @@ test('a curation with --gradients: the manifest records the source, validates, a
   ]);
   assert.equal(m.gradients?.dims, D);
   assert.equal(m.proxy.warmupSamples, 0);
+  assert.equal(m.proxy.projectionDim, undefined, 'no proxy sketch with imported gradients');
   assert.equal(m.proxy.bytesPerSample, LRS.length * D * 2 + LRS.length * 8);
   assert.equal(a.trajectories.D, D, 'the imported trajectories, not the proxy’s');
   assert.equal(serializeManifest((await run()).manifest), serializeManifest(m));
