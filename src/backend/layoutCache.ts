@@ -5,9 +5,14 @@
 // the coordinates as a checksummed cache entry keyed by the trajectories' and the attribution
 // table's content hashes and the layout's parameters. Without trajectories (cache cleared, or an
 // external gradients file) the map falls back to the PCA of the influence vectors, and says so.
+// Trajectories wider than LAYOUT_WIDTH numbers per sample (a small pool's larger sketch, a real
+// model's gradients) are read a block of samples at a time and projected to that width by a seeded
+// Gaussian matrix in ORT (Johnson–Lindenstrauss: a cosine moves by ≈ 1/√512 ≈ 0.04), so the map's
+// memory does not grow with the sketch.
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fromHalf } from '../core/gradients/trajectories';
+import { matmulNT } from '../core/ort/kernels';
 import { pca2d } from '../core/pipeline/layout';
 import type { Logger } from '../core/runtime/log';
 import { loadArrays, saveArrays } from '../core/store/arrays';
@@ -22,6 +27,10 @@ import type { SubsampleOptions } from './layout';
 const LAYOUT_VERSION = 1;
 /** UMAP epochs: umap-learn's choice for large inputs; umap-js would run 400–500 at ≤ 5,000 points (2–2.5× the time). */
 export const LAYOUT_EPOCHS = 200;
+/** Numbers per sample the layout's kNN works on at most (T·D above it is projected down). */
+export const LAYOUT_WIDTH = 512;
+/** Samples read and projected at a time when the trajectories are wider than LAYOUT_WIDTH. */
+const PROJECT_BLOCK = 512;
 const KIND = 'map-layout';
 
 export interface LayoutRow {
@@ -165,6 +174,35 @@ export function readTrajectoryRows(base: string, side: Sidecar, x: TrajectoriesE
   return out;
 }
 
+/**
+ * The layout's input for the rows `index` (sorted): their trajectory rows as readTrajectoryRows gives
+ * them when T·D ≤ LAYOUT_WIDTH; wider ones read PROJECT_BLOCK samples at a time and multiplied by a
+ * seeded [T·D, LAYOUT_WIDTH] Gaussian matrix (entries N(0, 1/width)) in ORT, so at most one block of
+ * full-width rows is in memory. Returns the rows and their width.
+ */
+export async function layoutRows(
+  base: string,
+  side: Sidecar,
+  x: TrajectoriesExtra,
+  index: Int32Array,
+  seed: number,
+): Promise<{ rows: Float32Array; width: number }> {
+  const full = x.T * x.D;
+  if (full <= LAYOUT_WIDTH) return { rows: readTrajectoryRows(base, side, x, index), width: full };
+  const rng = new Rng(seed).fork('map-layout-projection');
+  // Stored as [width, full], the right-hand side of matmulNT (A·Bᵀ).
+  const proj = new Float32Array(LAYOUT_WIDTH * full);
+  const sd = 1 / Math.sqrt(LAYOUT_WIDTH);
+  for (let i = 0; i < proj.length; i++) proj[i] = rng.normal() * sd;
+  const rows = new Float32Array(index.length * LAYOUT_WIDTH);
+  for (let start = 0; start < index.length; start += PROJECT_BLOCK) {
+    const block = index.subarray(start, Math.min(index.length, start + PROJECT_BLOCK));
+    const wide = readTrajectoryRows(base, side, x, block);
+    rows.set(await matmulNT(wide, block.length, full, proj, LAYOUT_WIDTH), start * LAYOUT_WIDTH);
+  }
+  return { rows, width: LAYOUT_WIDTH };
+}
+
 function readExactly(fd: number, buf: Uint8Array, position: number): void {
   for (let done = 0; done < buf.length;) {
     const got = readSync(fd, buf, done, buf.length - done, position + done);
@@ -192,6 +230,8 @@ export async function sampleLayout(req: LayoutRequest): Promise<SampleLayout> {
     const params = {
       v: LAYOUT_VERSION,
       traj: traj.side.sha256,
+      // Present only when the rows are projected, so the keys of narrower runs' layouts are unchanged.
+      ...(traj.extra.T * traj.extra.D > LAYOUT_WIDTH ? { width: LAYOUT_WIDTH } : {}),
       attributions: attributions?.sha256 ?? null,
       seed: req.seed,
       sub,
@@ -214,8 +254,8 @@ export async function sampleLayout(req: LayoutRequest): Promise<SampleLayout> {
     }
     req.onProgress?.(0, `Reading ${index.length.toLocaleString()} trajectories…`);
     const dims = traj.extra.T * traj.extra.D;
-    const x = readTrajectoryRows(traj.base, traj.side, traj.extra, index);
-    const xy = await umap2d(x, index.length, dims, {
+    const { rows: x, width } = await layoutRows(traj.base, traj.side, traj.extra, index, req.seed);
+    const xy = await umap2d(x, index.length, width, {
       seed: req.seed,
       nEpochs,
       signal: req.signal,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { findTrajectories, readTrajectoryRows, sampleLayout } from '../../../src/backend/layoutCache';
+import { findTrajectories, LAYOUT_WIDTH, layoutRows, readTrajectoryRows, sampleLayout } from '../../../src/backend/layoutCache';
 import type { LayoutRow } from '../../../src/backend/layoutCache';
 import { toHalf, trajectoriesFromArrays } from '../../../src/core/gradients/trajectories';
 import type { WarmupResult } from '../../../src/core/proxy/warmup';
@@ -25,31 +25,31 @@ const checkpoints = [
   { t: 2, eta: 0.006, trainLoss: 5.5 },
 ];
 
-/** Unit rows: the first half near axis 0, the second near axis 4 (two clusters), per checkpoint. */
-function rows(): Float32Array[] {
+/** Unit rows: the first half near axis 0, the second near axis d/2 (two clusters, cosine ≈ 0.98 inside), per checkpoint. */
+function rows(d = D): Float32Array[] {
   const rng = new Rng(9);
   return Array.from({ length: T }, () => {
-    const g = new Float32Array(n * D);
+    const g = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let j = 0; j < D; j++) {
-        const v = (j === (i < n / 2 ? 0 : 4) ? 1 : 0) + 0.05 * rng.normal();
-        g[i * D + j] = v;
+      for (let j = 0; j < d; j++) {
+        const v = (j === (i < n / 2 ? 0 : d / 2) ? 1 : 0) + 0.05 * Math.sqrt(D / d) * rng.normal(); // the same noise norm at every d
+        g[i * d + j] = v;
         s += v * v;
       }
-      for (let j = 0; j < D; j++) g[i * D + j] /= Math.sqrt(s);
+      for (let j = 0; j < d; j++) g[i * d + j] /= Math.sqrt(s);
     }
     return g;
   });
 }
 
-async function writeEntry(sha: string, storage: 'float32' | 'float16', keyPart: unknown): Promise<Float32Array[]> {
-  const g = rows();
+async function writeEntry(sha: string, storage: 'float32' | 'float16', keyPart: unknown, d = D): Promise<Float32Array[]> {
+  const g = rows(d);
   // float16: the rows in half precision, as a run stores them.
   const stored = trajectoriesFromArrays({
     n,
     T,
-    D,
+    D: d,
     storage,
     g: storage === 'float16' ? g.map((a) => Uint16Array.from(a, toHalf)) : g,
     loss: new Float32Array(n * T).fill(1),
@@ -186,4 +186,52 @@ test('without the run’s trajectories the map is the PCA of the influence vecto
   assert.equal(new Set(side0).size, 1);
   assert.equal(new Set(side1).size, 1);
   assert.notEqual(side0[0], side1[0]);
+});
+
+test('trajectories wider than LAYOUT_WIDTH reach the layout projected to it, cosines kept; narrower ones as read', async () => {
+  const wideD = 1024; // T·D = 2,048 numbers per sample, four times the layout's width
+  const sha = 'w'.repeat(64);
+  await writeEntry(sha, 'float16', { k: 'wide' }, wideD);
+  const hit = findTrajectories(path.join(dir, sha.slice(0, 16)), n, manifestCheckpoints)!;
+  const index = Int32Array.from({ length: n }, (_, i) => i);
+  const full = readTrajectoryRows(hit.base, hit.side, hit.extra, index);
+  const a = await layoutRows(hit.base, hit.side, hit.extra, index, 7);
+  const b = await layoutRows(hit.base, hit.side, hit.extra, index, 7);
+  assert.equal(a.width, LAYOUT_WIDTH);
+  assert.equal(a.rows.length, n * LAYOUT_WIDTH);
+  assert.deepEqual(a.rows, b.rows, 'seeded: the same rows every time');
+  assert.notDeepEqual((await layoutRows(hit.base, hit.side, hit.extra, index, 8)).rows, a.rows, 'another seed, another projection');
+  const cos = (x: Float32Array, w: number, i: number, j: number) => {
+    let d = 0;
+    let ni = 0;
+    let nj = 0;
+    for (let k = 0; k < w; k++) {
+      d += x[i * w + k] * x[j * w + k];
+      ni += x[i * w + k] ** 2;
+      nj += x[j * w + k] ** 2;
+    }
+    return d / Math.sqrt(ni * nj);
+  };
+  let worst = 0;
+  for (const [i, j] of [
+    [0, 1],
+    [0, 59],
+    [0, 60],
+    [30, 90],
+    [61, 119],
+    [5, 100],
+  ]) {
+    const exact = cos(full, T * wideD, i, j);
+    worst = Math.max(worst, Math.abs(cos(a.rows, LAYOUT_WIDTH, i, j) - exact));
+    // Same cluster stays near 1, different clusters near 0.
+    assert.equal(exact > 0.5, i < 60 === j < 60, `${i},${j}`);
+  }
+  assert.ok(worst < 0.15, `projection moved a cosine by ${worst}`);
+  // Narrow trajectories (T·D = 16) are the rows as read.
+  const shaN = 'v'.repeat(64);
+  await writeEntry(shaN, 'float16', { k: 'narrow' });
+  const narrow = findTrajectories(path.join(dir, shaN.slice(0, 16)), n, manifestCheckpoints)!;
+  const r = await layoutRows(narrow.base, narrow.side, narrow.extra, index, 7);
+  assert.equal(r.width, T * D);
+  assert.deepEqual(r.rows, readTrajectoryRows(narrow.base, narrow.side, narrow.extra, index));
 });
