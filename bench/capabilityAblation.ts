@@ -2,7 +2,8 @@
 // everything else at the shipped default (text probe groups from a fixed seed, the group graph on the
 // proxy's centred trajectories gated by the groups' text cosine, one Louvain run), on every labelled
 // dataset of bench/labelled.ts:
-// - sketch: the projection size per side of each layer (8, the default: 2 layers × 8² per checkpoint; 16; 32);
+// - sketch: the projection size per side of each layer ('auto', the default: 32 up to 4,096 samples, 16 up to
+//   16,384, else 8 — gradients/sketch.ts; fixed at 8, the previous default, 16 and 32), 2 layers × d² per checkpoint;
 // - ensemble: the trajectories of 3 proxies (the seed's and two more, seed + 10,000·r) side by side, so the
 //   group cosines average over proxy initialisations (as TRAK ensembles models; not in the product);
 // - layers: the trajectory of both hooked layers (default), of the output layer only, of the hidden layer only;
@@ -40,6 +41,7 @@ import {
 import { groupTextCosines } from '../src/core/capabilities/textGroups';
 import type { ProbeGroups } from '../src/core/capabilities/types';
 import type { Pool } from '../src/core/features/types';
+import { sketchDim } from '../src/core/gradients/sketch';
 import type { Trajectories } from '../src/core/gradients/types';
 import { trajectoriesFromArrays } from '../src/core/gradients/trajectories';
 import { Rng } from '../src/core/util/rng';
@@ -70,8 +72,9 @@ interface Arm {
 const ARMS: Arm[] = [
   {
     factor: 'default',
-    name: 'default (8² sketch, both layers, centred trajectories × text cosine, Louvain, √n text groups on the exact TF-IDF)',
+    name: 'default (sketch sized to the pool, both layers, centred trajectories × text cosine, Louvain, √n text groups on the exact TF-IDF)',
   },
+  { factor: 'sketch', name: 'sketch 8² per layer (the previous default)', projectionDim: 8 },
   { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
   { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
   { factor: 'ensemble', name: 'trajectories of 3 proxies (other initialisations) side by side', ensemble: 3 },
@@ -92,7 +95,9 @@ const ARMS: Arm[] = [
   { factor: 'groups', name: '√n text groups on the exact TF-IDF, bench JS k-means on every sample (reference)', sparseGroups: true },
 ];
 
-const sketchOf = (a: Arm) => a.projectionDim ?? resolveConfig({}).gradients.projectionDim;
+/** The sketch an arm runs with on a pool of n samples ('auto' resolved, so equal sizes share trajectories). */
+const sketchOf = (a: Arm, n: number) =>
+  sketchDim(a.projectionDim ?? resolveConfig({}).gradients.projectionDim, n, resolveConfig({}).proxy.checkpoints);
 
 /**
  * Several runs' trajectories of the same pool as one, checkpoints side by side (T = ΣT_r): a group's
@@ -212,14 +217,14 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   const forcedK = first && first.values.length <= 64 ? Math.max(2, first.values.length) : undefined;
   // Trajectories per projection size and seed, computed once; an ensemble arm's extra proxies on top.
   const trajs = new Map<string, Trajectories[]>();
-  for (const pd of new Set(ARMS.map(sketchOf))) {
+  for (const pd of new Set(ARMS.map((a) => sketchOf(a, pool.n)))) {
     trajs.set(
       `${pd}:1`,
       (await seedRuns(pool, seeds, { projectionDim: pd })).map((r) => r.traj),
     );
   }
   for (const arm of ARMS.filter((a) => (a.ensemble ?? 1) > 1)) {
-    const pd = sketchOf(arm);
+    const pd = sketchOf(arm, pool.n);
     const R = arm.ensemble!;
     const extra: Trajectories[][] = [];
     for (let r = 1; r < R; r++)
@@ -259,7 +264,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
   }
   const arms = [];
   for (const arm of ARMS) {
-    const list = trajs.get(`${sketchOf(arm)}:${arm.ensemble ?? 1}`)!;
+    const list = trajs.get(`${sketchOf(arm, pool.n)}:${arm.ensemble ?? 1}`)!;
     const { groups, textCos } = groupSets.get(groupKey(arm))!;
     const run = async (k: number | 'auto') => {
       const parts: Int32Array[] = [];
@@ -277,6 +282,7 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
       factor: arm.factor,
       ...(shipped !== undefined ? { matchesShipped: shipped } : {}),
       name: arm.name,
+      sketch: sketchOf(arm, pool.n),
       groups: groups.names.length,
       groupsVsLabel: Object.fromEntries(Object.entries(scores(groups.of, labels)).map(([l, s]) => [l, r4(s.nmi)])),
       groupsPurity: Object.fromEntries(Object.entries(labels).map(([l, x]) => [l, r4(purity(groups.of, x.codes))])),

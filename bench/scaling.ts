@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { resolveConfig } from '../src/core/config';
 import type { DeepPartial, CurationConfig } from '../src/core/config';
 import { runCuration } from '../src/core/pipeline/run';
+import { sketchDim } from '../src/core/gradients/sketch';
 import { linearFit, powerFit, roundFit } from './fit';
 import { publishReport } from './results';
 import { benchDataset, datasetLabel, REPO, runBench, unlabelledLine } from './data';
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
   const Ts = smoke ? [2, 4] : [2, 4, 8];
   const ds = smoke ? [4, 8] : [4, 8, 16];
   const Ks = smoke ? [2, 3] : [2, 5, 10, 20];
+  const def = resolveConfig({});
+  const d0 = sketchDim(def.gradients.projectionDim, N, def.proxy.checkpoints);
   const points: Point[] = [];
   const record = async (knob: Point['knob'], value: number, file: string, samples: number, config: DeepPartial<CurationConfig>) => {
     const before = la();
@@ -243,32 +246,39 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(p)}\n`);
   };
   try {
+    // One knob at a time: the sketch stays the size 'auto' gives the whole pool (N) at every n, T and K,
+    // so the n sweep is not also a d sweep ('auto' grows the sketch below 16,385 samples).
+    const pin = { gradients: { projectionDim: d0 } };
     for (const n of sizes) {
       const f = n === N ? full : join(dir, `n${n}.jsonl`);
       if (n !== N) await spread(full, N, n, f);
-      await record('n', n, f, n, {});
+      await record('n', n, f, n, pin);
     }
-    const def = resolveConfig({});
-    for (const T of Ts) if (T !== def.proxy.checkpoints || smoke) await record('T', T, full, N, { proxy: { checkpoints: T } });
-    for (const d of ds) if (d !== def.gradients.projectionDim || smoke) await record('d', d, full, N, { gradients: { projectionDim: d } });
-    for (const K of Ks) await record('K', K, full, N, { capabilities: { k: K } });
+    for (const T of Ts) if (T !== def.proxy.checkpoints || smoke) await record('T', T, full, N, { ...pin, proxy: { checkpoints: T } });
+    for (const d of ds) if (d !== d0 || smoke) await record('d', d, full, N, { gradients: { projectionDim: d } });
+    for (const K of Ks) await record('K', K, full, N, { ...pin, capabilities: { k: K } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  // The default point (n = N, T = 4, d = 8, K auto) belongs to the T and d sweeps too.
-  const def = resolveConfig({});
+  // The default point (n = N, T = 4, d = d0, K auto) belongs to the T and d sweeps too.
   const basePoint = points.find((p) => p.knob === 'n' && p.value === N);
   if (basePoint && !smoke) {
     points.push({ ...basePoint, knob: 'T', value: def.proxy.checkpoints });
-    points.push({ ...basePoint, knob: 'd', value: def.gradients.projectionDim });
+    points.push({ ...basePoint, knob: 'd', value: d0 });
   }
   const report = {
     benchmark: 'scaling',
     dataset: datasetLabel(dataset),
     samples: N,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    defaults: { T: def.proxy.checkpoints, d: def.gradients.projectionDim, K: def.capabilities.k, storage: def.gradients.storage },
-    method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the mix of sources stays the same). Label fields are dropped (as LLaVA-665K has none): every run forms its probe groups by text k-means. d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
+    defaults: {
+      T: def.proxy.checkpoints,
+      d: d0,
+      dSetting: def.gradients.projectionDim,
+      K: def.capabilities.k,
+      storage: def.gradients.storage,
+    },
+    method: `One knob at a time around the defaults; each stage's time is the fastest of ${reps} run(s) without a cache (images not on disk: text-only). n: rows spread evenly over the pool (every (N/n)-th row, so the mix of sources stays the same). Label fields are dropped (as LLaVA-665K has none): every run forms its probe groups by text k-means. d = gradients.projectionDim (a layer's projected gradient has d² entries, 2 layers; held at d0, what 'auto' gives N samples, while n, T and K vary). K = capabilities.k forced; capabilitiesFound is what discovery returned. Fits: power law y = c·x^p (exponent p) and line y = a + b·x, per stage, in ms.`,
     loadavg: { before: load0, after: la() },
     loadNote:
       load0[0] > 1
