@@ -35,10 +35,16 @@ export function tfidfRowsOf(pool: Pool, idf: Float32Array, idx: ArrayLike<number
 function compactBuckets(ids: Int32Array, w: Float32Array, V: number): { slot: Int32Array; U: number } {
   const slot = new Int32Array(V).fill(-1);
   for (let i = 0; i < ids.length; i++) if (w[i] !== 0) slot[ids[i]] = 0;
-  let U = 0;
-  for (let b = 0; b < V; b++) if (slot[b] === 0) slot[b] = U++;
+  const U = numberMarked(slot);
   for (let b = 0; b < V; b++) if (slot[b] < 0) slot[b] = U;
   return { slot, U };
+}
+
+/** Numbers the marked entries of `slot` (0) 0, 1, 2, … in bucket order, leaves the rest (-1); returns the count. */
+function numberMarked(slot: Int32Array): number {
+  let U = 0;
+  for (let b = 0; b < slot.length; b++) if (slot[b] === 0) slot[b] = U++;
+  return U;
 }
 
 /** Bucket ids to table rows, in place (see compactBuckets). */
@@ -310,9 +316,7 @@ export async function groupTextCosines(
       const b = pool.questionNgrams[j];
       if (idf[b] !== 0) slot[b] = 0;
     }
-  let used = 0;
-  for (let b = 0; b < V; b++) if (slot[b] === 0) slot[b] = used++;
-  const U = Math.max(1, used); // all blank: one column of zeros
+  const U = Math.max(1, numberMarked(slot)); // all blank: one column of zeros
   const sums = new Float32Array(G * U);
   const B = 8192;
   for (let s = 0; s < rows.length; s += B) {
