@@ -141,6 +141,8 @@ export interface MapLayout {
   preview: string[];
   /** Dimensions of a point's input (checkpoints × projected gradient); 0 for the PCA. */
   dims: number;
+  /** When `dims` was wider than the layout takes: the width of the seeded random projection it ran on. */
+  projectedTo?: number;
   cached: boolean;
   ms: number;
   note?: string;

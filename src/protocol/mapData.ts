@@ -215,6 +215,7 @@ export const checkMapLayout: Check<MapLayout> = check(
       selected: { type: 'array', items: { enum: [0, 1] } },
       preview: { type: 'array', items: str },
       dims: int,
+      projectedTo: { type: 'integer', minimum: 1 },
       cached: { type: 'boolean' },
       ms: num,
       note: str,

@@ -95,6 +95,11 @@ export const mapTests: E2ETest[] = [
       // The sample map arrives after the overview (UMAP in the backend): the caption names it.
       await view.locator('#map-caption', { hasText: /^UMAP of the learning trajectories/ }).waitFor({ timeout: 90_000 });
       assert.match(await view.locator('#map-caption').innerText(), /1,054 of 1,054 samples/);
+      // The demo's 1,054 samples get a 32² sketch (4 checkpoints × 2 layers × 32²), which the layout projects.
+      assert.match(
+        await view.locator('#map-caption').innerText(),
+        /8,192 dimensions per sample, laid out from a 512-number random projection/,
+      );
       // The header names the dataset relative to the workspace folder, not to the manifest's folder.
       assert.equal(await view.locator('.dataset .path').innerText(), 'demo.jsonl');
       // The cards' examples: three per capability (the top-influence samples, read from the table).

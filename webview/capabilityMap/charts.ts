@@ -203,7 +203,7 @@ export function renderSampleMap(o: MapOverview, post: Post): SampleMap {
       status.hidden = true;
       const method =
         l.method === 'umap'
-          ? `UMAP of the learning trajectories (${l.dims.toLocaleString()} dimensions per sample${o.gradients?.kind === 'gradients' ? `, gradients of ${o.gradients.model ?? 'your model'}` : ''})`
+          ? `UMAP of the learning trajectories (${l.dims.toLocaleString()} dimensions per sample${l.projectedTo ? `, laid out from a ${l.projectedTo.toLocaleString()}-number random projection` : ''}${o.gradients?.kind === 'gradients' ? `, gradients of ${o.gradients.model ?? 'your model'}` : ''})`
           : 'PCA of the influence vectors';
       caption.textContent = `${method}: ${l.line.length.toLocaleString()} of ${l.total.toLocaleString()} samples${l.line.length < l.total ? ' (a seeded sample, stratified by capability, every selected sample up to a cap)' : ''}; hover a point for its instruction, click to open its line.${l.note ? ` Note: ${l.note}.` : ''}`;
       const per = o.capabilities.map(() => 0);

@@ -92,6 +92,7 @@ const layout = (over: Partial<MapLayout> = {}): unknown => ({
 test('a layout passes when every column has one entry per point; otherwise it is refused', () => {
   assert.equal(checkMapLayout(layout()).line.length, 2);
   assert.doesNotThrow(() => checkMapLayout(layout({ method: 'pca', dims: 0, note: 'no trajectories' })));
+  assert.equal(checkMapLayout(layout({ dims: 8192, projectedTo: 512 })).projectedTo, 512);
   const bad: [unknown, RegExp][] = [
     [layout({ xy: [0, 1, 2] }), /different lengths/],
     [layout({ preview: ['a'] }), /different lengths/],
@@ -99,6 +100,7 @@ test('a layout passes when every column has one entry per point; otherwise it is
     [layout({ line: [0, 9] }), /line/],
     [layout({ method: 'tsne' as never }), /method/],
     [layout({ xy: [0, 1, Infinity, 2] }), /xy\/2 must be number/],
+    [layout({ projectedTo: 0 }), /projectedTo/],
   ];
   for (const [x, why] of bad)
     assert.throws(
