@@ -15,9 +15,8 @@ import type { CurationInput } from './api';
  * the dataset's folder, and the confinement folder, as given and as real paths) and, checked when the
  * entry loads, which image files those references found (path, size, mtime: `images`).
  * Trajectories: all of that plus the image fingerprint, proxy, gradient config (with the rule that
- * sizes an 'auto' sketch) and seed. Text probe
- * groups: the features, the group count and seed and the k-means' defaults and version. Probe and
- * scores files are read on every run, after the cached stages.
+ * sizes an 'auto' sketch) and seed. Text probe groups: the features, the group count and seed and the
+ * k-means' defaults and version. Probe and scores files are read on every run, after the cached stages.
  */
 export function cacheKeyParts(input: CurationInput) {
   const datasetPath = path.resolve(input.datasetPath);
