@@ -31,6 +31,11 @@ export const LAYOUT_EPOCHS = 200;
 export const LAYOUT_WIDTH = 512;
 /** Samples read and projected at a time when the trajectories are wider than LAYOUT_WIDTH. */
 const PROJECT_BLOCK = 512;
+
+/** The width trajectories of `dims` numbers per sample are projected to for the layout; undefined when they are not. */
+function projectedWidth(dims: number): number | undefined {
+  return dims > LAYOUT_WIDTH ? LAYOUT_WIDTH : undefined;
+}
 const KIND = 'map-layout';
 
 export interface LayoutRow {
@@ -48,6 +53,8 @@ export interface SampleLayout {
   xy: Float32Array;
   /** Dimensions of one point's input (T checkpoints × D); 0 for the PCA fallback. */
   dims: number;
+  /** When `dims` is wider than LAYOUT_WIDTH: the width of the random projection the layout ran on. */
+  projectedTo?: number;
   cached: boolean;
   /** Why the layout is not a UMAP of the trajectories, when it is not. */
   note?: string;
@@ -188,7 +195,7 @@ export async function layoutRows(
   seed: number,
 ): Promise<{ rows: Float32Array; width: number }> {
   const full = x.T * x.D;
-  if (full <= LAYOUT_WIDTH) return { rows: readTrajectoryRows(base, side, x, index), width: full };
+  if (projectedWidth(full) === undefined) return { rows: readTrajectoryRows(base, side, x, index), width: full };
   const rng = new Rng(seed).fork('map-layout-projection');
   // Stored as [width, full], the right-hand side of matmulNT (A·Bᵀ).
   const proj = new Float32Array(LAYOUT_WIDTH * full);
@@ -227,11 +234,13 @@ export async function sampleLayout(req: LayoutRequest): Promise<SampleLayout> {
   const traj = findTrajectories(folder, n, req.checkpoints);
   const attributions = readIndex(path.join(folder, 'attributions.json'));
   if (traj) {
+    const dims = traj.extra.T * traj.extra.D;
+    const projectedTo = projectedWidth(dims);
     const params = {
       v: LAYOUT_VERSION,
       traj: traj.side.sha256,
       // Present only when the rows are projected, so the keys of narrower runs' layouts are unchanged.
-      ...(traj.extra.T * traj.extra.D > LAYOUT_WIDTH ? { width: LAYOUT_WIDTH } : {}),
+      ...(projectedTo ? { width: projectedTo } : {}),
       attributions: attributions?.sha256 ?? null,
       seed: req.seed,
       sub,
@@ -250,10 +259,18 @@ export async function sampleLayout(req: LayoutRequest): Promise<SampleLayout> {
       return xy.every(Number.isFinite) ? undefined : 'has non-finite coordinates';
     });
     if (hit) {
-      return { method: 'umap', index, xy: hit.arrays.xy as Float32Array, dims: hit.extra.dims, cached: true, ms: Date.now() - started };
+      const xy = hit.arrays.xy as Float32Array;
+      return {
+        method: 'umap',
+        index,
+        xy,
+        dims: hit.extra.dims,
+        ...(projectedTo ? { projectedTo } : {}),
+        cached: true,
+        ms: Date.now() - started,
+      };
     }
     req.onProgress?.(0, `Reading ${index.length.toLocaleString()} trajectories…`);
-    const dims = traj.extra.T * traj.extra.D;
     const { rows: x, width } = await layoutRows(traj.base, traj.side, traj.extra, index, req.seed);
     const xy = await umap2d(x, index.length, width, {
       seed: req.seed,
@@ -265,7 +282,7 @@ export async function sampleLayout(req: LayoutRequest): Promise<SampleLayout> {
     for (const f of readdirSync(folder))
       if (f.startsWith(`${KIND}-`) && !f.startsWith(`${KIND}-${key}.`)) rmSync(path.join(folder, f), { force: true });
     saveArrays(base, KIND, key, { index, xy }, { n, dims });
-    return { method: 'umap', index, xy, dims, cached: false, ms: Date.now() - started };
+    return { method: 'umap', index, xy, dims, ...(projectedTo ? { projectedTo } : {}), cached: false, ms: Date.now() - started };
   }
   // Fallback: the PCA of the influence vectors of the same points.
   const K = req.rows.reduce((k, r) => Math.max(k, r.influence.length), 0);

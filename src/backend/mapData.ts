@@ -39,7 +39,7 @@ import type { MapRun, SampleQuery } from '../protocol/mapData';
 import { samplePreview } from '../app/samplePreview';
 import { isParquetDataset, readParquetRecords } from '../core/dataset/parquet';
 import { checkSampleParams, sampleRequest } from '../protocol/sample';
-import { LAYOUT_WIDTH, sampleLayout } from './layoutCache';
+import { sampleLayout } from './layoutCache';
 import { LineSource } from './lines';
 import type { LayoutRow } from './layoutCache';
 
@@ -220,7 +220,7 @@ export class MapData {
       selected: Array.from(l.index, (i) => (rows[i].stage > 0 ? 1 : 0)),
       preview: lines.map((line) => (previews.get(line) ?? '').slice(0, POINT_PREVIEW)),
       dims: l.dims,
-      ...(l.method === 'umap' && l.dims > LAYOUT_WIDTH ? { projectedTo: LAYOUT_WIDTH } : {}),
+      ...(l.projectedTo ? { projectedTo: l.projectedTo } : {}),
       cached: l.cached,
       ms: l.ms,
       ...(l.note ? { note: l.note } : {}),

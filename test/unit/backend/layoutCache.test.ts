@@ -134,6 +134,7 @@ test('a subsampled layout is a UMAP of the trajectories, cached, recomputed iden
   assert.equal(a.index.length, 60);
   assert.equal(Array.from(a.index).filter((i) => i % 10 === 0).length, 8, 'selected samples first, up to their cap');
   assert.equal(a.dims, T * D);
+  assert.equal(a.projectedTo, undefined, 'T·D = 16 is laid out as it is');
   // The two trajectory clusters stay apart: every point is nearer its own cluster's centroid.
   const centroid = (half: number) => {
     const pts = Array.from(a.index.keys()).filter((r) => (a.index[r] < n / 2 ? 0 : 1) === half);
@@ -228,6 +229,12 @@ test('trajectories wider than LAYOUT_WIDTH reach the layout projected to it, cos
   }
   assert.ok(worst < 0.15, `projection moved a cosine by ${worst}`);
   // Narrow trajectories (T·D = 16) are the rows as read.
+  // The whole map of the wide entry says what it ran on, computed and read back from the cache.
+  const req = { cacheDir: dir, sha256: sha, checkpoints: manifestCheckpoints, seed: 42, rows: table(), nEpochs: 50 };
+  const computed = await sampleLayout(req);
+  assert.deepEqual([computed.cached, computed.dims, computed.projectedTo], [false, T * wideD, LAYOUT_WIDTH]);
+  const reread = await sampleLayout(req);
+  assert.deepEqual([reread.cached, reread.projectedTo], [true, LAYOUT_WIDTH]);
   const shaN = 'v'.repeat(64);
   await writeEntry(shaN, 'float16', { k: 'narrow' });
   const narrow = findTrajectories(path.join(dir, shaN.slice(0, 16)), n, manifestCheckpoints)!;
