@@ -133,6 +133,10 @@ export const EXAMPLES = 3;
 const LABEL_MIN_SHARE = 0.2;
 /** … and at least this many times its share of the pool (it distinguishes the capability). */
 const LABEL_MIN_LIFT = 1.5;
+/** A term names a class only at this many times its share in every other class. */
+const TERM_MIN_LIFT = LABEL_MIN_LIFT;
+/** Pseudo-samples of the scope's term shares added to each class in that test. */
+const GATE_PRIOR = 20;
 /** A label value is shown on a capability's card from this share of it (and with the lift above). */
 const LABEL_SHOWN_SHARE = 0.05;
 
@@ -156,7 +160,12 @@ export function labelDistinguishes(l: { value: string; share: number; lift?: num
  * Distinctive terms of each class against the other classes in scope (class-based TF-IDF): with p_c a
  * term's share of the class's samples and p_r its share of the other samples in scope (smoothed), the
  * score p_c·log(p_c/p_r) keeps terms frequent here and rare elsewhere; template words common to every
- * class drop out. `classOf[i]` < 0 leaves sample i out of scope.
+ * class drop out. A term must also tell the class apart from *each* other class, not only from their
+ * union: p_c at least TERM_MIN_LIFT times its share in every other class (the label test's 1.5×),
+ * both shares smoothed towards the scope's. Such terms come first, so a template two of the classes
+ * share ("answer using a single word or phrase") names neither while any other term does; the others
+ * follow by score, so a class whose every term is shared still has terms. `classOf[i]` < 0 leaves
+ * sample i out of scope.
  */
 export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top = TOP_TERMS): string[][] {
   const sizes = new Float64Array(C);
@@ -175,8 +184,34 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
       tfAll.set(id, (tfAll.get(id) ?? 0) + 1);
     }
   }
+  // For the test against each other class, a term's share of a class is smoothed towards its share of
+  // the scope (Dirichlet, GATE_PRIOR pseudo-samples), so that a class of a few samples cannot veto a
+  // term by chance. Each term's two largest such shares (and the class of the first) make the largest
+  // share in any class other than c one lookup.
+  const gateShare = (c: number, tf: number, id: number) => (tf + (GATE_PRIOR * tfAll.get(id)!) / inScope) / (sizes[c] + GATE_PRIOR);
+  const best = new Map<number, { c: number; first: number; second: number }>();
+  tfClass.forEach((m, c) => {
+    for (const [id, tf] of m) {
+      const p = gateShare(c, tf, id);
+      const b = best.get(id);
+      if (!b) best.set(id, { c, first: p, second: 0 });
+      else if (p > b.first) {
+        b.second = b.first;
+        b.first = p;
+        b.c = c;
+      } else if (p > b.second) b.second = p;
+    }
+  });
+  // A class without the term counts with the smoothed share of a zero count, largest in the smallest class.
+  const smallestElsewhere = Array.from(sizes, (_, c) => {
+    let z = -1;
+    sizes.forEach((size, o) => {
+      if (o !== c && size > 0 && (z < 0 || size < sizes[z])) z = o;
+    });
+    return z;
+  });
   return tfClass.map((m, c) => {
-    const scored: [string, number][] = [];
+    const scored: [string, number, boolean][] = [];
     const rest = inScope - sizes[c];
     for (const [id, tf] of m) {
       if (tf < 2) continue;
@@ -184,9 +219,12 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
       if (term && FUNCTION_WORDS.has(term)) continue;
       const pc = (tf + 0.5) / (sizes[c] + 1);
       const pr = ((tfAll.get(id) ?? 0) - tf + 0.5) / (rest + 1);
-      if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr)]);
+      const b = best.get(id)!;
+      const z = smallestElsewhere[c];
+      const elsewhere = Math.max(b.c === c ? b.second : b.first, z < 0 ? 0 : gateShare(z, 0, id));
+      if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr), gateShare(c, tf, id) >= TERM_MIN_LIFT * elsewhere]);
     }
-    scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    scored.sort((a, b) => Number(b[2]) - Number(a[2]) || b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     return scored.slice(0, top).map(([t]) => t);
   });
 }

@@ -35,6 +35,50 @@ test('distinctive terms: frequent in the class and rare in the others; words eve
   assert.deepEqual(terms[1], ['count', 'people']);
 });
 
+test('a term that tells its class apart from each other class comes first: a template two classes share names neither', () => {
+  // "answer single" is in every sample of classes 0 and 1 and in none of class 2: against the union of
+  // the others it is twice as frequent in class 0 (and outscores "dining", in 2 of its 20 samples), but
+  // against class 1 alone it is no more frequent. It still follows, so a class keeps terms.
+  const rows = [
+    ...Array.from({ length: 20 }, (_, i) => (i < 2 ? ['answer', 'single', 'dining'] : ['answer', 'single'])),
+    ...Array.from({ length: 20 }, (_, i) => (i < 2 ? ['answer', 'single', 'count'] : ['answer', 'single'])),
+    ...Array.from({ length: 20 }, () => ['choose', 'option']),
+  ];
+  const classOf = Int32Array.from(rows, (_, i) => Math.floor(i / 20));
+  const terms = distinctiveTerms(withTerms(rows), classOf, 3);
+  assert.deepEqual(terms[0], ['dining', 'answer', 'single']);
+  assert.deepEqual(terms[1], ['count', 'answer', 'single']);
+  assert.deepEqual(terms[2], ['choose', 'option']);
+  // 95% vs 65% of 100 samples each: 0.93 vs 0.68 after smoothing towards the scope's 80%, a lift of
+  // 1.37, below 1.5: "chart" outscores "value" (5 samples, only here) but follows it.
+  const rows3 = [
+    ...Array.from({ length: 100 }, (_, i) => (i < 5 ? ['chart', 'value'] : i < 95 ? ['chart'] : ['other'])),
+    ...Array.from({ length: 100 }, (_, i) => (i < 65 ? ['chart', 'photo'] : ['photo'])),
+  ];
+  assert.deepEqual(
+    distinctiveTerms(
+      withTerms(rows3),
+      Int32Array.from(rows3, (_, i) => Math.floor(i / 100)),
+      2,
+    )[0],
+    ['value', 'chart'],
+  );
+  // 85% of one class of 1,000 against 10% of another counts, and a class of 3 samples that all hold it
+  // cannot veto it: its share is pulled towards the scope's 48% (0.54 against the first class's 0.84),
+  // where with plain smoothing (3.5 / 4) it would be the larger and "value" would come first.
+  const rows2 = [
+    ...Array.from({ length: 1000 }, (_, i) => (i < 250 ? ['chart', 'value'] : i < 850 ? ['chart'] : ['other'])),
+    ...Array.from({ length: 1000 }, (_, i) => (i < 100 ? ['chart', 'photo'] : ['photo'])),
+    ...Array.from({ length: 3 }, () => ['chart', 'odd']),
+  ];
+  const terms2 = distinctiveTerms(
+    withTerms(rows2),
+    Int32Array.from(rows2, (_, i) => Math.min(2, Math.floor(i / 1000))),
+    3,
+  );
+  assert.deepEqual(terms2[0], ['chart', 'value']);
+});
+
 test('label codes never name a capability; names are unique; three distinct examples, most influential first', () => {
   assert.ok(CODE_LIKE_LABEL.test('a,b,d') && CODE_LIKE_LABEL.test('b') && CODE_LIKE_LABEL.test('a, c'));
   assert.ok(!CODE_LIKE_LABEL.test('gqa') && !CODE_LIKE_LABEL.test('scene') && !CODE_LIKE_LABEL.test('code_reasoning'));
