@@ -251,6 +251,8 @@ export const tests: E2ETest[] = [
       await qt.waitFor({ timeout: 60_000 });
       const q = await qt.innerText();
       assert.match(q, /yes\/no questions not answered yes\/no/);
+      // A rate over some of the samples says how many: "37.0% (…of…)" in the pool and the selection columns.
+      assert.match(q, /yes\/no questions not answered yes\/no\s+[\d.]+% \([\d,]+ of [\d,]+\)\s+[\d.]+% \([\d,]+ of [\d,]+\)/);
       assert.match(q, /1,054/, 'the pool column counts every sample');
       assert.match(q, /\b105\b/, 'the selection column counts the selected samples');
       await view.locator('#quality').screenshot({ path: path.join(artifacts, 'quality-report.png') });

@@ -1,8 +1,8 @@
 // The Capability Map's Quality and Compare views: the VLIT quality report of the pool and of the
 // selection (correctness, diversity, complexity), and strategies compared at the run's budget
 // (overlap, composition, quality deltas). Every dataset-derived string is set as text only.
-import { HEADLINE_FIGURES } from '../../src/core/report/figures';
-import type { Comparison, CompositionEntry, QualityReport } from '../../src/core/report/types';
+import { HEADLINE_FIGURES, type HeadlineFigure } from '../../src/core/report/figures';
+import type { Comparison, CompositionEntry, QualityReport, QualitySection } from '../../src/core/report/types';
 import type { MapOverview, MapStrategy, MapToHost } from '../../src/protocol/capabilityMap';
 import { el } from './dom';
 
@@ -16,6 +16,14 @@ function fmt(v: number | undefined, f: 'pct' | 'num' | 'int'): string {
   if (f === 'pct') return `${(v * 100).toFixed(1)}%`;
   if (f === 'int') return Math.round(v).toLocaleString();
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
+}
+
+/** A figure of a report section; a rate over some of the samples carries its count: "100.0% (3 of 3)". */
+function figureText(section: QualitySection | undefined, f: HeadlineFigure): string {
+  const text = fmt(section?.headline[f.key], f.fmt);
+  if (!section || !f.of) return text;
+  const { count, of } = f.of(section);
+  return `${text} (${count.toLocaleString()} of ${of.toLocaleString()})`;
 }
 
 function fmtDelta(v: number | undefined, f: 'pct' | 'num' | 'int'): string {
@@ -128,13 +136,12 @@ export function renderQuality(
   run.addEventListener('click', () => post({ type: 'runQuality' }));
   appendJobControls(sec, 'quality', run, report, running, message, post);
   if (!report) return sec;
-  const sel = report.selection?.headline;
   const rows = FIGURES.map((f) => {
     const d = report.deltas?.[f.key];
     return [
       f.group ? `${f.label}` : f.label,
-      fmt(report.pool.headline[f.key], f.fmt),
-      fmt(sel?.[f.key], f.fmt),
+      figureText(report.pool, f),
+      figureText(report.selection, f),
       el('span', { class: deltaClass(d, f.better, f.fmt) }, fmtDelta(d, f.fmt)),
     ];
   });
@@ -155,7 +162,7 @@ export function renderQuality(
       oneLine(`${c.id} · ${c.name}`),
       String(c.pool?.samples ?? '—'),
       String(c.selection?.samples ?? '—'),
-      ...keys.map((f) => `${fmt((c.selection ?? c.pool)?.headline[f.key], f.fmt)}`),
+      ...keys.map((f) => figureText(c.selection ?? c.pool, f)),
     ]);
     const t = table(
       'Per capability (figures of the selected samples, or of the pool where none are selected)',
@@ -310,7 +317,7 @@ export function renderCompare(
   // Quality deltas of each selection against the pool.
   const qrows = FIGURES.filter((f) => f.key !== 'samples').map((f) => [
     f.label,
-    fmt(data.pool.headline[f.key], f.fmt),
+    figureText(data.pool, f),
     ...data.strategies.map((s) => el('span', { class: deltaClass(s.deltas[f.key], f.better, f.fmt) }, fmtDelta(s.deltas[f.key], f.fmt))),
   ]);
   sec.append(boxed(table('Quality of each selection against the pool (Δ = selection − pool)', ['figure', 'pool', ...names], qrows)));

@@ -1,7 +1,7 @@
 // The headline figures of the quality report as a reader sees them: label, unit, group and which
 // direction is better. Pure data (no Node imports): the Markdown report and the webview's
 // Capability Map both read this one table.
-import type { HeadlineFigures } from './types';
+import type { HeadlineFigures, QualitySection } from './types';
 
 export interface HeadlineFigure {
   key: keyof HeadlineFigures;
@@ -13,6 +13,11 @@ export interface HeadlineFigure {
   better: 'up' | 'down' | 'none';
   /** Shown in the Capability Map's tables too (the Markdown report lists every figure). */
   inMap: boolean;
+  /**
+   * A rate over some of the samples only (yes/no questions, multiple-choice questions):
+   * its count and that denominator, shown beside it, so that "100%" of 3 questions reads as such.
+   */
+  of?: (s: QualitySection) => { count: number; of: number };
 }
 
 export const HEADLINE_FIGURES: readonly HeadlineFigure[] = [
@@ -26,6 +31,7 @@ export const HEADLINE_FIGURES: readonly HeadlineFigure[] = [
     fmt: 'pct',
     better: 'down',
     inMap: true,
+    of: (s) => ({ count: s.correctness.yesNo.mismatch, of: s.correctness.yesNo.questions }),
   },
   {
     key: 'multipleChoiceMismatchRate',
@@ -34,6 +40,7 @@ export const HEADLINE_FIGURES: readonly HeadlineFigure[] = [
     fmt: 'pct',
     better: 'down',
     inMap: true,
+    of: (s) => ({ count: s.correctness.multipleChoice.mismatch, of: s.correctness.multipleChoice.questions }),
   },
   { key: 'imageMissingRate', label: 'image referenced but missing', group: 'correctness', fmt: 'pct', better: 'down', inMap: true },
   { key: 'imageTokenMismatchRate', label: '<image> tokens ≠ images', group: 'correctness', fmt: 'pct', better: 'down', inMap: true },

@@ -2,7 +2,8 @@
 // with plain JSON parsing (no project code).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildQualityReport } from '../../../src/core/report/report';
 import { FIXTURES } from '../helpers';
@@ -111,4 +112,55 @@ test('owleval: rows per model; the same question+image answered by several model
     report.pool.correctness.duplicates.samples,
     groups.reduce((a, b) => a + b, 0),
   );
+});
+
+test('a rate over some of the samples carries its count and denominator, and they give the rate', async () => {
+  const { HEADLINE_FIGURES } = await import('../../../src/core/report/figures');
+  const partial = HEADLINE_FIGURES.filter((f) => f.of);
+  assert.deepEqual(
+    partial.map((f) => f.key),
+    ['yesNoMismatchRate', 'multipleChoiceMismatchRate'],
+  );
+  // Multiple-choice answers without an option are rare in real data: three of them written here, one
+  // answered with neither a letter nor an option's text.
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-mc-'));
+  const mc = join(dir, 'mc.jsonl');
+  const ask = (a: string) =>
+    JSON.stringify({
+      conversations: [
+        { from: 'human', value: 'Which colour is the sky?\nA. blue\nB. green\nAnswer with the option letter.' },
+        { from: 'gpt', value: a },
+      ],
+    });
+  writeFileSync(
+    mc,
+    ['A', 'B', 'purple', 'Describe it.']
+      .map((a, i) =>
+        i < 3
+          ? ask(a)
+          : JSON.stringify({
+              conversations: [
+                { from: 'human', value: 'Describe the image.' },
+                { from: 'gpt', value: 'A sky.' },
+              ],
+            }),
+      )
+      .join('\n') + '\n',
+  );
+  const seen = new Set<string>();
+  for (const file of [POOL, FLAN, OWL, mc]) {
+    const report = await buildQualityReport(file, {});
+    for (const f of partial) {
+      const { count, of } = f.of!(report.pool);
+      assert.ok(count <= of && of <= report.pool.samples, `${f.key}: ${count} of ${of} of the pool's ${report.pool.samples}`);
+      const rate = of > 0 ? count / of : 0;
+      assert.ok(Math.abs(rate - report.pool.headline[f.key]) < 1e-3, `${f.key}: ${count} / ${of} vs ${report.pool.headline[f.key]}`);
+      if (count > 0 && count / of !== count / report.pool.samples) seen.add(f.key);
+    }
+  }
+  // The check bites: each figure is non-zero on some fixture, where the whole pool as the denominator would give another rate.
+  assert.deepEqual([...seen].sort(), partial.map((f) => f.key).sort());
+  const report = await buildQualityReport(mc, {});
+  assert.deepEqual(partial[1].of!(report.pool), { count: 1, of: 3 });
+  rmSync(dir, { recursive: true, force: true });
 });
