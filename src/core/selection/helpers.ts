@@ -36,18 +36,19 @@ export function budgetShortNote(
   for (const v of selectable(ctx)) clean += v;
   let open = 0;
   for (const v of eligible(ctx, strategy)) open += v;
+  const num = (x: number) => x.toLocaleString('en-US');
   const why = [
-    asked > n ? `the pool has ${n}` : '',
-    unique < n ? `${unique} are unique (exact and near duplicates count once)` : '',
-    clean < unique ? `${unique - clean} hold only flagged samples (missing image, <image> token mismatch; --include-flagged)` : '',
-    open < clean ? `${clean - open} self-influence outliers are left out (--self-influence-drop)` : '',
+    asked > n ? `the pool has ${num(n)}` : '',
+    unique < n ? `${num(unique)} are unique (exact and near duplicates count once)` : '',
+    clean < unique ? `${num(unique - clean)} hold only flagged samples (missing image, <image> token mismatch; --include-flagged)` : '',
+    open < clean ? `${num(clean - open)} self-influence outliers are left out (--self-influence-drop)` : '',
   ].filter(Boolean);
   const text = budgetText(budget, budgetUnit);
   const wanted =
-    budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${asked} samples)` : `The budget of ${asked} samples`;
+    budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${num(asked)} samples)` : `The budget of ${num(asked)} samples`;
   return [
-    `${wanted} is more than the ${open} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
-      `${selected === open ? `all ${selected} are selected` : `${selected} are selected`}.`,
+    `${wanted} is more than the ${num(open)} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
+      `${selected === open ? `all ${num(selected)} are selected` : `${num(selected)} are selected`}.`,
   ];
 }
 

@@ -168,14 +168,14 @@ test('budget: 1 is one sample, 1.0 the whole pool; a budget above the samples th
   assert.equal(many.s.selected, all.s.selected, 'a count above the pool selects what 100% selects');
   assert.ok(many.s.selected > 200 && many.s.selected <= many.s.samples, String(many.s.selected));
   for (const { r, s } of [all, many]) {
-    const note = s.notes.find((n: string) => /is more than the \d+ samples that qualify/.test(n));
+    const note = s.notes.find((n: string) => /is more than the [\d,]+ samples that qualify/.test(n));
     assert.ok(note, JSON.stringify(s.notes));
     assert.match(note, new RegExp(`all ${s.selected} are selected`));
     assert.match(note, /self-influence outliers/);
     assert.ok(JSON.parse(readFileSync(s.manifest, 'utf8')).notes.includes(note), 'in the manifest');
     assert.ok(r.stderr.includes(`cadc: note: ${note}`), 'in the human output');
   }
-  assert.match(many.s.notes.join(' '), /The budget of 100000 samples/);
+  assert.match(many.s.notes.join(' '), /The budget of 100,000 samples/, 'counts with thousands separators');
   assert.match(all.s.notes.join(' '), /The budget 100% \(240 samples\)/);
 });
 
