@@ -2,7 +2,7 @@
 // at each warm-up checkpoint, computed in ORT batches and stored per checkpoint (float32 or float16).
 import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
-import { batchFeeds, buildTrajectoryGraph, makeProjections, session, weightFeeds } from '../proxy/model';
+import { BatchBuffers, batchFeeds, buildTrajectoryGraph, makeProjections, session, weightFeeds } from '../proxy/model';
 import type { WarmupResult } from '../proxy/warmup';
 import { throwIfCancelled } from '../runtime/cancel';
 import { Rng } from '../util/rng';
@@ -109,10 +109,7 @@ export async function computeTrajectories(
   const store = openRowStore(n, T, D, storage, opts);
   const loss = new Float32Array(n * T);
   const gradNormSq = new Float32Array(n * T);
-  const all = { length: n } as ArrayLike<number>;
-  const identity = new Proxy(all, {
-    get: (target, key) => (typeof key === 'string' && /^\d+$/.test(key) ? Number(key) : Reflect.get(target, key)),
-  });
+  const buffers = new BatchBuffers();
   const B = cfg.gradients.batchSize;
   const batches = Math.ceil(n / B);
   const halves = storage === 'float16' ? new Uint16Array(B * D) : undefined;
@@ -124,7 +121,7 @@ export async function computeTrajectories(
         throwIfCancelled(opts.signal);
         const start = b * B;
         const end = Math.min(n, start + B);
-        const r = await sess.run({ ...batchFeeds(pool, warm.shape, identity, start, end), ...w });
+        const r = await sess.run({ ...batchFeeds(pool, warm.shape, null, start, end, buffers), ...w });
         const gb = r.g.data as Float32Array;
         if (halves) {
           const h = halves.subarray(0, gb.length);

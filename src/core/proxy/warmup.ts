@@ -4,7 +4,7 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import { throwIfCancelled } from '../runtime/cancel';
 import type { Rng } from '../util/rng';
-import { batchFeeds, buildTrainGraph, initWeights, makeEmbedding, proxyShape, session, weightFeeds } from './model';
+import { BatchBuffers, batchFeeds, buildTrainGraph, initWeights, makeEmbedding, proxyShape, session, weightFeeds } from './model';
 import type { ProxyShape } from './model';
 import { tensor } from '../ort/session';
 
@@ -78,6 +78,7 @@ export async function warmUp(
   const opt1 = cfg.proxy.optimizer === 'adam' ? new Adam(w1.length) : undefined;
   const opt2 = cfg.proxy.optimizer === 'adam' ? new Adam(w2.length) : undefined;
   const order = Int32Array.from(indices);
+  const buffers = new BatchBuffers();
   const shuffle = rng.fork('order');
   const checkpoints: ProxyCheckpoint[] = [];
   let step = 0;
@@ -91,7 +92,7 @@ export async function warmUp(
       const end = Math.min(order.length, start + B);
       const lr = lr0 * (1 - (0.9 * step) / totalSteps);
       const r = await sess.run({
-        ...batchFeeds(pool, shape, order, start, end),
+        ...batchFeeds(pool, shape, order, start, end, buffers),
         ...weightFeeds(shape, w1, w2),
         scale: tensor('float32', new Float32Array([1 / (end - start)]), [1]),
       });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../src/core/config';
 import { computeTrajectories, fromHalf, toHalf } from '../../../src/core/gradients/trajectories';
 import {
+  BatchBuffers,
   batchFeeds,
   buildTrainGraph,
   buildTrajectoryGraph,
@@ -162,4 +163,41 @@ test('warm-up lowers the loss, and the same seed gives byte-identical trajectori
 test('float16 conversion round-trips unit-vector entries', () => {
   for (const x of [0, 1, -1, 0.5, 0.1234, -0.0078125, 3e-5, 65504])
     assert.ok(Math.abs(fromHalf(toHalf(x)) - x) <= Math.abs(x) * 1e-3 + 1e-7, `${x}`);
+});
+
+test('reused batch buffers give the same feeds as fresh ones, batch after batch (targets cleared, image rows zeroed)', () => {
+  const pool = tinyPool(40);
+  const shape = proxyShape(pool, 6, 5);
+  const order = Int32Array.from({ length: 40 }, (_, i) => (i * 7) % 40);
+  const buffers = new BatchBuffers();
+  // Batches of several sizes in turn, so a smaller batch follows a larger one and rows change between
+  // samples with and without an image; every feed must equal the one built in fresh arrays.
+  const spans: [number, number][] = [
+    [0, 16],
+    [16, 20],
+    [20, 36],
+    [36, 40],
+    [0, 40],
+    [3, 4],
+  ];
+  for (const [idx, label] of [
+    [order, 'shuffled'],
+    [null, 'identity'],
+  ] as const)
+    for (const [start, end] of spans) {
+      const fresh = batchFeeds(pool, shape, idx, start, end);
+      const reused = batchFeeds(pool, shape, idx, start, end, buffers);
+      for (const key of Object.keys(fresh)) {
+        assert.deepEqual(reused[key].dims, fresh[key].dims, `${label} ${start}-${end} ${key} dims`);
+        assert.deepEqual(
+          Array.from(reused[key].data as Float32Array),
+          Array.from(fresh[key].data as Float32Array),
+          `${label} ${start}-${end} ${key}`,
+        );
+      }
+    }
+  // null means samples start..end-1.
+  const a = batchFeeds(pool, shape, null, 5, 9);
+  const b = batchFeeds(pool, shape, [5, 6, 7, 8], 0, 4);
+  assert.deepEqual(Array.from(a.tgt.data as Float32Array), Array.from(b.tgt.data as Float32Array));
 });
