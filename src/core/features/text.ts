@@ -21,12 +21,7 @@ export function hash32(s: string, seed = 0): number {
     h = Math.imul(h, 0x01000193);
   }
   // Final avalanche (murmur3 fmix) so nearby strings spread over buckets.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix(h);
 }
 
 /** Hashed unigram + bigram bucket ids in [0, buckets), de-duplicated, at most max (first seen kept). */
@@ -46,25 +41,56 @@ export function hashedNgrams(tokens: string[], buckets: number, max: number): nu
   return out;
 }
 
-/** 64-bit SimHash over word 3-shingles (or the words themselves for short texts), as [hi, lo]. */
+/** The murmur3 fmix finaliser of hash32. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a state (no finaliser) after the code units of `t`, from state h. */
+function fnvOn(h: number, t: string): number {
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+const SPACE = 32;
+
+/**
+ * 64-bit SimHash over word 3-shingles (or the words themselves for short texts), as [hi, lo]: bit b is
+ * set when more than half of the shingles' hashes (hash32 of "w1 w2 w3", seeds 11 and 23) have it. The
+ * shingles are hashed as they stream, without building their strings, and only set bits are counted.
+ */
 export function simHash64(tokens: string[]): [number, number] {
-  const acc = new Int32Array(64);
-  const shingles: string[] = [];
-  if (tokens.length < 3) shingles.push(...tokens);
-  else for (let i = 0; i + 2 < tokens.length; i++) shingles.push(`${tokens[i]} ${tokens[i + 1]} ${tokens[i + 2]}`);
-  for (const s of shingles) {
-    const lo = hash32(s, 11);
-    const hi = hash32(s, 23);
-    for (let b = 0; b < 32; b++) {
-      acc[b] += (lo >>> b) & 1 ? 1 : -1;
-      acc[32 + b] += (hi >>> b) & 1 ? 1 : -1;
+  const ones = new Int32Array(64);
+  let shingles = 0;
+  const count = (lo: number, hi: number) => {
+    shingles++;
+    for (let x = lo; x !== 0; x &= x - 1) ones[31 - Math.clz32(x & -x)]++;
+    for (let x = hi; x !== 0; x &= x - 1) ones[63 - Math.clz32(x & -x)]++;
+  };
+  const base11 = (0x811c9dc5 ^ 11) >>> 0;
+  const base23 = (0x811c9dc5 ^ 23) >>> 0;
+  if (tokens.length < 3) for (const t of tokens) count(fmix(fnvOn(base11, t)), fmix(fnvOn(base23, t)));
+  else
+    for (let i = 0; i + 2 < tokens.length; i++) {
+      let a = fnvOn(base11, tokens[i]);
+      let b = fnvOn(base23, tokens[i]);
+      a = fnvOn(Math.imul(a ^ SPACE, 0x01000193), tokens[i + 1]);
+      b = fnvOn(Math.imul(b ^ SPACE, 0x01000193), tokens[i + 1]);
+      a = fnvOn(Math.imul(a ^ SPACE, 0x01000193), tokens[i + 2]);
+      b = fnvOn(Math.imul(b ^ SPACE, 0x01000193), tokens[i + 2]);
+      count(fmix(a), fmix(b));
     }
-  }
+  // Sum of ±1 over the shingles > 0  ⇔  2·ones > shingles.
   let lo = 0;
   let hi = 0;
   for (let b = 0; b < 32; b++) {
-    if (acc[b] > 0) lo |= 1 << b;
-    if (acc[32 + b] > 0) hi |= 1 << b;
+    if (2 * ones[b] > shingles) lo |= 1 << b;
+    if (2 * ones[32 + b] > shingles) hi |= 1 << b;
   }
   return [hi >>> 0, lo >>> 0];
 }
