@@ -169,39 +169,61 @@ export function labelDistinguishes(l: { value: string; share: number; lift?: num
  */
 export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top = TOP_TERMS): string[][] {
   const sizes = new Float64Array(C);
-  const tfClass: Map<number, number>[] = Array.from({ length: C }, () => new Map());
-  const tfAll = new Map<number, number>();
+  // Each distinct term in scope gets a slot (in order of first occurrence), and the counts live in one
+  // [slots, C] table: two passes over the samples' terms and one map lookup per occurrence.
+  const slotOf = new Map<number, number>();
+  const ids: number[] = [];
+  const occurrence = new Int32Array(pool.termPtr[pool.n]);
   let inScope = 0;
   for (let i = 0; i < pool.n; i++) {
     const c = classOf[i];
     if (c < 0) continue;
     sizes[c]++;
     inScope++;
-    const m = tfClass[c];
     for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
       const id = pool.termIds[j];
-      m.set(id, (m.get(id) ?? 0) + 1);
-      tfAll.set(id, (tfAll.get(id) ?? 0) + 1);
+      let slot = slotOf.get(id);
+      if (slot === undefined) {
+        slot = ids.length;
+        ids.push(id);
+        slotOf.set(id, slot);
+      }
+      occurrence[j] = slot;
+    }
+  }
+  const S = ids.length;
+  const counts = new Int32Array(S * C);
+  const tfAll = new Int32Array(S);
+  for (let i = 0; i < pool.n; i++) {
+    const c = classOf[i];
+    if (c < 0) continue;
+    for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
+      counts[occurrence[j] * C + c]++;
+      tfAll[occurrence[j]]++;
     }
   }
   // For the test against each other class, a term's share of a class is smoothed towards its share of
   // the scope (Dirichlet, GATE_PRIOR pseudo-samples), so that a class of a few samples cannot veto a
   // term by chance. Each term's two largest such shares (and the class of the first) make the largest
   // share in any class other than c one lookup.
-  const gateShare = (c: number, tf: number, id: number) => (tf + (GATE_PRIOR * tfAll.get(id)!) / inScope) / (sizes[c] + GATE_PRIOR);
-  const best = new Map<number, { c: number; first: number; second: number }>();
-  tfClass.forEach((m, c) => {
-    for (const [id, tf] of m) {
-      const p = gateShare(c, tf, id);
-      const b = best.get(id);
-      if (!b) best.set(id, { c, first: p, second: 0 });
-      else if (p > b.first) {
-        b.second = b.first;
-        b.first = p;
-        b.c = c;
-      } else if (p > b.second) b.second = p;
+  const gateShare = (c: number, tf: number, s: number) => (tf + (GATE_PRIOR * tfAll[s]) / inScope) / (sizes[c] + GATE_PRIOR);
+  const first = new Float64Array(S);
+  const second = new Float64Array(S);
+  const firstClass = new Int32Array(S).fill(-1);
+  for (let c = 0; c < C; c++)
+    for (let s = 0; s < S; s++) {
+      const tf = counts[s * C + c];
+      if (tf === 0) continue;
+      const p = gateShare(c, tf, s);
+      if (firstClass[s] < 0) {
+        first[s] = p;
+        firstClass[s] = c;
+      } else if (p > first[s]) {
+        second[s] = first[s];
+        first[s] = p;
+        firstClass[s] = c;
+      } else if (p > second[s]) second[s] = p;
     }
-  });
   // A class without the term counts with the smoothed share of a zero count, largest in the smallest class.
   const smallestElsewhere = Array.from(sizes, (_, c) => {
     let z = -1;
@@ -210,19 +232,19 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
     });
     return z;
   });
-  return tfClass.map((m, c) => {
+  return Array.from({ length: C }, (_, c) => {
     const scored: [string, number, boolean][] = [];
     const rest = inScope - sizes[c];
-    for (const [id, tf] of m) {
+    for (let s = 0; s < S; s++) {
+      const tf = counts[s * C + c];
       if (tf < 2) continue;
-      const term = pool.termOf.get(id);
+      const term = pool.termOf.get(ids[s]);
       if (term && FUNCTION_WORDS.has(term)) continue;
       const pc = (tf + 0.5) / (sizes[c] + 1);
-      const pr = ((tfAll.get(id) ?? 0) - tf + 0.5) / (rest + 1);
-      const b = best.get(id)!;
+      const pr = (tfAll[s] - tf + 0.5) / (rest + 1);
       const z = smallestElsewhere[c];
-      const elsewhere = Math.max(b.c === c ? b.second : b.first, z < 0 ? 0 : gateShare(z, 0, id));
-      if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr), gateShare(c, tf, id) >= TERM_MIN_LIFT * elsewhere]);
+      const elsewhere = Math.max(firstClass[s] === c ? second[s] : first[s], z < 0 ? 0 : gateShare(z, 0, s));
+      if (term && pc > pr) scored.push([term, pc * Math.log(pc / pr), gateShare(c, tf, s) >= TERM_MIN_LIFT * elsewhere]);
     }
     scored.sort((a, b) => Number(b[2]) - Number(a[2]) || b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     return scored.slice(0, top).map(([t]) => t);
