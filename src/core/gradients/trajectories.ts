@@ -51,6 +51,25 @@ export function toHalf(x: number): number {
   return sign | half;
 }
 
+/**
+ * toHalf over a whole array of float32 values, read as their bits: values in the normal half range
+ * (float32 exponents 113–142) round to nearest even by adding 0xfff plus the kept lowest bit before the
+ * shift, a carry moving into the exponent as it should (up to infinity); every other value takes toHalf.
+ * Bit for bit the same as toHalf on each value, with no per-value call.
+ */
+export function toHalves(src: Float32Array, out: Uint16Array): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i = 0; i < src.length; i++) {
+    const b = bits[i];
+    const exp = (b >>> 23) & 0xff;
+    if (exp > 112 && exp < 143) {
+      const r = (b & 0x7fffffff) + 0xfff + ((b >>> 13) & 1);
+      out[i] = ((b >>> 16) & 0x8000) | ((r >>> 13) - (112 << 10));
+    } else out[i] = toHalf(src[i]);
+  }
+  return out;
+}
+
 export function fromHalf(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const e = (h >>> 10) & 0x1f;
@@ -125,7 +144,7 @@ export async function computeTrajectories(
         const gb = r.g.data as Float32Array;
         if (halves) {
           const h = halves.subarray(0, gb.length);
-          for (let i = 0; i < gb.length; i++) h[i] = toHalf(gb[i]);
+          toHalves(gb, h);
           store.write(t, start, h);
         } else store.write(t, start, gb);
         const lb = r.loss.data as Float32Array;

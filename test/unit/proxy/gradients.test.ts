@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../src/core/config';
-import { computeTrajectories, fromHalf, toHalf } from '../../../src/core/gradients/trajectories';
+import { computeTrajectories, fromHalf, toHalf, toHalves } from '../../../src/core/gradients/trajectories';
 import {
   BatchBuffers,
   batchFeeds,
@@ -200,4 +200,29 @@ test('reused batch buffers give the same feeds as fresh ones, batch after batch 
   const a = batchFeeds(pool, shape, null, 5, 9);
   const b = batchFeeds(pool, shape, [5, 6, 7, 8], 0, 4);
   assert.deepEqual(Array.from(a.tgt.data as Float32Array), Array.from(b.tgt.data as Float32Array));
+});
+
+test('toHalves equals toHalf bit for bit: every float32 exponent and sign, the rounding ties, carries into the exponent and to infinity', () => {
+  const mantissas = [0, 1, 0xfff, 0x1000, 0x1001, 0x1fff, 0x2000, 0x3000, 0x5000, 0x7fffff, 0x7fe000, 0x7ff000, 0x7ff001, 0x7fefff];
+  const rng = new Rng(5);
+  const bits: number[] = [];
+  for (let sign = 0; sign < 2; sign++)
+    for (let exp = 0; exp < 256; exp++) {
+      for (const m of mantissas) bits.push(((sign << 31) | (exp << 23) | m) >>> 0);
+      for (let k = 0; k < 64; k++) bits.push(((sign << 31) | (exp << 23) | rng.int(1 << 23)) >>> 0);
+    }
+  const values = new Float32Array(Uint32Array.from(bits).buffer);
+  const fast = toHalves(values, new Uint16Array(values.length));
+  let normal = 0;
+  for (let i = 0; i < values.length; i++) {
+    assert.equal(fast[i], toHalf(values[i]), `bits 0x${bits[i].toString(16)}`);
+    const exp = (bits[i] >>> 23) & 0xff;
+    if (exp > 112 && exp < 143) normal++;
+  }
+  assert.ok(normal > 2000, 'the fast path was taken');
+  // 65504 (largest half) rounds up to infinity past its midpoint, as toHalf does.
+  assert.deepEqual(
+    Array.from(toHalves(Float32Array.from([65504, 65519, 65520, -65520]), new Uint16Array(4))),
+    [0x7bff, 0x7bff, 0x7c00, 0xfc00],
+  );
 });
