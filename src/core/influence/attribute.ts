@@ -171,11 +171,15 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
   const sizes = new Float64Array(C);
   // Each distinct term in scope gets a slot (in order of first occurrence), and the counts live in one
   // [slots, C] table: two passes over the samples' terms and one map lookup per occurrence.
+  // The in-scope samples' term occurrences, in pool order, as slots (a sub-capability's scope is one
+  // capability: the array holds its occurrences only).
   const slotOf = new Map<number, number>();
   const ids: number[] = [];
-  const occurrence = new Int32Array(pool.termPtr[pool.n]);
+  let occurrences = 0;
+  for (let i = 0; i < pool.n; i++) if (classOf[i] >= 0) occurrences += pool.termPtr[i + 1] - pool.termPtr[i];
+  const occurrence = new Int32Array(occurrences);
   let inScope = 0;
-  for (let i = 0; i < pool.n; i++) {
+  for (let i = 0, o = 0; i < pool.n; i++) {
     const c = classOf[i];
     if (c < 0) continue;
     sizes[c]++;
@@ -188,18 +192,18 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
         ids.push(id);
         slotOf.set(id, slot);
       }
-      occurrence[j] = slot;
+      occurrence[o++] = slot;
     }
   }
   const S = ids.length;
   const counts = new Int32Array(S * C);
   const tfAll = new Int32Array(S);
-  for (let i = 0; i < pool.n; i++) {
+  for (let i = 0, o = 0; i < pool.n; i++) {
     const c = classOf[i];
     if (c < 0) continue;
-    for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
-      counts[occurrence[j] * C + c]++;
-      tfAll[occurrence[j]]++;
+    for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++, o++) {
+      counts[occurrence[o] * C + c]++;
+      tfAll[occurrence[o]]++;
     }
   }
   // For the test against each other class, a term's share of a class is smoothed towards its share of
