@@ -278,18 +278,27 @@ function pickExamples(pool: Pool, model: CapabilityModel, attribution: Attributi
   return out;
 }
 
-/** Names made unique: a repeated name takes its next distinctive term, then its id. */
-function uniqueNames(names: string[], extra: string[][], ids: string[]): string[] {
+/** A name ("terms · style · label") with one more term after its terms. */
+function withTerm(name: string, term: string): string {
+  const at = name.indexOf(' · ');
+  return at < 0 ? `${name} ${term}` : `${name.slice(0, at)} ${term}${name.slice(at)}`;
+}
+
+/**
+ * Names made unique, among themselves and against `taken` (a sub-capability's parent): a repeated name
+ * takes its next distinctive term, then its id.
+ */
+function uniqueNames(names: string[], extra: string[][], ids: string[], taken: string[] = []): string[] {
   const out = names.slice();
   for (let round = 0; round < 3; round++) {
     const count = new Map<string, number>();
-    for (const n of out) count.set(n, (count.get(n) ?? 0) + 1);
+    for (const n of [...taken, ...out]) count.set(n, (count.get(n) ?? 0) + 1);
     let clash = false;
     out.forEach((n, k) => {
       if (count.get(n)! < 2) return;
       clash = true;
       const next = extra[k][round];
-      out[k] = next && !n.includes(next) ? `${n} ${next}` : `${n} (${ids[k]})`;
+      out[k] = next && !n.includes(next) ? withTerm(n, next) : `${n} (${ids[k]})`;
     });
     if (!clash) break;
   }
@@ -349,7 +358,6 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     const parts = [cap.terms.slice(0, 2).join(' '), cap.styles[0]?.style, label?.value];
     names.push(parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`);
     cap.examples = pickExamples(pool, model, attribution, members[k], k);
-    describeChildren(pool, model, attribution, k, members[k]);
   }
   const unique = uniqueNames(
     names,
@@ -357,6 +365,8 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     model.capabilities.map((_, k) => `c${k + 1}`),
   );
   unique.forEach((n, k) => (model.capabilities[k].name = n));
+  // Sub-capabilities once their parents' names are final: a child is never named as its parent.
+  for (let k = 0; k < K; k++) describeChildren(pool, model, attribution, k, members[k]);
 }
 
 /** Sizes, terms (against the sibling sub-capabilities), examples and unique names of capability k's sub-capabilities. */
@@ -386,6 +396,7 @@ function describeChildren(pool: Pool, model: CapabilityModel, attribution: Attri
     names,
     kids.map((kid) => kid.terms.slice(2)),
     kids.map((_, j) => `c${k + 1}.${j + 1}`),
+    [model.capabilities[k].name],
   ).forEach((n, j) => (kids[j].name = n));
 }
 function round3(x: number): number {

@@ -121,6 +121,48 @@ test('label codes never name a capability; names are unique; three distinct exam
   assert.equal(new Set(ex).size, 3);
 });
 
+test('a sub-capability is never named as its parent; a clash takes the next term among the terms', () => {
+  // Capability 0 (20 samples): 12 about "dog photo" (8 of them "grass" too), 8 about "cat run";
+  // capability 1: "chart value". The parent is "dog photo · …", and so would its larger child be.
+  const rows = [
+    ...Array.from({ length: 12 }, (_, i) => (i < 8 ? ['dog', 'photo', 'grass'] : ['dog', 'photo'])),
+    ...Array.from({ length: 8 }, () => ['cat', 'run']),
+    ...Array.from({ length: 10 }, () => ['chart', 'value']),
+  ];
+  const n = rows.length;
+  const pool = withTerms(rows);
+  const hard = Int32Array.from({ length: n }, (_, i) => (i < 20 ? 0 : 1));
+  const child = Int32Array.from({ length: n }, (_, i) => (i < 12 ? 0 : i < 20 ? 1 : 0));
+  const kids = [0, 1].map((index) => ({ index, name: '', groups: [index], anchor: new Float32Array(0), size: 0, terms: [], examples: [] }));
+  const caps = [0, 1].map((index) => ({
+    index,
+    name: '',
+    groups: [index],
+    size: 0,
+    terms: [],
+    labels: [],
+    styles: [],
+    ...(index === 0 ? { children: kids } : {}),
+  }));
+  const model = {
+    K: 2,
+    probe: {
+      source: 'clusters',
+      names: ['g0', 'g1', 'g2'],
+      of: Int32Array.from({ length: n }, (_, i) => (i < 12 ? 0 : i < 20 ? 1 : 2)),
+      sizes: new Int32Array(3),
+    },
+    capabilities: caps,
+  } as never;
+  describeCapabilities(pool, model, { K: 2, hard, child, influence: new Float32Array(2 * n) } as never);
+  const parent = (caps[0] as { name: string }).name;
+  assert.match(parent, /^dog photo · /);
+  const names = kids.map((k: { name: string }) => k.name);
+  assert.ok(!names.includes(parent), `${names.join(' | ')} vs ${parent}`);
+  assert.match(names[0], /^dog photo grass · /, 'the next distinctive term, before the style');
+  assert.match(names[1], /^cat run · /);
+});
+
 test('a card shows a label value only when it tells the capability apart', () => {
   assert.ok(labelDistinguishes({ value: 'gqa', share: 0.3, lift: 2 }));
   assert.ok(!labelDistinguishes({ value: 'gqa', share: 0.3, lift: 1.2 }), 'as common here as in the pool');
