@@ -169,10 +169,10 @@ export function labelDistinguishes(l: { value: string; share: number; lift?: num
  */
 export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top = TOP_TERMS): string[][] {
   const sizes = new Float64Array(C);
-  // Each distinct term in scope gets a slot (in order of first occurrence), and the counts live in one
-  // [slots, C] table: two passes over the samples' terms and one map lookup per occurrence.
-  // The in-scope samples' term occurrences, in pool order, as slots (a sub-capability's scope is one
-  // capability: the array holds its occurrences only).
+  // Each distinct term in scope gets a slot (in order of first occurrence) and the counts live in one
+  // [slots, C] table: a first pass notes the slot of every in-scope occurrence (one map lookup each;
+  // a sub-capability's scope is one capability, so the array holds its occurrences only), a second
+  // pass counts them.
   const slotOf = new Map<number, number>();
   const ids: number[] = [];
   let occurrences = 0;
