@@ -15,13 +15,8 @@ export function tokenize(text: string): string[] {
 
 /** FNV-1a over the UTF-16 code units of a string, mixed with a seed. */
 export function hash32(s: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
   // Final avalanche (murmur3 fmix) so nearby strings spread over buckets.
-  return fmix(h);
+  return fmix(fnvOn(fnvBasis(seed), s));
 }
 
 /** Hashed unigram + bigram bucket ids in [0, buckets), de-duplicated, at most max (first seen kept). */
@@ -51,9 +46,19 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** The FNV-1a offset basis mixed with a seed: hash32's starting state. */
+function fnvBasis(seed: number): number {
+  return (0x811c9dc5 ^ seed) >>> 0;
+}
+
+/** FNV-1a state (no finaliser) after one code unit c, from state h. */
+function fnvStep(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193);
+}
+
 /** FNV-1a state (no finaliser) after the code units of `t`, from state h. */
 function fnvOn(h: number, t: string): number {
-  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < t.length; i++) h = fnvStep(h, t.charCodeAt(i));
   return h;
 }
 
@@ -72,17 +77,18 @@ export function simHash64(tokens: string[]): [number, number] {
     for (let x = lo; x !== 0; x &= x - 1) ones[31 - Math.clz32(x & -x)]++;
     for (let x = hi; x !== 0; x &= x - 1) ones[63 - Math.clz32(x & -x)]++;
   };
-  const base11 = (0x811c9dc5 ^ 11) >>> 0;
-  const base23 = (0x811c9dc5 ^ 23) >>> 0;
-  if (tokens.length < 3) for (const t of tokens) count(fmix(fnvOn(base11, t)), fmix(fnvOn(base23, t)));
+  const base11 = fnvBasis(11);
+  const base23 = fnvBasis(23);
+  if (tokens.length < 3) for (const t of tokens) count(hash32(t, 11), hash32(t, 23));
   else
     for (let i = 0; i + 2 < tokens.length; i++) {
+      // hash32 of "w1 w2 w3" for both seeds, the state carried across the words and their spaces.
       let a = fnvOn(base11, tokens[i]);
       let b = fnvOn(base23, tokens[i]);
-      a = fnvOn(Math.imul(a ^ SPACE, 0x01000193), tokens[i + 1]);
-      b = fnvOn(Math.imul(b ^ SPACE, 0x01000193), tokens[i + 1]);
-      a = fnvOn(Math.imul(a ^ SPACE, 0x01000193), tokens[i + 2]);
-      b = fnvOn(Math.imul(b ^ SPACE, 0x01000193), tokens[i + 2]);
+      a = fnvOn(fnvStep(a, SPACE), tokens[i + 1]);
+      b = fnvOn(fnvStep(b, SPACE), tokens[i + 1]);
+      a = fnvOn(fnvStep(a, SPACE), tokens[i + 2]);
+      b = fnvOn(fnvStep(b, SPACE), tokens[i + 2]);
       count(fmix(a), fmix(b));
     }
   // Sum of ±1 over the shingles > 0  ⇔  2·ones > shingles.
