@@ -26,47 +26,39 @@ export interface TrajectoryArrays {
 // IEEE half-precision conversion (round to nearest even), enough for unit-vector entries.
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-export function toHalf(x: number): number {
-  f32[0] = x;
-  const b = u32[0];
+
+/**
+ * The half-precision bits of the float32 with bits b. In the normal half range (float32 exponents
+ * 113–142) rounding to nearest even is one add of 0xfff plus the kept lowest bit before the shift, a
+ * carry moving into the exponent as it should (up to infinity); subnormals, overflow and NaN apart.
+ */
+function halfOfBits(b: number): number {
   const sign = (b >>> 16) & 0x8000;
   const exp = (b >>> 23) & 0xff;
+  if (exp > 112 && exp < 143) return sign | ((((b & 0x7fffffff) + 0xfff + ((b >>> 13) & 1)) >>> 13) - (112 << 10));
   let mant = b & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
   const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  if (e < -10) return sign;
+  mant |= 0x800000;
+  const shift = 14 - e;
+  let half = mant >>> shift;
+  const rem = mant & ((1 << shift) - 1);
+  const mid = 1 << (shift - 1);
+  if (rem > mid || (rem === mid && half & 1)) half++;
   return sign | half;
 }
 
-/**
- * toHalf over a whole array of float32 values, read as their bits: values in the normal half range
- * (float32 exponents 113–142) round to nearest even by adding 0xfff plus the kept lowest bit before the
- * shift, a carry moving into the exponent as it should (up to infinity); every other value takes toHalf.
- * Bit for bit the same as toHalf on each value, with no per-value call.
- */
+export function toHalf(x: number): number {
+  f32[0] = x;
+  return halfOfBits(u32[0]);
+}
+
+/** toHalf over a whole array of float32 values, read as their bits. */
 export function toHalves(src: Float32Array, out: Uint16Array): Uint16Array {
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < src.length; i++) {
-    const b = bits[i];
-    const exp = (b >>> 23) & 0xff;
-    if (exp > 112 && exp < 143) {
-      const r = (b & 0x7fffffff) + 0xfff + ((b >>> 13) & 1);
-      out[i] = ((b >>> 16) & 0x8000) | ((r >>> 13) - (112 << 10));
-    } else out[i] = toHalf(src[i]);
-  }
+  for (let i = 0; i < src.length; i++) out[i] = halfOfBits(bits[i]);
   return out;
 }
 
