@@ -2,6 +2,7 @@
 // dataset is never copied into a message whole (a 3 MB string would become a 3 MB message in --json
 // and in the cache index) and never walked recursively (a value nested 5,000 deep overflows the
 // stack of JSON.stringify): only its type, its size and a short excerpt.
+import { thousands } from '../util/format';
 
 /** Longest excerpt of a file-controlled string quoted in a message. */
 export const EXCERPT_CHARS = 40;
@@ -25,7 +26,7 @@ export function excerpt(s: string, max = EXCERPT_CHARS): string {
   return `"${safe}${s.length > max ? '…' : ''}"`;
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** What a parsed JSON value is, by type and size, without walking into it: `a string of 12 chars "…"`, `an array of 3 items`. */
 export function describeValue(v: unknown): string {

@@ -2,6 +2,7 @@
 // lines, the likely cause and the fix (with a machine-readable action where a setting fixes it) —
 // instead of one line per record. The CLI prints these, the curate result carries them, the
 // extension shows one notification per serious one. Pure: no I/O.
+import { thousands } from '../util/format';
 import { SAMPLE_FLAG } from './types';
 import type { DatasetSummary, DiagnosticCode, DiagnosticSeverity } from './types';
 
@@ -47,8 +48,6 @@ export interface ProblemSummary {
 
 /** Lines listed per summary. */
 export const FIRST_LINES = 5;
-
-const num = (x: number) => x.toLocaleString('en-US');
 
 interface Rule {
   unit: ProblemUnit;
@@ -202,7 +201,7 @@ export function summariseProblems(summary: DatasetSummary, opts: { includeFlagge
     const headline =
       rule.unit === 'file'
         ? (kept[0]?.message ?? code)
-        : `${num(count)}${total !== undefined ? ` of ${num(total)}` : ''} ${rule.what}${excludesSamples ? ' (left out of the selection)' : ''}`;
+        : `${thousands(count)}${total !== undefined ? ` of ${thousands(total)}` : ''} ${rule.what}${excludesSamples ? ' (left out of the selection)' : ''}`;
     out.push({
       code,
       severity,

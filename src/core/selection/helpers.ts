@@ -6,6 +6,7 @@ import { FLAG_CODES } from '../dataset/problems';
 import type { DiagnosticCode } from '../dataset/types';
 import { TASK_LABEL_FIELDS } from '../features/labels';
 import type { Pool } from '../features/types';
+import { thousands } from '../util/format';
 import type { Rng } from '../util/rng';
 import type { SelectionContext } from './types';
 import { budgetText, budgetUnitOf, requestedCount, selfInfluenceDrop } from '../config';
@@ -36,19 +37,22 @@ export function budgetShortNote(
   for (const v of selectable(ctx)) clean += v;
   let open = 0;
   for (const v of eligible(ctx, strategy)) open += v;
-  const num = (x: number) => x.toLocaleString('en-US');
   const why = [
-    asked > n ? `the pool has ${num(n)}` : '',
-    unique < n ? `${num(unique)} are unique (exact and near duplicates count once)` : '',
-    clean < unique ? `${num(unique - clean)} hold only flagged samples (missing image, <image> token mismatch; --include-flagged)` : '',
-    open < clean ? `${num(clean - open)} self-influence outliers are left out (--self-influence-drop)` : '',
+    asked > n ? `the pool has ${thousands(n)}` : '',
+    unique < n ? `${thousands(unique)} are unique (exact and near duplicates count once)` : '',
+    clean < unique
+      ? `${thousands(unique - clean)} hold only flagged samples (missing image, <image> token mismatch; --include-flagged)`
+      : '',
+    open < clean ? `${thousands(clean - open)} self-influence outliers are left out (--self-influence-drop)` : '',
   ].filter(Boolean);
   const text = budgetText(budget, budgetUnit);
   const wanted =
-    budgetUnitOf(budget, budgetUnit) === 'fraction' ? `The budget ${text} (${num(asked)} samples)` : `The budget of ${num(asked)} samples`;
+    budgetUnitOf(budget, budgetUnit) === 'fraction'
+      ? `The budget ${text} (${thousands(asked)} samples)`
+      : `The budget of ${thousands(asked)} samples`;
   return [
-    `${wanted} is more than the ${num(open)} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
-      `${selected === open ? `all ${num(selected)} are selected` : `${num(selected)} are selected`}.`,
+    `${wanted} is more than the ${thousands(open)} samples that qualify (${why.join('; ') || 'see the strategy notes'}): ` +
+      `${selected === open ? `all ${thousands(selected)} are selected` : `${thousands(selected)} are selected`}.`,
   ];
 }
 
