@@ -4,6 +4,7 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { Rng } from '../util/rng';
+import { Float32Scratch } from '../util/scratch';
 import {
   anchors,
   centredMeans,
@@ -41,7 +42,10 @@ export async function discoverCapabilities(
   const probeRng = groupSeed === undefined ? rng.fork('probe') : new Rng(groupSeed).fork('probe');
   // Forked before the groups draw from probeRng: the text centroids' sample depends on the seed alone.
   const textRng = probeRng.fork('text-centroids');
-  let all = opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates, opts.textGroups));
+  // The text k-means table and the text centroids' sums, each tens of MB at 45K rows, share one buffer.
+  const scratch = new Float32Scratch();
+  let all =
+    opts.probe?.groups ?? (await chooseProbeGroups(pool, traj, cfg, probeRng, opts.labelCandidates, { memo: opts.textGroups, scratch }));
   const groupTraj = opts.probe?.traj ?? traj;
   // A forced K needs at least K groups: split the largest groups (2-means on their trajectories).
   const wanted = cfg.capabilities.k;
@@ -72,7 +76,7 @@ export async function discoverCapabilities(
   const cos = textGated
     ? gateByText(
         await cosineMatrix(unitGroupRows(centredMeans(means, T, G, D, probe.sizes), T, G, D, groupTraj.eta), G, T * D),
-        await groupTextCosines(pool, probe.of, G, textRng),
+        await groupTextCosines(pool, probe.of, G, textRng, undefined, scratch),
       )
     : await cosineMatrix(u, G, T * D);
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);

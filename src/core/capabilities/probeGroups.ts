@@ -9,6 +9,7 @@ import { nextSeed, renumberByFirstAppearance, rowArgmax } from './kmeansSteps';
 import { textKMeans } from './textGroups';
 import { matmulNT } from '../ort/kernels';
 import type { Rng } from '../util/rng';
+import type { Float32Scratch } from '../util/scratch';
 import type { ProbeGroups, TextGroupsMemo } from './types';
 
 export function probeGroupsFromLabels(pool: Pool, field: string): ProbeGroups {
@@ -184,6 +185,12 @@ export function groupsOf(of: Int32Array): ProbeGroups {
   return { source: 'clusters', names: Array.from({ length: G }, (_, i) => `cluster-${i + 1}`), of, sizes };
 }
 
+/** What text groups may reuse: groups a run already formed (the pipeline's cache) and a work buffer. */
+export interface TextGroupsWork {
+  memo?: TextGroupsMemo;
+  scratch?: Float32Scratch;
+}
+
 export async function probeGroupsFromClusters(
   pool: Pool,
   traj: Trajectories,
@@ -192,13 +199,13 @@ export async function probeGroupsFromClusters(
   signal: GroupSignal = 'trajectories',
   sampleSize?: number,
   textDim?: number,
-  memo?: TextGroupsMemo,
+  { memo, scratch }: TextGroupsWork = {},
 ): Promise<ProbeGroups> {
   // Text alone: k-means on the exact sparse TF-IDF, unless a projection width is asked for (benchmarks);
   // with a memo (the pipeline's cache, keyed on the default fitting sample), groups a run already formed
   // are reused. Trajectory and feature signals use clusterRows' fitting sample unless told otherwise.
   if (signal === 'text' && textDim === undefined) {
-    const compute = () => textKMeans(pool, k, rng, sampleSize);
+    const compute = () => textKMeans(pool, k, rng, sampleSize, undefined, scratch);
     return { ...groupsOf(memo && sampleSize === undefined ? await memo(k, compute) : await compute()), signal };
   }
   const src = groupSignalRows(pool, traj, signal, rng, textDim);
@@ -216,7 +223,7 @@ export async function chooseProbeGroups(
   cfg: CurationConfig,
   rng: Rng,
   labelCandidates: string[],
-  textGroups?: TextGroupsMemo,
+  textGroups: TextGroupsWork = {},
 ): Promise<ProbeGroups> {
   const c = cfg.capabilities;
   if (c.probe === 'label' || (c.probe === 'auto' && (c.labelField || labelCandidates.length > 0))) {

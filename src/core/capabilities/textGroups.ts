@@ -7,6 +7,7 @@ import { ngramIdf } from '../features/textVectors';
 import type { Pool } from '../features/types';
 import { matmulNT, sparseRowsArgmax, sparseRowsTimesTable } from '../ort/kernels';
 import type { Rng } from '../util/rng';
+import { Float32Scratch } from '../util/scratch';
 import { nextSeed, renumberByFirstAppearance } from './kmeansSteps';
 
 /** The unit TF-IDF rows of samples idx as n-gram ids and weights [idx.length, L]; padding has weight 0. */
@@ -80,7 +81,7 @@ export const TEXT_KMEANS = { sampleSize: 20_000, iterations: 15, version: 1 } as
  * Spherical k-means on the sparse TF-IDF rows: fitted on a seeded sample of at most `sampleSize` samples
  * (k-means++ seeding on cosine distance, then Lloyd iterations until at most 0.5% of the sample moves:
  * sparseLloyd), then every sample assigned to its most similar centroid. Ids are renumbered by first
- * appearance; empty clusters vanish.
+ * appearance; empty clusters vanish. The centroid table lives in `scratch` (free again on return).
  */
 export async function textKMeans(
   pool: Pool,
@@ -88,6 +89,7 @@ export async function textKMeans(
   rng: Rng,
   sampleSize: number = TEXT_KMEANS.sampleSize,
   iterations: number = TEXT_KMEANS.iterations,
+  scratch: Float32Scratch = new Float32Scratch(),
 ): Promise<Int32Array> {
   const { n } = pool;
   const L = pool.dims.maxQuestionNgrams;
@@ -100,7 +102,7 @@ export async function textKMeans(
   const ids = toSlots(bucketIds, slot);
   const V = U + 1;
   k = Math.max(1, Math.min(k, m));
-  const table = new Float32Array(V * k);
+  const table = scratch.zeros(V * k);
   seedCentroids(ids, w, m, L, table, V, k, rng);
   const assign = await sparseLloyd(ids, w, m, L, table, V, k, iterations);
   const converged = assign !== undefined;
@@ -149,7 +151,7 @@ function seedCentroids(ids: Int32Array, w: Float32Array, m: number, L: number, t
   const post = postings(ids, w, m, L, V);
   const sims = new Float32Array(m);
   const dist = new Float64Array(m).fill(Infinity);
-  // The table is all zeros (a fresh array): each column is written once, without clearing it.
+  // The table is all zeros: each column is written once, without clearing it.
   let pick = rng.int(m);
   setColumn(table, V, k, 0, ids, w, L, pick, false);
   for (let c = 1; c < k; c++) {
@@ -278,7 +280,8 @@ export const TEXT_CENTROID_ROWS = 128;
  * the sum of the unit TF-IDF rows of up to TEXT_CENTROID_ROWS of its members (a seeded choice, so at
  * 665K rows ≈ 100,000 rows are read instead of all), in n-gram space as a [G, n-grams used] table of
  * scatter-adds; the Gram matrix of those sums is one ORT GEMM. A group whose instructions are all blank
- * has no text to compare: its cosine is 1 with every group, so the text neither joins nor parts it.
+ * has no text to compare: its cosine is 1 with every group, so the text neither joins nor parts it. The
+ * sums live in `scratch` (free again on return).
  */
 export async function groupTextCosines(
   pool: Pool,
@@ -286,6 +289,7 @@ export async function groupTextCosines(
   G: number,
   rng: Rng,
   perGroup = TEXT_CENTROID_ROWS,
+  scratch: Float32Scratch = new Float32Scratch(),
 ): Promise<Float32Array> {
   const { n } = pool;
   const L = pool.dims.maxQuestionNgrams;
@@ -317,7 +321,7 @@ export async function groupTextCosines(
       if (idf[b] !== 0) slot[b] = 0;
     }
   const U = Math.max(1, numberMarked(slot)); // all blank: one column of zeros
-  const sums = new Float32Array(G * U);
+  const sums = scratch.zeros(G * U);
   const B = 8192;
   for (let s = 0; s < rows.length; s += B) {
     const e = Math.min(rows.length, s + B);

@@ -4,6 +4,7 @@ import { groupTextCosines, sparseLloyd, textKMeans, tfidfRowsOf } from '../../..
 import { ngramIdf } from '../../../src/core/features/textVectors';
 import { sparseRowsArgmax, sparseRowsTimesTable } from '../../../src/core/ort/kernels';
 import { rowArgmax } from '../../../src/core/capabilities/kmeansSteps';
+import { Float32Scratch } from '../../../src/core/util/scratch';
 import { Rng } from '../../../src/core/util/rng';
 import { purity } from '../../../src/core/util/stats';
 import { join } from 'node:path';
@@ -271,10 +272,22 @@ test('the text-groups memo serves the default fitting sample only: an explicit s
     asked.push(k);
     return compute();
   };
-  const byDefault = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', undefined, undefined, memo);
+  const byDefault = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', undefined, undefined, { memo });
   assert.deepEqual(asked, [3]);
   assert.deepEqual(Array.from(byDefault.of), Array.from(await textKMeans(pool, 3, new Rng(3))));
-  const sampled = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', 30, undefined, memo);
+  const sampled = await probeGroupsFromClusters(pool, noTraj, 3, new Rng(3), 'text', 30, undefined, { memo });
   assert.deepEqual(asked, [3], 'an explicit sample size never reaches the memo');
   assert.deepEqual(Array.from(sampled.of), Array.from(await textKMeans(pool, 3, new Rng(3), 30)));
+});
+
+test('a work buffer shared by the text k-means and the text centroids changes neither, whatever it held', async () => {
+  const pool = topicPool(120);
+  const scratch = new Float32Scratch();
+  scratch.zeros(1 << 20).fill(7); // larger than either needs, and dirty
+  const of = await textKMeans(pool, 4, new Rng(5), undefined, undefined, scratch);
+  assert.deepEqual(Array.from(of), Array.from(await textKMeans(pool, 4, new Rng(5))));
+  scratch.zeros(1 << 20).fill(-3);
+  const G = Math.max(...of) + 1;
+  const cos = await groupTextCosines(pool, of, G, new Rng(2), undefined, scratch);
+  assert.deepEqual(Array.from(cos), Array.from(await groupTextCosines(pool, of, G, new Rng(2))));
 });
