@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDataset, readRecordAt } from '../../../src/core/dataset/reader';
+import { ImageResolver } from '../../../src/core/dataset/images';
 import type { Sample } from '../../../src/core/dataset/types';
 import { FIXTURES } from '../helpers';
 
@@ -137,5 +138,30 @@ test('a symlink that escapes the image root is rejected', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('image references: files, links inside the root, dangling links, directories, and a root reached through a link', () => {
+  const base = mkdtempSync(join(tmpdir(), 'cadc-res-'));
+  try {
+    const root = join(base, 'root');
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    cpSync(join(FIX, 'img/a.png'), join(root, 'sub/a.png'));
+    symlinkSync(join(root, 'sub/a.png'), join(root, 'inner.png'));
+    symlinkSync(join(root, 'gone.png'), join(root, 'dangling.png'));
+    symlinkSync(root, join(base, 'via'));
+    cpSync(join(FIX, 'img/a.png'), join(base, 'outside.png'));
+    const real = realpathSync(join(root, 'sub/a.png'));
+    for (const r of [new ImageResolver(root, undefined, true), new ImageResolver(join(base, 'via'), undefined, true)]) {
+      assert.deepEqual(r.resolve('sub/a.png'), { raw: 'sub/a.png', path: real });
+      assert.deepEqual(r.resolve('inner.png'), { raw: 'inner.png', path: real }, 'a link inside the root resolves to its file');
+      assert.equal(r.resolve('dangling.png').problem, 'missing');
+      assert.equal(r.resolve('sub').problem, 'missing', 'a directory is not an image');
+      assert.equal(r.resolve('sub/none.png').problem, 'missing');
+      assert.equal(r.resolve('sub/a.png/x.png').problem, 'missing', 'a path through a file');
+      assert.equal(r.resolve('../outside.png').problem, 'outside-root');
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });
