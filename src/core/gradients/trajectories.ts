@@ -2,7 +2,7 @@
 // at each warm-up checkpoint, computed in ORT batches and stored per checkpoint (float32 or float16).
 import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
-import { BatchBuffers, batchFeeds, buildTrajectoryGraph, makeProjections, session, weightFeeds } from '../proxy/model';
+import { BatchBuffers, batchFeeds, buildTrajectoryGraph, embeddingFeed, makeProjections, session, weightFeeds } from '../proxy/model';
 import type { WarmupResult } from '../proxy/warmup';
 import { throwIfCancelled } from '../runtime/cancel';
 import { Rng } from '../util/rng';
@@ -115,7 +115,8 @@ export async function computeTrajectories(
   const D = SKETCH_LAYERS * d * d;
   const storage = cfg.gradients.storage;
   const proj = makeProjections(warm.shape, d, new Rng(cfg.seed).fork('projection'));
-  const sess = await session(buildTrajectoryGraph(warm.shape, warm.embedding, proj));
+  const sess = await session(buildTrajectoryGraph(warm.shape, proj));
+  const emb = embeddingFeed(warm.shape, warm.embedding);
   // In memory up to the resident limit, else in a temporary file: rows are written batch by batch.
   const store = openRowStore(n, T, D, storage, opts);
   const loss = new Float32Array(n * T);
@@ -127,7 +128,7 @@ export async function computeTrajectories(
   try {
     for (let t = 0; t < T; t++) {
       const ck = warm.checkpoints[t];
-      const w = weightFeeds(warm.shape, ck.w1, ck.w2);
+      const w = { ...weightFeeds(warm.shape, ck.w1, ck.w2), ...emb };
       for (let b = 0; b < batches; b++) {
         throwIfCancelled(opts.signal);
         const start = b * B;

@@ -66,8 +66,13 @@ export function initWeights(shape: ProxyShape, rng: Rng): { w1: Float32Array; w2
   return { w1, w2 };
 }
 
-/** Shared forward part; returns the names of x, h, h1, logits-derived tensors. */
-function forward(g: GraphBuilder, shape: ProxyShape, embedding: Float32Array) {
+/**
+ * Shared forward part; returns the names of x, h, h1, logits-derived tensors. The frozen embedding is an
+ * input (embeddingFeed), not a constant of the graph: as a constant its 33.5 MB (65,537 × 128 floats)
+ * were serialised into the model, parsed and copied by onnxruntime for each of the two sessions; fed,
+ * the session reads the array in place.
+ */
+function forward(g: GraphBuilder, shape: ProxyShape) {
   const { maxNgrams: L, embedDim: E, imageDim: F, hidden: H, vocab: V, din } = shape;
   const q = g.input('q', ['B', L], 'int32');
   const qcnt = g.input('qcnt', ['B', 1]);
@@ -76,7 +81,7 @@ function forward(g: GraphBuilder, shape: ProxyShape, embedding: Float32Array) {
   const tgt = g.input('tgt', ['B', V]);
   const w1 = g.input('w1', [H, din]);
   const w2 = g.input('w2', [V, H + 1]);
-  const emb = g.constRaw(embedding, [shape.questionBuckets + 1, E], 'embedding');
+  const emb = g.input('embedding', [shape.questionBuckets + 1, E]);
   const gathered = g.op('Gather', [emb, q], { axis: 0 }); // [B, L, E]
   const summed = g.op('ReduceSum', [gathered, g.constI([1])], { keepdims: 0 }); // [B, E]
   const cnt = g.op('Max', [qcnt, g.constF([1], [])]);
@@ -97,9 +102,9 @@ function forward(g: GraphBuilder, shape: ProxyShape, embedding: Float32Array) {
 }
 
 /** Training step graph: mean loss and mean gradients of W1, W2 over the batch. */
-export function buildTrainGraph(shape: ProxyShape, embedding: Float32Array): Uint8Array {
+export function buildTrainGraph(shape: ProxyShape): Uint8Array {
   const g = new GraphBuilder('proxy_train');
-  const { x, h1, loss, d2, d1 } = forward(g, shape, embedding);
+  const { x, h1, loss, d2, d1 } = forward(g, shape);
   const scale = g.input('scale', [1]); // 1/B
   g.op('ReduceMean', [loss], { keepdims: 0 }, 'loss');
   g.mul(g.matmulTN(d2, h1), scale, 'gw2');
@@ -132,9 +137,9 @@ export function makeProjections(shape: ProxyShape, d: number, rng: Rng): Project
  * Per-sample trajectory graph: loss [B], the normalised projected gradient g [B, 2d²] and the
  * exact squared gradient norm [B] (‖δ⊗h‖² = ‖δ‖²‖h‖², so no outer product is formed).
  */
-export function buildTrajectoryGraph(shape: ProxyShape, embedding: Float32Array, proj: Projections): Uint8Array {
+export function buildTrajectoryGraph(shape: ProxyShape, proj: Projections): Uint8Array {
   const g = new GraphBuilder('proxy_trajectory');
-  const { x, h1, loss, d2, d1 } = forward(g, shape, embedding);
+  const { x, h1, loss, d2, d1 } = forward(g, shape);
   const d = proj.d;
   const { vocab: V, hidden: H, din } = shape;
   const outer = (a: string, b: string) => g.reshape(g.mul(g.unsqueeze(a, [2]), g.unsqueeze(b, [1])), [-1, d * d]);
@@ -231,6 +236,11 @@ export function batchFeeds(
     hasimg: tensor('float32', hasimg, [B, 1]),
     tgt: tensor('float32', tgt, [B, V]),
   };
+}
+
+/** The frozen embedding [buckets + 1, E] as the graphs' `embedding` input (one tensor for every run). */
+export function embeddingFeed(shape: ProxyShape, embedding: Float32Array): Record<string, OrtTensor> {
+  return { embedding: tensor('float32', embedding, [shape.questionBuckets + 1, shape.embedDim]) };
 }
 
 export function weightFeeds(shape: ProxyShape, w1: Float32Array, w2: Float32Array): Record<string, OrtTensor> {

@@ -4,7 +4,17 @@ import type { CurationConfig } from '../config';
 import type { Pool } from '../features/types';
 import { throwIfCancelled } from '../runtime/cancel';
 import type { Rng } from '../util/rng';
-import { BatchBuffers, batchFeeds, buildTrainGraph, initWeights, makeEmbedding, proxyShape, session, weightFeeds } from './model';
+import {
+  BatchBuffers,
+  batchFeeds,
+  buildTrainGraph,
+  embeddingFeed,
+  initWeights,
+  makeEmbedding,
+  proxyShape,
+  session,
+  weightFeeds,
+} from './model';
 import type { ProxyShape } from './model';
 import { tensor } from '../ort/session';
 
@@ -69,7 +79,8 @@ export async function warmUp(
   // The warm-up slice, or exactly the given samples (a downstream learner trained on a selection).
   const indices = opts.indices ? Int32Array.from(opts.indices) : rng.fork('slice').sample(pool.n, warmupSize(pool.n, cfg));
   indices.sort();
-  const sess = await session(buildTrainGraph(shape, embedding));
+  const sess = await session(buildTrainGraph(shape));
+  const emb = embeddingFeed(shape, embedding);
   const T = cfg.proxy.checkpoints;
   const B = cfg.proxy.batchSize;
   const stepsPerEpoch = Math.ceil(indices.length / B);
@@ -94,6 +105,7 @@ export async function warmUp(
       const r = await sess.run({
         ...batchFeeds(pool, shape, order, start, end, buffers),
         ...weightFeeds(shape, w1, w2),
+        ...emb,
         scale: tensor('float32', new Float32Array([1 / (end - start)]), [1]),
       });
       const gw1 = r.gw1.data as Float32Array;

@@ -13,6 +13,7 @@ import {
   proxyShape,
   session,
   weightFeeds,
+  embeddingFeed,
 } from '../../../src/core/proxy/model';
 import type { ProxyShape } from '../../../src/core/proxy/model';
 import { warmUp } from '../../../src/core/proxy/warmup';
@@ -70,10 +71,11 @@ test('training-graph gradients match central finite differences of a float64 ref
   const { w1, w2 } = initWeights(shape, rng);
   for (let i = 0; i < w2.length; i++) w2[i] += rng.normal() * 0.5; // non-trivial output layer
   const idx = [0, 1, 2, 3, 4, 5];
-  const s = await session(buildTrainGraph(shape, emb));
+  const s = await session(buildTrainGraph(shape));
   const r = await s.run({
     ...batchFeeds(pool, shape, idx, 0, 6),
     ...weightFeeds(shape, w1, w2),
+    ...embeddingFeed(shape, emb),
     scale: tensor('float32', new Float32Array([1 / 6]), [1]),
   });
   const gw1 = r.gw1.data as Float32Array,
@@ -106,10 +108,10 @@ test('per-sample projected gradient equals (P_o ⊗ P_i) applied to the explicit
   const { w1, w2 } = initWeights(shape, rng);
   const d = 3;
   const proj = makeProjections(shape, d, rng);
-  const sTraj = await session(buildTrajectoryGraph(shape, emb, proj));
-  const sTrain = await session(buildTrainGraph(shape, emb));
+  const sTraj = await session(buildTrajectoryGraph(shape, proj));
+  const sTrain = await session(buildTrainGraph(shape));
   for (const i of [0, 1, 2]) {
-    const feeds = { ...batchFeeds(pool, shape, [i], 0, 1), ...weightFeeds(shape, w1, w2) };
+    const feeds = { ...batchFeeds(pool, shape, [i], 0, 1), ...weightFeeds(shape, w1, w2), ...embeddingFeed(shape, emb) };
     const t = await sTraj.run(feeds);
     const full = await sTrain.run({ ...feeds, scale: tensor('float32', new Float32Array([1]), [1]) });
     const G2 = full.gw2.data as Float32Array,
