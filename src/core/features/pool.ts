@@ -37,6 +37,21 @@ export class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array 
     this.cur[this.at++] = v;
     this.length++;
   }
+  /**
+   * Appends one row of a [·, width] table: values[0…) then `pad` up to `width`. A loop of its own, so that
+   * its store stays specialised to the one builder that uses it (push's store serves every array type).
+   */
+  pushRow(values: ArrayLike<number>, width: number, pad: number): void {
+    for (let j = 0; j < width; j++) {
+      if (this.at === this.chunk) {
+        this.chunks.push(this.cur);
+        this.cur = this.make(this.chunk);
+        this.at = 0;
+      }
+      this.cur[this.at++] = j < values.length ? values[j] : pad;
+    }
+    this.length += width;
+  }
   /** The values in one exact-size array; the builder is empty afterwards. */
   done(): T {
     const out = this.make(this.length);
@@ -132,7 +147,7 @@ export async function buildPool(
     const qTok = tokenize(qClean);
     const aTok = tokenize(a.slice(0, MAX_FEATURE_CHARS));
     const grams = hashedNgrams(qTok, questionBuckets, L);
-    for (let j = 0; j < L; j++) qNgrams.push(j < grams.length ? grams[j] : questionBuckets);
+    qNgrams.pushRow(grams, L, questionBuckets);
     qCount.push(grams.length);
     for (const t of aTok) answerTokens.push(hash32(t, 3) % answerVocab);
     if (aTok.length === 0) answerTokens.push(hash32('<empty>', 3) % answerVocab);

@@ -22,3 +22,16 @@ test('a chunked column gives back every pushed value in order, across chunk boun
   for (const v of [0.5, -1e300, 3, 4, 5]) f.push(v);
   assert.deepEqual(Array.from(f.done()), [0.5, -1e300, 3, 4, 5]);
 });
+
+test('pushRow appends a padded row, across chunk boundaries, as the same pushes would', () => {
+  const rows = [[1, 2], [], [3, 4, 5, 6], [7]];
+  const byRow = new Grow((n) => new Uint32Array(n), 3);
+  const byValue = new Grow((n) => new Uint32Array(n), 3);
+  for (const r of rows) {
+    byRow.pushRow(r, 4, 9);
+    for (let j = 0; j < 4; j++) byValue.push(j < r.length ? r[j] : 9);
+  }
+  assert.equal(byRow.length, 16);
+  assert.deepEqual(Array.from(byRow.done()), [1, 2, 9, 9, 9, 9, 9, 9, 3, 4, 5, 6, 7, 9, 9, 9]);
+  assert.deepEqual(Array.from(byValue.done()), [1, 2, 9, 9, 9, 9, 9, 9, 3, 4, 5, 6, 7, 9, 9, 9]);
+});
