@@ -59,6 +59,98 @@ test('dedup finds exact and 1-bit near duplicates but not 10-bit-apart hashes', 
   assert.equal(d.nearPairs, 1);
 });
 
+/** The previous findDuplicates (string keys, Map buckets, pairs through hamming64), kept as the reference. */
+function findDuplicatesReference(pool: ReturnType<typeof tinyPool>, nearBits: number) {
+  const n = pool.n;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
+  const union = (a: number, b: number) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return false;
+    if (ra < rb) parent[rb] = ra;
+    else parent[ra] = rb;
+    return true;
+  };
+  const pop = (x: number) => {
+    let c = 0;
+    for (let v = x >>> 0; v; v >>>= 1) c += v & 1;
+    return c;
+  };
+  let exactPairs = 0;
+  let nearPairs = 0;
+  const exact = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const key = `${pool.exactHash[2 * i]}:${pool.exactHash[2 * i + 1]}`;
+    const j = exact.get(key);
+    if (j === undefined) exact.set(key, i);
+    else if (union(j, i)) exactPairs++;
+  }
+  const bands = nearBits + 1;
+  const len = Math.floor(64 / bands);
+  const bit = (i: number, b: number) => (pool.simHash[2 * i + (b < 32 ? 0 : 1)] >>> (31 - (b % 32))) & 1;
+  for (let b = 0; b < bands; b++) {
+    const start = b * len;
+    const width = b === bands - 1 ? 64 - start : len;
+    const buckets = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let k = start; k < start + width; k++) v = v * 2 + bit(i, k);
+      const list = buckets.get(v);
+      if (list) list.push(i);
+      else buckets.set(v, [i]);
+    }
+    for (const list of buckets.values()) {
+      if (list.length < 2 || list.length > 2000) continue;
+      for (let x = 0; x < list.length; x++)
+        for (let y = x + 1; y < list.length; y++) {
+          const [p, q] = [list[x], list[y]];
+          const d = pop(pool.simHash[2 * p] ^ pool.simHash[2 * q]) + pop(pool.simHash[2 * p + 1] ^ pool.simHash[2 * q + 1]);
+          if (d <= nearBits && union(p, q)) nearPairs++;
+        }
+    }
+  }
+  return { rep: Array.from({ length: n }, (_, i) => find(i)), exactPairs, nearPairs };
+}
+
+test('dedup agrees with the reference on planted near duplicates, exact keys sharing a first word, and a giant bucket', () => {
+  const n = 6000;
+  const pool = tinyPool(n);
+  const rng = new Rng(11);
+  for (let i = 0; i < n; i++) {
+    pool.simHash[2 * i] = rng.nextU32();
+    pool.simHash[2 * i + 1] = rng.nextU32();
+    pool.exactHash[2 * i] = rng.int(400); // first words collide often
+    pool.exactHash[2 * i + 1] = rng.int(3);
+  }
+  // Near-duplicate families: copies of a sample with 0–5 bits flipped.
+  for (let f = 0; f < 400; f++) {
+    const src = rng.int(n);
+    for (let c = 0; c < 1 + rng.int(6); c++) {
+      const dst = rng.int(n);
+      let a = pool.simHash[2 * src];
+      let b = pool.simHash[2 * src + 1];
+      for (let k = rng.int(6); k > 0; k--) {
+        const at = rng.int(64);
+        if (at < 32) a ^= 1 << at;
+        else b ^= 1 << (at - 32);
+      }
+      pool.simHash[2 * dst] = a >>> 0;
+      pool.simHash[2 * dst + 1] = b >>> 0;
+    }
+  }
+  // 2,100 samples share the first 16 bits: that bucket is skipped, the other bands still compare them.
+  for (let i = 0; i < 2100; i++) pool.simHash[2 * i] = (0xabcd0000 | (pool.simHash[2 * i] & 0xffff)) >>> 0;
+  for (const bits of [0, 1, 3, 5]) {
+    const got = findDuplicates(pool, bits);
+    const want = findDuplicatesReference(pool, bits);
+    assert.deepEqual(Array.from(got.rep), want.rep, `${bits} bits: the same clusters`);
+    assert.equal(got.exactPairs, want.exactPairs);
+    assert.equal(got.nearPairs, want.nearPairs, `${bits} bits: the same number of near unions`);
+    assert.ok(want.nearPairs > 0 && want.exactPairs > 0);
+  }
+});
+
 /** 3 capabilities over 60 samples: c0 has 30, c1 has 24, c2 only 6; probe group = i % 2. */
 function planted() {
   const n = 60;
