@@ -261,12 +261,12 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
  */
 function pickExamples(pool: Pool, model: CapabilityModel, attribution: Attribution, members: number[], k: number): number[] {
   const K = attribution.K;
-  const order = members.slice().sort((a, b) => attribution.influence[b * K + k] - attribution.influence[a * K + k] || a - b);
+  const order = mostInfluential(members, (i) => attribution.influence[i * K + k], EXAMPLE_CANDIDATES);
   const out: number[] = [];
   const texts = new Set<string>();
   const groups = new Set<number>();
   for (const strict of [true, false])
-    for (const i of order.slice(0, 2000)) {
+    for (const i of order) {
       if (out.length >= EXAMPLES) return out;
       const key = `${pool.exactHash[2 * i]}:${pool.exactHash[2 * i + 1]}`;
       if (texts.has(key) || out.includes(i)) continue;
@@ -276,6 +276,26 @@ function pickExamples(pool: Pool, model: CapabilityModel, attribution: Attributi
       groups.add(model.probe.of[i]);
     }
   return out;
+}
+
+/** How many of a capability's most influential members its examples are chosen from. */
+const EXAMPLE_CANDIDATES = 2000;
+
+/**
+ * The `top` members with the largest value, largest first (ties by index): the first `top` of the whole
+ * list sorted that way, without sorting it all. A capability of 133,000 members at 665K sorted whole cost
+ * ≈ 0.1 s, 1 s over all capabilities and sub-capabilities; here a native sort of the values finds the
+ * top-th largest and only the members at or above it are sorted.
+ */
+export function mostInfluential(members: number[], value: (i: number) => number, top: number): number[] {
+  const byValue = (a: number, b: number) => value(b) - value(a) || a - b;
+  const values = Float64Array.from(members, value);
+  if (members.length <= top || values.some(Number.isNaN)) return members.slice().sort(byValue).slice(0, top);
+  const cut = values.sort()[values.length - top]; // the top-th largest value
+  return members
+    .filter((i) => value(i) >= cut)
+    .sort(byValue)
+    .slice(0, top);
 }
 
 /** A name ("terms · style · label") with one more term after its terms. */
