@@ -9,6 +9,7 @@ import { forEachLimited, imageFeatures } from './images';
 import { LabelTable, TASK_LABEL_FIELDS } from './labels';
 import { detectStyles, primaryStyle } from './styles';
 import { hash32, hashedNgrams, normaliseForKey, simHash64, tokenize } from './text';
+import { Uint32Set } from '../util/uint32Set';
 import { IMAGE_FEATURE_DIM } from './types';
 import type { Pool } from './types';
 
@@ -70,6 +71,12 @@ export class Grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array 
   }
 }
 
+/** Whether t is all ASCII digits (/^\d+$/, the regular expression run only on what starts with one). */
+function isDigits(t: string): boolean {
+  const c = t.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^\d+$/.test(t);
+}
+
 const STOP = new Set(
   'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(
     ' ',
@@ -126,6 +133,9 @@ export async function buildPool(
   const undecodableEmbedded: { i: number; raw: string }[] = [];
   let pendingEmbedded: { i: number; bytes: Uint8Array; raw: string }[] = [];
   const termOf = new Map<number, string>();
+  // Term hashes seen in the pool and in the current sample (typed sets: no boxed numbers per lookup).
+  const knownTerms = new Uint32Set(1 << 12);
+  const seenTerms = new Uint32Set();
   const labelTable = new LabelTable();
   answerPtr.push(0);
   termPtr.push(0);
@@ -152,14 +162,13 @@ export async function buildPool(
     for (const t of aTok) answerTokens.push(hash32(t, 3) % answerVocab);
     if (aTok.length === 0) answerTokens.push(hash32('<empty>', 3) % answerVocab);
     answerPtr.push(answerTokens.length);
-    const seenTerms = new Set<number>();
+    seenTerms.clear();
     for (const t of qTok) {
-      if (t.length < 2 || STOP.has(t) || /^\d+$/.test(t) || t.startsWith('opt_')) continue;
+      if (t.length < 2 || STOP.has(t) || isDigits(t) || t.startsWith('opt_')) continue;
       const h = hash32(t, 5);
-      if (seenTerms.has(h)) continue;
-      seenTerms.add(h);
+      if (!seenTerms.add(h)) continue;
       termIds.push(h);
-      if (!termOf.has(h)) termOf.set(h, t);
+      if (knownTerms.add(h)) termOf.set(h, t);
     }
     termPtr.push(termIds.length);
     const mask = detectStyles(capTurns(s.turns));

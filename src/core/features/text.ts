@@ -69,8 +69,11 @@ const SPACE = 32;
  * set when more than half of the shingles' hashes (hash32 of "w1 w2 w3", seeds 11 and 23) have it. The
  * shingles are hashed as they stream, without building their strings, and only set bits are counted.
  */
+/** simHash64's bit counts, cleared on each call (it runs to completion: no caller can interleave). */
+const ONES = new Int32Array(64);
+
 export function simHash64(tokens: string[]): [number, number] {
-  const ones = new Int32Array(64);
+  const ones = ONES.fill(0);
   let shingles = 0;
   const count = (lo: number, hi: number) => {
     shingles++;
