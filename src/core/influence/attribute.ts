@@ -1,5 +1,6 @@
 // Trajectory influence I_k(z) = Σ_t η_t cos(g(z,t), ḡ_k(t)) (ORT GEMMs per batch), self-influence,
 // hard labels by z-scored argmax, and the capability descriptions that follow from the labels.
+import { Uint32Set } from '../util/uint32Set';
 import type { CapabilityAssignment } from '../config';
 import type { CapabilityModel } from '../capabilities/types';
 import { STYLES } from '../features/types';
@@ -170,10 +171,10 @@ export function labelDistinguishes(l: { value: string; share: number; lift?: num
 export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top = TOP_TERMS): string[][] {
   const sizes = new Float64Array(C);
   // Each distinct term in scope gets a slot (in order of first occurrence) and the counts live in one
-  // [slots, C] table: a first pass notes the slot of every in-scope occurrence (one map lookup each;
+  // [slots, C] table: a first pass notes the slot of every in-scope occurrence (one typed-set lookup each;
   // a sub-capability's scope is one capability, so the array holds its occurrences only), a second
   // pass counts them.
-  const slotOf = new Map<number, number>();
+  const slotOf = new Uint32Set(1 << 12);
   const ids: number[] = [];
   let occurrences = 0;
   for (let i = 0; i < pool.n; i++) if (classOf[i] >= 0) occurrences += pool.termPtr[i + 1] - pool.termPtr[i];
@@ -186,12 +187,8 @@ export function distinctiveTerms(pool: Pool, classOf: Int32Array, C: number, top
     inScope++;
     for (let j = pool.termPtr[i]; j < pool.termPtr[i + 1]; j++) {
       const id = pool.termIds[j];
-      let slot = slotOf.get(id);
-      if (slot === undefined) {
-        slot = ids.length;
-        ids.push(id);
-        slotOf.set(id, slot);
-      }
+      const slot = slotOf.id(id);
+      if (slot === ids.length) ids.push(id);
       occurrence[o++] = slot;
     }
   }

@@ -28,3 +28,20 @@ test('Uint32Set agrees with a Set on random uint32 values, through growth and cl
   assert.equal(s.add(-1), true, 'taken as uint32: -1 is 2³²−1');
   assert.equal(s.has(0xffffffff), true);
 });
+
+test('Uint32Set numbers its members in order of first appearance, through growth and after a clear', () => {
+  const rng = new Rng(3);
+  const s = new Uint32Set();
+  for (let round = 0; round < 2; round++) {
+    const ref = new Map<number, number>();
+    for (let i = 0; i < 20000; i++) {
+      const x = rng.int(4) === 0 ? rng.int(50) : rng.nextU32();
+      if (!ref.has(x)) ref.set(x, ref.size);
+      assert.equal(s.id(x), ref.get(x));
+    }
+    for (const [x, id] of ref) assert.equal(s.id(x), id);
+    assert.equal(s.size, ref.size);
+    s.clear();
+  }
+  assert.equal(s.id(0xffffffff), 0, 'after a clear the numbering starts again');
+});
