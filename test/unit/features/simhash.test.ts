@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hash32, popcount32, simHash64, tokenize } from '../../../src/core/features/text';
+import { hash32, hashedNgrams, popcount32, simHash64, tokenize } from '../../../src/core/features/text';
 import { FIXTURES } from '../helpers';
 
 /** The definition: ±1 per shingle and bit of hash32("w1 w2 w3", 11) (low word) and (…, 23) (high word). */
@@ -56,4 +56,34 @@ test('simHash64 equals the definition on every sample of three real fixtures, an
   const c = simHash64(tokenize('Describe the painting in detail, including its colours and style.'));
   const dist = (x: [number, number], y: [number, number]) => popcount32(x[0] ^ y[0]) + popcount32(x[1] ^ y[1]);
   assert.ok(dist(a, b) < dist(a, c), `${dist(a, b)} vs ${dist(a, c)}`);
+});
+
+/** The definition of hashedNgrams: hash32 of each word (seed 1), then of each "w1 w2" (seed 2), modulo buckets, first max distinct. */
+function ngramsReference(tokens: string[], buckets: number, max: number): number[] {
+  const out: number[] = [];
+  for (const s of [...tokens.map((t) => [t, 1] as const), ...tokens.slice(0, -1).map((t, i) => [`${t} ${tokens[i + 1]}`, 2] as const)]) {
+    const b = hash32(s[0], s[1]) % buckets;
+    if (out.length < max && !out.includes(b)) out.push(b);
+  }
+  return out;
+}
+
+test('hashedNgrams equals its definition on every question of three real fixtures, truncated or not', () => {
+  let checked = 0;
+  for (const file of ['llava-eval-pool/llava-eval-pool.jsonl', 'owleval/owleval.jsonl', 'vision-flan-205/vision-flan-205.jsonl']) {
+    for (const line of readFileSync(join(FIXTURES, file), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const tokens = tokenize((JSON.parse(line) as { conversations: { value: string }[] }).conversations[0].value);
+      for (const [buckets, max] of [
+        [1 << 16, 64],
+        [97, 64],
+        [1 << 16, 5],
+      ])
+        assert.deepEqual(hashedNgrams(tokens, buckets, max), ngramsReference(tokens, buckets, max), line.slice(0, 120));
+      checked++;
+    }
+  }
+  assert.ok(checked > 4000, String(checked));
+  for (const tokens of [[], ['a'], ['a', 'a'], ['naïve', 'café', '東京']])
+    assert.deepEqual(hashedNgrams(tokens, 1 << 16, 64), ngramsReference(tokens, 1 << 16, 64));
 });
