@@ -11,7 +11,9 @@ export function tokenize(text: string): string[] {
   const out: string[] = [];
   const lower = text.toLowerCase();
   for (const m of lower.matchAll(OPTION)) out.push(`opt_${m[1].toLowerCase()}`);
-  for (const m of lower.matchAll(WORD)) out.push(m[0]);
+  // The words as strings (match with /g), not a match object each (matchAll): the same tokens.
+  const words = lower.match(WORD);
+  if (words) for (const w of words) out.push(w);
   return out;
 }
 

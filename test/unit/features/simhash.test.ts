@@ -87,3 +87,19 @@ test('hashedNgrams equals its definition on every question of three real fixture
   for (const tokens of [[], ['a'], ['a', 'a'], ['naïve', 'café', '東京']])
     assert.deepEqual(hashedNgrams(tokens, 1 << 16, 64), ngramsReference(tokens, 1 << 16, 64));
 });
+
+test('tokenize: option markers first, then every word match, on every turn of a real fixture', () => {
+  const lines = readFileSync(join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
+  for (const line of lines)
+    for (const { value } of (JSON.parse(line) as { conversations: { value: string }[] }).conversations) {
+      const lower = value.toLowerCase();
+      const want = [
+        ...[...lower.matchAll(/(?:^|\s|\()([A-Ha-h])(?:[).:]|\s*\))(?=\s|$)/g)].map((m) => `opt_${m[1]}`),
+        ...[...lower.matchAll(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)].map((m) => m[0]),
+      ];
+      assert.deepEqual(tokenize(value), want);
+    }
+  assert.deepEqual(tokenize('Which is it? (A) cat B. dog'), ['opt_a', 'opt_b', 'which', 'is', 'it', 'a', 'cat', 'b', 'dog']);
+});
