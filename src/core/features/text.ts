@@ -36,9 +36,8 @@ export function hashedNgrams(tokens: string[], buckets: number, max: number): nu
     const b = h % buckets;
     if (seen.add(b)) out.push(b);
   };
-  const base1 = fnvBasis(1);
   const base2 = fnvBasis(2);
-  for (let i = 0; i < tokens.length && out.length < max; i++) add(fmix(fnvOn(base1, tokens[i])));
+  for (let i = 0; i < tokens.length && out.length < max; i++) add(hash32(tokens[i], 1));
   for (let i = 0; i + 1 < tokens.length && out.length < max; i++) add(fmix(fnvOn(fnvStep(fnvOn(base2, tokens[i]), SPACE), tokens[i + 1])));
   return out;
 }
@@ -74,14 +73,14 @@ function fnvOn(h: number, t: string): number {
 
 const SPACE = 32;
 
+/** simHash64's bit counts, cleared on each call (it runs to completion: no caller can interleave). */
+const ONES = new Int32Array(64);
+
 /**
  * 64-bit SimHash over word 3-shingles (or the words themselves for short texts), as [hi, lo]: bit b is
  * set when more than half of the shingles' hashes (hash32 of "w1 w2 w3", seeds 11 and 23) have it. The
  * shingles are hashed as they stream, without building their strings, and only set bits are counted.
  */
-/** simHash64's bit counts, cleared on each call (it runs to completion: no caller can interleave). */
-const ONES = new Int32Array(64);
-
 export function simHash64(tokens: string[]): [number, number] {
   const ones = ONES.fill(0);
   let shingles = 0;
