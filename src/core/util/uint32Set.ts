@@ -23,19 +23,14 @@ export class Uint32Set {
   /** x's number (taken as uint32), given on its first appearance: then it is the set's size before. */
   id(x: number): number {
     x >>>= 0;
-    const { keys, stamp, epoch, mask } = this;
-    for (let s = Math.imul(x, 0x9e3779b1) >>> 0; ; s++) {
-      const i = s & mask;
-      if (stamp[i] !== epoch) {
-        keys[i] = x;
-        stamp[i] = epoch;
-        const id = this.size++;
-        this.ids[i] = id;
-        if (this.size * 2 > keys.length) this.grow();
-        return id;
-      }
-      if (keys[i] === x) return this.ids[i];
-    }
+    const i = this.slot(x);
+    if (this.stamp[i] === this.epoch) return this.ids[i];
+    this.keys[i] = x;
+    this.stamp[i] = this.epoch;
+    const id = this.size++;
+    this.ids[i] = id;
+    if (this.size * 2 > this.keys.length) this.grow();
+    return id;
   }
 
   /** Adds x; true when it was not in the set. */
@@ -45,12 +40,15 @@ export class Uint32Set {
   }
 
   has(x: number): boolean {
-    x >>>= 0;
+    return this.stamp[this.slot(x >>> 0)] === this.epoch;
+  }
+
+  /** The slot that holds x, or else the free slot where x would go (linear probing from its hash). */
+  private slot(x: number): number {
     const { keys, stamp, epoch, mask } = this;
     for (let s = Math.imul(x, 0x9e3779b1) >>> 0; ; s++) {
       const i = s & mask;
-      if (stamp[i] !== epoch) return false;
-      if (keys[i] === x) return true;
+      if (stamp[i] !== epoch || keys[i] === x) return i;
     }
   }
 
@@ -75,15 +73,10 @@ export class Uint32Set {
     this.epoch = 1;
     for (let i = 0; i < keys.length; i++) {
       if (stamp[i] !== epoch) continue;
-      for (let s = Math.imul(keys[i], 0x9e3779b1) >>> 0; ; s++) {
-        const j = s & this.mask;
-        if (this.stamp[j] !== 1) {
-          this.keys[j] = keys[i];
-          this.ids[j] = ids[i];
-          this.stamp[j] = 1;
-          break;
-        }
-      }
+      const j = this.slot(keys[i]);
+      this.keys[j] = keys[i];
+      this.ids[j] = ids[i];
+      this.stamp[j] = 1;
     }
   }
 }
