@@ -129,6 +129,9 @@ function noSamplesError(
   return make('no-records', `${records} record(s), none of a supported shape${problem}`, lines, bytes);
 }
 
+/** Reads in flight at once when records are re-read by byte range. */
+const READ_AHEAD = 32;
+
 /** Re-reads one record from disk by byte range (hovers, previews). */
 export async function readRecordAt(
   file: string,
@@ -136,21 +139,42 @@ export async function readRecordAt(
   byteLength: number,
   opts: Pick<ReadOptions, 'format' | 'imageRoot' | 'confineTo' | 'checkImages'> & { line?: number } = {},
 ): Promise<Sample | undefined> {
+  const [out] = await readRecordsAt(file, [{ offset: byteOffset, length: byteLength, line: opts.line ?? 0 }], opts);
+  return out;
+}
+
+/**
+ * Re-reads records from disk by byte range with one open file (a capability's sample instructions,
+ * its examples): each item's record, or undefined where the bytes hold none.
+ */
+export async function readRecordsAt(
+  file: string,
+  items: readonly { offset: number; length: number; line: number }[],
+  opts: Pick<ReadOptions, 'format' | 'imageRoot' | 'confineTo' | 'checkImages'> = {},
+): Promise<(Sample | undefined)[]> {
   const fh = await fsp.open(file, 'r');
   try {
-    const buf = Buffer.alloc(byteLength);
-    await fh.read(buf, 0, byteLength, byteOffset);
-    let out: Sample | undefined;
     const abs = path.resolve(file);
-    const diags = new DiagnosticLog(0);
-    const parser = new RecordParser(
-      opts,
-      new ImageResolver(path.resolve(opts.imageRoot ?? path.dirname(abs)), opts.confineTo, opts.checkImages ?? true),
-      diags,
-      (s) => (out = s),
-    );
-    parser.parse({ bytes: buf, line: opts.line ?? 0, offset: byteOffset }, 0);
-    return out;
+    const images = new ImageResolver(path.resolve(opts.imageRoot ?? path.dirname(abs)), opts.confineTo, opts.checkImages ?? true);
+    const samples: (Sample | undefined)[] = [];
+    // Up to READ_AHEAD reads in flight at once (each is a round trip through libuv's thread pool).
+    for (let s = 0; s < items.length; s += READ_AHEAD) {
+      const batch = items.slice(s, s + READ_AHEAD);
+      const bufs = await Promise.all(
+        batch.map(async ({ offset, length }) => {
+          const buf = Buffer.alloc(length);
+          await fh.read(buf, 0, length, offset);
+          return buf;
+        }),
+      );
+      batch.forEach(({ offset, line }, r) => {
+        let out: Sample | undefined;
+        // A parser per record, as a single re-read has: each record is read as if alone (no id seen before).
+        new RecordParser(opts, images, new DiagnosticLog(0), (x) => (out = x)).parse({ bytes: bufs[r], line, offset }, 0);
+        samples.push(out);
+      });
+    }
+    return samples;
   } finally {
     await fh.close();
   }

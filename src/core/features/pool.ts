@@ -77,7 +77,11 @@ function isDigits(t: string): boolean {
   return c >= 48 && c <= 57 && /^\d+$/.test(t);
 }
 
-const STOP = new Set(
+/** A term's id in `Pool.termIds` (and the key of `Pool.termOf`). */
+export const termId = (term: string): number => hash32(term, 5);
+
+/** Words the features never keep as terms (articles, pronouns, question words, dataset boilerplate). */
+export const STOP_WORDS = new Set(
   'a an the of to in on at is are was were be been it its this that these those and or for with as by from what which who whom whose how why when where does do did can could would should will there their they them he she his her you your i me my we our us image picture photo shown question answer please following'.split(
     ' ',
   ),
@@ -164,8 +168,8 @@ export async function buildPool(
     answerPtr.push(answerTokens.length);
     seenTerms.clear();
     for (const t of qTok) {
-      if (t.length < 2 || STOP.has(t) || isDigits(t) || t.startsWith('opt_')) continue;
-      const h = hash32(t, 5);
+      if (t.length < 2 || STOP_WORDS.has(t) || isDigits(t) || t.startsWith('opt_')) continue;
+      const h = termId(t);
       if (!seenTerms.add(h)) continue;
       termIds.push(h);
       if (knownTerms.add(h)) termOf.set(h, t);

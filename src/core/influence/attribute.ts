@@ -8,6 +8,8 @@ import type { Pool } from '../features/types';
 import type { Trajectories } from '../gradients/types';
 import { matmulNT } from '../ort/kernels';
 import type { Attribution } from './types';
+import { extendPhrase, PHRASE, phraseSample } from './phrases';
+import { STOP_WORDS } from '../features/pool';
 
 /**
  * Σ_t η_t · ⟨g(z,t), a_t⟩ for every sample z and anchor a: `anchors` holds A unit rows per checkpoint,
@@ -322,8 +324,54 @@ function uniqueNames(names: string[], extra: string[][], ids: string[], taken: s
   return out;
 }
 
-/** Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles, examples, sub-capabilities and readable names. */
-export function describeCapabilities(pool: Pool, model: CapabilityModel, attribution: Attribution): void {
+/**
+ * The instructions (all user turns) of some pool samples, by sample index: how names find the phrases
+ * their terms stand in (phrases.ts). The pipeline reads them back from the dataset.
+ */
+export type InstructionReader = (samples: number[]) => Promise<Map<number, string>>;
+
+/** A word a phrase may add to a name: a content word (not a stop or function word, a number or an option marker). */
+function nameable(word: string): boolean {
+  return word.length >= 2 && !FUNCTION_WORDS.has(word) && !STOP_WORDS.has(word) && !/^\d+$/.test(word) && !word.startsWith('opt_');
+}
+
+/**
+ * A name's terms: the class's first two terms, each as the phrase it stands in when there is one, at most
+ * PHRASE.maxWords words in all. A term the name already holds is skipped; a phrase that would repeat a
+ * word of the name is shown as its term alone; a second term that does not fit leaves the name at the
+ * first. `rest`: the terms the name does not hold (a clash takes the next of them).
+ */
+export function nameTerms(terms: readonly string[], phraseOf: (term: string) => string = (t) => t): { head: string; rest: string[] } {
+  const units: string[] = [];
+  const words = new Set<string>();
+  const rest: string[] = [];
+  let full = false;
+  for (const term of terms) {
+    if (words.has(term)) continue;
+    const phrase = phraseOf(term).split(' ');
+    const unit = phrase.some((w) => words.has(w)) ? [term] : phrase;
+    full ||= units.length >= 2 || (units.length > 0 && words.size + unit.length > PHRASE.maxWords);
+    if (full) {
+      rest.push(term);
+      continue;
+    }
+    units.push(unit.join(' '));
+    for (const w of unit) words.add(w);
+  }
+  return { head: units.join(' '), rest: rest.filter((t) => !words.has(t)) };
+}
+
+/**
+ * Sizes, distinctive terms (class-based TF-IDF), dominant labels, styles, examples, sub-capabilities and
+ * readable names. With `read`, a name's terms are shown as the phrases they stand in (phrases.ts), found
+ * in a sample of each class's instructions; without it, as single words.
+ */
+export async function describeCapabilities(
+  pool: Pool,
+  model: CapabilityModel,
+  attribution: Attribution,
+  read?: InstructionReader,
+): Promise<void> {
   const K = model.K;
   const hard = attribution.hard;
   const sizes = new Int32Array(K);
@@ -341,7 +389,8 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     for (const v of col.codes) if (v >= 0) c[v]++;
     c.forEach((x, v) => poolShare.set(`${field}\u0000${v}`, x / pool.n));
   }
-  const names: string[] = [];
+  // What follows a capability's terms in its name: its dominant style and an informative label.
+  const tails: (string | undefined)[][] = [];
   for (let k = 0; k < K; k++) {
     const cap = model.capabilities[k];
     cap.size = sizes[k];
@@ -372,25 +421,77 @@ export function describeCapabilities(pool: Pool, model: CapabilityModel, attribu
     informative.sort((a, b) => b.share * Math.log(b.lift) - a.share * Math.log(a.lift) || (a.value < b.value ? -1 : 1));
     const preferred = model.probe.source === 'label' ? informative.find((l) => l.field === model.probe.field) : undefined;
     const label = preferred ?? informative[0];
-    const parts = [cap.terms.slice(0, 2).join(' '), cap.styles[0]?.style, label?.value];
-    names.push(parts.filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`);
+    tails.push([cap.styles[0]?.style, label?.value]);
     cap.examples = pickExamples(pool, model, attribution, members[k], k);
   }
+  const kids = members.map((m, k) => describeChildren(pool, model, attribution, k, m));
+  // The phrases the classes' first terms stand in, from one read of the sampled instructions.
+  const classes = [
+    ...members.map((m, k) => ({ members: m, terms: terms[k] })),
+    ...kids.flatMap((c, k) => c.of.map((m, j) => ({ members: m, terms: model.capabilities[k].children![j].terms }))),
+  ];
+  const phrases = read ? await findPhrases(pool, classes, read) : classes.map(() => new Map<string, string>());
+  const phraseOf = (c: number) => (t: string) => phrases[c].get(t) ?? t;
+  const named = terms.map((t, k) => nameTerms(t, phraseOf(k)));
   const unique = uniqueNames(
-    names,
-    model.capabilities.map((c) => c.terms.slice(2)),
+    named.map(({ head }, k) => [head, ...tails[k]].filter((p): p is string => !!p).join(' · ') || `capability ${k + 1}`),
+    named.map(({ rest }) => rest),
     model.capabilities.map((_, k) => `c${k + 1}`),
   );
   unique.forEach((n, k) => (model.capabilities[k].name = n));
   // Sub-capabilities once their parents' names are final: a child is never named as its parent.
-  for (let k = 0; k < K; k++) describeChildren(pool, model, attribution, k, members[k]);
+  let c = K;
+  kids.forEach(({ styles }, k) => {
+    const children = model.capabilities[k].children ?? [];
+    const names = children.map((kid, j) => nameTerms(kid.terms, phraseOf(c + j)));
+    c += styles.length;
+    uniqueNames(
+      names.map(({ head }, j) => [head, styles[j]].filter((p) => !!p).join(' · ') || `part ${j + 1}`),
+      names.map(({ rest }) => rest),
+      children.map((_, j) => `c${k + 1}.${j + 1}`),
+      [model.capabilities[k].name],
+    ).forEach((n, j) => (children[j].name = n));
+  });
 }
 
-/** Sizes, terms (against the sibling sub-capabilities), examples and unique names of capability k's sub-capabilities. */
-function describeChildren(pool: Pool, model: CapabilityModel, attribution: Attribution, k: number, members: number[]): void {
+/** Per class (members and terms), each of its first PHRASE.candidates terms' phrase where it has one. */
+async function findPhrases(
+  pool: Pool,
+  classes: { members: number[]; terms: string[] }[],
+  read: InstructionReader,
+): Promise<Map<string, string>[]> {
+  const samples = classes.map(({ members, terms }) => phraseSample(pool, members, terms.slice(0, PHRASE.candidates)));
+  const wanted = new Set<number>();
+  for (const s of samples) for (const list of s.values()) for (const i of list) wanted.add(i);
+  const texts = await read([...wanted].sort((a, b) => a - b));
+  return samples.map((s) => {
+    const out = new Map<string, string>();
+    for (const [term, list] of s) {
+      const phrase = extendPhrase(
+        term,
+        list.map((i) => texts.get(i) ?? ''),
+        nameable,
+      );
+      if (phrase !== term) out.set(term, phrase);
+    }
+    return out;
+  });
+}
+
+/**
+ * Sizes, terms (against the sibling sub-capabilities) and examples of capability k's sub-capabilities;
+ * their members and dominant styles, for their names.
+ */
+function describeChildren(
+  pool: Pool,
+  model: CapabilityModel,
+  attribution: Attribution,
+  k: number,
+  members: number[],
+): { of: number[][]; styles: (string | undefined)[] } {
   const kids = model.capabilities[k].children ?? [];
   const child = attribution.child;
-  if (kids.length === 0 || !child) return;
+  if (kids.length === 0 || !child) return { of: [], styles: [] };
   const classOf = new Int32Array(pool.n).fill(-1);
   const of: number[][] = kids.map(() => []);
   for (const i of members)
@@ -399,23 +500,19 @@ function describeChildren(pool: Pool, model: CapabilityModel, attribution: Attri
       of[child[i]].push(i);
     }
   const terms = distinctiveTerms(pool, classOf, kids.length);
-  const names = kids.map((kid, j) => {
+  const styles = kids.map((kid, j) => {
     kid.size = of[j].length;
     kid.terms = terms[j];
     kid.examples = pickExamples(pool, model, attribution, of[j], k);
-    const styles = new Int32Array(STYLES.length);
-    for (const i of of[j]) styles[pool.primaryStyle[i]]++;
+    const counts = new Int32Array(STYLES.length);
+    for (const i of of[j]) counts[pool.primaryStyle[i]]++;
     let top = 0;
-    for (let s = 1; s < STYLES.length; s++) if (styles[s] > styles[top]) top = s;
-    return [kid.terms.slice(0, 2).join(' '), of[j].length ? STYLES[top] : undefined].filter((p) => !!p).join(' · ') || `part ${j + 1}`;
+    for (let s = 1; s < STYLES.length; s++) if (counts[s] > counts[top]) top = s;
+    return of[j].length ? STYLES[top] : undefined;
   });
-  uniqueNames(
-    names,
-    kids.map((kid) => kid.terms.slice(2)),
-    kids.map((_, j) => `c${k + 1}.${j + 1}`),
-    [model.capabilities[k].name],
-  ).forEach((n, j) => (kids[j].name = n));
+  return { of, styles };
 }
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

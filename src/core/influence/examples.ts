@@ -2,9 +2,10 @@
 // chosen by describeCapabilities, their first instruction re-read from the dataset by byte range
 // (the pool keeps no text), with `<image>` tokens removed, whitespace collapsed and cut at 200 characters.
 import type { CapabilityModel } from '../capabilities/types';
-import { readRecordAt } from '../dataset/reader';
+import { readRecordsAt } from '../dataset/reader';
 import type { ReadOptions } from '../dataset/types';
 import type { Pool } from '../features/types';
+import type { InstructionReader } from './attribute';
 
 /** Longest example text kept (characters, an ellipsis included). */
 export const MAX_EXAMPLE_CHARS = 200;
@@ -30,11 +31,38 @@ export async function readExampleTexts(
     for (const i of cap.examples ?? []) wanted.add(i);
     for (const kid of cap.children ?? []) for (const i of kid.examples) wanted.add(i);
   }
+  const order = [...wanted].sort((a, b) => a - b);
+  const samples = await readRecordsAt(file, records(pool, order), { ...opts, checkImages: false });
   const texts = new Map<number, string>();
-  for (const i of [...wanted].sort((a, b) => a - b)) {
-    const s = await readRecordAt(file, pool.offsets[i], pool.lengths[i], { ...opts, checkImages: false, line: pool.lines[i] });
-    const first = s?.turns.find((t) => t.role === 'user');
+  order.forEach((i, r) => {
+    const first = samples[r]?.turns.find((t) => t.role === 'user');
     texts.set(i, first ? exampleText(first.text) : '');
-  }
+  });
   model.exampleText = texts;
+}
+
+/** The byte ranges of some pool samples' records. */
+function records(pool: Pool, samples: readonly number[]) {
+  return samples.map((i) => ({ offset: pool.offsets[i], length: pool.lengths[i], line: pool.lines[i] }));
+}
+
+/**
+ * Reads samples' instructions back from the dataset for the names' phrases (attribute.ts
+ * describeCapabilities): all user turns of each, joined by a newline, `<image>` tokens out ('' where
+ * the record no longer reads).
+ */
+export function instructionReader(
+  file: string,
+  pool: Pool,
+  opts: Pick<ReadOptions, 'format' | 'imageRoot' | 'confineTo'> = {},
+): InstructionReader {
+  return async (samples) => {
+    const read = await readRecordsAt(file, records(pool, samples), { ...opts, checkImages: false });
+    const out = new Map<number, string>();
+    samples.forEach((i, r) => {
+      const turns = read[r]?.turns.filter((t) => t.role === 'user') ?? [];
+      out.set(i, turns.map((t) => t.text.replace(/<image>/gi, ' ')).join('\n'));
+    });
+    return out;
+  };
 }

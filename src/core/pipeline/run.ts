@@ -22,7 +22,7 @@ import { WEAK_RELIABILITY } from '../capabilities/graph';
 import { probeGroupsFromLabels } from '../capabilities/probeGroups';
 import { attribute, describeCapabilities } from '../influence/attribute';
 import type { TextGroupsMemo } from '../capabilities/types';
-import { readExampleTexts } from '../influence/examples';
+import { instructionReader, readExampleTexts } from '../influence/examples';
 import { findDuplicates } from '../selection/dedup';
 import { getStrategy } from '../selection/strategies';
 import { prepareSelection } from '../selection/strategies/groupInfluence';
@@ -174,7 +174,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {
       const a = await attribute(theTraj, capabilities, cfg.capabilities.assign);
-      describeCapabilities(thePool, capabilities, a);
+      await describeCapabilities(thePool, capabilities, a, instructionReader(datasetPath, thePool, readOpts));
       await readExampleTexts(datasetPath, thePool, capabilities, readOpts);
       return a;
     });

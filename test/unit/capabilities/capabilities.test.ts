@@ -128,7 +128,7 @@ test('capability names use a dominant label that says something, never a placeho
     hard: Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1)),
     influence: new Float32Array(2 * n),
   } as never;
-  describeCapabilities(pool, model, attribution);
+  await describeCapabilities(pool, model, attribution);
   assert.ok(!caps[0].name.includes('default'), caps[0].name);
   assert.ok(caps[0].name.includes('color'), `the next label that covers ≥ 10% names it: ${caps[0].name}`);
   assert.ok(caps[1].name.includes('count'), caps[1].name);

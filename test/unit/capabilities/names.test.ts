@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CODE_LIKE_LABEL, describeCapabilities, distinctiveTerms, labelDistinguishes } from '../../../src/core/influence/attribute';
 import { exampleText } from '../../../src/core/influence/examples';
 import { tinyPool } from '../helpers';
+import { termId } from '../../../src/core/features/pool';
 
 /** A pool whose samples carry the given terms (as the pool's unigram term ids). */
 function withTerms(rows: string[][]) {
@@ -12,7 +13,7 @@ function withTerms(rows: string[][]) {
   const termPtr = [0];
   for (const r of rows) {
     for (const t of r) {
-      if (!ids.has(t)) ids.set(t, ids.size + 1);
+      if (!ids.has(t)) ids.set(t, termId(t));
       termIds.push(ids.get(t)!);
     }
     termPtr.push(termIds.length);
@@ -79,7 +80,7 @@ test('a term that tells its class apart from each other class comes first: a tem
   assert.deepEqual(terms2[0], ['chart', 'value']);
 });
 
-test('label codes never name a capability; names are unique; three distinct examples, most influential first', () => {
+test('label codes never name a capability; names are unique; three distinct examples, most influential first', async () => {
   assert.ok(CODE_LIKE_LABEL.test('a,b,d') && CODE_LIKE_LABEL.test('b') && CODE_LIKE_LABEL.test('a, c'));
   assert.ok(!CODE_LIKE_LABEL.test('gqa') && !CODE_LIKE_LABEL.test('scene') && !CODE_LIKE_LABEL.test('code_reasoning'));
   const n = 30;
@@ -97,7 +98,7 @@ test('label codes never name a capability; names are unique; three distinct exam
     probe: { source: 'clusters', names: ['g0', 'g1', 'g2'], of: Int32Array.from({ length: n }, (_, i) => i % 5), sizes: new Int32Array(5) },
     capabilities: caps,
   } as never;
-  describeCapabilities(pool, model, { K: 3, hard, influence } as never);
+  await describeCapabilities(pool, model, { K: 3, hard, influence } as never);
   const names = caps.map((c: { name: string }) => c.name);
   assert.equal(new Set(names).size, 3, names.join(' | '));
   for (const name of names) assert.ok(!name.includes('a,b,d'), name);
@@ -121,7 +122,7 @@ test('label codes never name a capability; names are unique; three distinct exam
   assert.equal(new Set(ex).size, 3);
 });
 
-test('a sub-capability is never named as its parent; a clash takes the next term among the terms', () => {
+test('a sub-capability is never named as its parent; a clash takes the next term among the terms', async () => {
   // Capability 0 (20 samples): 12 about "dog photo" (8 of them "grass" too), 8 about "cat run";
   // capability 1: "chart value". The parent is "dog photo · …", and so would its larger child be.
   const rows = [
@@ -154,7 +155,7 @@ test('a sub-capability is never named as its parent; a clash takes the next term
     },
     capabilities: caps,
   } as never;
-  describeCapabilities(pool, model, { K: 2, hard, child, influence: new Float32Array(2 * n) } as never);
+  await describeCapabilities(pool, model, { K: 2, hard, child, influence: new Float32Array(2 * n) } as never);
   const parent = (caps[0] as { name: string }).name;
   assert.match(parent, /^dog photo · /);
   const names = kids.map((k: { name: string }) => k.name);

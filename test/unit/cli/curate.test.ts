@@ -89,6 +89,51 @@ test('capabilities carry information about the real task labels, well above a ra
   assert.ok(score > 0.1 && score > 10 * random, `NMI ${score.toFixed(3)} vs random partition ${random.toFixed(4)}`);
 });
 
+test('names on real instructions: every part of a name is a distinctive term, or a phrase that the class’s own instructions hold', async () => {
+  const file = join(FIXTURES, 'llava-eval-pool/llava-eval-pool.jsonl');
+  const run = await runCuration({ datasetPath: file, config: resolveConfig({ capabilities: { probe: 'clusters' } }), cacheDir: null });
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // The user turns of a line, lower-cased, read here apart from the product's reader.
+  const text = (i: number) =>
+    (JSON.parse(lines[run.pool.lines[i] - 1]).conversations as { from: string; value: string }[])
+      .filter((t) => t.from === 'human')
+      .map((t) => t.value)
+      .join('\n')
+      .toLowerCase();
+  const holds = (phrase: string[], texts: string[]) => {
+    const re = new RegExp(`(?:^|[^\\p{L}\\p{N}])${phrase.join('\\s+')}(?=$|[^\\p{L}\\p{N}'’])`, 'u');
+    return texts.filter((t) => re.test(t)).length;
+  };
+  const classes = run.capabilities.capabilities.flatMap((c, k) => [
+    { name: c.name, terms: c.terms, members: [...run.attribution.hard.keys()].filter((i) => run.attribution.hard[i] === k) },
+    ...(c.children ?? []).map((kid, j) => ({
+      name: kid.name,
+      terms: kid.terms,
+      members: [...run.attribution.hard.keys()].filter((i) => run.attribution.hard[i] === k && run.attribution.child![i] === j),
+    })),
+  ]);
+  let phrases = 0;
+  for (const { name, terms, members } of classes) {
+    // A class without a term of its own is named by its style alone.
+    if (terms.length === 0) continue;
+    const words = name
+      .split(' · ')[0]
+      .replace(/ \(c[\d.]+\)$/, '')
+      .split(' ');
+    const texts = members.map(text);
+    // A unit is a term, or a phrase of several words holding a term, found in at least 5 of the texts.
+    const unit = (u: string[]) => (u.length === 1 ? terms.includes(u[0]) : u.some((w) => terms.includes(w)) && holds(u, texts) >= 5);
+    // The name's words split into units (a clash may have added one more term at the end).
+    const fits = (rest: string[]): boolean =>
+      rest.length === 0 || rest.some((_, cut) => unit(rest.slice(0, cut + 1)) && fits(rest.slice(cut + 1)));
+    assert.ok(fits(words), `"${name}": terms ${terms.join(', ')}`);
+    // Without phrases a name's terms are its first two terms.
+    if (words.join(' ') !== terms.slice(0, 2).join(' ')) phrases++;
+  }
+  assert.ok(phrases > 0, `some names carry a phrase: ${classes.map((c) => c.name).join(' | ')}`);
+  assert.equal(new Set(classes.map((c) => c.name)).size, classes.length, 'names are unique');
+});
+
 test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest without --force', () => {
   assert.equal(cadc(['curate']).status, 2);
   assert.equal(cadc(['curate', 'x.jsonl', '--budget', 'lots']).status, 2);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDataset, readRecordAt } from '../../../src/core/dataset/reader';
+import { readDataset, readRecordAt, readRecordsAt } from '../../../src/core/dataset/reader';
 import { ImageResolver } from '../../../src/core/dataset/images';
 import type { Sample } from '../../../src/core/dataset/types';
 import { FIXTURES } from '../helpers';
@@ -48,6 +48,18 @@ test('broken JSONL: every problem reported at its line, valid lines still read',
     const again = await readRecordAt(join(FIX, 'broken.jsonl'), s.byteOffset, s.byteLength, { line: s.line });
     assert.equal(again?.id.replace(/#.*/, ''), s.id.replace(/#.*/, ''));
   }
+  // Many at once with one open file (more than the reads kept in flight), in the order asked, each read
+  // as if alone (a repeated id keeps its own id); a range that holds no record gives undefined.
+  const order = [...samples, ...samples, ...samples, ...samples, ...samples, ...samples, ...samples, ...samples].reverse();
+  assert.ok(order.length > 32);
+  const items = [...order.map((s) => ({ offset: s.byteOffset, length: s.byteLength, line: s.line })), { offset: 0, length: 3, line: 1 }];
+  const many = await readRecordsAt(join(FIX, 'broken.jsonl'), items);
+  assert.equal(many.length, order.length + 1);
+  order.forEach((s, r) => {
+    assert.equal(many[r]?.id.replace(/#.*/, ''), s.id.replace(/#.*/, ''));
+    assert.deepEqual(many[r]?.turns, s.turns);
+  });
+  assert.equal(many[order.length], undefined);
 });
 
 test('formats: LLaVA JSON array, OpenAI parts, The Cauldron, ShareGPT and Alpaca fixtures', async () => {
