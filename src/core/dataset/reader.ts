@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CancelledError } from '../runtime/cancel';
 import { DatasetReadError } from './errors';
 import { ImageResolver } from './images';
-import { isParquetDataset, readParquetDataset } from './parquet';
+import { isParquetDataset, readParquetDataset, readParquetRecords } from './parquet';
 import { DiagnosticLog, RecordParser } from './parser';
 import { readErrorMessage, sniffDataset } from './sniff';
 import { RecordSplitter } from './splitter';
@@ -127,6 +127,44 @@ function noSamplesError(
   }
   const problem = firstError ? `; line ${firstError.line}: ${firstError.message}` : '';
   return make('no-records', `${records} record(s), none of a supported shape${problem}`, lines, bytes);
+}
+
+/** Bytes of Parquet row-group chunks (text columns) one re-read of samples may read. */
+export const REREAD_PARQUET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Re-reads pool samples from their dataset as Samples, in the order given: a JSONL or JSON file's by
+ * byte range (readRecordsAt), a Parquet file's or shard folder's by running line, from the rows' row
+ * groups (text columns only; at most `parquetBytes` of chunks, rows past that are left undefined), each
+ * through the same RecordParser as a read. Undefined where no record reads.
+ */
+export async function rereadSamples(
+  file: string,
+  items: readonly { offset: number; length: number; line: number }[],
+  opts: Pick<ReadOptions, 'format' | 'imageRoot' | 'confineTo' | 'checkImages'> = {},
+  parquetBytes = REREAD_PARQUET_BYTES,
+): Promise<(Sample | undefined)[]> {
+  if (!(await isParquetDataset(path.resolve(file)))) return readRecordsAt(file, items, opts);
+  const records = await readParquetRecords(
+    path.resolve(file),
+    items.map((x) => x.line),
+    parquetBytes,
+  );
+  // The image root a read of this dataset has: a shard folder's own folder, a file's parent.
+  const abs = path.resolve(file);
+  const root = opts.imageRoot ?? ((await fsp.stat(abs)).isDirectory() ? abs : path.dirname(abs));
+  const images = new ImageResolver(path.resolve(root), opts.confineTo, opts.checkImages ?? true);
+  return items.map(({ line }) => {
+    const value = records.get(line);
+    if (value === undefined) return undefined;
+    let out: Sample | undefined;
+    new RecordParser(opts, images, new DiagnosticLog(0), (x) => (out = x)).parseValue(
+      value,
+      { bytes: Buffer.alloc(0), line, offset: 0 },
+      0,
+    );
+    return out;
+  });
 }
 
 /** Reads in flight at once when records are re-read by byte range. */

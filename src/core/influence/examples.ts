@@ -1,8 +1,9 @@
 // The example instructions shown on each capability's card (docs/manifest.md, `examples`): the samples
-// chosen by describeCapabilities, their first instruction re-read from the dataset by byte range
-// (the pool keeps no text), with `<image>` tokens removed, whitespace collapsed and cut at 200 characters.
+// chosen by describeCapabilities, their first instruction re-read from the dataset (by byte range, or a
+// Parquet pool's by row; the pool keeps no text), with `<image>` tokens removed, whitespace collapsed
+// and cut at 200 characters.
 import type { CapabilityModel } from '../capabilities/types';
-import { readRecordsAt } from '../dataset/reader';
+import { rereadSamples } from '../dataset/reader';
 import type { ReadOptions } from '../dataset/types';
 import type { Pool } from '../features/types';
 import type { InstructionReader } from './attribute';
@@ -32,7 +33,7 @@ export async function readExampleTexts(
     for (const kid of cap.children ?? []) for (const i of kid.examples) wanted.add(i);
   }
   const order = [...wanted].sort((a, b) => a - b);
-  const samples = await readRecordsAt(file, records(pool, order), { ...opts, checkImages: false });
+  const samples = await rereadSamples(file, records(pool, order), { ...opts, checkImages: false });
   const texts = new Map<number, string>();
   order.forEach((i, r) => {
     const first = samples[r]?.turns.find((t) => t.role === 'user');
@@ -57,7 +58,7 @@ export function instructionReader(
   opts: Pick<ReadOptions, 'format' | 'imageRoot' | 'confineTo'> = {},
 ): InstructionReader {
   return async (samples) => {
-    const read = await readRecordsAt(file, records(pool, samples), { ...opts, checkImages: false });
+    const read = await rereadSamples(file, records(pool, samples), { ...opts, checkImages: false });
     const out = new Map<number, string>();
     samples.forEach((i, r) => {
       const turns = read[r]?.turns.filter((t) => t.role === 'user') ?? [];

@@ -8,6 +8,8 @@ import { nmi } from '../../../src/core/util/stats';
 import { Rng } from '../../../src/core/util/rng';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { resolveConfig } from '../../../src/core/config';
+import { readDataset } from '../../../src/core/dataset/reader';
+import { exampleText } from '../../../src/core/influence/examples';
 import { cliSandbox, FIXTURES } from './sandbox';
 
 const { out, cadc } = cliSandbox('cadc-cli-');
@@ -132,6 +134,19 @@ test('names on real instructions: every part of a name is a distinctive term, or
   }
   assert.ok(phrases > 0, `some names carry a phrase: ${classes.map((c) => c.name).join(' | ')}`);
   assert.equal(new Set(classes.map((c) => c.name)).size, classes.length, 'names are unique');
+});
+
+test('a Parquet pool’s cards carry their example instructions, read back by row', async () => {
+  const dir = join(FIXTURES, 'parquet/shards');
+  const first = new Map<number, string>();
+  await readDataset(dir, {}, (x) => first.set(x.line, exampleText(x.turns.find((t) => t.role === 'user')!.text)));
+  const run = await runCuration({ datasetPath: dir, config: resolveConfig({}), cacheDir: null });
+  const examples = run.manifest.capabilities.flatMap((c) => [...(c.examples ?? []), ...(c.children ?? []).flatMap((k) => k.examples)]);
+  assert.ok(examples.length >= 6, `${examples.length} examples`);
+  for (const e of examples) {
+    assert.ok(e.text.length > 0, `line ${e.line} has its text`);
+    assert.equal(e.text, first.get(e.line));
+  }
 });
 
 test('exit codes: 2 bad arguments, 3 unreadable dataset, 4 existing manifest without --force', () => {

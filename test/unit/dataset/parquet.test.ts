@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../../../src/core/config';
 import { DatasetReadError } from '../../../src/core/dataset/errors';
 import { readEmbeddedImage, shardRowOf, shardSetHash, splitImages } from '../../../src/core/dataset/parquet';
-import { readDataset } from '../../../src/core/dataset/reader';
+import { readDataset, rereadSamples } from '../../../src/core/dataset/reader';
 import type { Sample } from '../../../src/core/dataset/types';
 import { imageFeatures } from '../../../src/core/features/images';
 import { buildPool } from '../../../src/core/features/pool';
@@ -110,6 +110,32 @@ test('a folder of shards (hyparquet-writer) is one dataset: running lines, shard
     summary.shards!.map((s) => [s.name, s.rows]),
     names.map((n) => [n, 20]),
   );
+});
+
+test('samples re-read by running line (names, examples): a shard folder and a file give the turns of a read; past the byte budget, none', async () => {
+  for (const [target, jsonlFile, rows] of [
+    [join(PQ, 'shards'), 'vision-flan-205/vision-flan-205.jsonl', [30, 90]],
+    [join(PQ, 'owleval-40.zstd.parquet'), 'owleval/owleval.jsonl', [0, 40]],
+  ] as const) {
+    const { samples } = await read(target);
+    const source = jsonl(jsonlFile).slice(rows[0], rows[1]);
+    // Lines out of order and across shards; the items' byte ranges mean nothing for Parquet.
+    const pick = [samples[samples.length - 1], samples[0], samples[Math.floor(samples.length / 2)], samples[1]];
+    const again = await rereadSamples(
+      target,
+      pick.map((s) => ({ offset: 0, length: 0, line: s.line })),
+      { checkImages: false },
+    );
+    assert.equal(again.length, pick.length);
+    pick.forEach((s, r) => {
+      assert.deepEqual(again[r]?.turns, s.turns, `line ${s.line}`);
+      assert.deepEqual(again[r]?.turns, turnsOf(source.find((x) => x.id === s.id) ?? source[s.line - 1]));
+    });
+    const none = await rereadSamples(target, [{ offset: 0, length: 0, line: samples[0].line }], { checkImages: false }, 0);
+    assert.deepEqual(none, [undefined], 'no bytes to read: no sample');
+    const past = await rereadSamples(target, [{ offset: 0, length: 0, line: samples.length + 5 }], { checkImages: false });
+    assert.deepEqual(past, [undefined], 'a line no shard holds');
+  }
 });
 
 test('a corrupt shard (cut in half) is one error diagnostic; the other shards are read', async () => {
