@@ -12,7 +12,6 @@
 // $CADC_BENCH_DATA (bench/data.ts); the demo comes from the repository. --smoke: the in-repo fixtures.
 // Run: npx tsx bench/capabilities.ts [folder] [--seeds 3] [--smoke]
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
@@ -20,11 +19,11 @@ import { trajectoryRows } from '../src/core/capabilities/probeGroups';
 import { attribute } from '../src/core/influence/attribute';
 import { Rng } from '../src/core/util/rng';
 import { runBench } from './data';
-import { labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
+import { companionFile, labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
 import type { DatasetSpec } from './labelled';
 import { denseKMeans, randomPartition, rawFeatureRows, sparseKMeans, tfidfRows } from './partitions';
 import { barChart, grid } from './plot';
-import { RESULTS_DIR } from './results';
+import { capabilities as renderCapabilities } from './renderCapabilities';
 
 /** A discovery variant: capability settings over the defaults. */
 interface Variant {
@@ -232,13 +231,20 @@ function parse() {
 async function main(): Promise<void> {
   const args = parse();
   const chosen = args.variants ? VARIANTS.filter((v) => args.variants!.some((x) => v.name.includes(x))) : VARIANTS;
-  const results = await runLabelled(
-    'capabilities',
-    'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).',
-    args,
-    (spec, seeds) => runDataset(spec, seeds, chosen),
-  );
-  if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilities.svg'), chart(results));
+  const method =
+    'Labels are removed before discovery (probe groups are unsupervised micro-clusters). NMI (arithmetic normalisation) and ARI against each label; baselines at the same K; stability = mean ARI between the partitions of different seeds (each seed re-runs warm-up, trajectories and discovery).';
+  const results = await runLabelled('capabilities', method, args, (spec, seeds) => runDataset(spec, seeds, chosen));
+  const svg = companionFile(args, 'capabilities', '.svg');
+  if (svg) writeFileSync(svg, chart(results));
+  if (args.external) {
+    // Datasets of one's own: the README's table for them, on stderr and beside --out.
+    const md: string[] = [];
+    renderCapabilities({ method, datasets: results }, new Map(), md);
+    const text = `${md.join('\n')}\n`;
+    process.stderr.write(text);
+    const file = companionFile(args, 'capabilities', '.md');
+    if (file) writeFileSync(file, text);
+  }
 }
 
 /** One panel per dataset × label: NMI of each variant's capabilities beside the baselines at the default's K. */

@@ -22,7 +22,6 @@
 // Labels never reach the discovery. Run: npx tsx bench/capabilityAblation.ts [folder] [--seeds 3] [--smoke]
 // (folder as bench/capabilities.ts; --smoke: the in-repo fixtures, nothing written to bench/results).
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
 import { autoMicroClusters, chooseProbeGroups, groupsOf, probeGroupsFromClusters } from '../src/core/capabilities/probeGroups';
@@ -48,9 +47,8 @@ import { Rng } from '../src/core/util/rng';
 import { purity } from '../src/core/util/stats';
 import { runBench } from './data';
 import { sparseKMeans, tfidfRows } from './partitions';
-import { labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
+import { companionFile, labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
 import type { DatasetSpec, LabelCodes } from './labelled';
-import { RESULTS_DIR } from './results';
 
 interface Arm {
   factor: 'default' | 'sketch' | 'ensemble' | 'layers' | 'centring' | 'graph' | 'merge' | 'groups';
@@ -316,7 +314,9 @@ async function main(): Promise<void> {
     args,
     runDataset,
   );
-  if (!args.smoke) writeFileSync(join(RESULTS_DIR, 'capabilityAblation.md'), table(results));
+  const md = companionFile(args, 'capabilityAblation', '.md');
+  if (md) writeFileSync(md, table(results));
+  if (args.external) process.stderr.write(table(results));
 }
 
 /** Markdown: one row per arm, NMI of the first label at auto K and forced K per dataset, with stability. */

@@ -2,9 +2,9 @@
 // bench/capabilityAblation.ts): llava-eval-pool by `source` and `category`, owleval by `ability` and `turns`,
 // vision-flan-205 by the task family (the dataset part of `task_name`), the demo by where each row comes
 // from. Labels are read from the file by the pool's line numbers; they never reach the discovery.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
 import { buildPool } from '../src/core/features/pool';
@@ -15,13 +15,20 @@ import { warmUp } from '../src/core/proxy/warmup';
 import { Rng } from '../src/core/util/rng';
 import { ari, nmi } from '../src/core/util/stats';
 import { BenchDataError, DATA_ENV, REPO } from './data';
-import { publishReport } from './results';
+import { publishReport, RESULTS_DIR } from './results';
 
 type Row = Record<string, unknown>;
 export interface DatasetSpec {
   name: string;
   file: string;
-  labels: Record<string, (r: Row) => string | undefined>;
+  /** Labels computed from each raw JSONL record (the built-in sets). */
+  labels?: Record<string, (r: Row) => string | undefined>;
+  /**
+   * Labels from the parsed pool's own label columns, so any format the reader takes (JSONL, a JSON
+   * array, Parquet) works: `field`, or `field~SEP` for the part of each value before SEP (vision-flan's
+   * task family is `task_name~+`). A dataset given on the command line (--dataset FILE --labels a,b).
+   */
+  columns?: string[];
 }
 
 const listText = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? undefined : String(v));
@@ -54,9 +61,10 @@ export function datasets(folder: string, smoke: boolean): DatasetSpec[] {
 
 /** Per-label codes of a dataset's rows (by the pool's line numbers), -1 where a row has no value. */
 export function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
+  if (spec.columns) return columnCodes(pool, spec);
   const lines = readFileSync(file, 'utf8').split('\n');
   const out: Record<string, { values: string[]; codes: Int32Array }> = {};
-  for (const [label, get] of Object.entries(spec.labels)) {
+  for (const [label, get] of Object.entries(spec.labels ?? {})) {
     const index = new Map<string, number>();
     const codes = new Int32Array(pool.n).fill(-1);
     for (let i = 0; i < pool.n; i++) {
@@ -70,11 +78,105 @@ export function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<
   return out;
 }
 
+/** Codes from the pool's label columns (`field` or `field~SEP`, the part before SEP), re-coded in first-seen order. */
+function columnCodes(pool: Pool, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
+  const out: Record<string, { values: string[]; codes: Int32Array }> = {};
+  for (const label of spec.columns ?? []) {
+    const cut = label.indexOf('~');
+    const field = cut < 0 ? label : label.slice(0, cut);
+    const sep = cut < 0 ? undefined : label.slice(cut + 1);
+    const column = pool.labels[field];
+    if (!column) {
+      const have = Object.keys(pool.labels);
+      throw new BenchDataError(
+        `${spec.file}: no label field "${field}" (${have.length ? `label fields found: ${have.join(', ')}` : 'the file has no label fields'}). ` +
+          'A label field is a record key other than the conversation and image keys, present on at least 5% of the samples, with at most 5,000 distinct values.',
+      );
+    }
+    const index = new Map<string, number>();
+    const codes = new Int32Array(pool.n).fill(-1);
+    for (let i = 0; i < pool.n; i++) {
+      const c = column.codes[i];
+      if (c < 0) continue;
+      const v = sep ? column.values[c].split(sep)[0] : column.values[c];
+      if (!index.has(v)) index.set(v, index.size);
+      codes[i] = index.get(v)!;
+    }
+    if (index.size < 2)
+      throw new BenchDataError(
+        `${spec.file}: the label "${label}" has ${index.size} distinct value(s); scoring against it needs at least 2.`,
+      );
+    out[label] = { values: [...index.keys()], codes };
+  }
+  return out;
+}
+
+/**
+ * Datasets named on the command line: each `--dataset FILE` with the `--labels a,b` that follows it
+ * (any format the reader takes; labels as in DatasetSpec.columns). Named by the file's base name.
+ */
+export function commandLineDatasets(argv: string[]): DatasetSpec[] {
+  const specs: DatasetSpec[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--dataset') {
+      const file = argv[i + 1];
+      if (!file || file.startsWith('--')) throw new BenchDataError('--dataset needs a file: --dataset FILE --labels a,b');
+      const name = basename(file)
+        .replace(/\.(jsonl|json|parquet)$/i, '')
+        .replace(/\.(zstd|snappy|gz)$/i, '');
+      specs.push({ name, file: resolve(file), columns: [] });
+      i++;
+    } else if (argv[i] === '--labels') {
+      const last = specs[specs.length - 1];
+      if (!last || last.columns!.length)
+        throw new BenchDataError('--labels follows the --dataset it belongs to: --dataset FILE --labels a,b');
+      last.columns = (argv[i + 1] ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      i++;
+    }
+  }
+  const unlabelled = specs.filter((d) => !d.columns!.length).map((d) => d.file);
+  if (unlabelled.length) throw new BenchDataError(`No --labels for ${unlabelled.join(', ')}: give --dataset FILE --labels a,b.`);
+  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
+  if (missing.length) throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}.`);
+  // Two files with one base name (a/x.jsonl, b/x.jsonl) keep apart in the report.
+  const seen = new Map<string, number>();
+  for (const d of specs) {
+    const k = (seen.get(d.name) ?? 0) + 1;
+    seen.set(d.name, k);
+    if (k > 1) d.name = `${d.name} (${k})`;
+  }
+  return specs;
+}
+
 /** The command line the labelled-data benchmarks share: [folder] [--seeds N] [--only a,b] [--smoke]; `get` reads any other option. */
-export function labelledArgs(argv: string[]) {
+export interface LabelledArgs {
+  /** The folder holding the built-in sets (undefined when datasets are named with --dataset). */
+  folder: string | undefined;
+  smoke: boolean;
+  seeds: number;
+  only: string[] | undefined;
+  get: (k: string) => string | undefined;
+  /** Datasets named with --dataset FILE --labels a,b: only these run. */
+  external: DatasetSpec[] | undefined;
+  /** Where the report of --dataset runs goes (--out). */
+  out: string | undefined;
+}
+
+export function labelledArgs(argv: string[]): LabelledArgs {
   const get = (k: string) => (argv.indexOf(k) >= 0 ? argv[argv.indexOf(k) + 1] : undefined);
   const smoke = argv.includes('--smoke');
   const given = argv.find((x, i) => !x.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+  const seeds = Number(get('--seeds') ?? (smoke ? 2 : 3));
+  if (!Number.isInteger(seeds) || seeds < 1) throw new BenchDataError(`--seeds must be a positive integer, got ${get('--seeds')}`);
+  const external = commandLineDatasets(argv);
+  if (external.length) {
+    // Datasets of one's own: only those run, and the report goes to --out (never over bench/results).
+    const out = get('--out');
+    return { folder: undefined, smoke, seeds, only: undefined, get, external, out: out ? resolve(out) : undefined };
+  }
   const folder = given
     ? resolve(given)
     : smoke
@@ -86,7 +188,7 @@ export function labelledArgs(argv: string[]) {
     throw new BenchDataError(
       `No dataset folder given: pass a folder holding llava-eval-pool/, owleval/ and vision-flan-205/, or set ${DATA_ENV}.`,
     );
-  return { folder, smoke, seeds: Number(get('--seeds') ?? (smoke ? 2 : 3)), only: get('--only')?.split(','), get };
+  return { folder, smoke, seeds, only: get('--only')?.split(','), get, external: undefined, out: undefined };
 }
 
 /** The datasets to run (all, or those named by --only), each file checked to exist. */
@@ -105,28 +207,39 @@ function labelledSpecs(folder: string, smoke: boolean, only: string[] | undefine
 export async function runLabelled<T>(
   benchmark: string,
   method: string,
-  args: ReturnType<typeof labelledArgs>,
+  args: LabelledArgs,
   runDataset: (spec: DatasetSpec, seeds: number[]) => Promise<T>,
 ): Promise<T[]> {
   const t0 = performance.now();
   const load0 = loadavg().map((x) => +x.toFixed(2));
-  const specs = labelledSpecs(args.folder, args.smoke, args.only);
+  const specs = args.external ?? labelledSpecs(args.folder!, args.smoke, args.only);
   const seeds = Array.from({ length: args.seeds }, (_, i) => 42 + i);
   const datasets: T[] = [];
   for (const spec of specs) datasets.push(await runDataset(spec, seeds));
-  publishReport(
+  const report = {
     benchmark,
-    {
-      benchmark,
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-      method,
-      datasets,
-      loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
-      seconds: Math.round((performance.now() - t0) / 1000),
-    },
-    args.smoke,
-  );
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    method,
+    datasets,
+    loadavg: { before: load0, after: loadavg().map((x) => +x.toFixed(2)) },
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+  if (args.external) {
+    // Only where asked (--out), never over the measured results in bench/results.
+    if (args.out) mkdirSync(dirname(args.out), { recursive: true });
+    if (args.out) writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else publishReport(benchmark, report, args.smoke);
   return datasets;
+}
+
+/**
+ * Where a benchmark's companion file (a plot, a table) goes: beside --out for datasets named on the
+ * command line (x.json → x.svg), bench/results/<name><ext> for the built-in sets, nowhere for a smoke run.
+ */
+export function companionFile(args: LabelledArgs, name: string, ext: string): string | undefined {
+  if (args.external) return args.out ? args.out.replace(/(\.json)?$/i, ext) : undefined;
+  return args.smoke ? undefined : join(RESULTS_DIR, `${name}${ext}`);
 }
 
 /** A dataset's pool with its label columns removed (labels never reach the discovery), and the labels apart. */
