@@ -3,7 +3,10 @@
 // llava-eval-pool/llava-eval-pool.jsonl. The pool is the LLaVA evaluation sets' real questions with
 // llava-v1.5-13b's answers (haotian-liu/LLaVA @32cebc38, playground/data/eval/*; 45,480 rows, see
 // test/fixtures/PROVENANCE.md). A --smoke run uses the in-repo fixture (every 12th row of that pool).
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isParquetDataset } from '../src/core/dataset/parquet';
+import { readDataset } from '../src/core/dataset/reader';
+import { exportRecord } from '../src/core/export/formats';
 import { createInterface } from 'node:readline';
 import { Rng } from '../src/core/util/rng';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -56,6 +59,32 @@ export function runBench(main: () => Promise<void>): void {
     console.error(e);
     process.exit(1);
   });
+}
+
+/**
+ * The dataset as LLaVA JSONL, one record per line, for a benchmark that works on lines (bench/quality.ts
+ * writes a split's training rows as lines): a JSONL file as it is, any other format the reader takes (a
+ * JSON array, Parquet, a shard folder) read through the real reader and written to `dir` as
+ * {id, image, conversations, ...labels}. Image references keep their paths as written; embedded image
+ * bytes are not copied (the quality benchmark's learners never read images). The source is never modified.
+ */
+export async function asJsonlDataset(file: string, dir: string): Promise<{ file: string; converted: boolean }> {
+  if (!(await isParquetDataset(file))) {
+    // JSONL starts with a record ('{'); a JSON array with '['.
+    const head = readFileSync(file, { encoding: 'utf8', flag: 'r' }).slice(0, 4096).trimStart();
+    if (!head.startsWith('[')) return { file, converted: false };
+  }
+  const out = join(dir, 'dataset.jsonl');
+  const lines: string[] = [];
+  await readDataset(file, { checkImages: false }, (sample) => {
+    const images = sample.images.map((im) => im.raw);
+    const { record } = exportRecord('llava', { id: sample.id, turns: sample.turns, images });
+    lines.push(JSON.stringify({ ...record, ...sample.labels }));
+  });
+  if (!lines.length) throw new BenchDataError(`${file}: no valid records to benchmark.`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(out, `${lines.join('\n')}\n`);
+  return { file: out, converted: true };
 }
 
 /** The source's non-blank lines. */

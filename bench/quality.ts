@@ -21,7 +21,7 @@
 // splits and the paired difference against random's seed mean on the same split (mean ± sd, wins/N).
 // Splits can run in separate processes: --only-split s --out file each, then --merge file,file publishes
 // them as one report (--rows-from file takes a split's selection rows from this script's streamed stdout).
-// Run: npx tsx bench/quality.ts [dataset.jsonl] [--label source] [--budgets 0.05,0.1,0.2] [--splits 3] [--split-seed 7] [--smoke]
+// Run: npx tsx bench/quality.ts [dataset: JSONL, JSON array or Parquet] [--label source] [--budgets 0.05,0.1,0.2] [--splits 3] [--split-seed 7] [--smoke]
 //      [--only-split s --out file] [--rows-from stdout.jsonl] [--merge a.json,b.json] [--capabilities-before]
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -40,7 +40,7 @@ import { ari, nmi } from '../src/core/util/stats';
 import { Rng } from '../src/core/util/rng';
 import { aggregate } from './aggregate';
 import { publishReport } from './results';
-import { benchDataset, datasetLabel, runBench } from './data';
+import { asJsonlDataset, BenchDataError, benchDataset, datasetLabel, runBench } from './data';
 
 // Re-selection is async: LESS / ICONS compute their per-group influence in ORT the first time.
 const reselect = reselectAsync;
@@ -69,6 +69,12 @@ interface Args {
   /** --capabilities-before: the run's capabilities as before consensus communities and groupSeed (one Louvain run, groups from the run's seed). */
   capabilitiesBefore: boolean;
 }
+
+/** A --smoke run on a dataset with more records than this takes every 12th (the full pool's 45,480 → 3,790). */
+const SMOKE_STRIDE_ABOVE = 10_000;
+
+/** Fewer training rows than this after the held-out split cannot be curated and measured. */
+const MIN_TRAIN_ROWS = 20;
 
 /** The seed of held-out split `s` (split 0 keeps the base seed). */
 const splitSeed = (base: number, s: number) => base + 1000 * s;
@@ -215,6 +221,10 @@ async function runSplit(
   for (const i of heldOut) isHeld[i] = 1;
   const trainAll = Int32Array.from({ length: pool.n }, (_, i) => i).filter((i) => !isHeld[i]);
   const G = col.values.length;
+  if (trainAll.length < MIN_TRAIN_ROWS)
+    throw new BenchDataError(
+      `Holding out ${heldOut.length} of ${pool.n} rows (at least one of each of the ${G} values of '${args.label}') leaves ${trainAll.length} to curate, fewer than ${MIN_TRAIN_ROWS}: score by a label with fewer values, or give a larger pool.`,
+    );
   const heldGroups = Int32Array.from(heldOut, (i) => col.codes[i]);
 
   // Curate the training part only: its lines, in order, in a temp file (the dataset is never modified).
@@ -431,20 +441,27 @@ async function main(): Promise<void> {
   const load0 = loadavg().map((x) => +x.toFixed(2));
   const dir = join(tmpdir(), `cadc-quality-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  if (args.smoke && args.datasetGiven) {
+  // A JSON array or Parquet pool becomes LLaVA JSONL first (the splits are written as lines).
+  const given = await asJsonlDataset(args.dataset, dir);
+  const source = args.dataset;
+  args.dataset = given.file;
+  const records = readFileSync(args.dataset, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
+  if (args.smoke && args.datasetGiven && records.length > SMOKE_STRIDE_ABOVE) {
     // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows). Without a
     // dataset, the smoke run reads the in-repo fixture, which is already that sample.
-    const all = readFileSync(args.dataset, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim());
     const small = join(dir, 'smoke.jsonl');
-    writeFileSync(small, all.filter((_, i) => i % 12 === 0).join('\n') + '\n');
+    writeFileSync(small, records.filter((_, i) => i % 12 === 0).join('\n') + '\n');
     args.dataset = small;
   }
   const base = resolveConfig({});
   const { pool } = await buildPool(args.dataset, base);
   const col = pool.labels[args.label];
-  if (!col) throw new Error(`no label field '${args.label}' in ${args.dataset}`);
+  if (!col)
+    throw new BenchDataError(
+      `${source}: no label field '${args.label}' to hold out and score by (label fields found: ${Object.keys(pool.labels).join(', ') || 'none'}); name one with --label.`,
+    );
   const lines = readFileSync(args.dataset, 'utf8').split('\n');
   rmSync(dir, { recursive: true, force: true });
 
@@ -468,7 +485,10 @@ async function main(): Promise<void> {
   }
   const report = {
     benchmark: 'quality',
-    dataset: datasetLabel(args.dataset),
+    dataset: datasetLabel(source),
+    ...(given.converted
+      ? { convertedTo: 'LLaVA JSONL (turns, image paths as written, label fields; embedded image bytes not copied)' }
+      : {}),
     label: args.label,
     groups: col.values,
     budgets: args.budgets,

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { makePool } from '../../../bench/data';
 
 const REPO = resolve(__dirname, '../../..');
@@ -171,6 +172,75 @@ test('bench/quality.ts --smoke: one split, every strategy a row, random with see
       assert.ok(Math.abs(a.vsRandom.mean - (value - rndMean)) < 0.011, a.strategy);
       assert.equal(a.vsRandom.wins, value > rndMean ? 1 : 0);
     }
+  }
+});
+
+test('bench/quality.ts on JSON array and Parquet copies of the fixture: converted by the real reader, the same rows and figures', () => {
+  // Other formats than JSONL (a labelled set of one's own may be a JSON array or Parquet): the bench
+  // reads them through the reader, writes LLaVA JSONL, and must then measure exactly what it measures
+  // on the JSONL fixture (run by the test above).
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-bench-formats-'));
+  try {
+    const records = readFileSync(join(REPO, 'test/fixtures/llava-eval-pool/llava-eval-pool.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    writeFileSync(join(dir, 'pool.json'), JSON.stringify(records, null, 1));
+    const str = (name: string) => ({
+      name,
+      type: 'BYTE_ARRAY' as const,
+      converted_type: 'UTF8' as const,
+      repetition_type: 'OPTIONAL' as const,
+    });
+    const parquet = parquetWriteBuffer({
+      schema: [
+        { name: 'root', num_children: 5 },
+        str('id'),
+        { name: 'conversations', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
+        str('from'),
+        str('value'),
+        str('image'),
+        str('source'),
+        str('category'),
+      ],
+      rowGroupSize: 1000,
+      columnData: [
+        { name: 'id', data: records.map((r) => r.id) },
+        { name: 'conversations', data: records.map((r) => r.conversations) },
+        { name: 'image', data: records.map((r) => r.image ?? null) },
+        { name: 'source', data: records.map((r) => r.source ?? null) },
+        { name: 'category', data: records.map((r) => r.category ?? null) },
+      ],
+    });
+    writeFileSync(join(dir, 'pool.parquet'), new Uint8Array(parquet));
+    const rows = (q: any) =>
+      q.splits.map((sp: any) => sp.rows.map((x: any) => [x.strategy, x.budget, x.seed, x.selected, x.relative, x.macroLoss]));
+    const fixture = reports.quality ?? run('quality');
+    for (const name of ['pool.json', 'pool.parquet']) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', join(dir, name), '--smoke'], {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const rep = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.equal(rep.dataset, name);
+      assert.match(rep.convertedTo, /LLaVA JSONL/);
+      assert.ok(rows(rep)[0].length > 10);
+      assert.deepEqual(rows(rep), rows(fixture), name);
+    }
+    // A label the file does not have: exit 2, naming the fields it has.
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bench/quality.ts', join(dir, 'pool.json'), '--smoke', '--label', 'task'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /no label field 'task' .*label fields found: .*source/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
