@@ -71,10 +71,16 @@ export async function warmUp(
   pool: Pool,
   cfg: CurationConfig,
   rng: Rng,
-  opts: { onProgress?: (fraction: number, message?: string) => void; signal?: AbortSignal; indices?: Int32Array } = {},
+  opts: {
+    onProgress?: (fraction: number, message?: string) => void;
+    signal?: AbortSignal;
+    indices?: Int32Array;
+    /** A buffer for the embedding table (an earlier proxy's, no longer needed), filled instead of a fresh one. */
+    embeddingInto?: Float32Array;
+  } = {},
 ): Promise<WarmupResult> {
   const shape = proxyShape(pool, cfg.proxy.embedDim, cfg.proxy.hiddenDim);
-  const embedding = makeEmbedding(shape, rng.fork('embedding'));
+  const embedding = makeEmbedding(shape, rng.fork('embedding'), opts.embeddingInto);
   const { w1, w2 } = initWeights(shape, rng.fork('init'));
   // The warm-up slice, or exactly the given samples (a downstream learner trained on a selection).
   const indices = opts.indices ? Int32Array.from(opts.indices) : rng.fork('slice').sample(pool.n, warmupSize(pool.n, cfg));
