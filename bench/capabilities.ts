@@ -16,7 +16,10 @@ import { resolveConfig } from '../src/core/config';
 import type { CurationConfig } from '../src/core/config';
 import { discoverCapabilities } from '../src/core/capabilities/discover';
 import { trajectoryRows } from '../src/core/capabilities/probeGroups';
+import type { MoreProxies } from '../src/core/capabilities/types';
+import type { Trajectories } from '../src/core/gradients/types';
 import { attribute } from '../src/core/influence/attribute';
+import { moreProxiesOf } from '../src/core/pipeline/proxies';
 import { Rng } from '../src/core/util/rng';
 import { runBench } from './data';
 import { companionFile, labelledArgs, loadLabelled, mean, r4, runLabelled, scores, seedRuns, stability } from './labelled';
@@ -88,8 +91,13 @@ const VARIANTS: Variant[] = [
   },
   // The group graph: centred trajectories gated by the groups' text cosine (bench:capability-ablation).
   {
-    name: 'text groups, one Louvain run, centred trajectories × text cosine (default)',
-    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain', graph: 'trajectories-and-text' },
+    name: 'text groups, one Louvain run, centred trajectories × text cosine, one proxy (the previous default)',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain', graph: 'trajectories-and-text', proxies: 1 },
+  },
+  // The graph averaged over proxies until their agreement predicts a reliable graph (capabilities/ensemble.ts).
+  {
+    name: 'text groups, one Louvain run, centred trajectories × text cosine, proxies averaged until reliable (default)',
+    caps: { groupSignal: 'text', assign: 'group', communities: 'louvain', graph: 'trajectories-and-text', proxies: 'auto' },
     isDefault: true,
   },
 ];
@@ -99,6 +107,18 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
   const { pool, labels } = await loadLabelled(spec);
   const runs = await seedRuns(pool, seeds);
   const trajSeconds = (performance.now() - t0) / 1000;
+  // The extra proxies of the graph's ensemble, as a run with each seed trains them (pipeline/proxies.ts),
+  // each trained once per seed and shared by every variant that asks for it.
+  const extra = new Map<string, Promise<Trajectories>>();
+  const sources = new Map<number, MoreProxies>();
+  const moreProxies =
+    (seed: number): MoreProxies =>
+    (r) => {
+      const key = `${seed}:${r}`;
+      if (!sources.has(seed)) sources.set(seed, moreProxiesOf(pool, resolveConfig({ seed })));
+      if (!extra.has(key)) extra.set(key, sources.get(seed)!(r));
+      return extra.get(key)!;
+    };
   const variants = [];
   const Ks = new Set<number>();
   const discoverSeconds: number[] = [];
@@ -109,10 +129,14 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
     const variantSeconds: number[] = [];
     for (const run of runs) {
       const caps = typeof v.caps === 'function' ? v.caps(pool.n) : v.caps;
-      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', ...caps } });
+      // Variants from before the proxy ensemble keep one proxy unless they name the setting.
+      const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', proxies: 1, ...caps } });
       if (v.groupSeedFromRun) delete cfg.capabilities.groupSeed;
       const d0 = performance.now();
-      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
+      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), {
+        labelCandidates: [],
+        moreProxies: moreProxies(run.seed),
+      });
       const att = await attribute(run.traj, model, cfg.capabilities.assign);
       discoverSeconds.push((performance.now() - d0) / 1000);
       variantSeconds.push((performance.now() - d0) / 1000);
@@ -125,6 +149,8 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
         ...(model.graph.stability ? { stabilityByK: model.graph.stability } : {}),
         groups: model.probe.names.length,
         ...(model.graph.reliability !== undefined ? { reliability: r4(model.graph.reliability) } : {}),
+        proxies: model.graph.proxies ?? 1,
+        ...(model.graph.proxyAgreement !== undefined ? { proxyAgreement: r4(model.graph.proxyAgreement) } : {}),
         scores: scores(att.hard, labels, r4),
         groupsVsLabel: scores(model.probe.of, labels, r4),
       });
@@ -156,7 +182,10 @@ async function runDataset(spec: DatasetSpec, seeds: number[], chosen: Variant[] 
     const perSeed = [];
     for (const run of runs) {
       const cfg = resolveConfig({ seed: run.seed, capabilities: { probe: 'clusters', k } });
-      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), { labelCandidates: [] });
+      const model = await discoverCapabilities(pool, run.traj, cfg, new Rng(run.seed).fork('capabilities'), {
+        labelCandidates: [],
+        moreProxies: moreProxies(run.seed),
+      });
       const att = await attribute(run.traj, model, cfg.capabilities.assign);
       Ks.add(k);
       perSeed.push({ seed: run.seed, K: model.K, scores: scores(att.hard, labels, r4) });

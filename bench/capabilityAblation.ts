@@ -5,7 +5,10 @@
 // - sketch: the projection size per side of each layer ('auto', the default: 32 up to 4,096 samples, 16 up to
 //   16,384, else 8 — gradients/sketch.ts; fixed at 8, the previous default, 16 and 32), 2 layers × d² per checkpoint;
 // - ensemble: the trajectories of 3 proxies (the seed's and two more, seed + 10,000·r) side by side, so the
-//   group cosines average over proxy initialisations (as TRAK ensembles models; not in the product);
+//   group cosines average over proxy initialisations (as TRAK ensembles models), and the shipped rule since
+//   the proxy-ensemble round: proxies averaged until their agreement predicts a reliable graph
+//   (capabilities/ensemble.ts; the discovery itself, with proxies from pipeline/proxies.ts). Every other
+//   arm, the default arm included, holds the graph at one proxy;
 // - layers: the trajectory of both hooked layers (default), of the output layer only, of the hidden layer only;
 // - centring: the group mean gradients minus the pool's mean gradient per checkpoint (default) or as they are;
 // - graph: the trajectory cosine times the groups' text-centroid cosine (default: edges need both), the
@@ -43,6 +46,7 @@ import type { Pool } from '../src/core/features/types';
 import { sketchDim } from '../src/core/gradients/sketch';
 import type { Trajectories } from '../src/core/gradients/types';
 import { trajectoriesFromArrays } from '../src/core/gradients/trajectories';
+import { moreProxiesOf } from '../src/core/pipeline/proxies';
 import { Rng } from '../src/core/util/rng';
 import { purity } from '../src/core/util/stats';
 import { runBench } from './data';
@@ -56,6 +60,8 @@ interface Arm {
   projectionDim?: number;
   /** Proxies whose trajectories are concatenated (1 unset). */
   ensemble?: number;
+  /** The shipped proxy ensemble ('auto'), run through the discovery itself. */
+  proxiesAuto?: boolean;
   layers?: 'output' | 'hidden';
   /** Unset: the default's (centred). */
   centre?: boolean;
@@ -70,12 +76,13 @@ interface Arm {
 const ARMS: Arm[] = [
   {
     factor: 'default',
-    name: 'default (sketch sized to the pool, both layers, centred trajectories × text cosine, Louvain, √n text groups on the exact TF-IDF)',
+    name: 'default with one proxy (sketch sized to the pool, both layers, centred trajectories × text cosine, Louvain, √n text groups on the exact TF-IDF)',
   },
   { factor: 'sketch', name: 'sketch 8² per layer (the previous default)', projectionDim: 8 },
   { factor: 'sketch', name: 'sketch 16² per layer', projectionDim: 16 },
   { factor: 'sketch', name: 'sketch 32² per layer', projectionDim: 32 },
   { factor: 'ensemble', name: 'trajectories of 3 proxies (other initialisations) side by side', ensemble: 3 },
+  { factor: 'ensemble', name: 'proxies averaged until reliable (the shipped default since the proxy-ensemble round)', proxiesAuto: true },
   { factor: 'layers', name: 'output layer only', layers: 'output' },
   { factor: 'layers', name: 'hidden layer only', layers: 'hidden' },
   { factor: 'centring', name: 'group means not centred (× text cosine)', centre: false },
@@ -180,6 +187,16 @@ async function partition(
   return part;
 }
 
+/** The shipped discovery with its proxy ensemble (proxies from pipeline/proxies.ts, as a run trains them). */
+async function shippedEnsemble(pool: Pool, traj: Trajectories, seed: number, k: number | 'auto') {
+  const cfg = resolveConfig({ seed, capabilities: { probe: 'clusters', proxies: 'auto', k } });
+  const model = await discoverCapabilities(pool, traj, cfg, new Rng(seed).fork('capabilities'), {
+    labelCandidates: [],
+    moreProxies: moreProxiesOf(pool, resolveConfig({ seed })),
+  });
+  return { community: model.groupCapability, count: model.K };
+}
+
 /** Whether the default arm's partition is discover.ts's own (default config, assigned by group) for every seed. */
 async function matchesShipped(
   pool: Pool,
@@ -189,7 +206,7 @@ async function matchesShipped(
   seeds: number[],
 ): Promise<boolean> {
   for (const [s, traj] of list.entries()) {
-    const cfg = resolveConfig({ seed: seeds[s], capabilities: { probe: 'clusters' } });
+    const cfg = resolveConfig({ seed: seeds[s], capabilities: { probe: 'clusters', proxies: 1 } });
     const model = await discoverCapabilities(pool, traj, cfg, new Rng(seeds[s]).fork('capabilities'), { labelCandidates: [] });
     const mine = await partition(traj, groups, textCos, ARMS[0], seeds[s], 'auto');
     if (model.K !== mine.count || model.groupCapability.some((c, g) => c !== mine.community[g])) return false;
@@ -268,7 +285,9 @@ async function runDataset(spec: DatasetSpec, seeds: number[]) {
       const parts: Int32Array[] = [];
       const Ks: number[] = [];
       for (const [s, traj] of list.entries()) {
-        const p = await partition(traj, groups, textCos, arm, seeds[s], k);
+        const p = arm.proxiesAuto
+          ? await shippedEnsemble(pool, traj, seeds[s], k)
+          : await partition(traj, groups, textCos, arm, seeds[s], k);
         parts.push(Int32Array.from(groups.of, (g) => (g >= 0 ? p.community[g] : -1)));
         Ks.push(p.count);
       }

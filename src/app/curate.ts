@@ -111,7 +111,7 @@ export function configFromArgs(args: CurateParams): ReturnType<typeof resolveCon
     budget: args.budget,
     ...(args.budgetUnit ? { budgetUnit: args.budgetUnit } : {}),
     strategy: args.strategy,
-    capabilities: { k: args.capabilities },
+    capabilities: { k: args.capabilities, ...(args.proxies !== undefined ? { proxies: args.proxies } : {}) },
     selection: {
       ...(args.within ? { within: args.within } : {}),
       ...(args.balance ? { balance: args.balance } : {}),

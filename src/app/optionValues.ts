@@ -97,6 +97,14 @@ export function parseSelfInfluenceDrop(text: string, what: string): number | 'au
   return v === 'auto' ? 'auto' : f;
 }
 
+/** Proxies for the capability graph: 'auto' or a whole number from 1 to 32. */
+export function parseProxies(v: string, what: string): number | 'auto' {
+  const t = v.trim();
+  if (t === 'auto') return 'auto';
+  if (/^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 32) return Number(t);
+  throw new UsageError(`${what} ${v}: expected auto or a whole number from 1 to 32.`);
+}
+
 /** A seed: a whole number 0..4294967295. */
 export function parseSeed(v: string, what: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new UsageError(`${what} ${v}: expected a whole number 0..4294967295.`);

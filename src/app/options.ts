@@ -18,6 +18,7 @@ import {
   parseField,
   parseLossBand,
   parseOpenQuantile,
+  parseProxies,
   parseSeed,
   parseSelfInfluenceDrop,
   parseWhole,
@@ -127,6 +128,18 @@ unique samples selects all of them, with a note saying why.`,
     default: 'auto',
     set: (o, v, what) => (o.capabilities = parseCapabilities(v, what)),
     setting: { key: 'cadc.curation.capabilities', type: 'string', default: 'auto' },
+  },
+  {
+    flag: 'proxies',
+    arg: 'auto|N',
+    commands: CURATE,
+    listed: CURATE_ONLY_HELP,
+    help: `Proxies whose trajectories the capability graph averages. Default auto: on pools under
+16,384 samples, as many as their measured agreement says the graph needs to be reliable
+(at most 32); 1 is fastest and repeats less between seeds on small pools.`,
+    default: 'auto',
+    set: (o, v, what) => (o.proxies = parseProxies(v, what)),
+    setting: { key: 'cadc.curation.proxies', type: 'string', default: 'auto' },
   },
   {
     flag: 'strategy',

@@ -148,6 +148,8 @@ export function curateParamsFromManifest(
     ...(c.budgetUnit ? { budgetUnit: c.budgetUnit } : {}),
     strategy: c.strategy,
     capabilities: c.capabilities.k,
+    // Manifests written before the proxy ensemble have no key: their graph had one proxy.
+    proxies: c.capabilities.proxies ?? 1,
     within: sel.within,
     balance: sel.balance,
     selfInfluenceDrop: sel.dropTopSelfInfluence,
@@ -167,7 +169,9 @@ export function curateParamsFromManifest(
     // A run on a gradient job's trajectories re-runs on the same folder (its index.json's folder).
     ...(m.gradients?.index ? { gradients: path.dirname(path.resolve(base, m.gradients.index)) } : {}),
   };
-  return stableStringify(configFromArgs(params)) === stableStringify(c) ? params : undefined;
+  // A manifest from before the proxy ensemble ran with one proxy: compared as the config that says so.
+  const asRun = { ...c, capabilities: { proxies: 1, ...c.capabilities } };
+  return stableStringify(configFromArgs(params)) === stableStringify(asRun) ? params : undefined;
 }
 
 export class RestoreRefused extends Error {

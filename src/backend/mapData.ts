@@ -6,6 +6,7 @@
 // layout, until another is asked for.
 import { capabilityNumber } from '../core/capabilities/ids';
 import { WEAK_RELIABILITY } from '../core/capabilities/graph';
+import { seedReliability } from '../core/capabilities/ensemble';
 import { labelDistinguishes } from '../core/influence/attribute';
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
@@ -59,8 +60,8 @@ interface ManifestLike {
   problems?: MapProblem[];
   /** The manifest's gradient source (cadc.manifest/v1 `gradients`), turned into the map's. */
   gradients?: { model?: string; checkpoints?: unknown[]; layers?: string[]; dims?: number };
-  /** Split-half reliability of the capability graph (cadc.manifest/v1 `probe.reliability`, optional). */
-  probe?: { reliability?: number };
+  /** Split-half reliability of the capability graph and its proxies (cadc.manifest/v1 `probe`, optional). */
+  probe?: { reliability?: number; proxies?: number; proxyAgreement?: number };
   /** Flagged samples the selection left out (cadc.manifest/v1 `excluded`). */
   excluded?: { total: number; reasons: { code: string; count: number }[] };
   stages: {
@@ -331,7 +332,18 @@ export function registerMapData(connection: MessageConnection, log: Logger): Map
 /** The graph's reliability for the map, when the manifest records a valid one. */
 function reliabilityOf(m: ManifestLike): Pick<MapOverview, 'reliability'> {
   const r = m.probe?.reliability;
-  return typeof r === 'number' && r >= 0 && r <= 1 ? { reliability: { value: r, weak: r < WEAK_RELIABILITY } } : {};
+  if (!(typeof r === 'number' && r >= 0 && r <= 1)) return {};
+  const R = m.probe?.proxies;
+  const agreement = m.probe?.proxyAgreement;
+  const several = Number.isInteger(R) && R! >= 2 && typeof agreement === 'number' && agreement >= -1 && agreement <= 1;
+  const seed = several ? seedReliability({ reliability: r, proxies: R, proxyAgreement: agreement }) : r;
+  return {
+    reliability: {
+      value: r,
+      weak: seed! < WEAK_RELIABILITY,
+      ...(several ? { proxies: R!, agreement: agreement!, acrossProxies: Math.round(seed! * 1000) / 1000 } : {}),
+    },
+  };
 }
 
 function gradientSource(m: ManifestLike): MapGradientSource {

@@ -107,6 +107,13 @@ export interface CurationConfig {
      * partition one Louvain run split or merged to it). Optional in v1 (absent: 'louvain', as before it existed).
      */
     communities?: 'louvain' | 'consensus' | 'stable-k';
+    /**
+     * How many proxies' trajectory cosines the group graph averages (capabilities/ensemble.ts): 'auto'
+     * (until the measured agreement between proxies predicts a graph reliability of 0.95, at most 32
+     * and n·R ≤ 16,384, so pools of 16,384 rows or more train one) or a fixed count. Optional in v1
+     * (absent: 1, as before it existed).
+     */
+    proxies?: number | 'auto';
     /** 'auto' discovers K; a number forces it. */
     k: number | 'auto';
   };
@@ -245,6 +252,8 @@ export const DEFAULT_CONFIG: CurationConfig = {
     // One Louvain run: bench/capabilities.ts found consensus communities (K by stability) less stable
     // between seeds and further from the labels on llava-eval-pool (docs/method.md §7).
     communities: 'louvain',
+    // Small pools average the graph over proxies until it is reliable (bench:capabilities: seed stability).
+    proxies: 'auto',
     k: 'auto',
   },
   // 'proportional' is the default because bench/results/quality.json shows it ahead of random and the

@@ -44,6 +44,8 @@ export interface CurateParams {
   out: string;
   seed: number;
   capabilities: number | 'auto';
+  /** Proxies the capability graph averages: 'auto' (until reliable, within a budget) or a count from 1 to 32. */
+  proxies?: number | 'auto';
   strategy: StrategyName;
   within?: WithinCapabilityRule;
   balance?: BalanceRule;

@@ -118,9 +118,11 @@ export interface MapOverview {
   gradients?: MapGradientSource;
   /**
    * Split-half reliability of the capability graph's trajectory cosines (manifest `probe.reliability`),
-   * and whether it is below the floor under which the capabilities may not repeat with another seed.
+   * and whether the capabilities may not repeat with another seed (below the floor: the reliability across
+   * proxies when the graph averages several, else the split-half one). With several proxies, how many and
+   * their agreement (manifest `probe.proxies`, `probe.proxyAgreement`) and the reliability across them.
    */
-  reliability?: { value: number; weak: boolean };
+  reliability?: { value: number; weak: boolean; proxies?: number; agreement?: number; acrossProxies?: number };
 }
 
 /**

@@ -184,7 +184,13 @@ export const checkMapOverview: Check<MapOverview> = check(
       reliability: {
         type: 'object',
         required: ['value', 'weak'],
-        properties: { value: { type: 'number', minimum: 0, maximum: 1 }, weak: { type: 'boolean' } },
+        properties: {
+          value: { type: 'number', minimum: 0, maximum: 1 },
+          weak: { type: 'boolean' },
+          proxies: { type: 'integer', minimum: 2 },
+          agreement: { type: 'number', minimum: -1, maximum: 1 },
+          acrossProxies: { type: 'number', minimum: 0, maximum: 1 },
+        },
       },
     },
   } as SchemaObject),

@@ -106,6 +106,8 @@ export const mapTests: E2ETest[] = [
       await view.locator('.card ol.examples li:not(.meta)').nth(2).waitFor({ timeout: 15_000 });
       // How far the capabilities can be trusted: the graph's split-half reliability, in words (high on the demo).
       assert.match(await view.locator('p.reliability').innerText(), /^Trajectory signal: split-half reliability 0\.\d\d/);
+      // The demo's graph averages 2 proxies (they agree at about 0.98, so auto stops there).
+      assert.match(await view.locator('p.reliability').innerText(), /averaged over 2 proxies that agree at 0\.9\d \(\d\.\d\d together\)/);
       // The quality report, for its per-capability table.
       await view.locator('#run-quality').click();
       await view.locator('table.percap').waitFor({ timeout: 90_000 });

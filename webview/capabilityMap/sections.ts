@@ -260,17 +260,22 @@ function reliabilityLine(o: MapOverview): HTMLElement[] {
   const r = o.reliability;
   if (!r) return [];
   const value = r.value.toFixed(2);
+  // With several proxies, how far another seed repeats the graph is their reliability together.
+  const proxies =
+    r.proxies && r.agreement !== undefined && r.acrossProxies !== undefined
+      ? `, averaged over ${r.proxies} proxies that agree at ${r.agreement.toFixed(2)} (${r.acrossProxies.toFixed(2)} together)`
+      : '';
   return [
     r.weak
       ? el(
           'p',
           { class: 'reliability weak', role: 'note' },
-          `Weak trajectory signal (split-half reliability ${value}): the learning trajectories barely tell these groups apart, so another seed may give other capabilities. Read them as a rough map.`,
+          `Weak trajectory signal (split-half reliability ${value}${proxies}): the learning trajectories barely tell these groups apart, so another seed may give other capabilities. Read them as a rough map.`,
         )
       : el(
           'p',
           { class: 'reliability', role: 'note' },
-          `Trajectory signal: split-half reliability ${value} (another seed should give much the same capabilities).`,
+          `Trajectory signal: split-half reliability ${value}${proxies} (another seed should give much the same capabilities).`,
         ),
   ];
 }

@@ -12,8 +12,9 @@ import {
   findCommunities,
   gateByText,
   groupMeans,
+  halfCosines,
+  halvesReliability,
   louvainPartition,
-  splitHalfReliability,
   splitOrMergeTo,
   thresholdEdges,
   unitGroupRows,
@@ -22,9 +23,10 @@ import { groupTextCosines } from './textGroups';
 import { chooseProbeGroups, clusterRows, trajectoryRows } from './probeGroups';
 import { consensusCommunities } from './consensus';
 import { rowArgmax } from './kmeansSteps';
-import type { Partition } from './graph';
+import type { HalfMeans, Partition } from './graph';
+import { PROXY_ENSEMBLE, proxiesForReliability, proxyAgreement, proxyCap, upperTriangle } from './ensemble';
 import { matmulNT } from '../ort/kernels';
-import type { CapabilityModel, ProbeGroups, SubCapability, TextGroupsMemo } from './types';
+import type { CapabilityModel, MoreProxies, ProbeGroups, SubCapability, TextGroupsMemo } from './types';
 
 /** At most this many sub-capabilities per capability. */
 export const MAX_CHILDREN = 8;
@@ -34,7 +36,13 @@ export async function discoverCapabilities(
   traj: Trajectories,
   cfg: CurationConfig,
   rng: Rng,
-  opts: { labelCandidates: string[]; probe?: { groups: ProbeGroups; traj: Trajectories }; textGroups?: TextGroupsMemo },
+  opts: {
+    labelCandidates: string[];
+    probe?: { groups: ProbeGroups; traj: Trajectories };
+    textGroups?: TextGroupsMemo;
+    /** More proxies' trajectories of the pool (r = 1, 2, …; `traj` is proxy 0), for the graph's ensemble (ensemble.ts). */
+    moreProxies?: MoreProxies;
+  },
 ): Promise<CapabilityModel> {
   // With a probe file, groups and their trajectories come from the probe samples; pool samples are
   // then placed in their nearest probe group (for coverage bins).
@@ -73,14 +81,18 @@ export async function discoverCapabilities(
     !opts.probe &&
     probe.source === 'clusters' &&
     probe.signal === 'text';
-  const cos = textGated
-    ? gateByText(
-        await cosineMatrix(unitGroupRows(centredMeans(means, T, G, D, probe.sizes), T, G, D, groupTraj.eta), G, T * D),
-        await groupTextCosines(pool, probe.of, G, textRng, undefined, scratch),
-      )
-    : await cosineMatrix(u, G, T * D);
+  // The trajectory cosines the graph uses (centred when gated by text), averaged over the proxies.
+  const trajectoryCosines = (m: Float64Array, rows: Float32Array, eta: Float64Array) =>
+    textGated ? cosineMatrix(unitGroupRows(centredMeans(m, T, G, D, probe.sizes), T, G, D, eta), G, T * D) : cosineMatrix(rows, G, T * D);
+  const ensemble = await proxyEnsemble(
+    { cos: await trajectoryCosines(means, u, groupTraj.eta), halves: halves!, eta: groupTraj.eta },
+    { probe, half, T, D, centred: textGated, trajectoryCosines },
+    cfg.capabilities.proxies ?? 1,
+    opts.probe ? undefined : opts.moreProxies,
+  );
+  const cos = textGated ? gateByText(ensemble.cos, await groupTextCosines(pool, probe.of, G, textRng, undefined, scratch)) : ensemble.cos;
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
-  const reliability = await splitHalfReliability(halves!, T, G, D, groupTraj.eta, textGated);
+  const reliability = ensemble.reliability;
   const c = cfg.capabilities;
   const part: Partition & { stability?: { k: number; ari: number }[] } =
     (c.communities ?? 'louvain') !== 'louvain'
@@ -111,6 +123,8 @@ export async function discoverCapabilities(
       resolution: part.resolution,
       modularity: part.modularity,
       ...(reliability !== undefined ? { reliability } : {}),
+      proxies: ensemble.proxies,
+      ...(ensemble.agreement !== undefined ? { proxyAgreement: ensemble.agreement } : {}),
       ...(part.stability ? { stability: part.stability } : {}),
     },
     capabilities: groupsOf.map((groups, index) => ({
@@ -124,6 +138,57 @@ export async function discoverCapabilities(
       examples: [],
       children: children[index],
     })),
+  };
+}
+
+/**
+ * The graph's trajectory cosines as the mean over proxies (ensemble.ts): proxy 0's, then proxy r = 1, 2, …
+ * from `more` while the setting asks for them — a fixed count, or with 'auto' until the Spearman–Brown
+ * prophecy from the proxies' measured agreement reaches the target, within the budget's cap. Each extra
+ * proxy is reduced to its group means at once and let go. Also the split-half reliability of the mean
+ * graph (both halves averaged over the proxies alike).
+ */
+async function proxyEnsemble(
+  first: { cos: Float32Array; halves: [HalfMeans, HalfMeans]; eta: Float64Array },
+  ctx: {
+    probe: ProbeGroups;
+    half: Uint8Array;
+    T: number;
+    D: number;
+    centred: boolean;
+    trajectoryCosines: (means: Float64Array, rows: Float32Array, eta: Float64Array) => Promise<Float32Array>;
+  },
+  setting: number | 'auto',
+  more: MoreProxies | undefined,
+): Promise<{ cos: Float32Array; reliability?: number; proxies: number; agreement?: number }> {
+  const { probe, half, T, D, centred } = ctx;
+  const G = probe.names.length;
+  const sum = Float64Array.from(first.cos);
+  const tri = [upperTriangle(first.cos, G)];
+  const h0 = await halfCosines(first.halves, T, G, D, first.eta, centred);
+  const halfSums = h0 ? h0.cos.map((c) => Float64Array.from(c)) : undefined;
+  const cap = more ? proxyCap(setting, probe.of.length) : 1;
+  let want = cap;
+  let R = 1;
+  let agreement: number | undefined;
+  while (R < want) {
+    const traj = await more!(R);
+    const gm = groupMeans(traj, probe, half);
+    const c = await ctx.trajectoryCosines(gm.means, gm.u, traj.eta);
+    for (let i = 0; i < sum.length; i++) sum[i] += c[i];
+    tri.push(upperTriangle(c, G));
+    const h = halfSums && (await halfCosines(gm.halves!, T, G, D, traj.eta, centred));
+    if (halfSums && h) for (let k = 0; k < 2; k++) for (let i = 0; i < halfSums[k].length; i++) halfSums[k][i] += h.cos[k][i];
+    R++;
+    agreement = proxyAgreement(tri);
+    if (setting === 'auto') want = Math.min(cap, agreement === undefined ? cap : proxiesForReliability(agreement, PROXY_ENSEMBLE.target));
+  }
+  const reliability = halfSums && h0 ? halvesReliability(halfSums[0], halfSums[1], h0.live.length) : undefined;
+  return {
+    cos: Float32Array.from(sum, (v) => v / R),
+    ...(reliability !== undefined ? { reliability } : {}),
+    proxies: R,
+    ...(agreement !== undefined ? { agreement } : {}),
   };
 }
 

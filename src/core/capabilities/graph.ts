@@ -91,19 +91,28 @@ export const WEAK_RELIABILITY = 0.7;
  * same kind of data (or another seed) would give the same graph; near 0, the cosines are mostly noise.
  * Undefined with fewer than 3 groups present in both halves.
  */
-export async function splitHalfReliability(
+export async function splitHalfReliability(...args: Parameters<typeof halfCosines>): Promise<number | undefined> {
+  const h = await halfCosines(...args);
+  return h && halvesReliability(h.cos[0], h.cos[1], h.live.length);
+}
+
+/**
+ * The trajectory cosines between groups on each half of their samples alone (as the graph computes
+ * them: centred or not), over the H groups present in both halves: [H, H] each. Undefined when H < 3.
+ */
+export async function halfCosines(
   halves: [HalfMeans, HalfMeans],
   T: number,
   G: number,
   D: number,
   eta: Float64Array,
   centred: boolean,
-): Promise<number | undefined> {
+): Promise<{ live: number[]; cos: [Float32Array, Float32Array] } | undefined> {
   const live: number[] = [];
   for (let g = 0; g < G; g++) if (halves[0].sizes[g] > 0 && halves[1].sizes[g] > 0) live.push(g);
   const H = live.length;
   if (H < 3) return undefined;
-  const cos = await Promise.all(
+  const [c0, c1] = await Promise.all(
     halves.map(async (h) => {
       const sizes = Int32Array.from(live, (g) => h.sizes[g]);
       const m = new Float64Array(T * H * D);
@@ -111,12 +120,20 @@ export async function splitHalfReliability(
       return cosineMatrix(unitGroupRows(centred ? centredMeans(m, T, H, D, sizes) : m, T, H, D, eta), H, T * D);
     }),
   );
+  return { live, cos: [c0, c1] };
+}
+
+/**
+ * Spearman–Brown's 2r / (1 + r) of the correlation r between the two halves' cosines over the pairs of
+ * groups (0 when r ≤ 0; undefined when r is). The matrices may be sums over proxies: scale does not matter.
+ */
+export function halvesReliability(c0: ArrayLike<number>, c1: ArrayLike<number>, H: number): number | undefined {
   const a: number[] = [];
   const b: number[] = [];
   for (let x = 0; x < H; x++)
     for (let y = x + 1; y < H; y++) {
-      a.push(cos[0][x * H + y]);
-      b.push(cos[1][x * H + y]);
+      a.push(c0[x * H + y]);
+      b.push(c1[x * H + y]);
     }
   const r = pearson(a, b);
   if (r === undefined) return undefined;

@@ -1,5 +1,6 @@
 // Capabilities discovered among probe groups (docs/method.md §1.2).
 import type { GroupSignal } from '../config';
+import type { Trajectories } from '../gradients/types';
 
 /**
  * Text k-means groups kept between runs (the pipeline's cache): returns the groups for k clusters,
@@ -33,6 +34,10 @@ export interface CapabilityGraph {
    * may give other capabilities. Absent with fewer than 3 groups.
    */
   reliability?: number;
+  /** Proxies whose trajectory cosines the graph averages (capabilities/ensemble.ts); 1 = one proxy. */
+  proxies?: number;
+  /** Mean correlation between the proxies' trajectory cosines (one proxy's reliability); with 2 or more. */
+  proxyAgreement?: number;
   /** Consensus communities: per candidate K, the agreement of the perturbed runs (mean pairwise ARI). */
   stability?: { k: number; ari: number }[];
 }
@@ -85,3 +90,6 @@ export interface CapabilityModel {
   /** Instruction text of each example sample (sample index → text ≤ 200 characters), read from the dataset. */
   exampleText?: Map<number, string>;
 }
+
+/** Proxy r's trajectories of the pool (r = 1, 2, …; the run's own is proxy 0), for the graph's ensemble. */
+export type MoreProxies = (r: number) => Promise<Trajectories>;

@@ -97,6 +97,8 @@ export function buildManifest(p: ManifestParts): ManifestV1 {
       ...(p.probeFile ? { file: p.probeFile } : {}),
       groups: model.probe.names.length,
       ...(model.graph.reliability !== undefined ? { reliability: Math.round(model.graph.reliability * 1000) / 1000 } : {}),
+      ...(model.graph.proxies !== undefined ? { proxies: model.graph.proxies } : {}),
+      ...(model.graph.proxyAgreement !== undefined ? { proxyAgreement: Math.round(model.graph.proxyAgreement * 1000) / 1000 } : {}),
     },
     ...(p.scoresFile ? { scores: { ...p.scoresFile } } : {}),
     ...(p.gradients

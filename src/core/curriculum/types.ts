@@ -99,8 +99,12 @@ export interface ManifestV1 {
     /** Projection size per side of the built-in proxy's sketch, as used (absent with imported gradients; optional in v1). */
     projectionDim?: number;
   };
-  /** `reliability`: split-half reliability of the capability graph's trajectory cosines (0–1; optional in v1). */
-  probe: { source: string; field?: string; file?: string; groups: number; reliability?: number };
+  /**
+   * `reliability`: split-half reliability of the capability graph's trajectory cosines (0–1; optional in v1).
+   * `proxies`: how many proxies' cosines the graph averages; `proxyAgreement`: their mean correlation
+   * (one proxy's reliability; with 2 or more). Both optional in v1.
+   */
+  probe: { source: string; field?: string; file?: string; groups: number; reliability?: number; proxies?: number; proxyAgreement?: number };
   /** Imported capability scores (mmSSR, --scores): file relative to the manifest's base folder. */
   scores?: { file: string; sha256: string; samples: number };
   /** Imported gradient trajectories (--gradients, docs/gradients.md); absent: the built-in proxy's. */

@@ -37,6 +37,9 @@ import { cacheKeyParts } from './cacheKey';
 import { fileSha256 } from './fileHash';
 import { selectFor, sequenceFor } from './reselect';
 import { StageClock } from './stageClock';
+import { moreProxiesOf } from './proxies';
+import { proxyCap, seedReliability } from '../capabilities/ensemble';
+import type { MoreProxies } from '../capabilities/types';
 
 export async function runCuration(input: CurationInput): Promise<CurationRun> {
   const cfg = input.config;
@@ -158,18 +161,32 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
           return of;
         }
       : undefined;
-    const capabilities = await clock.run('capabilities', async () => {
+    const capabilities = await clock.run('capabilities', async (report) => {
       const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, thePool.n, input, signal) : undefined;
+      // Imported gradients come from one model: no proxies to add.
+      const proxies = imported ? undefined : moreProxiesOf(thePool, cfg, signal);
+      const moreProxies: MoreProxies | undefined = proxies
+        ? (r) => {
+            report(0, `proxy ${r + 1} of up to ${proxyCap(cfg.capabilities.proxies ?? 1, thePool.n)} for a reliable graph`);
+            return proxies(r);
+          }
+        : undefined;
       return discoverCapabilities(thePool, theTraj, cfg, rng.fork('capabilities'), {
         labelCandidates: labelCandidates(thePool),
         probe,
         textGroups,
+        ...(moreProxies ? { moreProxies } : {}),
       });
     });
-    const reliability = capabilities.graph.reliability;
+    const g = capabilities.graph;
+    const reliability = seedReliability(g);
     if (reliability !== undefined && reliability < WEAK_RELIABILITY)
       log?.warn(
-        `capabilities: the learning trajectories barely tell the probe groups apart on this pool (split-half reliability ${reliability.toFixed(2)}, below ${WEAK_RELIABILITY}): another seed may give other capabilities; read them as a rough map`,
+        `capabilities: the learning trajectories barely tell the probe groups apart on this pool (${
+          (g.proxies ?? 1) >= 2
+            ? `reliability ${reliability.toFixed(2)} across ${g.proxies} proxies that agree at ${g.proxyAgreement!.toFixed(2)}`
+            : `split-half reliability ${reliability.toFixed(2)}`
+        }, below ${WEAK_RELIABILITY}): another seed may give other capabilities; read them as a rough map`,
       );
     throwIfCancelled(signal);
     const attribution = await clock.run('influence', async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromArgs } from '../../../src/app/curate';
 import { COMMANDS, OPTIONS, optionsOf, settingsToCurateParams } from '../../../src/app/options';
+import { parseProxies } from '../../../src/app/optionValues';
 import { UsageError } from '../../../src/app/outcome';
 import { parseArgs } from '../../../src/cli/args';
 import type { CurateArgs } from '../../../src/cli/args';
@@ -57,6 +58,7 @@ test('settings → request: the request the extension sent before the table (def
       attributions: false,
       force: false,
       cache: '/g/cache',
+      proxies: 'auto',
       selfInfluenceDrop: 'auto',
       alignment: 'auto',
       alignmentSize: 1000,
@@ -131,6 +133,7 @@ test('every flag of the table is parsed by each command that takes it, and liste
     checkpoints: '4',
     tokens: '700',
     batch: '32',
+    proxies: '3',
   };
   for (const command of COMMANDS) {
     for (const o of optionsOf(command)) {
@@ -151,4 +154,15 @@ test('every flag of the table is parsed by each command that takes it, and liste
       else assert.doesNotMatch(usageOf(command), new RegExp(`^  ${flag}( |$)`, 'm'), `${command} --help does not list ${flag}`);
     }
   }
+});
+
+test('--proxies: auto or a whole number from 1 to 32', () => {
+  assert.equal(parseProxies('auto', '--proxies'), 'auto');
+  assert.equal(parseProxies('1', '--proxies'), 1);
+  assert.equal(parseProxies(' 32 ', '--proxies'), 32);
+  for (const bad of ['0', '33', '1.5', '-2', 'x', ''])
+    assert.throws(() => parseProxies(bad, '--proxies'), /expected auto or a whole number from 1 to 32/, bad);
+  assert.equal((parseArgs(['curate', 'd.jsonl', '--proxies', '1']) as CurateArgs).proxies, 1);
+  assert.equal(configFromArgs(parseArgs(['curate', 'd.jsonl', '--proxies', '1']) as CurateArgs).capabilities.proxies, 1);
+  assert.equal(configFromArgs(parseArgs(['curate', 'd.jsonl']) as CurateArgs).capabilities.proxies, 'auto');
 });

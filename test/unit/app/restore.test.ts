@@ -124,6 +124,11 @@ test('restoreByRerun: the manifest of a real curation comes back with the same s
   assert.ok(back, 'the config is expressible as curate options');
   assert.equal(stableStringify(configFromArgs(back)), stableStringify(read.manifest.config));
   assert.deepEqual([back.budget, back.budgetUnit, back.seed, back.strategy], [0.2, 'fraction', 42, 'cadc']);
+  // A manifest written before the proxy ensemble (no `proxies`) re-runs with one proxy, as it was made.
+  const older = structuredClone(read.manifest);
+  delete (older.config.capabilities as { proxies?: unknown }).proxies;
+  assert.equal(curateParamsFromManifest(manifestFile, older, { dataset, format: 'auto', cache })?.proxies, 1);
+  assert.equal(back.proxies, read.manifest.config.capabilities.proxies);
   const odd = structuredClone(read.manifest);
   odd.config.proxy.hiddenDim += 1;
   assert.equal(

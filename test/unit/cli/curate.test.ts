@@ -53,6 +53,22 @@ for (const [name, file, budget, extra] of [
     const outOfRange = structuredClone(manifest);
     outOfRange.probe.reliability = 1.5;
     assert.equal(validateManifest(outOfRange).valid, false, 'the schema checks the reliability');
+    // The proxy ensemble: small pools average several proxies (their agreement recorded), 3,790 rows at
+    // most 16,384 / 3,790 = 4; the schema checks both numbers.
+    assert.equal(manifest.config.capabilities.proxies, 'auto');
+    assert.ok(Number.isInteger(manifest.probe.proxies) && manifest.probe.proxies >= 1, `proxies ${manifest.probe.proxies}`);
+    if (name === 'llava-eval-pool') assert.ok(manifest.probe.proxies <= 4);
+    else assert.ok(manifest.probe.proxies >= 2, `${name}: ${manifest.probe.proxies} proxies`);
+    if (manifest.probe.proxies >= 2) assert.ok(manifest.probe.proxyAgreement > 0 && manifest.probe.proxyAgreement <= 1);
+    for (const [key, value] of [
+      ['proxies', 0],
+      ['proxies', 1.5],
+      ['proxyAgreement', 2],
+    ] as const) {
+      const wrong = structuredClone(manifest);
+      wrong.probe[key] = value;
+      assert.equal(validateManifest(wrong).valid, false, `the schema checks probe.${key} = ${value}`);
+    }
     // Every selected line is a valid, unique sample line.
     const attributions = readFileSync(res.attributions, 'utf8')
       .trim()

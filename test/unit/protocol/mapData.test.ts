@@ -54,6 +54,9 @@ test('an overview without the optional fields passes, and so does one with all o
   assert.equal(o.capabilities[0].children?.[0].id, 'c1.2');
   assert.equal(o.dataset.display, 'demo.jsonl');
   assert.deepEqual(o.reliability, { value: 0.42, weak: true });
+  // With several proxies, their count, agreement and reliability together pass too.
+  const ens = { value: 0.59, weak: false, proxies: 17, agreement: 0.53, acrossProxies: 0.95 };
+  assert.deepEqual(checkMapOverview(overview({ reliability: ens })).reliability, ens);
 });
 
 test('malformed optional fields are refused, naming the field', () => {
@@ -64,6 +67,8 @@ test('malformed optional fields are refused, naming the field', () => {
     [overview({ problems: [{ code: 'x', severity: 'fatal', count: 1, total: 1, lines: [], message: 'm' }] as never }), /severity/],
     [overview({ gradients: { kind: 'remote' } as never }), /gradients\/kind/],
     [overview({ reliability: { value: 1.2, weak: false } }), /reliability\/value/],
+    [overview({ reliability: { value: 0.5, weak: false, proxies: 1, agreement: 0.5, acrossProxies: 0.5 } }), /reliability\/proxies/],
+    [overview({ reliability: { value: 0.5, weak: false, proxies: 4, agreement: 0.5, acrossProxies: 1.5 } }), /reliability\/acrossProxies/],
     [overview({ dataset: { name: 'd', samples: 1, invalid: 0, sha256: 'a', display: 3 } as never }), /display/],
   ];
   for (const [x, why] of bad) {
