@@ -275,7 +275,9 @@ function reliabilityLine(o: MapOverview): HTMLElement[] {
       : el(
           'p',
           { class: 'reliability', role: 'note' },
-          `Trajectory signal: split-half reliability ${value}${proxies} (another seed should give much the same capabilities).`,
+          proxies
+            ? `Trajectory signal: split-half reliability ${value}${proxies}: another seed should give much the same capabilities.`
+            : `Trajectory signal: split-half reliability ${value} (another seed should give much the same capabilities).`,
         ),
   ];
 }

@@ -165,9 +165,11 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
       const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, thePool.n, input, signal) : undefined;
       // Imported gradients come from one model: no proxies to add.
       const proxies = imported ? undefined : moreProxiesOf(thePool, cfg, signal);
+      const cap = proxyCap(cfg.capabilities.proxies ?? 1, thePool.n);
+      // The share of the most proxies the run may train: the stage ends early when fewer suffice.
       const moreProxies: MoreProxies | undefined = proxies
         ? (r) => {
-            report(0, `proxy ${r + 1} of up to ${proxyCap(cfg.capabilities.proxies ?? 1, thePool.n)} for a reliable graph`);
+            report(r / cap, `proxy ${r + 1} of up to ${cap} for a reliable graph`);
             return proxies(r);
           }
         : undefined;
