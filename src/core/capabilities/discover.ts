@@ -167,7 +167,9 @@ async function proxyEnsemble(
   const tri = [upperTriangle(first.cos, G)];
   const h0 = await halfCosines(first.halves, T, G, D, first.eta, centred);
   const halfSums = h0 ? h0.cos.map((c) => Float64Array.from(c)) : undefined;
-  const cap = more ? proxyCap(setting, probe.of.length) : 1;
+  // 'auto' measures the proxies' agreement over pairs of groups (Pearson needs 3 pairs, so 3 groups);
+  // with fewer groups it has nothing to measure and keeps one proxy, as it does when no pair correlates.
+  const cap = more && (setting !== 'auto' || G >= 3) ? proxyCap(setting, probe.of.length) : 1;
   let want = cap;
   let R = 1;
   let agreement: number | undefined;
@@ -181,7 +183,7 @@ async function proxyEnsemble(
     if (halfSums && h) for (let k = 0; k < 2; k++) for (let i = 0; i < halfSums[k].length; i++) halfSums[k][i] += h.cos[k][i];
     R++;
     agreement = proxyAgreement(tri);
-    if (setting === 'auto') want = Math.min(cap, agreement === undefined ? cap : proxiesForReliability(agreement, PROXY_ENSEMBLE.target));
+    if (setting === 'auto') want = agreement === undefined ? R : Math.min(cap, proxiesForReliability(agreement, PROXY_ENSEMBLE.target));
   }
   const reliability = halfSums && h0 ? halvesReliability(halfSums[0], halfSums[1], h0.live.length) : undefined;
   return {

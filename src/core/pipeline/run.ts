@@ -185,7 +185,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     if (reliability !== undefined && reliability < WEAK_RELIABILITY)
       log?.warn(
         `capabilities: the learning trajectories barely tell the probe groups apart on this pool (${
-          (g.proxies ?? 1) >= 2
+          (g.proxies ?? 1) >= 2 && g.proxyAgreement !== undefined
             ? `reliability ${reliability.toFixed(2)} across ${g.proxies} proxies that agree at ${g.proxyAgreement!.toFixed(2)}`
             : `split-half reliability ${reliability.toFixed(2)}`
         }, below ${WEAK_RELIABILITY}): another seed may give other capabilities; read them as a rough map`,

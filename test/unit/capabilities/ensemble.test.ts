@@ -192,6 +192,25 @@ test('discovery: averaging noisy proxies makes the graph more reliable than one 
   assert.ok(auto.graph.proxies! > 2, 'noisy proxies ask for more than two');
 });
 
+test('discovery: with two groups auto has no agreement to measure and keeps one proxy; a fixed count is still honoured', async () => {
+  const { pool, proxy } = labelledPool(2, 10);
+  const asked: number[] = [];
+  const more = async (r: number) => {
+    asked.push(r);
+    return proxy(r, 0.5);
+  };
+  const auto = await discoverCapabilities(pool, proxy(0, 0.5), cfgWith('auto'), new Rng(5), {
+    labelCandidates: ['task'],
+    moreProxies: more,
+  });
+  assert.deepEqual(asked, []);
+  assert.equal(auto.graph.proxies, 1);
+  const three = await discoverCapabilities(pool, proxy(0, 0.5), cfgWith(3), new Rng(5), { labelCandidates: ['task'], moreProxies: more });
+  assert.deepEqual(asked, [1, 2]);
+  assert.equal(three.graph.proxies, 3);
+  assert.equal(three.graph.proxyAgreement, undefined, 'one pair of groups: no correlation to measure');
+});
+
 test('discovery: no extra proxies with a probe file (its trajectories are the probe samples’)', async () => {
   const { pool, proxy } = labelledPool(6, 5);
   const traj = proxy(1, 0.3);
