@@ -3,7 +3,7 @@
 // llava-eval-pool/llava-eval-pool.jsonl. The pool is the LLaVA evaluation sets' real questions with
 // llava-v1.5-13b's answers (haotian-liu/LLaVA @32cebc38, playground/data/eval/*; 45,480 rows, see
 // test/fixtures/PROVENANCE.md). A --smoke run uses the in-repo fixture (every 12th row of that pool).
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { isParquetDataset } from '../src/core/dataset/parquet';
 import { readDataset } from '../src/core/dataset/reader';
 import { exportRecord } from '../src/core/export/formats';
@@ -70,9 +70,12 @@ export function runBench(main: () => Promise<void>): void {
  */
 export async function asJsonlDataset(file: string, dir: string): Promise<{ file: string; converted: boolean }> {
   if (!(await isParquetDataset(file))) {
-    // JSONL starts with a record ('{'); a JSON array with '['.
-    const head = readFileSync(file, { encoding: 'utf8', flag: 'r' }).slice(0, 4096).trimStart();
-    if (!head.startsWith('[')) return { file, converted: false };
+    // JSONL starts with a record ('{'); a JSON array with '[': the first 4 KB tell.
+    const fd = openSync(file, 'r');
+    const bytes = Buffer.alloc(4096);
+    const got = readSync(fd, bytes, 0, bytes.length, 0);
+    closeSync(fd);
+    if (!bytes.toString('utf8', 0, got).trimStart().startsWith('[')) return { file, converted: false };
   }
   const out = join(dir, 'dataset.jsonl');
   const lines: string[] = [];

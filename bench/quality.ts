@@ -445,14 +445,15 @@ async function main(): Promise<void> {
   const given = await asJsonlDataset(args.dataset, dir);
   const source = args.dataset;
   args.dataset = given.file;
-  const records = readFileSync(args.dataset, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim());
+  // The pool's lines (read once; pool.lines index them), or those of its smoke sample.
+  let lines = readFileSync(args.dataset, 'utf8').split('\n');
+  const records = lines.filter((l) => l.trim());
   if (args.smoke && args.datasetGiven && records.length > SMOKE_STRIDE_ABOVE) {
     // A small stride sample of the pool (every 12th line: all label groups, ~3,800 rows). Without a
     // dataset, the smoke run reads the in-repo fixture, which is already that sample.
     const small = join(dir, 'smoke.jsonl');
-    writeFileSync(small, records.filter((_, i) => i % 12 === 0).join('\n') + '\n');
+    lines = records.filter((_, i) => i % 12 === 0);
+    writeFileSync(small, lines.join('\n') + '\n');
     args.dataset = small;
   }
   const base = resolveConfig({});
@@ -462,7 +463,6 @@ async function main(): Promise<void> {
     throw new BenchDataError(
       `${source}: no label field '${args.label}' to hold out and score by (label fields found: ${Object.keys(pool.labels).join(', ') || 'none'}); name one with --label.`,
     );
-  const lines = readFileSync(args.dataset, 'utf8').split('\n');
   rmSync(dir, { recursive: true, force: true });
 
   const available: StrategyName[] = [];
