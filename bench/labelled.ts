@@ -63,19 +63,23 @@ export function datasets(folder: string, smoke: boolean): DatasetSpec[] {
 export function labelCodes(pool: Pool, file: string, spec: DatasetSpec): Record<string, { values: string[]; codes: Int32Array }> {
   if (spec.columns) return columnCodes(pool, spec);
   const lines = readFileSync(file, 'utf8').split('\n');
+  const rows = Array.from(pool.lines, (line) => JSON.parse(lines[line - 1]) as Row);
   const out: Record<string, { values: string[]; codes: Int32Array }> = {};
-  for (const [label, get] of Object.entries(spec.labels ?? {})) {
-    const index = new Map<string, number>();
-    const codes = new Int32Array(pool.n).fill(-1);
-    for (let i = 0; i < pool.n; i++) {
-      const v = get(JSON.parse(lines[pool.lines[i] - 1]) as Row);
-      if (v === undefined) continue;
-      if (!index.has(v)) index.set(v, index.size);
-      codes[i] = index.get(v)!;
-    }
-    out[label] = { values: [...index.keys()], codes };
-  }
+  for (const [label, get] of Object.entries(spec.labels ?? {})) out[label] = codesOf(pool.n, (i) => get(rows[i]));
   return out;
+}
+
+/** Per row the code of its value (first-seen order), -1 where it has none; the values by code. */
+function codesOf(n: number, valueAt: (i: number) => string | undefined): { values: string[]; codes: Int32Array } {
+  const index = new Map<string, number>();
+  const codes = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const v = valueAt(i);
+    if (v === undefined) continue;
+    if (!index.has(v)) index.set(v, index.size);
+    codes[i] = index.get(v)!;
+  }
+  return { values: [...index.keys()], codes };
 }
 
 /** Codes from the pool's label columns (`field` or `field~SEP`, the part before SEP), re-coded in first-seen order. */
@@ -93,20 +97,16 @@ function columnCodes(pool: Pool, spec: DatasetSpec): Record<string, { values: st
           'A label field is a record key other than the conversation and image keys, present on at least 5% of the samples, with at most 5,000 distinct values.',
       );
     }
-    const index = new Map<string, number>();
-    const codes = new Int32Array(pool.n).fill(-1);
-    for (let i = 0; i < pool.n; i++) {
+    const coded = codesOf(pool.n, (i) => {
       const c = column.codes[i];
-      if (c < 0) continue;
-      const v = sep ? column.values[c].split(sep)[0] : column.values[c];
-      if (!index.has(v)) index.set(v, index.size);
-      codes[i] = index.get(v)!;
-    }
-    if (index.size < 2)
+      if (c < 0) return undefined;
+      return sep ? column.values[c].split(sep)[0] : column.values[c];
+    });
+    if (coded.values.length < 2)
       throw new BenchDataError(
-        `${spec.file}: the label "${label}" has ${index.size} distinct value(s); scoring against it needs at least 2.`,
+        `${spec.file}: the label "${label}" has ${coded.values.length} distinct value(s); scoring against it needs at least 2.`,
       );
-    out[label] = { values: [...index.keys()], codes };
+    out[label] = coded;
   }
   return out;
 }
@@ -139,8 +139,7 @@ export function commandLineDatasets(argv: string[]): DatasetSpec[] {
   }
   const unlabelled = specs.filter((d) => !d.columns!.length).map((d) => d.file);
   if (unlabelled.length) throw new BenchDataError(`No --labels for ${unlabelled.join(', ')}: give --dataset FILE --labels a,b.`);
-  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
-  if (missing.length) throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}.`);
+  requireFiles(specs, '');
   // Two files with one base name (a/x.jsonl, b/x.jsonl) keep apart in the report.
   const seen = new Map<string, number>();
   for (const d of specs) {
@@ -194,10 +193,14 @@ export function labelledArgs(argv: string[]): LabelledArgs {
 /** The datasets to run (all, or those named by --only), each file checked to exist. */
 function labelledSpecs(folder: string, smoke: boolean, only: string[] | undefined): DatasetSpec[] {
   const specs = datasets(folder, smoke).filter((d) => !only || only.includes(d.name));
-  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
-  if (missing.length)
-    throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}. Pass a folder holding them or set ${DATA_ENV}.`);
+  requireFiles(specs, ` Pass a folder holding them or set ${DATA_ENV}.`);
   return specs;
+}
+
+/** Stops (BenchDataError) naming the specs' files that do not exist, with `hint` after the list. */
+function requireFiles(specs: DatasetSpec[], hint: string): void {
+  const missing = specs.filter((d) => !existsSync(d.file)).map((d) => d.file);
+  if (missing.length) throw new BenchDataError(`Missing dataset file(s): ${missing.join(', ')}.${hint}`);
 }
 
 /**
