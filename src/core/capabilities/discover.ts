@@ -26,7 +26,7 @@ import { rowArgmax } from './kmeansSteps';
 import type { HalfMeans, Partition } from './graph';
 import { PROXY_ENSEMBLE, proxiesForReliability, proxyAgreement, proxyCap, upperTriangle } from './ensemble';
 import { matmulNT } from '../ort/kernels';
-import type { CapabilityModel, MoreProxies, ProbeGroups, SubCapability, TextGroupsMemo } from './types';
+import type { CapabilityModel, MoreProxies, ProbeGroups, ProxyCosines, ProxyCosinesMemo, SubCapability, TextGroupsMemo } from './types';
 
 /** At most this many sub-capabilities per capability. */
 export const MAX_CHILDREN = 8;
@@ -42,6 +42,8 @@ export async function discoverCapabilities(
     textGroups?: TextGroupsMemo;
     /** More proxies' trajectories of the pool (r = 1, 2, …; `traj` is proxy 0), for the graph's ensemble (ensemble.ts). */
     moreProxies?: MoreProxies;
+    /** Keeps each extra proxy's cosines (the run's cache): on a hit the proxy is not trained. */
+    proxyCosines?: ProxyCosinesMemo;
   },
 ): Promise<CapabilityModel> {
   // With a probe file, groups and their trajectories come from the probe samples; pool samples are
@@ -89,6 +91,7 @@ export async function discoverCapabilities(
     { probe, half, T, D, centred: textGated, trajectoryCosines },
     cfg.capabilities.proxies ?? 1,
     opts.probe ? undefined : opts.moreProxies,
+    opts.proxyCosines,
   );
   const cos = textGated ? gateByText(ensemble.cos, await groupTextCosines(pool, probe.of, G, textRng, undefined, scratch)) : ensemble.cos;
   const { edges, tau } = thresholdEdges(cos, G, cfg.capabilities.threshold);
@@ -145,8 +148,9 @@ export async function discoverCapabilities(
  * The graph's trajectory cosines as the mean over proxies (ensemble.ts): proxy 0's, then proxy r = 1, 2, …
  * from `more` while the setting asks for them — a fixed count, or with 'auto' until the Spearman–Brown
  * prophecy from the proxies' measured agreement reaches the target, within the budget's cap. Each extra
- * proxy is reduced to its group means at once and let go. Also the split-half reliability of the mean
- * graph (both halves averaged over the proxies alike).
+ * proxy is reduced to its group means at once and let go, and its cosines go through `memo` (the cache:
+ * a proxy whose cosines it holds for these groups is not trained). Also the split-half reliability of
+ * the mean graph (both halves averaged over the proxies alike).
  */
 async function proxyEnsemble(
   first: { cos: Float32Array; halves: [HalfMeans, HalfMeans]; eta: Float64Array },
@@ -160,6 +164,7 @@ async function proxyEnsemble(
   },
   setting: number | 'auto',
   more: MoreProxies | undefined,
+  memo?: ProxyCosinesMemo,
 ): Promise<{ cos: Float32Array; reliability?: number; proxies: number; agreement?: number }> {
   const { probe, half, T, D, centred } = ctx;
   const G = probe.names.length;
@@ -173,14 +178,20 @@ async function proxyEnsemble(
   let want = cap;
   let R = 1;
   let agreement: number | undefined;
-  while (R < want) {
-    const traj = await more!(R);
+  const basis = { of: probe.of, G, half, H: h0 ? h0.live.length : 0, centred };
+  const compute = async (r: number): Promise<ProxyCosines> => {
+    const traj = await more!(r);
     const gm = groupMeans(traj, probe, half);
-    const c = await ctx.trajectoryCosines(gm.means, gm.u, traj.eta);
+    const cos = await ctx.trajectoryCosines(gm.means, gm.u, traj.eta);
+    const h = h0 && (await halfCosines(gm.halves!, T, G, D, traj.eta, centred));
+    return { cos, ...(h ? { halves: h.cos } : {}) };
+  };
+  while (R < want) {
+    const r = R;
+    const { cos: c, halves: h } = memo ? await memo(r, basis, () => compute(r)) : await compute(r);
     for (let i = 0; i < sum.length; i++) sum[i] += c[i];
     tri.push(upperTriangle(c, G));
-    const h = halfSums && (await halfCosines(gm.halves!, T, G, D, traj.eta, centred));
-    if (halfSums && h) for (let k = 0; k < 2; k++) for (let i = 0; i < halfSums[k].length; i++) halfSums[k][i] += h.cos[k][i];
+    if (halfSums && h) for (let k = 0; k < 2; k++) for (let i = 0; i < halfSums[k].length; i++) halfSums[k][i] += h[k][i];
     R++;
     agreement = proxyAgreement(tri);
     if (setting === 'auto') want = agreement === undefined ? R : Math.min(cap, proxiesForReliability(agreement, PROXY_ENSEMBLE.target));

@@ -18,6 +18,12 @@ import { pearson } from '../util/stats';
 /** The ensemble's rule ('auto'): a reliability target, at most `max` proxies, n·R ≤ `budget`. */
 export const PROXY_ENSEMBLE = { target: 0.95, max: 32, budget: 16_384 } as const;
 
+/**
+ * A version of how an extra proxy's group cosines are made from its trajectories (group means, centring,
+ * cosines, the halves'), raised whenever that changes, so a cache does not serve cosines of an older way.
+ */
+export const PROXY_COSINES_VERSION = 1;
+
 /** The most proxies a run may train on a pool of n samples: a fixed count as set, or the budget's for 'auto'. */
 export function proxyCap(setting: number | 'auto', n: number): number {
   if (setting !== 'auto') return Math.max(1, Math.floor(setting));

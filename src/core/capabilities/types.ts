@@ -93,3 +93,32 @@ export interface CapabilityModel {
 
 /** Proxy r's trajectories of the pool (r = 1, 2, …; the run's own is proxy 0), for the graph's ensemble. */
 export type MoreProxies = (r: number) => Promise<Trajectories>;
+
+/**
+ * One extra proxy's share of the graph's ensemble: its trajectory cosines between the probe groups [G, G]
+ * and, for the split-half reliability, the two halves' cosines [H, H] each (absent when fewer than 3
+ * groups have samples in both halves, H = 0).
+ */
+export interface ProxyCosines {
+  cos: Float32Array;
+  halves?: [Float32Array, Float32Array];
+}
+
+/** What a proxy's cosines are computed on besides the proxy: the probe groups, the halves' coin, the centring. */
+export interface ProxyBasis {
+  /** Each sample's probe group (-1: none), the graph's numbering. */
+  of: Int32Array;
+  G: number;
+  /** Each sample's half (0 or 1) for the split-half reliability. */
+  half: Uint8Array;
+  /** Groups with samples in both halves. */
+  H: number;
+  /** Centred group means (a text-gated graph). */
+  centred: boolean;
+}
+
+/**
+ * A store of proxy r's cosines for a basis (the run's cache): returns them, or those `compute` makes
+ * (which trains the proxy) after keeping them, so a re-run of the same pool and settings trains no proxy again.
+ */
+export type ProxyCosinesMemo = (r: number, basis: ProxyBasis, compute: () => Promise<ProxyCosines>) => Promise<ProxyCosines>;

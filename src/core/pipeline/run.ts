@@ -39,7 +39,7 @@ import { selectFor, sequenceFor } from './reselect';
 import { StageClock } from './stageClock';
 import { moreProxiesOf } from './proxies';
 import { proxyCap, seedReliability } from '../capabilities/ensemble';
-import type { MoreProxies } from '../capabilities/types';
+import type { MoreProxies, ProxyCosinesMemo } from '../capabilities/types';
 
 export async function runCuration(input: CurationInput): Promise<CurationRun> {
   const cfg = input.config;
@@ -161,6 +161,17 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
           return of;
         }
       : undefined;
+    // An extra proxy's group cosines depend on its trajectories and the groups: a re-run trains no proxy again.
+    const proxyCosines: ProxyCosinesMemo | undefined = cache
+      ? async (r, basis, compute) => {
+          const key = keys.proxyCosines(images, r, basis);
+          const hit = await cache.loadProxyCosines(sha, key, basis.G, basis.H);
+          if (hit) return hit;
+          const of = await compute();
+          await cache.saveProxyCosines(sha, key, of);
+          return of;
+        }
+      : undefined;
     const capabilities = await clock.run('capabilities', async (report) => {
       const probe = probeFile && w ? await probeFromFile(probeFile, cfg, w, thePool.n, input, signal) : undefined;
       // Imported gradients come from one model: no proxies to add.
@@ -178,6 +189,7 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
         probe,
         textGroups,
         ...(moreProxies ? { moreProxies } : {}),
+        ...(moreProxies && proxyCosines ? { proxyCosines } : {}),
       });
     });
     const g = capabilities.graph;

@@ -1,5 +1,6 @@
 // The curation cache: one folder per dataset (named by its sha256), holding the features, the
-// warm-up + trajectories and the text probe groups of a run under a key of everything they depend on,
+// warm-up + trajectories, the text probe groups and the extra proxies' group cosines (the capability
+// graph's ensemble) of a run under a key of everything they depend on,
 // and the run's attribution table. Entries are chunked typed-array files (arrays.ts) whose index is validated before use
 // (validate.ts): anything that fails a check is a miss, logged, deleted and rebuilt. The attribution
 // table is a sql.js database (attributionTable.ts, sqlite.ts) stored as such an entry. Temp files of
@@ -25,8 +26,16 @@ import type { AttributionRow, AttributionTable } from './attributionTable';
 import { decodeRefs, encodeRefs, imagesFingerprint } from './imageDeps';
 import type { ImageScope } from './imageDeps';
 import { loadSql } from './sqlite';
-import { arraysMismatch, schemaError, validFeaturesExtra, validTextGroupsExtra, validTrajectoriesExtra } from './validate';
-import type { ArraySpec, CtorName, FeaturesExtra, Layout, TextGroupsExtra, TrajectoriesExtra, Typed } from './validate';
+import {
+  arraysMismatch,
+  schemaError,
+  validFeaturesExtra,
+  validProxyCosinesExtra,
+  validTextGroupsExtra,
+  validTrajectoriesExtra,
+} from './validate';
+import type { ArraySpec, CtorName, FeaturesExtra, Layout, ProxyCosinesExtra, TextGroupsExtra, TrajectoriesExtra, Typed } from './validate';
+import type { ProxyCosines } from '../capabilities/types';
 
 /** The Pool's typed-array columns, stored and loaded by name, with their element types. */
 const POOL_ARRAYS = {
@@ -359,6 +368,54 @@ export class CurationCache {
     saveArrays(this.base(sha, `text-groups-${key}`), 'text-groups', key, { of }, extra);
   }
 
+  /**
+   * One extra proxy's cosines between G probe groups (and between the H groups of both halves) for a
+   * key, or undefined. Every cosine must be a number in [-1, 1] (within rounding).
+   */
+  async loadProxyCosines(sha: string, keyPart: unknown, G: number, H: number): Promise<ProxyCosines | undefined> {
+    const key = cacheKey(keyPart);
+    const spec: ArraySpec = {
+      cos: ['Float32Array', G * G],
+      ...(H > 0 ? { half0: ['Float32Array', H * H], half1: ['Float32Array', H * H] } : {}),
+    };
+    const hit = loadArrays<ProxyCosinesExtra>(
+      this.base(sha, `proxy-cosines-${key}`),
+      'proxy-cosines',
+      key,
+      this.log,
+      ({ arrays, extra }) => {
+        if (!validProxyCosinesExtra(extra)) return `has an invalid index (extra${schemaError(validProxyCosinesExtra)})`;
+        if (extra.G !== G || extra.H !== H) return `holds ${extra.G} groups (${extra.H} in both halves), the run ${G} (${H})`;
+        const bad = arraysMismatch(arrays, spec);
+        if (bad) return bad;
+        for (const [name, m] of [
+          ['cos', G],
+          ['half0', H],
+          ['half1', H],
+        ] as const) {
+          const a = arrays[name] as Float32Array | undefined;
+          if (a) {
+            const why = notCosines(a, m);
+            if (why) return `has ${name} ${why}`;
+          }
+        }
+        return undefined;
+      },
+    );
+    if (!hit) return undefined;
+    const a = hit.arrays as Record<string, Float32Array>;
+    return { cos: a.cos, ...(H > 0 ? { halves: [a.half0, a.half1] as [Float32Array, Float32Array] } : {}) };
+  }
+
+  async saveProxyCosines(sha: string, keyPart: unknown, of: ProxyCosines): Promise<void> {
+    const key = cacheKey(keyPart);
+    const G = Math.round(Math.sqrt(of.cos.length));
+    const H = of.halves ? Math.round(Math.sqrt(of.halves[0].length)) : 0;
+    const extra: ProxyCosinesExtra = { G, H };
+    const arrays = { cos: of.cos, ...(of.halves ? { half0: of.halves[0], half1: of.halves[1] } : {}) };
+    saveArrays(this.base(sha, `proxy-cosines-${key}`), 'proxy-cosines', key, arrays, extra);
+  }
+
   /** Writes the per-line attribution table of the latest run for this dataset (a checksummed entry like the others). */
   async saveAttributions(sha: string, rows: Iterable<AttributionRow>): Promise<void> {
     const sqlite = attributionsDatabase(await loadSql(), sha, rows);
@@ -388,4 +445,14 @@ export class CurationCache {
 
 export async function openCurationCache(dir: string, log?: Logger): Promise<CurationCache> {
   return CurationCache.open(dir, log);
+}
+
+/**
+ * Why `a` [m, m] is not a matrix of cosines (a value that is not a number in [-1, 1] within rounding), or
+ * undefined. Symmetry is not asked: a GEMM may round a·b and b·a apart.
+ */
+function notCosines(a: Float32Array, m: number): string | undefined {
+  for (let i = 0; i < m * m; i++)
+    if (!(Math.abs(a[i]) <= 1 + 1e-3)) return `a value ${a[i]} at (${Math.floor(i / m)}, ${i % m}), not a cosine`;
+  return undefined;
 }

@@ -194,11 +194,25 @@ const textGroupsExtraSchema = {
   properties: { n: UINT, groups: UINT },
 } as const;
 
+/** The index of one extra proxy's cosines (capabilities/types.ts ProxyCosines): G groups, H of them in both halves. */
+export interface ProxyCosinesExtra {
+  G: number;
+  H: number;
+}
+
+const proxyCosinesExtraSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['G', 'H'],
+  properties: { G: UINT, H: UINT },
+} as const;
+
 const ajv = new Ajv({ strict: false });
 export const validSidecar = ajv.compile<Sidecar>(sidecarSchema);
 export const validFeaturesExtra = ajv.compile<FeaturesExtra>(featuresExtraSchema);
 export const validTrajectoriesExtra = ajv.compile<TrajectoriesExtra>(trajectoriesExtraSchema);
 export const validTextGroupsExtra = ajv.compile<TextGroupsExtra>(textGroupsExtraSchema);
+export const validProxyCosinesExtra = ajv.compile<ProxyCosinesExtra>(proxyCosinesExtraSchema);
 
 export function schemaError(v: { errors?: { instancePath: string; message?: string }[] | null }): string {
   const e = v.errors?.[0];

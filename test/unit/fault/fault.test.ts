@@ -40,9 +40,12 @@ function walk(dir: string): string[] {
 
 const temps = () => walk(root).filter((f) => f.endsWith('.tmp'));
 
-/** The cache files of the demo dataset: features-*.json, trajectories-*.bin, text-groups-*.json, attributions.json… */
+/**
+ * The cache files of the demo dataset: features-*.json, trajectories-*.bin, text-groups-*.json,
+ * proxy-cosines-*.bin (its second proxy), attributions.json…
+ */
 function cacheFiles(cache: string): string[] {
-  return walk(cache).filter((f) => /(features|trajectories|text-groups)-\w+\.(bin|json)$|attributions\.(bin|json)$/.test(f));
+  return walk(cache).filter((f) => /(features|trajectories|text-groups|proxy-cosines)-\w+\.(bin|json)$|attributions\.(bin|json)$/.test(f));
 }
 
 /** The next run after a fault: exit 0, the --no-cache manifest and attributions, no temp file, dataset intact, cache complete. */
@@ -53,7 +56,7 @@ function assertRecovered(what: string, out: string, cache: string): string {
   assert.ok(readFileSync(join(out, 'demo.cadc.attributions.jsonl')).equals(refAttributions), `${what}: so are the attributions`);
   assert.deepEqual(temps(), [], `${what}: no temp files after the next run`);
   assert.ok(readFileSync(dataset).equals(datasetBytes), `${what}: the dataset is unchanged`);
-  assert.equal(cacheFiles(cache).length, 8, `${what}: the cache is whole again`);
+  assert.equal(cacheFiles(cache).length, 10, `${what}: the cache is whole again`);
   return r.stderr;
 }
 
@@ -71,7 +74,7 @@ before(() => {
   const first = curate(join(root, 'seeded/out'), seed);
   assert.equal(first.status, 0, first.stderr);
   assert.ok(readFileSync(join(root, 'seeded/out/demo.cadc.json')).equals(refManifest), 'a cold cached run gives the --no-cache manifest');
-  assert.equal(cacheFiles(seed).length, 8);
+  assert.equal(cacheFiles(seed).length, 10);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -98,6 +101,8 @@ const KILLS: [point: string, drop: RegExp | null, target: RegExp][] = [
   ['write:trajectories-*.json', /trajectories|attributions/, /trajectories-\w+\.json\.cadc-/],
   ['write:text-groups-*.bin', /text-groups|attributions/, /text-groups-\w+\.bin\.cadc-/],
   ['write:text-groups-*.json', /text-groups|attributions/, /text-groups-\w+\.json\.cadc-/],
+  ['write:proxy-cosines-*.bin', /proxy-cosines|attributions/, /proxy-cosines-\w+\.bin\.cadc-/],
+  ['write:proxy-cosines-*.json', /proxy-cosines|attributions/, /proxy-cosines-\w+\.json\.cadc-/],
   ['write:attributions.bin', /attributions/, /attributions\.bin\.cadc-/],
   ['write:attributions.json', /attributions/, /attributions\.json\.cadc-/],
   ['write:demo.cadc.attributions.jsonl', null, /demo\.cadc\.attributions\.jsonl\.cadc-/],

@@ -172,3 +172,52 @@ test('text groups round-trip; groups out of first-appearance order, a wrong coun
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a proxy's cosines round-trip; another key, another group count or a value that is not a cosine are misses", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
+  const warnings: string[] = [];
+  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  try {
+    const cache = CurationCache.open(dir, log);
+    const sha = 'b'.repeat(64);
+    const cos = Float32Array.from([1, 0.5, -0.25, 0.5, 1, 0.125, -0.25, 0.125, 1]);
+    const halves: [Float32Array, Float32Array] = [Float32Array.from([1, 0.5, 0.5, 1]), Float32Array.from([1, -0.5, -0.5, 1])];
+    await cache.saveProxyCosines(sha, { r: 1 }, { cos, halves });
+    const hit = await cache.loadProxyCosines(sha, { r: 1 }, 3, 2);
+    assert.deepEqual(Array.from(hit!.cos), Array.from(cos));
+    assert.deepEqual(
+      hit!.halves!.map((h) => Array.from(h)),
+      [
+        [1, 0.5, 0.5, 1],
+        [1, -0.5, -0.5, 1],
+      ],
+    );
+    assert.equal(await cache.loadProxyCosines(sha, { r: 2 }, 3, 2), undefined, 'another key');
+    assert.equal(await cache.loadProxyCosines(sha, { r: 1 }, 4, 2), undefined, 'another group count');
+    assert.match(warnings.at(-1)!, /holds 3 groups \(2 in both halves\), the run 4 \(2\)/);
+    // Without halves (fewer than 3 groups in both): no half arrays, and H = 0 asked.
+    await cache.saveProxyCosines(sha, { r: 3 }, { cos });
+    const bare = await cache.loadProxyCosines(sha, { r: 3 }, 3, 0);
+    assert.deepEqual(Array.from(bare!.cos), Array.from(cos));
+    assert.equal(bare!.halves, undefined);
+    for (const [bad, why] of [
+      [NaN, /a value NaN at \(0, 1\)/],
+      [1.5, /a value 1.5 at \(0, 1\)/],
+      [-2, /a value -2 at \(0, 1\)/],
+    ] as const) {
+      const c = Float32Array.from(cos);
+      c[1] = bad;
+      await cache.saveProxyCosines(sha, { r: 1 }, { cos: c, halves });
+      assert.equal(await cache.loadProxyCosines(sha, { r: 1 }, 3, 2), undefined, String(bad));
+      assert.match(warnings.at(-1)!, why);
+    }
+    // An entry written without halves is a miss where the run has them.
+    await cache.saveProxyCosines(sha, { r: 1 }, { cos });
+    assert.equal(await cache.loadProxyCosines(sha, { r: 1 }, 3, 2), undefined);
+    assert.match(warnings.at(-1)!, /holds 3 groups \(0 in both halves\)/);
+    await cache.saveProxyCosines(sha, { r: 1 }, { cos, halves });
+    assert.ok(await cache.loadProxyCosines(sha, { r: 1 }, 3, 2), 'saving again works');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

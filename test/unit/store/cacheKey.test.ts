@@ -220,3 +220,101 @@ test('a second run on the same dataset reads its text probe groups from the cach
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a re-run reads the extra proxies' group cosines from the cache instead of training them; a corrupt entry is retrained", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cadc-proxycos-'));
+  const warnings: string[] = [];
+  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  try {
+    const data = demoCopy(join(dir, 'a'), 600, false);
+    const cacheDir = join(dir, 'cache');
+    const config = resolveConfig({ budget: 0.2 });
+    const run = async (cache: string | null) => {
+      const trained: string[] = [];
+      const r = await runCuration({
+        datasetPath: data,
+        config,
+        cacheDir: cache,
+        manifestBase: dir,
+        confineTo: join(data, '..'),
+        log,
+        onProgress: ({ stage, message }) => {
+          if (stage === 'capabilities' && message && /^proxy \d+ of up to/.test(message)) trained.push(message);
+        },
+      });
+      return { r, trained, manifest: serializeManifest(r.manifest) };
+    };
+    const first = await run(cacheDir);
+    const R = first.r.capabilities.graph.proxies ?? 1;
+    assert.ok(R >= 2, `the 600-row demo trains extra proxies (${R})`);
+    assert.equal(first.trained.length, R - 1, 'each extra proxy trained once');
+    const entryDir = join(
+      cacheDir,
+      readdirSync(cacheDir).find((d) => !d.startsWith('.'))!,
+    );
+    const entries = () => readdirSync(entryDir).filter((f) => /^proxy-cosines-\w+\.bin$/.test(f));
+    assert.equal(entries().length, R - 1, 'one entry per extra proxy');
+    const graph = (x: typeof first) => {
+      const g = x.r.capabilities.graph;
+      return {
+        proxies: g.proxies,
+        agreement: g.proxyAgreement,
+        reliability: g.reliability,
+        of: Array.from(x.r.capabilities.groupCapability),
+      };
+    };
+    // The re-run: trajectories and proxies from the cache, the same capabilities and manifest.
+    const second = await run(cacheDir);
+    assert.equal(second.r.cacheHit, true);
+    assert.deepEqual(second.trained, [], 'no proxy trained again');
+    assert.deepEqual(graph(second), graph(first));
+    assert.equal(second.manifest, first.manifest);
+    // Without a cache, the proxies are trained and give the same graph: the cache serves what they make.
+    const fresh = await run(null);
+    assert.equal(fresh.trained.length, R - 1);
+    assert.deepEqual(graph(fresh), graph(first));
+    assert.equal(fresh.manifest, first.manifest);
+    // A flipped byte in one entry: a logged miss, that proxy trained again, the same result.
+    const victim = join(entryDir, entries()[0]);
+    const bytes = readFileSync(victim);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(victim, bytes);
+    warnings.length = 0;
+    const third = await run(cacheDir);
+    assert.equal(third.trained.length, 1, 'the corrupt proxy only');
+    assert.ok(
+      warnings.some((w) => /proxy-cosines-\w+/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.deepEqual(graph(third), graph(first));
+    assert.equal(third.manifest, first.manifest);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an extra proxy's cosines key: its trajectories (with the proxy's seed), the groups, the halves and the centring change it", () => {
+  const base: CurationInput = { datasetPath: '/data/a/demo.jsonl', config: resolveConfig({}), cacheDir: '/cache' };
+  const basis = { of: Int32Array.from([0, 1, 2, 0, 1, 2]), G: 3, half: Uint8Array.from([0, 1, 0, 1, 0, 1]), H: 3, centred: false };
+  const key = (input: CurationInput, r = 1, b = basis, images = 'img') => cacheKey(cacheKeyParts(input).proxyCosines(images, r, b));
+  const withConfig = (edit: (c: CurationConfig) => void): CurationInput => {
+    const config = structuredClone(base.config);
+    edit(config);
+    return { ...base, config };
+  };
+  const k = key(base);
+  assert.equal(key(base, 1, { ...basis, of: Int32Array.from(basis.of) }), k, 'the same basis in another array');
+  assert.notEqual(key(base, 2), k, 'another proxy');
+  assert.notEqual(key(withConfig((c) => (c.seed += 1))), k, 'the run seed');
+  assert.notEqual(key(withConfig((c) => (c.proxy.hiddenDim += 1))), k, 'the proxy');
+  assert.notEqual(key(withConfig((c) => (c.features.questionBuckets += 1))), k, 'the features');
+  assert.notEqual(key(base, 1, basis, 'other images'), k, 'the images');
+  assert.notEqual(key(base, 1, { ...basis, of: Int32Array.from([0, 1, 2, 0, 1, 1]) }), k, 'the groups');
+  assert.notEqual(key(base, 1, { ...basis, half: Uint8Array.from([1, 1, 0, 1, 0, 1]) }), k, 'the halves');
+  assert.notEqual(key(base, 1, { ...basis, centred: true }), k, 'the centring');
+  assert.equal(key(withConfig((c) => (c.strategy = 'random'))), k, 'a selection input');
+  // Proxy r of seed s is proxy 0 of seed proxySeed(s, r): the same trajectories as that run's.
+  const parts = cacheKeyParts(base);
+  const other = cacheKeyParts(withConfig((c) => (c.seed += 10_000)));
+  assert.deepEqual(parts.proxyCosines('img', 1, basis).trajectories, other.trajectories('img'));
+});
