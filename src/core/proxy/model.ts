@@ -40,9 +40,12 @@ export function proxyShape(pool: Pool, embedDim: number, hidden: number): ProxyS
  * Frozen random embedding (Rademacher ±1/√E), with an all-zero padding row at the end. Entry k takes bit
  * k mod 32 of the ⌊k/32⌋-th draw (1: +1/√E). Written as the two values' float32 bit patterns, 32 entries
  * per draw. `into` (a buffer of the same size, e.g. the last proxy's) is filled instead of a fresh
- * array: on this VM the first touch of a fresh 33.5 MB table costs about twice its filling.
+ * array: on this VM the first touch of a fresh 33.5 MB table costs about twice its filling. With `rows`,
+ * only those rows (and the padding row) are written, each from its own draws (Rng.peekU32), so they hold
+ * exactly what the whole table would; the other rows are left as they are, for a proxy that only ever
+ * reads the rows of its pool's n-grams. Either way the stream ends where the whole table leaves it.
  */
-export function makeEmbedding(shape: ProxyShape, rng: Rng, into?: Float32Array): Float32Array {
+export function makeEmbedding(shape: ProxyShape, rng: Rng, into?: Float32Array, rows?: ArrayLike<number>): Float32Array {
   const { questionBuckets: Q, embedDim: E } = shape;
   const size = (Q + 1) * E;
   const out = into && into.length === size ? into : new Float32Array(size);
@@ -51,16 +54,44 @@ export function makeEmbedding(shape: ProxyShape, rng: Rng, into?: Float32Array):
   const minus = patterns[1];
   const bits32 = new Uint32Array(out.buffer, out.byteOffset, size);
   const total = Q * E;
-  for (let i = 0; i < total; i += 32) {
-    let bits = rng.nextU32();
-    const end = Math.min(total, i + 32);
-    for (let k = i; k < end; k++) {
-      bits32[k] = bits & 1 ? plus : minus;
-      bits >>>= 1;
+  if (rows) {
+    for (let r = 0; r < rows.length; r++) {
+      const b = rows[r];
+      if (!(b >= 0 && b < Q)) continue; // the padding row is written below
+      const end = (b + 1) * E;
+      for (let k = b * E; k < end;) {
+        let bits = rng.peekU32(k >>> 5) >>> (k & 31);
+        const stop = Math.min(end, ((k >>> 5) + 1) << 5);
+        for (; k < stop; k++) {
+          bits32[k] = bits & 1 ? plus : minus;
+          bits >>>= 1;
+        }
+      }
     }
-  }
+    rng.skip(Math.ceil(total / 32));
+  } else
+    for (let i = 0; i < total; i += 32) {
+      let bits = rng.nextU32();
+      const end = Math.min(total, i + 32);
+      for (let k = i; k < end; k++) {
+        bits32[k] = bits & 1 ? plus : minus;
+        bits >>>= 1;
+      }
+    }
   out.fill(0, total);
   return out;
+}
+
+/** The embedding rows a pool's samples read: its distinct question n-gram buckets (padding left out), ascending. */
+export function embeddingRowsOf(pool: Pool): Int32Array {
+  const Q = pool.dims.questionBuckets;
+  const seen = new Uint8Array(Q);
+  for (const b of pool.questionNgrams) if (b < Q) seen[b] = 1;
+  let count = 0;
+  for (let b = 0; b < Q; b++) count += seen[b];
+  const rows = new Int32Array(count);
+  for (let b = 0, i = 0; b < Q; b++) if (seen[b]) rows[i++] = b;
+  return rows;
 }
 
 export function initWeights(shape: ProxyShape, rng: Rng): { w1: Float32Array; w2: Float32Array } {

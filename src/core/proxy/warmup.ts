@@ -77,10 +77,15 @@ export async function warmUp(
     indices?: Int32Array;
     /** A buffer for the embedding table (an earlier proxy's, no longer needed), filled instead of a fresh one. */
     embeddingInto?: Float32Array;
+    /**
+     * Only these rows of the embedding are written (makeEmbedding): for a proxy that only ever sees the
+     * pool's samples, the rows of their n-grams (embeddingRowsOf). Its table is then not a whole one.
+     */
+    embeddingRows?: ArrayLike<number>;
   } = {},
 ): Promise<WarmupResult> {
   const shape = proxyShape(pool, cfg.proxy.embedDim, cfg.proxy.hiddenDim);
-  const embedding = makeEmbedding(shape, rng.fork('embedding'), opts.embeddingInto);
+  const embedding = makeEmbedding(shape, rng.fork('embedding'), opts.embeddingInto, opts.embeddingRows);
   const { w1, w2 } = initWeights(shape, rng.fork('init'));
   // The warm-up slice, or exactly the given samples (a downstream learner trained on a selection).
   const indices = opts.indices ? Int32Array.from(opts.indices) : rng.fork('slice').sample(pool.n, warmupSize(pool.n, cfg));

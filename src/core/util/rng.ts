@@ -1,6 +1,17 @@
 // Seeded pseudo-random numbers (mulberry32 streams). Every random choice in the core draws from an
 // Rng derived from the run's seed, so the same dataset + config + seed gives the same result.
 
+/** mulberry32's increment per draw. */
+const WEYL = 0x6d2b79f5;
+
+/** mulberry32's output function of a state. */
+function mix(state: number): number {
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
 export class Rng {
   private state: number;
 
@@ -18,10 +29,20 @@ export class Rng {
   }
 
   nextU32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return mix((this.state = (this.state + WEYL) | 0));
+  }
+
+  /**
+   * The draw `ahead` places on (0: the one nextU32 returns next), without drawing. mulberry32's state
+   * is a Weyl sequence (a constant added per draw), so any draw of the stream is reached at once.
+   */
+  peekU32(ahead: number): number {
+    return mix((this.state + Math.imul(ahead + 1, WEYL)) | 0);
+  }
+
+  /** Moves the stream on by `count` draws at once, as `count` calls of nextU32 would. */
+  skip(count: number): void {
+    this.state = (this.state + Math.imul(count, WEYL)) | 0;
   }
 
   /** Uniform in [0, 1). */

@@ -37,3 +37,24 @@ test('embedding: a reused buffer (dirty, even in the padding row) gives the fres
   assert.notEqual(other, small);
   assert.deepEqual(other, fresh);
 });
+
+test('embedding: with rows, those rows (and the padding row) hold the whole table’s values, the rest is untouched, and the stream ends alike', () => {
+  for (const E of [128, 16, 48]) {
+    const sh = shape(1000, E);
+    const whole = new Rng(5);
+    const full = makeEmbedding(sh, whole);
+    const rows = Int32Array.from([0, 3, 4, 517, 998, 999, 1000]); // 1000 is the padding row
+    const part = new Rng(5);
+    const got = makeEmbedding(sh, part, new Float32Array(full.length).fill(7), rows);
+    for (let b = 0; b <= 1000; b++) {
+      const row = got.subarray(b * E, (b + 1) * E);
+      if (rows.includes(b)) assert.deepEqual(row, full.subarray(b * E, (b + 1) * E), `E ${E}, row ${b}`);
+      else
+        assert.ok(
+          row.every((v) => v === 7),
+          `E ${E}, row ${b} untouched`,
+        );
+    }
+    assert.equal(part.nextU32(), whole.nextU32(), `E ${E}: the stream ends where the whole table leaves it`);
+  }
+});
