@@ -4,12 +4,19 @@ import { resolve } from 'node:path';
 import type { Pool } from '../../src/core/features/types';
 import { trajectoriesFromArrays } from '../../src/core/gradients/trajectories';
 import type { Trajectories } from '../../src/core/gradients/types';
+import type { Logger } from '../../src/core/runtime/log';
 
 /**
  * The real-data fixtures inside the repository (test/fixtures; what each holds, where it comes from
  * and how it was cut: test/fixtures/PROVENANCE.md, rebuilt by scripts/makeFixtures.mjs).
  */
 export const FIXTURES = resolve(__dirname, '../fixtures');
+
+/** A logger that keeps the warnings it is given (the rest is dropped), for tests that assert on them. */
+export function recordingLog(): { log: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  return { log: { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined }, warnings };
+}
 
 export function tinyPool(n: number, opts: { L?: number; Q?: number; V?: number; F?: number } = {}): Pool {
   const L = opts.L ?? 4,

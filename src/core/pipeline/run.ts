@@ -41,6 +41,19 @@ import { moreProxiesOf } from './proxies';
 import { proxyCap, seedReliability } from '../capabilities/ensemble';
 import type { MoreProxies, ProxyCosinesMemo } from '../capabilities/types';
 
+/** A cache entry read through: what `load` finds, else what `compute` makes, kept with `save` first. */
+async function readThrough<T>(
+  load: () => Promise<T | undefined>,
+  save: (value: T) => Promise<void>,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const hit = await load();
+  if (hit) return hit;
+  const value = await compute();
+  await save(value);
+  return value;
+}
+
 export async function runCuration(input: CurationInput): Promise<CurationRun> {
   const cfg = input.config;
   const signal = input.signal;
@@ -152,24 +165,24 @@ export async function runCuration(input: CurationInput): Promise<CurationRun> {
     const w = warm;
     // Text probe groups depend on the dataset, not on the trajectories: a run with the cache reuses them.
     const textGroups: TextGroupsMemo | undefined = cache
-      ? async (k, compute) => {
+      ? (k, compute) => {
           const key = keys.textGroups(k);
-          const hit = await cache.loadTextGroups(sha, key, thePool.n);
-          if (hit) return hit;
-          const of = await compute();
-          await cache.saveTextGroups(sha, key, of);
-          return of;
+          return readThrough(
+            () => cache.loadTextGroups(sha, key, thePool.n),
+            (of) => cache.saveTextGroups(sha, key, of),
+            compute,
+          );
         }
       : undefined;
     // An extra proxy's group cosines depend on its trajectories and the groups: a re-run trains no proxy again.
     const proxyCosines: ProxyCosinesMemo | undefined = cache
-      ? async (r, basis, compute) => {
+      ? (r, basis, compute) => {
           const key = keys.proxyCosines(images, r, basis);
-          const hit = await cache.loadProxyCosines(sha, key, basis.G, basis.H);
-          if (hit) return hit;
-          const of = await compute();
-          await cache.saveProxyCosines(sha, key, of);
-          return of;
+          return readThrough(
+            () => cache.loadProxyCosines(sha, key, basis.G, basis.H),
+            (of) => cache.saveProxyCosines(sha, key, of),
+            compute,
+          );
         }
       : undefined;
     const capabilities = await clock.run('capabilities', async (report) => {

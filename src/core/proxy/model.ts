@@ -54,32 +54,27 @@ export function makeEmbedding(shape: ProxyShape, rng: Rng, into?: Float32Array, 
   const minus = patterns[1];
   const bits32 = new Uint32Array(out.buffer, out.byteOffset, size);
   const total = Q * E;
-  if (rows) {
+  if (!rows) writeSigns(bits32, rng, 0, total, plus, minus);
+  else
     for (let r = 0; r < rows.length; r++) {
       const b = rows[r];
-      if (!(b >= 0 && b < Q)) continue; // the padding row is written below
-      const end = (b + 1) * E;
-      for (let k = b * E; k < end;) {
-        let bits = rng.peekU32(k >>> 5) >>> (k & 31);
-        const stop = Math.min(end, ((k >>> 5) + 1) << 5);
-        for (; k < stop; k++) {
-          bits32[k] = bits & 1 ? plus : minus;
-          bits >>>= 1;
-        }
-      }
+      if (b >= 0 && b < Q) writeSigns(bits32, rng, b * E, (b + 1) * E, plus, minus); // the padding row is written below
     }
-    rng.skip(Math.ceil(total / 32));
-  } else
-    for (let i = 0; i < total; i += 32) {
-      let bits = rng.nextU32();
-      const end = Math.min(total, i + 32);
-      for (let k = i; k < end; k++) {
-        bits32[k] = bits & 1 ? plus : minus;
-        bits >>>= 1;
-      }
-    }
+  rng.skip(Math.ceil(total / 32));
   out.fill(0, total);
   return out;
+}
+
+/** Entries [from, to) of the embedding's bit patterns: entry k from bit k mod 32 of draw ⌊k/32⌋ of the stream. */
+function writeSigns(bits32: Uint32Array, rng: Rng, from: number, to: number, plus: number, minus: number): void {
+  for (let k = from; k < to;) {
+    let bits = rng.peekU32(k >>> 5) >>> (k & 31);
+    const stop = Math.min(to, ((k >>> 5) + 1) << 5);
+    for (; k < stop; k++) {
+      bits32[k] = bits & 1 ? plus : minus;
+      bits >>>= 1;
+    }
+  }
 }
 
 /** The embedding rows a pool's samples read: its distinct question n-gram buckets (padding left out), ascending. */

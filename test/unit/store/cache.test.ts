@@ -8,8 +8,7 @@ import { buildPool } from '../../../src/core/features/pool';
 import { loadArrays, saveArrays } from '../../../src/core/store/arrays';
 import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import type { AttributionRow } from '../../../src/core/store/attributionTable';
-import type { Logger } from '../../../src/core/runtime/log';
-import { FIXTURES } from '../helpers';
+import { FIXTURES, recordingLog } from '../helpers';
 
 test('a pool built from a real file round-trips exactly through the cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
@@ -136,8 +135,7 @@ test('attributionAt finds a line among 100K rows; an absent line and a garbage d
 
 test('text groups round-trip; groups out of first-appearance order, a wrong count or another pool size are misses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
-  const warnings: string[] = [];
-  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  const { log, warnings } = recordingLog();
   try {
     const cache = CurationCache.open(dir, log);
     const sha = 'a'.repeat(64);
@@ -175,8 +173,7 @@ test('text groups round-trip; groups out of first-appearance order, a wrong coun
 
 test("a proxy's cosines round-trip; another key, another group count or a value that is not a cosine are misses", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-cache-'));
-  const warnings: string[] = [];
-  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  const { log, warnings } = recordingLog();
   try {
     const cache = CurationCache.open(dir, log);
     const sha = 'b'.repeat(64);

@@ -17,6 +17,7 @@ import { autoMicroClusters } from '../../../src/core/capabilities/probeGroups';
 import { runCuration } from '../../../src/core/pipeline/run';
 import { cacheKey, CurationCache } from '../../../src/core/store/cache';
 import { ImageRefs } from '../../../src/core/store/imageDeps';
+import { recordingLog } from '../helpers';
 
 const DEMO = join(__dirname, '../../../demo');
 
@@ -223,8 +224,7 @@ test('a second run on the same dataset reads its text probe groups from the cach
 
 test("a re-run reads the extra proxies' group cosines from the cache instead of training them; a corrupt entry is retrained", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadc-proxycos-'));
-  const warnings: string[] = [];
-  const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined, debug: () => undefined };
+  const { log, warnings } = recordingLog();
   try {
     const data = demoCopy(join(dir, 'a'), 600, false);
     const cacheDir = join(dir, 'cache');
